@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# One command: install, create the SQLite database, load the demo city, serve on :8000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh
+export DJANGO_SETTINGS_MODULE=madoguchi.settings
+mkdir -p var
+.venv/bin/python manage.py migrate --noinput -v0
+.venv/bin/python manage.py createcachetable
+.venv/bin/python manage.py load_demo
+echo "==> Madoguchi: http://127.0.0.1:8000/  (staff demo accounts: see README)"
+exec .venv/bin/python manage.py runserver "${HOST:-127.0.0.1}:${PORT:-8000}"

@@ -1,0 +1,49 @@
+"""The one way to write the audit log (監査ログ). Call ``record`` for every staff read or change
+of a resident's data; the request supplies who and from where."""
+
+from __future__ import annotations
+
+from .codes import redact_my_numbers
+from .middleware import current_request
+from .models import AuditLog
+
+
+def _client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _redact(value):
+    if isinstance(value, str):
+        return redact_my_numbers(value)
+    if isinstance(value, dict):
+        return {k: _redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact(v) for v in value]
+    return value
+
+
+def record(action: str, target=None, *, request=None, actor=None, detail: dict | None = None, section=None, target_label: str = "") -> AuditLog:
+    request = request or current_request()
+    if actor is None and request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
+        actor = request.user
+    target_type = target_id = ""
+    if target is not None:
+        target_type = f"{target._meta.app_label}.{target._meta.model_name}"
+        target_id = str(target.pk)
+        target_label = target_label or str(target)[:200]
+        if section is None:
+            section = getattr(target, "audit_section", None)
+    return AuditLog.objects.create(
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_label=(getattr(actor, "email", "") or str(actor or ""))[:200] if actor else "",
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=redact_my_numbers(target_label)[:200],
+        section=section,
+        detail=_redact(detail or {}),
+        ip_address=_client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
+    )

@@ -1,0 +1,199 @@
+"""Shared domain: municipality (自治体), sections (部・課), staff roles (職員の役割),
+audit log (監査ログ) and the task outbox (タスク)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .codes import is_valid_local_government_code
+
+
+def validate_local_government_code(value: str) -> None:
+    if not is_valid_local_government_code(value):
+        raise ValidationError(_("全国地方公共団体コードは6桁で、最後の1桁は検査数字です。正しいコードを入力してください。"))
+
+
+class Municipality(models.Model):
+    """自治体."""
+
+    name = models.CharField(_("自治体名"), max_length=100)
+    name_kana = models.CharField(_("自治体名（かな）"), max_length=100, blank=True)
+    name_en = models.CharField(_("自治体名（英語）"), max_length=100, blank=True)
+    code = models.CharField(_("全国地方公共団体コード"), max_length=6, unique=True, validators=[validate_local_government_code])
+    prefecture = models.CharField(_("都道府県"), max_length=10, blank=True)
+    postal_code = models.CharField(_("郵便番号"), max_length=8, blank=True)
+    address = models.CharField(_("所在地"), max_length=200, blank=True)
+    phone = models.CharField(_("代表電話"), max_length=20, blank=True)
+    website = models.URLField(_("ウェブサイト"), blank=True)
+    is_fictional = models.BooleanField(_("架空の自治体（デモ）"), default=False)
+    closes_year_end = models.BooleanField(_("年末年始（12/29〜1/3）は休庁"), default=True)
+    is_default = models.BooleanField(_("このサイトの自治体"), default=False)
+
+    class Meta:
+        verbose_name = _("自治体")
+        verbose_name_plural = _("自治体")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def extra_closed_days(self) -> dict[dt.date, str]:
+        return {d.date: d.reason for d in self.special_days.filter(is_open=False)}
+
+    def extra_open_days(self) -> set[dt.date]:
+        return set(self.special_days.filter(is_open=True).values_list("date", flat=True))
+
+    @classmethod
+    def current(cls) -> Municipality | None:
+        return cls.objects.filter(is_default=True).first() or cls.objects.first()
+
+
+class SpecialDay(models.Model):
+    """自治体が定める臨時休庁日・臨時開庁日."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="special_days")
+    date = models.DateField(_("日付"))
+    is_open = models.BooleanField(_("開庁する"), default=False)
+    reason = models.CharField(_("理由"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("臨時休庁日・開庁日")
+        unique_together = [("municipality", "date")]
+
+
+class Section(models.Model):
+    """部・課. A 課 (section) sits under a 部 (department); both are rows here."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("部")
+        SECTION = "section", _("課")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="sections")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    kind = models.CharField(_("種別"), max_length=12, choices=Kind.choices, default=Kind.SECTION)
+    code = models.CharField(_("所属コード"), max_length=20, blank=True)
+    name = models.CharField(_("名称"), max_length=100)
+    name_kana = models.CharField(_("名称（かな）"), max_length=100, blank=True)
+    email = models.EmailField(_("連絡先メール"), blank=True)
+    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    location = models.CharField(_("窓口の場所"), max_length=100, blank=True)
+    is_information_policy = models.BooleanField(_("情報政策課（プラットフォーム管理）"), default=False)
+
+    class Meta:
+        verbose_name = _("部・課")
+        verbose_name_plural = _("部・課")
+        ordering = ["municipality", "code", "name"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="section_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.parent.name} {self.name}" if self.parent_id else self.name
+
+
+class StaffRole(models.Model):
+    """職員の役割: a staff account's role in one section."""
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", _("担当者")
+        APPROVER = "approver", _("承認者")
+        MANAGER = "manager", _("管理者")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(_("役割"), max_length=10, choices=Role.choices, default=Role.CLERK)
+
+    class Meta:
+        verbose_name = _("職員の役割")
+        verbose_name_plural = _("職員の役割")
+        constraints = [models.UniqueConstraint(fields=["user", "section"], name="staffrole_one_per_section")]
+
+    def __str__(self) -> str:
+        return f"{self.section} {self.get_role_display()}"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditLog(models.Model):
+    """監査ログ: who read or changed which record, when and from where. Append-only."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("閲覧")
+        CREATE = "create", _("作成")
+        UPDATE = "update", _("変更")
+        DELETE = "delete", _("削除")
+        EXPORT = "export", _("出力")
+        LOGIN = "login", _("ログイン")
+        LOGIN_FAILED = "login_failed", _("ログイン失敗")
+        LOGOUT = "logout", _("ログアウト")
+        PURGE = "purge", _("保存期間満了による削除")
+        DOWNLOAD = "download", _("ファイル取得")
+        SEND = "send", _("送信")
+        APPROVE = "approve", _("承認")
+
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(_("操作者"), max_length=200, blank=True)
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices, db_index=True)
+    target_type = models.CharField(_("対象の種類"), max_length=100, blank=True, db_index=True)
+    target_id = models.CharField(_("対象ID"), max_length=64, blank=True, db_index=True)
+    target_label = models.CharField(_("対象"), max_length=200, blank=True)
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    detail = models.JSONField(_("詳細"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("接続元アドレス"), null=True, blank=True)
+    user_agent = models.CharField(_("ブラウザ"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("監査ログ")
+        verbose_name_plural = _("監査ログ")
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("view",)
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("監査ログは追記のみで、変更できません。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("監査ログは削除できません。")
+
+
+class Task(models.Model):
+    """タスク: a row of the transactional outbox. Written in the same transaction as the change
+    that needs it, run by a worker after commit; retried with backoff; never lost."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待機")
+        RUNNING = "running", _("実行中")
+        DONE = "done", _("完了")
+        FAILED = "failed", _("失敗")
+
+    name = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=8)
+    run_after = models.DateTimeField(db_index=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    locked_by = models.CharField(max_length=100, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("タスク")
+        verbose_name_plural = _("タスク")
+        indexes = [models.Index(fields=["status", "run_after"], name="task_due")]
+
+    def __str__(self) -> str:
+        return f"{self.name}#{self.pk} {self.status}"

@@ -1,0 +1,65 @@
+"""The one permission check. Views, API handlers and exports all ask here.
+
+A staff member acts within the sections (課) they hold a role in; the platform administrator
+(情報政策課's 管理者, or ``User.is_platform_admin``) acts everywhere. Domain objects tell which
+section owns them through an ``audit_section`` attribute (e.g. a submission → its procedure's
+section).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+
+from .models import StaffRole
+
+ROLE_RANK = {StaffRole.Role.CLERK: 1, StaffRole.Role.APPROVER: 2, StaffRole.Role.MANAGER: 3}
+# Which role an action needs at least.
+ACTION_ROLE = {
+    "view": StaffRole.Role.CLERK,
+    "change": StaffRole.Role.CLERK,
+    "approve": StaffRole.Role.APPROVER,
+    "manage": StaffRole.Role.MANAGER,
+}
+
+
+def is_staff_member(user) -> bool:
+    return bool(user and user.is_authenticated and (user.is_platform_admin or user.staff_roles.exists()))
+
+
+def is_platform_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_platform_admin)
+
+
+def section_ids(user, action: str = "view") -> set[int] | None:
+    """Sections in which ``user`` may do ``action``; None means every section."""
+    if is_platform_admin(user):
+        return None
+    if not (user and user.is_authenticated):
+        return set()
+    need = ROLE_RANK[ACTION_ROLE[action]]
+    return {r.section_id for r in user.staff_roles.all() if ROLE_RANK[r.role] >= need}
+
+
+def can(user, action: str, obj=None) -> bool:
+    """May ``user`` do ``action`` (view/change/approve/manage) on ``obj`` (or in general)?"""
+    allowed = section_ids(user, action)
+    if allowed is None:
+        return True
+    if obj is None:
+        return bool(allowed)
+    section = getattr(obj, "audit_section", obj)
+    section_id = getattr(section, "pk", section)
+    return section_id in allowed
+
+
+def require(user, action: str, obj=None) -> None:
+    if not can(user, action, obj):
+        raise PermissionDenied("この操作を行う権限がありません。")
+
+
+def scope(user, queryset, section_field: str = "section", action: str = "view"):
+    """Limit ``queryset`` to rows owned by sections the user may act in."""
+    allowed = section_ids(user, action)
+    if allowed is None:
+        return queryset
+    return queryset.filter(**{f"{section_field}__in": allowed})

@@ -1,0 +1,256 @@
+"""One task queue for all background work (emails, PDFs, exports, deliveries, purges).
+
+The queue *is* the outbox table (``core.Task``): ``enqueue`` writes a row inside the caller's
+transaction, so work committed with a request is never lost and work from a rolled-back request
+never runs. After commit the row is announced to a worker:
+
+- ``TASK_MODE=eager``: run at once in the same thread after commit (tests, management commands);
+- ``TASK_MODE=embedded`` (default): an in-process worker thread (no extra server needed);
+- ``TASK_MODE=redis``: separate ``manage.py runworker`` processes, woken through a Redis list.
+
+Workers claim a row with a conditional UPDATE (status pending → running), which is atomic on
+PostgreSQL and SQLite alike, so any number of processes can work the same table. A worker that
+dies leaves its row ``running`` with an expired lease; another worker takes it again
+(at-least-once). Handlers must therefore be idempotent; ``dedupe_key`` prevents enqueueing the
+same logical job twice.
+
+Usage::
+
+    @task("applications.send_receipt")
+    def send_receipt(submission_id: int) -> None: ...
+
+    enqueue("applications.send_receipt", submission_id=s.pk)
+
+    @periodic("applications.purge_expired", every=3600)
+    def purge_expired() -> None: ...
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+REDIS_KEY = "madoguchi:tasks:wake"
+LEASE = timedelta(minutes=5)
+
+
+@dataclass
+class _Registered:
+    name: str
+    func: Callable
+    max_attempts: int
+
+
+_REGISTRY: dict[str, _Registered] = {}
+_PERIODIC: dict[str, int] = {}
+
+
+def task(name: str, max_attempts: int = 8):
+    def decorator(func):
+        _REGISTRY[name] = _Registered(name, func, max_attempts)
+        func.task_name = name
+        return func
+
+    return decorator
+
+
+def periodic(name: str, every: int, max_attempts: int = 3):
+    """Register a task that workers enqueue once per ``every`` seconds (cluster-wide, once)."""
+
+    def decorator(func):
+        task(name, max_attempts=max_attempts)(func)
+        _PERIODIC[name] = every
+        return func
+
+    return decorator
+
+
+def registered() -> dict[str, _Registered]:
+    return dict(_REGISTRY)
+
+
+def enqueue(name: str, *, dedupe_key: str | None = None, delay: float = 0, **payload):
+    """Write a task row in the current transaction; announce it after commit."""
+    from .models import Task
+
+    if name not in _REGISTRY:
+        raise KeyError(f"unknown task {name!r}")
+    run_after = timezone.now() + timedelta(seconds=delay)
+    if dedupe_key:
+        # A savepoint keeps the caller's transaction usable when the key already exists.
+        try:
+            with transaction.atomic():
+                row = Task.objects.create(name=name, payload=payload, dedupe_key=dedupe_key, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts)
+        except IntegrityError:
+            return Task.objects.get(dedupe_key=dedupe_key)
+    else:
+        row = Task.objects.create(name=name, payload=payload, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts)
+    if not delay:
+        transaction.on_commit(lambda: _announce(row.pk))
+    return row
+
+
+def _announce(task_id: int) -> None:
+    mode = settings.TASK_MODE
+    if mode == "eager":
+        run_task(task_id)
+    elif mode == "redis":
+        try:
+            _redis().lpush(REDIS_KEY, task_id)
+        except Exception:  # the row is safe in the outbox; workers poll as well
+            log.warning("could not wake workers through Redis; task %s waits for the next poll", task_id)
+    else:
+        EmbeddedWorker.wake()
+
+
+def _redis():
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def _claim(task_id: int, worker_id: str) -> bool:
+    from django.db.models import Q
+
+    from .models import Task
+
+    now = timezone.now()
+    claimable = Q(status=Task.Status.PENDING, run_after__lte=now) | Q(status=Task.Status.RUNNING, locked_until__lt=now)
+    return bool(
+        Task.objects.filter(claimable, pk=task_id).update(status=Task.Status.RUNNING, locked_until=now + LEASE, locked_by=worker_id)
+    )
+
+
+def run_task(task_id: int, worker_id: str | None = None) -> bool:
+    """Claim and run one task. Returns True if this call ran it."""
+    from .models import Task
+
+    worker_id = worker_id or _worker_id()
+    if not _claim(task_id, worker_id):
+        return False
+    row = Task.objects.get(pk=task_id)
+    entry = _REGISTRY.get(row.name)
+    attempts = row.attempts + 1
+    try:
+        if entry is None:
+            raise KeyError(f"unknown task {row.name!r}")
+        entry.func(**row.payload)
+    except Exception as exc:  # recorded on the row; retried with backoff
+        failed = attempts >= row.max_attempts
+        Task.objects.filter(pk=task_id).update(
+            attempts=attempts,
+            status=Task.Status.FAILED if failed else Task.Status.PENDING,
+            run_after=timezone.now() + timedelta(seconds=min(2**attempts, 3600)),
+            locked_until=None,
+            last_error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000],
+            finished_at=timezone.now() if failed else None,
+        )
+        log.warning("task %s#%s failed (attempt %s): %s", row.name, task_id, attempts, type(exc).__name__)
+        return True
+    Task.objects.filter(pk=task_id).update(attempts=attempts, status=Task.Status.DONE, locked_until=None, finished_at=timezone.now(), last_error="")
+    return True
+
+
+def due_task_ids(limit: int = 50) -> list[int]:
+    from django.db.models import Q
+
+    from .models import Task
+
+    now = timezone.now()
+    q = Q(status=Task.Status.PENDING, run_after__lte=now) | Q(status=Task.Status.RUNNING, locked_until__lt=now)
+    return list(Task.objects.filter(q).order_by("run_after", "id").values_list("pk", flat=True)[:limit])
+
+
+def enqueue_periodic(now=None) -> None:
+    """Enqueue each periodic task once per period, whichever worker gets there first."""
+    now = now or timezone.now()
+    for name, every in _PERIODIC.items():
+        slot = int(now.timestamp()) // every
+        enqueue(name, dedupe_key=f"periodic:{name}:{slot}")
+
+
+def run_pending(limit: int = 1000, worker_id: str | None = None) -> int:
+    """Run due tasks until none are left (or ``limit``); returns how many ran."""
+    done = 0
+    while done < limit:
+        ids = due_task_ids(min(50, limit - done))
+        if not ids:
+            break
+        ran_any = False
+        for tid in ids:
+            if run_task(tid, worker_id):
+                done += 1
+                ran_any = True
+        if not ran_any:
+            break
+    return done
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def work_forever(stop: threading.Event | None = None, poll: float = 2.0, periodic_every: float = 30.0) -> None:
+    """The loop of ``manage.py runworker`` (redis mode) and of the embedded thread."""
+    stop = stop or threading.Event()
+    worker_id = _worker_id()
+    last_periodic = 0.0
+    client = _redis() if settings.TASK_MODE == "redis" and settings.REDIS_URL else None
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            if time.monotonic() - last_periodic > periodic_every:
+                enqueue_periodic()
+                last_periodic = time.monotonic()
+            ran = run_pending(limit=200, worker_id=worker_id)
+        except Exception:
+            log.exception("task worker loop error")
+            ran = 0
+        if ran:
+            continue
+        if client is not None:
+            try:
+                client.brpop(REDIS_KEY, timeout=max(1, int(poll)))
+            except Exception:
+                stop.wait(poll)
+        else:
+            EmbeddedWorker.wait(poll)
+
+
+class EmbeddedWorker:
+    """One daemon thread per app process, started on the first wake-up. All state that matters
+    is in the database, so several app processes each running one is safe."""
+
+    _event = threading.Event()
+    _lock = threading.Lock()
+    _thread: threading.Thread | None = None
+
+    @classmethod
+    def wake(cls) -> None:
+        cls.start()
+        cls._event.set()
+
+    @classmethod
+    def wait(cls, timeout: float) -> None:
+        cls._event.wait(timeout)
+        cls._event.clear()
+
+    @classmethod
+    def start(cls) -> None:
+        with cls._lock:
+            if cls._thread is None or not cls._thread.is_alive():
+                cls._thread = threading.Thread(target=work_forever, name="madoguchi-embedded-worker", daemon=True)
+                cls._thread.start()

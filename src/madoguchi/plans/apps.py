@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PlansConfig(AppConfig):
+    name = "madoguchi.plans"
+    label = "plans"
+    verbose_name = "DX推進計画"

@@ -1,0 +1,19 @@
+"""URL map. Each capability owns its own URL prefix inside its app's urls.py."""
+
+from django.urls import include, path
+
+from .api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("madoguchi.accounts.urls")),
+    path("forms/", include("madoguchi.forms.urls")),
+    path("reservations/", include("madoguchi.reservations.urls")),
+    path("alerts/", include("madoguchi.alerts.urls")),
+    path("plans/", include("madoguchi.plans.urls")),
+    path("core/", include("madoguchi.core.urls")),
+    # applications owns /procedures/, /my/ and /staff/applications/ (see its urls.py)
+    path("", include("madoguchi.applications.urls")),
+    path("", include("madoguchi.web.urls")),
+]

@@ -1,0 +1,27 @@
+"""Pages that belong to no single capability: the top page, the staff top, the accessibility policy."""
+
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from madoguchi.core.permissions import is_staff_member
+from madoguchi.web.staff import staff_required
+
+
+def home(request):
+    return render(request, "web/home.html", {"is_staff_member": is_staff_member(request.user)})
+
+
+@staff_required
+def staff_home(request):
+    return render(request, "web/staff_home.html")
+
+
+def accessibility(request):
+    return render(request, "web/accessibility.html")
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
