@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "madoguchi.core.context_processors.municipality",
+                "madoguchi.web.menus.menus",
             ],
             "builtins": ["madoguchi.core.templatetags.wareki"],
         },
@@ -228,3 +229,7 @@ def _check_production() -> None:
 
 if PRODUCTION:
     _check_production()
+
+# Serve static files from the apps' folders directly: no collectstatic step for the demo or tests.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
