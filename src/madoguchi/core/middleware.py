@@ -14,6 +14,13 @@ def current_request():
 class RequestContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        from django.conf import settings
+
+        if settings.TASK_MODE == "embedded":
+            # One process serving a demo or a small town: drain the outbox in this process.
+            from .tasks import EmbeddedWorker
+
+            EmbeddedWorker.start()
 
     def __call__(self, request):
         token = _request.set(request)
