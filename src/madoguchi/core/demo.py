@@ -16,7 +16,11 @@ DEMO_PASSWORD = "madoguchi-demo-2026"
 # 部 → 課 (section, kana, location, is_information_policy)
 ORGANISATION = {
     "総務部": [("情報政策課", "じょうほうせいさくか", "本庁舎3階", True), ("総務課", "そうむか", "本庁舎3階", False)],
-    "市民部": [("市民課", "しみんか", "本庁舎1階", False), ("市民税課", "しみんぜいか", "本庁舎2階", False), ("保険年金課", "ほけんねんきんか", "本庁舎1階", False)],
+    "市民部": [
+        ("市民課", "しみんか", "本庁舎1階", False),
+        ("市民税課", "しみんぜいか", "本庁舎2階", False),
+        ("保険年金課", "ほけんねんきんか", "本庁舎1階", False),
+    ],
     "子ども家庭部": [("子育て支援課", "こそだてしえんか", "本庁舎2階", False), ("保育課", "ほいくか", "本庁舎2階", False)],
     "健康福祉部": [("介護保険課", "かいごほけんか", "本庁舎1階", False), ("健康課", "けんこうか", "保健センター", False)],
     "環境部": [("ごみ対策課", "ごみたいさくか", "清掃事務所", False)],
@@ -64,7 +68,9 @@ def load() -> Municipality:
             Section.objects.update_or_create(
                 municipality=municipality,
                 name=name,
-                defaults=dict(parent=dept, kind=Section.Kind.SECTION, name_kana=kana, location=location, is_information_policy=is_ip, email=f"{kana[:4]}@{STAFF_DOMAIN}"),
+                defaults=dict(
+                    parent=dept, kind=Section.Kind.SECTION, name_kana=kana, location=location, is_information_policy=is_ip, email=f"{kana[:4]}@{STAFF_DOMAIN}"
+                ),
             )
     User = get_user_model()
     for local, section_name, role, family, given in STAFF:

@@ -10,7 +10,16 @@ from .logging import redact
 from .tasks import enqueue, task
 
 
-def email(to: str | list[str], subject: str, body: str, *, html: str | None = None, dedupe_key: str | None = None, attachments: list[dict] | None = None, headers: dict | None = None):
+def email(
+    to: str | list[str],
+    subject: str,
+    body: str,
+    *,
+    html: str | None = None,
+    dedupe_key: str | None = None,
+    attachments: list[dict] | None = None,
+    headers: dict | None = None,
+):
     """Queue an email. ``attachments``: [{"builder": "dotted.path.func", "kwargs": {...}}] —
     the builder returns (filename, bytes, mimetype) when the task runs, so large files such as
     PDFs are made by the worker and never stored in the outbox row."""

@@ -129,9 +129,7 @@ def _claim(task_id: int, worker_id: str) -> bool:
 
     now = timezone.now()
     claimable = Q(status=Task.Status.PENDING, run_after__lte=now) | Q(status=Task.Status.RUNNING, locked_until__lt=now)
-    return bool(
-        Task.objects.filter(claimable, pk=task_id).update(status=Task.Status.RUNNING, locked_until=now + LEASE, locked_by=worker_id)
-    )
+    return bool(Task.objects.filter(claimable, pk=task_id).update(status=Task.Status.RUNNING, locked_until=now + LEASE, locked_by=worker_id))
 
 
 def run_task(task_id: int, worker_id: str | None = None) -> bool:

@@ -139,4 +139,3 @@ def parse_date(text: str) -> dt.date:
 def _next_era(era: Era) -> Era | None:
     idx = ERAS.index(era)
     return ERAS[idx - 1] if idx > 0 else None
-

@@ -55,7 +55,11 @@ def postgres(max_connections: int = 300):
         shutil.chown(tmp, "postgres")
     port = free_port()
     data = tmp / "data"
-    subprocess.run(_as_postgres([str(pg / "initdb"), "-D", str(data), "-U", "madoguchi", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres([str(pg / "initdb"), "-D", str(data), "-U", "madoguchi", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+        check=True,
+        capture_output=True,
+    )
     opts = f"-h 127.0.0.1 -p {port} -k {tmp} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections={max_connections} -c shared_buffers=256MB"
     subprocess.run(_as_postgres([str(pg / "pg_ctl"), "-D", str(data), "-l", str(tmp / "log"), "-w", "-o", opts, "start"]), check=True, capture_output=True)
     try:
@@ -70,7 +74,9 @@ def postgres(max_connections: int = 300):
 def redis_server():
     exe = shutil.which("redis-server") or "/usr/bin/redis-server"
     port = free_port()
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         _wait_port(port)
         yield f"redis://127.0.0.1:{port}/0"
@@ -81,11 +87,7 @@ def redis_server():
 
 def app_env(database_url: str, redis_url: str = "", **extra: str) -> dict[str, str]:
     """Environment of a production-shaped process (production mode, no DEBUG)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "TASK_MODE", "EMAIL_", "PYTEST"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "TASK_MODE", "EMAIL_", "PYTEST"))}
     env.update(
         DJANGO_SETTINGS_MODULE="madoguchi.settings",
         PYTHONPATH=str(PROJECT / "src"),
@@ -124,9 +126,24 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4, port: int | None = N
     """Yield the base URL of one gunicorn app process (master + workers)."""
     port = port or free_port()
     cmd = [
-        str(BIN / "gunicorn"), "madoguchi.wsgi", "--pythonpath", str(PROJECT / "src"),
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-        "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning",
+        str(BIN / "gunicorn"),
+        "madoguchi.wsgi",
+        "--pythonpath",
+        str(PROJECT / "src"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
     ]
     proc = subprocess.Popen(cmd, env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
@@ -150,7 +167,15 @@ def _wait_http(url: str, timeout: float = 30.0) -> None:
 
 @contextlib.contextmanager
 def worker(env: dict):
-    proc = subprocess.Popen([PYTHON, str(PROJECT / "manage.py"), "runworker"], env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [PYTHON, str(PROJECT / "manage.py"), "runworker"],
+        env=env,
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         time.sleep(0.5)
         yield proc

@@ -4,7 +4,14 @@ import pytest
 
 from madoguchi.core import wareki
 from madoguchi.core.calendar import closed_reason, is_open
-from madoguchi.core.codes import find_my_numbers, is_valid_local_government_code, is_valid_my_number, my_number_check_digit, redact_my_numbers, repair_local_government_code
+from madoguchi.core.codes import (
+    find_my_numbers,
+    is_valid_local_government_code,
+    is_valid_my_number,
+    my_number_check_digit,
+    redact_my_numbers,
+    repair_local_government_code,
+)
 
 
 @pytest.mark.parametrize(
