@@ -30,7 +30,8 @@ fi
 stamp=.venv/.lock-installed
 if [[ ! -f $stamp ]] || ! cmp -s requirements.lock "$stamp"; then
   echo "==> pip install -r requirements.lock"
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
-  .venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
+  # (grep drops the noise of find-links folders some machines configure but do not have)
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock 2>&1 | { grep -v "^WARNING: Location" || true; }
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps -e . 2>&1 | { grep -v "^WARNING: Location" || true; }
   cp requirements.lock "$stamp"
 fi
