@@ -176,7 +176,13 @@ class Item(models.Model):
             row = tracks[track]
             track_entries = [e for e in entries if e.track == track]
             for i, entry in enumerate(track_entries):
-                row[entry.fiscal_year] = {"text": entry.phase_text, "phase": entry.phase, "label": entry.get_phase_display() if entry.phase else "", "start": True, "carried": False}
+                row[entry.fiscal_year] = {
+                    "text": entry.phase_text,
+                    "phase": entry.phase,
+                    "label": entry.get_phase_display() if entry.phase else "",
+                    "start": True,
+                    "carried": False,
+                }
                 if entry.continues:
                     stop = track_entries[i + 1].fiscal_year if i + 1 < len(track_entries) else (max(years) + 1 if years else entry.fiscal_year + 1)
                     for y in range(entry.fiscal_year + 1, stop):

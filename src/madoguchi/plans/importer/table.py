@@ -1,0 +1,306 @@
+"""The table family: one row per item, columns named by header labels (No / 基本方針 / 施策 /
+取組 / 事業 / 担当課 / 事業内容 / 令和N年度 …). Header blocks may repeat, span two or three
+rows, or sit one column off their data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .clean import clean, has_cyrillic
+from .common import relisting, schedule_from_cells, split_sections
+from .numbering import split_number
+from .preview import PItem, PNode, PPlacement, Preview, find_period, fiscal_year_of, guess_kind, guess_municipality, guess_status
+from .read import Row
+
+ROLES = [
+    ("number", re.compile(r"^(No\.?|NO\.?|Ｎｏ\.?|№|番号|項番|通番|通し番号|整理番号)$", re.I)),
+    ("related", re.compile(r"関係課|関連課|協力課|関係部署")),
+    ("section", re.compile(r"担当|所管|主管|部署|実施課")),
+    ("indicator", re.compile(r"指標|KPI|目標値")),
+    ("goal", re.compile(r"目指す姿|期待される効果|^効果")),
+    ("description", re.compile(r"内容|概要|説明|取組の方向")),
+    ("level", re.compile(r"方針|施策|目標|取組|事業|項目|分野|柱|重点|テーマ|施策名|事業名")),
+]
+GROUP = re.compile(r"スケジュール|年次計画|工程|基本情報|プランニング|計画期間|実施時期")
+
+
+def role_of(label: str) -> str | None:
+    label = re.sub(r"\s+", "", clean(label))
+    if not label:
+        return None
+    if GROUP.search(label):
+        return None
+    if fiscal_year_of(label):
+        return "year"
+    for role, pattern in ROLES:
+        if pattern.search(label):
+            return role
+    return None
+
+
+def is_header(row: Row) -> bool:
+    roles = [role_of(c) for c in row.cells]
+    named = [r for r in roles if r and r != "year"]
+    if not named:
+        return False
+    first = next((c for c in row.cells if c.strip()), "")
+    if re.fullmatch(r"\s*\d+\s*", first):  # a data row starting with its number
+        return False
+    return len(named) >= 3 or ("number" in named and len(named) >= 2) or (len(named) >= 2 and "year" in roles)
+
+
+def looks_like_table(rows: list[Row]) -> bool:
+    return any(is_header(r) for r in rows)
+
+
+@dataclass
+class Columns:
+    roles: dict[int, str] = field(default_factory=dict)
+    labels: dict[int, str] = field(default_factory=dict)
+    years: dict[int, int] = field(default_factory=dict)
+    where: str = ""
+
+    @property
+    def levels(self) -> list[int]:
+        return sorted(c for c, r in self.roles.items() if r == "level")
+
+    def first(self, role: str) -> int | None:
+        cols = sorted(c for c, r in self.roles.items() if r == role)
+        return cols[0] if cols else None
+
+
+def _header_columns(rows: list[Row], anchor: int) -> Columns:
+    """Merge the anchor row with up to two label rows above and one below it."""
+    band = [anchor]
+    for k in (anchor - 1, anchor - 2):
+        if k >= 0 and rows[k].nonempty() and not _is_data_like(rows[k]) and _has_labels(rows[k]):
+            band.insert(0, k)
+        else:
+            break
+    if anchor + 1 < len(rows) and rows[anchor + 1].nonempty() and _has_labels(rows[anchor + 1]) and not _is_data_like(rows[anchor + 1]):
+        band.append(anchor + 1)
+    cols = Columns(where=rows[anchor].where)
+    width = max(len(rows[k].cells) for k in band)
+    for c in range(width):
+        # The lowest recognised label in the band names the column.
+        for k in reversed(band):
+            label = rows[k].cells[c] if c < len(rows[k].cells) else ""
+            role = role_of(label)
+            if role:
+                cols.roles[c] = role
+                cols.labels[c] = clean(label)
+                if role == "year":
+                    cols.years[c] = fiscal_year_of(clean(label))
+                break
+    return cols, band[-1]
+
+
+def _has_labels(row: Row) -> bool:
+    return any(role_of(c) or GROUP.search(c or "") for c in row.cells)
+
+
+def _is_data_like(row: Row) -> bool:
+    first = next((c for c in row.cells if c.strip()), "")
+    return bool(re.fullmatch(r"\s*\d+\s*", first))
+
+
+def _realign_years(cols: Columns, data: list[Row]) -> str | None:
+    """A header block shifted by one column: the year labels sit one column right (or left) of
+    the cells they name. Choose the offset that covers the data without leaving any filled
+    unlabelled column beside the year run."""
+    if not cols.years:
+        return None
+    ycols = sorted(cols.years)
+
+    def filled(c: int) -> int:
+        return sum(1 for r in data if c < len(r.cells) and clean(r.cells[c]))
+
+    def score(offset: int) -> int:
+        cover = sum(filled(c + offset) for c in ycols)
+        lost = sum(filled(c) for c in (ycols[0] - 1, ycols[-1] + 1) if c not in {x + offset for x in ycols} and c >= 0 and c not in cols.roles)
+        clash = sum(filled(c + offset) for c in ycols if c + offset in cols.roles and cols.roles[c + offset] != "year")
+        return cover - lost - 2 * clash
+
+    best = max((0, -1, 1), key=lambda o: (score(o), o == 0))
+    if best == 0 or score(best) <= score(0):
+        return None
+    years = {c + best: y for c, y in cols.years.items()}
+    for c in ycols:
+        cols.roles.pop(c, None)
+    for c in years:
+        cols.roles[c] = "year"
+    cols.years = years
+    return f"{cols.where}: 年度の見出しが1列{'右' if best < 0 else '左'}にずれていたため、データの列に合わせて読み替えました。"
+
+
+def parse_table(rows: list[Row]) -> Preview:
+    pv = Preview(family="table")
+    anchors = [i for i, r in enumerate(rows) if is_header(r)]
+    first_header = anchors[0] if anchors else len(rows)
+    text_before = []
+    for r in rows[:first_header]:
+        cells = r.nonempty()
+        if len(cells) == 1:
+            text_before.append(clean(cells[0][1]))
+            if not pv.title and re.search(r"計画|方針|戦略|プラン", cells[0][1]):
+                pv.title = clean(cells[0][1])
+    all_text = "\n".join(clean(c) for r in rows for c in r.cells if c)
+    pv.start_year, pv.end_year = find_period(all_text)
+
+    node_index: dict[str, PNode] = {}
+    parsed: list[dict] = []
+    years_seen: set[int] = set()
+    level_labels: list[str] = []
+    for n, anchor in enumerate(anchors):
+        cols, last_header = _header_columns(rows, anchor)
+        stop = anchors[n + 1] if n + 1 < len(anchors) else len(rows)
+        # Label rows of the next header band are not data.
+        block = [r for r in rows[last_header + 1 : stop] if r.nonempty()]
+        while block and not _is_data_like(block[-1]) and _has_labels(block[-1]) and not cols.levels:
+            block.pop()
+        data = [r for r in block if not (_has_labels(r) and not _is_data_like(r) and _label_only(r))]
+        note = _realign_years(cols, data)
+        if note:
+            pv.notes.append(note)
+        if not cols.levels:
+            pv.problem(cols.where, " / ".join(cols.labels.values()), "見出しに取組名・施策名の列が見つからないため、この表は取り込めませんでした。")
+            continue
+        labels = [cols.labels[c] for c in cols.levels]
+        if not level_labels:
+            level_labels = labels
+        years_seen.update(cols.years.values())
+        fill: dict[int, str] = {}
+        for r in data:
+            cells = {c: (r.cells[c] if c < len(r.cells) else "") for c in range(max(len(r.cells), max(cols.roles) + 1))}
+            title_col = cols.levels[-1]
+            for c in cols.levels[:-1]:  # merged cells in the source: repeat the value above
+                if clean(cells[c]):
+                    fill[c] = cells[c]
+                else:
+                    cells[c] = fill.get(c, "")
+            if not clean(cells[title_col]):
+                pv.problem(r.where, " ".join(clean(v) for _, v in r.nonempty()), f"「{cols.labels[title_col]}」の欄が空のため、取組として置けませんでした。")
+                continue
+            parsed.append({"row": r, "cols": cols, "cells": cells})
+
+    pv.level_names = level_labels
+    pv.title = pv.title or "取り込んだ計画"
+    pv.kind, pv.status, pv.municipality_name = guess_kind(pv.title), guess_status(pv.title), guess_municipality(pv.title)
+    if years_seen and not pv.start_year:
+        pv.start_year = min(years_seen)
+    if years_seen and not pv.end_year:
+        pv.end_year = max(years_seen)
+
+    by_title: dict[str, str] = {}
+    relists: list[tuple[dict, PNode, str, str, str]] = []
+    for entry in parsed:
+        r, cols, cells = entry["row"], entry["cols"], entry["cells"]
+        parent: PNode | None = None
+        key = ""
+        for depth, c in enumerate(cols.levels[:-1]):
+            raw = clean(cells[c])
+            if not raw:
+                continue
+            number, title = split_number(raw)
+            part = number or title
+            key = f"{key}/{part}" if key else part
+            node = node_index.get(key)
+            if node is not None and number and title and node.title != title:
+                pv.notes.append(f"{r.where}: 番号「{number}」が「{node.title}」と「{title}」の両方に使われているため、別の項目として扱いました。")
+                key = f"{key}:{title}"
+                node = node_index.get(key)
+            if node is None:
+                node = PNode(key=key, number=number, title=title or number, depth=depth, where=r.where)
+                node_index[key] = node
+                (parent.children if parent else pv.roots).append(node)
+            if has_cyrillic(cells[c]):
+                pv.notes.append(f"{r.where}: 「{title}」にキリル文字が混じっていたため置き換えました。元の資料で確かめてください。")
+            parent = node
+        if parent is None:
+            parent = node_index.get("(全体)") or PNode(key="(全体)", number="", title=pv.title, depth=0)
+            if "(全体)" not in node_index:
+                node_index["(全体)"] = parent
+                pv.roots.append(parent)
+        title_raw = clean(cells[cols.levels[-1]])
+        if has_cyrillic(cells[cols.levels[-1]]):
+            pv.notes.append(f"{r.where}: 「{title_raw}」にキリル文字が混じっていたため置き換えました。")
+        title, ref = relisting(title_raw)
+        num_col = cols.first("number")
+        number = clean(cells[num_col]) if num_col is not None else ""
+        printed, rest = split_number(title)
+        if printed and rest:  # 「① 電子申請」 in the title column: the No. column wins
+            title = rest
+            number = number or printed
+        if ref is not None:
+            relists.append((entry, parent, title, ref, number))
+            continue
+        item = _make_item(entry, number, title, parent.key)
+        if item.key in pv.items:
+            item.key = f"{item.key}:{r.line}"
+        pv.items[item.key] = item
+        by_title.setdefault(title, item.key)
+        parent.placements.append(PPlacement(item.key, number, r.where))
+
+    for entry, parent, title, ref, number in relists:
+        r = entry["row"]
+        target = _find_relisted(pv, node_index, title, ref)
+        if target is None:
+            item = _make_item(entry, number, title, parent.key)
+            pv.items[item.key] = item
+            parent.placements.append(PPlacement(item.key, number, r.where))
+            where = f"「{ref}」" if ref else "同じ名前の取組"
+            pv.problem(r.where, title, f"再掲と書かれていますが、{where}に同じ取組が見つからないため、別の取組として置きました。")
+            continue
+        printed = _make_item(entry, number, title, parent.key)
+        parent.placements.append(
+            PPlacement(
+                target,
+                number,
+                r.where,
+                is_relisting=True,
+                printed={"sections_text": printed.sections_text, "schedule": [(e.fiscal_year, e.phase_text) for e in printed.schedule]},
+            )
+        )
+    return pv
+
+
+def _label_only(row: Row) -> bool:
+    return all(role_of(c) or GROUP.search(c or "") for _, c in row.nonempty())
+
+
+def _make_item(entry: dict, number: str, title: str, node_key: str) -> PItem:
+    r, cols, cells = entry["row"], entry["cols"], entry["cells"]
+    key = f"item:{number}" if number else f"item:{node_key}/{title}"
+    item = PItem(key=key, number=number, title=title[:300], where=r.where)
+    section_cols = [c for c, role in cols.roles.items() if role == "section"]
+    related_cols = [c for c, role in cols.roles.items() if role == "related"]
+    texts = [clean(cells[c]) for c in section_cols + related_cols if clean(cells.get(c, ""))]
+    item.sections_text = "、".join(texts)[:500]
+    item.sections, item.all_sections = split_sections("、".join(texts))
+    item.description = "\n".join(clean(cells[c], multiline=True) for c, role in sorted(cols.roles.items()) if role == "description" and clean(cells.get(c, "")))
+    item.goal = "\n".join(clean(cells[c], multiline=True) for c, role in sorted(cols.roles.items()) if role == "goal" and clean(cells.get(c, "")))
+    year_cells = [(cols.years[c], cells.get(c, "")) for c in sorted(cols.years)]
+    item.schedule = schedule_from_cells(year_cells)
+    from .common import parse_indicators
+
+    for c, role in sorted(cols.roles.items()):
+        if role == "indicator" and clean(cells.get(c, "")):
+            item.indicators.extend(parse_indicators(cells[c]))
+    return item
+
+
+def _find_relisted(pv: Preview, node_index: dict[str, PNode], title: str, ref: str) -> str | None:
+    """The item a 再掲 row repeats: same title, preferably under the node the marker names."""
+    candidates = [k for k, it in pv.items.items() if it.title == title]
+    if not candidates:
+        return None
+    if ref and len(candidates) > 1:
+        ref_flat = re.sub(r"\s+", "", ref)
+        for node in node_index.values():
+            path = node.key.replace("/", "")
+            if ref_flat.replace("(", "").replace(")", "") in path.replace("(", "").replace(")", ""):
+                for p in node.placements:
+                    if p.item_key in candidates:
+                        return p.item_key
+    return candidates[0]
