@@ -14,3 +14,35 @@ def city(db):
     from madoguchi.core.models import Municipality
 
     return Municipality.objects.create(name="武蔵野市", code="132039", prefecture="東京都")
+
+
+def staff_login(client, user):
+    """Sign a staff user in with a verified second factor (django_otp session key)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def org(db):
+    """A municipality with 情報政策課 and two sections, a reviewer and two section clerks."""
+    from django.contrib.auth import get_user_model
+
+    from madoguchi.core.models import Municipality, Section, StaffRole
+
+    muni = Municipality.objects.create(name="みどり野市", code="139998", is_default=True, is_fictional=True)
+    ip = Section.objects.create(municipality=muni, name="情報政策課", is_information_policy=True)
+    shimin = Section.objects.create(municipality=muni, name="市民課")
+    sports = Section.objects.create(municipality=muni, name="生涯学習スポーツ課")
+    User = get_user_model()
+    users = {}
+    for key, section, role in [("ip", ip, "clerk"), ("shimin", shimin, "clerk"), ("sports", sports, "clerk")]:
+        u = User.objects.create_user(email=f"{key}@example.lg.jp", password="x-pass-12345", is_staff=True)
+        StaffRole.objects.create(user=u, section=section, role=role)
+        users[key] = u
+    return {"muni": muni, "ip": ip, "shimin": shimin, "sports": sports, "users": users}

@@ -1,0 +1,119 @@
+"""Back-office forms. Every error names the field and what to do; inputs point at their help
+and error text with aria-describedby."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from madoguchi.core.models import Municipality
+
+from . import metrics
+from .models import Plan
+
+
+class AccessibleForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            ids = []
+            if field.help_text:
+                ids.append(f"id_{self.add_prefix(name)}_help")
+            ids.append(f"id_{self.add_prefix(name)}_error")
+            field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
+
+
+class ImportForm(AccessibleForm):
+    file = forms.FileField(
+        label=_("計画のファイル"),
+        help_text=_("Excel（.xlsx）、CSV・TSV（UTF-8 または Shift_JIS）、PDFから変換したテキスト（.txt）を選んでください。10MBまで。"),
+        error_messages={"required": _("計画のファイルを選んでください。")},
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("自治体"),
+        queryset=Municipality.objects.all(),
+        help_text=_("他の自治体の計画を参考として取り込む場合は、その自治体を選びます。"),
+        error_messages={"required": _("自治体を選んでください。"), "invalid_choice": _("自治体は一覧から選んでください。")},
+    )
+
+
+class AcceptImportForm(AccessibleForm):
+    title = forms.CharField(label=_("計画名"), max_length=200, error_messages={"required": _("計画名を入力してください。")})
+    kind = forms.ChoiceField(label=_("種別"), choices=Plan.Kind.choices)
+    status = forms.ChoiceField(label=_("状態"), choices=Plan.Status.choices)
+    start_year = forms.IntegerField(label=_("計画期間（開始年度・西暦）"), min_value=1989, max_value=2100, required=False, help_text=_("例: 2026（令和8年度）"))
+    end_year = forms.IntegerField(label=_("計画期間（終了年度・西暦）"), min_value=1989, max_value=2100, required=False, help_text=_("例: 2030（令和12年度）"))
+    acknowledge = forms.BooleanField(
+        label=_("読み取れなかった項目を確認しました（保存後に画面から補えます）"),
+        required=False,
+    )
+
+    def __init__(self, *args, has_problems: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_problems = has_problems
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_year") and data.get("end_year") and data["end_year"] < data["start_year"]:
+            self.add_error("end_year", _("終了年度は開始年度と同じか、それより後の年度を入力してください。"))
+        if self.has_problems and not data.get("acknowledge"):
+            self.add_error("acknowledge", _("読み取れなかった項目の一覧を確認し、チェックを入れてから保存してください。"))
+        return data
+
+
+class ReportForm(AccessibleForm):
+    rating = forms.ChoiceField(label=_("達成状況"), required=False)
+    direction = forms.ChoiceField(label=_("今後の方向性"), required=False)
+    done = forms.CharField(label=_("実施内容"), widget=forms.Textarea(attrs={"rows": 5}), required=False, help_text=_("この年度に行ったことを書いてください。"))
+    problems = forms.CharField(label=_("課題"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    next_plan = forms.CharField(label=_("次年度の予定"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    handover = forms.CharField(label=_("次期計画への引継ぎ"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, plan: Plan, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].choices = [("", "選択してください")] + [(r["code"], r["label"]) for r in plan.rating_scale]
+        self.fields["direction"].choices = [("", "選択してください")] + [(r["code"], r["label"]) for r in plan.direction_scale]
+        self.indicator_fields = []
+        for ind in indicators:
+            name = f"indicator_{ind.pk}"
+            label = f"{ind.get_kind_display()}: {ind.name}" + (f"（{ind.unit}）" if ind.unit else "")
+            self.fields[name] = forms.DecimalField(
+                label=label,
+                required=False,
+                max_digits=14,
+                decimal_places=2,
+                disabled=bool(ind.metric),
+                help_text=_("プラットフォームの数値から自動で入ります。") if ind.metric else _("数値だけを入力してください（例: 12 または 45.5）。"),
+                error_messages={"invalid": _("「%(label)s」は数値で入力してください（例: 12 または 45.5）。") % {"label": ind.name}},
+            )
+            self.indicator_fields.append((name, ind))
+        for name, field in self.fields.items():
+            ids = ([f"id_{name}_help"] if field.help_text else []) + [f"id_{name}_error"]
+            field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+
+class ReviewForm(AccessibleForm):
+    decision = forms.ChoiceField(label=_("確認結果"), choices=[("accept", _("確認済にする")), ("return", _("差し戻す"))], widget=forms.RadioSelect)
+    review_comment = forms.CharField(
+        label=_("コメント"), widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=_("差し戻すときは、直してほしい点を書いてください。")
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "return" and not (data.get("review_comment") or "").strip():
+            self.add_error("review_comment", _("差し戻す理由（直してほしい点）を入力してください。"))
+        return data
+
+
+class BindIndicatorForm(AccessibleForm):
+    metric = forms.ChoiceField(label=_("連動するプラットフォームの数値"), choices=metrics.choices, required=False)
+    target = forms.DecimalField(
+        label=_("目標値"), required=False, max_digits=14, decimal_places=2, error_messages={"invalid": _("目標値は数値で入力してください。")}
+    )
+    unit = forms.CharField(label=_("単位"), required=False, max_length=20)

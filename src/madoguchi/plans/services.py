@@ -1,0 +1,249 @@
+"""Domain rules of the yearly cycle: who sees which items, filing and reviewing progress
+reports, overdue reports, bound indicators, the dashboard and the end-of-plan evaluation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from madoguchi.core import audit
+from madoguchi.core.models import AuditLog, Section
+from madoguchi.core.permissions import is_platform_admin, section_ids
+
+from . import metrics
+from .models import Indicator, IndicatorValue, Item, Phase, Plan, ProgressReport
+
+
+# --- who may do what ---------------------------------------------------------------------
+def is_reviewer(user) -> bool:
+    """情報政策課: the platform admin, or staff of a section flagged is_information_policy."""
+    if is_platform_admin(user):
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    return user.staff_roles.filter(section__is_information_policy=True).exists()
+
+
+def visible_items(user, qs=None):
+    """Sections see the items they are responsible for (and items given to 各課); reviewers see all."""
+    qs = qs if qs is not None else Item.objects.all()
+    if is_reviewer(user):
+        return qs
+    allowed = section_ids(user, "view") or set()
+    return qs.filter(Q(section_links__section_id__in=allowed) | Q(all_sections=True, plan__is_example=False)).distinct()
+
+
+def can_view_item(user, item: Item) -> bool:
+    return visible_items(user, Item.objects.filter(pk=item.pk)).exists()
+
+
+def can_file(user, item: Item) -> bool:
+    """A responsible section's staff (any listed section) or a reviewer may write the report."""
+    if item.plan.is_example:
+        return False
+    if is_reviewer(user):
+        return True
+    allowed = section_ids(user, "change") or set()
+    if item.all_sections and not item.section_links.exists():
+        return bool(allowed)
+    return item.section_links.filter(section_id__in=allowed).exists()
+
+
+def user_sections(user):
+    if is_platform_admin(user):
+        return Section.objects.all()
+    return Section.objects.filter(pk__in=section_ids(user, "view") or set())
+
+
+# --- reports -----------------------------------------------------------------------------
+@dataclass
+class ReportInput:
+    rating: str = ""
+    direction: str = ""
+    done: str = ""
+    problems: str = ""
+    next_plan: str = ""
+    handover: str = ""
+    actuals: dict | None = None  # indicator id → Decimal | None
+
+
+@transaction.atomic
+def save_report(item: Item, fiscal_year: int, user, data: ReportInput, *, submit: bool) -> ProgressReport:
+    if not can_file(user, item):
+        raise PermissionDenied("この取組の進捗報告を作成する権限がありません。")
+    plan = item.plan
+    report, created = ProgressReport.objects.select_for_update().get_or_create(item=item, fiscal_year=fiscal_year)
+    if report.status == ProgressReport.Status.ACCEPTED:
+        raise ValidationError("確認済の報告は変更できません。変更が必要な場合は情報政策課に差戻しを依頼してください。")
+    if report.status == ProgressReport.Status.SUBMITTED and not is_reviewer(user):
+        raise ValidationError("提出済の報告は情報政策課の確認中のため変更できません。")
+    errors = {}
+    if data.rating and data.rating not in {r["code"] for r in plan.rating_scale}:
+        errors["rating"] = "達成状況は一覧から選んでください。"
+    if data.direction and data.direction not in {r["code"] for r in plan.direction_scale}:
+        errors["direction"] = "今後の方向性は一覧から選んでください。"
+    if submit:
+        if not data.rating:
+            errors["rating"] = "提出するには達成状況を選んでください。"
+        if not data.done.strip():
+            errors["done"] = "提出するには実施内容を入力してください。"
+    if errors:
+        raise ValidationError(errors)
+    for field in ("rating", "direction", "done", "problems", "next_plan", "handover"):
+        setattr(report, field, getattr(data, field))
+    if submit:
+        report.status = ProgressReport.Status.SUBMITTED
+        report.submitted_by = user
+        report.submitted_at = timezone.now()
+    elif report.status != ProgressReport.Status.RETURNED:
+        report.status = ProgressReport.Status.DRAFT
+    report.save()
+    for ind_id, value in (data.actuals or {}).items():
+        indicator = item.indicators.filter(pk=ind_id).first()
+        if indicator is None or indicator.metric:
+            continue  # a bound indicator fills itself
+        if value is None:
+            IndicatorValue.objects.filter(indicator=indicator, fiscal_year=fiscal_year, source=IndicatorValue.Source.REPORT).delete()
+        else:
+            IndicatorValue.objects.update_or_create(
+                indicator=indicator, fiscal_year=fiscal_year, defaults={"value": value, "source": IndicatorValue.Source.REPORT}
+            )
+    audit.record(
+        AuditLog.Action.CREATE if created else AuditLog.Action.UPDATE,
+        report,
+        actor=user,
+        detail={"fiscal_year": fiscal_year, "status": report.status, "submit": submit},
+    )
+    return report
+
+
+@transaction.atomic
+def review_report(report: ProgressReport, user, *, accept: bool, comment: str = "") -> ProgressReport:
+    if not is_reviewer(user):
+        raise PermissionDenied("進捗報告の確認は情報政策課が行います。")
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ProgressReport.Status.SUBMITTED:
+        raise ValidationError("提出済の報告だけを確認できます。")
+    if not accept and not comment.strip():
+        raise ValidationError({"review_comment": "差し戻す理由（直してほしい点）を入力してください。"})
+    report.status = ProgressReport.Status.ACCEPTED if accept else ProgressReport.Status.RETURNED
+    report.reviewed_by = user
+    report.reviewed_at = timezone.now()
+    report.review_comment = comment.strip()
+    report.save()
+    audit.record(
+        AuditLog.Action.APPROVE if accept else AuditLog.Action.UPDATE,
+        report,
+        actor=user,
+        detail={"review": "accepted" if accept else "returned", "comment": comment[:500]},
+    )
+    return report
+
+
+@dataclass
+class Overdue:
+    item: Item
+    fiscal_year: int
+    deadline: dt.date
+    report: ProgressReport | None
+
+
+def overdue_reports(plans, today: dt.date | None = None, items=None) -> list[Overdue]:
+    """Reports not submitted (or returned and not resubmitted) after the plan's deadline."""
+    today = today or timezone.localdate()
+    result = []
+    for plan in plans:
+        if plan.is_example or not plan.start_year:
+            continue
+        years = [y for y in range(plan.start_year, (plan.end_year or plan.start_year) + 1) if plan.report_deadline(y) < today]
+        if not years:
+            continue
+        plan_items = (items if items is not None else Item.objects.all()).filter(plan=plan)
+        reports = {(r.item_id, r.fiscal_year): r for r in ProgressReport.objects.filter(item__plan=plan, fiscal_year__in=years)}
+        for item in plan_items.order_by("order"):
+            for y in years:
+                r = reports.get((item.pk, y))
+                if r is None or r.status in (ProgressReport.Status.DRAFT, ProgressReport.Status.RETURNED):
+                    result.append(Overdue(item, y, plan.report_deadline(y), r))
+    return result
+
+
+# --- bound indicators --------------------------------------------------------------------
+def fill_bound_indicators(fiscal_year: int, plan: Plan | None = None) -> int:
+    """Write each bound indicator's actual for the fiscal year from the platform's figures."""
+    qs = Indicator.objects.exclude(metric="").select_related("item__plan__municipality")
+    if plan is not None:
+        qs = qs.filter(item__plan=plan)
+    n = 0
+    for indicator in qs:
+        value = metrics.compute(indicator.metric, indicator.item.plan.municipality, fiscal_year)
+        if value is None:
+            continue
+        IndicatorValue.objects.update_or_create(
+            indicator=indicator,
+            fiscal_year=fiscal_year,
+            defaults={"value": value, "source": IndicatorValue.Source.METRIC, "note": metrics.REGISTRY[indicator.metric].label},
+        )
+        n += 1
+    return n
+
+
+# --- dashboard and evaluation --------------------------------------------------------------
+def dashboard(plan: Plan, fiscal_year: int, items=None) -> dict:
+    items = list((items if items is not None else plan.items.all()).prefetch_related("schedule", "indicators__values"))
+    phases = Counter(item.phase_in(fiscal_year) for item in items)
+    reports = {r.item_id: r for r in ProgressReport.objects.filter(item__in=items, fiscal_year=fiscal_year)}
+    ratings = Counter(reports[i.pk].rating if i.pk in reports and reports[i.pk].rating else "" for i in items)
+    indicators = []
+    for item in items:
+        for ind in item.indicators.all():
+            actual = next((v.value for v in ind.values.all() if v.fiscal_year == fiscal_year), None)
+            ratio = None
+            if actual is not None and ind.target:
+                ratio = int((Decimal(actual) * 100 / ind.target).quantize(Decimal("1")))
+            indicators.append({"indicator": ind, "item": item, "actual": actual, "ratio": ratio})
+    return {
+        "phases": [(label, phases.get(code, 0)) for code, label in Phase.choices] + [("予定なし", phases.get("", 0))],
+        "ratings": [(r["label"], ratings.get(r["code"], 0)) for r in plan.rating_scale] + [("未報告", ratings.get("", 0))],
+        "indicators": indicators,
+        "overdue": overdue_reports([plan], items=Item.objects.filter(pk__in=[i.pk for i in items])),
+        "item_count": len(items),
+    }
+
+
+EVALUATION_HEADERS = ["番号", "施策名", "主管課", "関係課", "達成状況", "方向性", "引継ぎ"]
+
+
+def evaluation_rows(plan: Plan) -> list[list[str]]:
+    """The end-of-plan evaluation (番号, 施策名, 主管課, 関係課, 達成状況, 方向性, 引継ぎ) from the
+    latest accepted report of each item (else the latest report, marked as not yet confirmed)."""
+    rows = []
+    for item in plan.items.order_by("order").prefetch_related("section_links__section", "reports"):
+        sections = item.ordered_sections()
+        reports = sorted(item.reports.all(), key=lambda r: r.fiscal_year, reverse=True)
+        report = next((r for r in reports if r.status == ProgressReport.Status.ACCEPTED), None) or next(iter(reports), None)
+        rating = plan.rating_label(report.rating) if report else ""
+        if report and report.status != ProgressReport.Status.ACCEPTED and rating:
+            rating += "（未確認）"
+        related = [s.name for s in sections[1:]]
+        if item.all_sections:
+            related.append("各課")
+        rows.append(
+            [
+                item.number,
+                item.title,
+                sections[0].name if sections else ("各課" if item.all_sections else ""),
+                "、".join(related),
+                rating,
+                plan.direction_label(report.direction) if report else "",
+                (report.handover or report.next_plan) if report else "",
+            ]
+        )
+    return rows

@@ -1,0 +1,138 @@
+"""Back-office pages, import UI, public page, API and the demo loader."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from madoguchi.core.models import Municipality
+from madoguchi.plans.compare import compare
+from madoguchi.plans.demo import load, load_demo_plan
+from madoguchi.plans.models import Item, Plan, ProgressReport
+
+from .conftest import seed, staff_login
+
+
+@pytest.fixture
+def plan(org):
+    return load_demo_plan(org["muni"])
+
+
+def test_staff_pages_render(client, org, plan):
+    staff_login(client, org["users"]["ip"])
+    item = Item.objects.get(plan=plan, number="1")
+    for url in [
+        reverse("plans:staff_plans"),
+        reverse("plans:tree", args=[plan.pk]),
+        reverse("plans:gantt", args=[plan.pk]),
+        reverse("plans:dashboard", args=[plan.pk]),
+        reverse("plans:dashboard", args=[plan.pk]) + "?year=abc",
+        reverse("plans:evaluation", args=[plan.pk]),
+        reverse("plans:item", args=[item.pk]),
+        reverse("plans:report", args=[item.pk, plan.start_year + 1]),
+        reverse("plans:reports"),
+        reverse("plans:section"),
+        reverse("plans:compare"),
+        reverse("plans:import_upload"),
+    ]:
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+    gantt = client.get(reverse("plans:gantt", args=[plan.pk])).content.decode()
+    assert f"令和{plan.start_year - 2018}年度" in gantt and 'scope="col"' in gantt and 'scope="row"' in gantt
+    for fmt, ctype in [("xlsx", "spreadsheetml"), ("csv", "text/csv"), ("pdf", "application/pdf")]:
+        resp = client.get(reverse("plans:evaluation", args=[plan.pk]) + f"?format={fmt}")
+        assert resp.status_code == 200 and ctype in resp["Content-Type"]
+
+
+def test_section_staff_is_scoped(client, org, plan):
+    staff_login(client, org["users"]["shimin"])
+    page = client.get(reverse("plans:gantt", args=[plan.pk])).content.decode()
+    assert "キャッシュレス" in page and "公共施設予約" not in page
+    other = Item.objects.get(plan=plan, number="3")
+    assert client.get(reverse("plans:item", args=[other.pk])).status_code == 403
+    assert client.get(reverse("plans:report", args=[other.pk, plan.start_year])).status_code == 403
+    assert client.get(reverse("plans:evaluation", args=[plan.pk]) + "?format=csv").status_code == 403
+    assert client.get(reverse("plans:import_upload")).status_code == 403
+
+
+def test_report_form_errors_and_submit(client, org, plan):
+    staff_login(client, org["users"]["sports"])
+    item = Item.objects.get(plan=plan, number="3")
+    url = reverse("plans:report", args=[item.pk, plan.start_year + 1])
+    resp = client.post(url, {"submit": "1", "done": ""})
+    body = resp.content.decode()
+    assert resp.status_code == 200 and "達成状況を選んでください" in body and 'aria-invalid="true"' in body
+    resp = client.post(url, {"submit": "1", "rating": "achieved", "done": "予約を始めた。"})
+    assert resp.status_code == 302
+    report = ProgressReport.objects.get(item=item, fiscal_year=plan.start_year + 1)
+    assert report.status == "submitted"
+    staff_login(client, org["users"]["ip"])
+    resp = client.post(reverse("plans:review", args=[report.pk]), {"decision": "return", "review_comment": ""})
+    assert "差し戻す理由" in resp.content.decode()
+    resp = client.post(reverse("plans:review", args=[report.pk]), {"decision": "accept"})
+    assert resp.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "accepted"
+
+
+def test_import_upload_preview_accept_and_reimport(client, org):
+    staff_login(client, org["users"]["ip"])
+    muni = Municipality.objects.create(name="武蔵野市", code="132039")
+    resp = client.post(reverse("plans:import_upload"), {"file": SimpleUploadedFile("broken.xlsx", b"PK\x03\x04broken"), "municipality": muni.pk})
+    assert resp.status_code == 200 and "壊れて" in resp.content.decode()
+    for round_ in range(2):
+        resp = client.post(reverse("plans:import_upload"), {"file": SimpleUploadedFile("002.txt", seed("002")), "municipality": muni.pk})
+        assert resp.status_code == 302
+        preview = client.get(resp["Location"])
+        body = preview.content.decode()
+        assert "再掲" in body and "読み取れなかった項目" in body and "51行目" in body
+        if round_ == 1:
+            assert "既にあります" in body
+        resp = client.post(
+            resp["Location"],
+            {"title": "武蔵野市DX推進計画（第八次総合情報化基本計画）", "kind": "basic", "status": "adopted", "start_year": "2026", "end_year": "2030"},
+        )
+        assert "チェックを入れて" in resp.content.decode()
+        resp = client.post(
+            resp.request["PATH_INFO"],
+            {
+                "title": "武蔵野市DX推進計画（第八次総合情報化基本計画）",
+                "kind": "basic",
+                "status": "adopted",
+                "start_year": "2026",
+                "end_year": "2030",
+                "acknowledge": "on",
+            },
+        )
+        assert resp.status_code == 302
+    plan = Plan.objects.get(municipality=muni)
+    assert plan.is_example and plan.items.count() == 52 and Plan.objects.filter(municipality=muni).count() == 1
+
+
+def test_public_page_and_api(client, org, plan):
+    resp = client.get(reverse("plans:public_list"))
+    assert plan.title in resp.content.decode()
+    resp = client.get(reverse("plans:public_detail", args=[plan.pk]))
+    assert resp.status_code == 200 and "概ね達成" in resp.content.decode()
+    data = client.get("/api/plans/").json()
+    assert data[0]["title"] == plan.title
+    detail = client.get(f"/api/plans/{plan.pk}").json()
+    assert len(detail["items"]) == 6 and detail["items"][0]["schedule"][0]["phase"] == "prepare"
+    plan.is_public = False
+    plan.save()
+    assert client.get(f"/api/plans/{plan.pk}").status_code == 404
+
+
+def test_demo_loads_seed_plans_idempotently(org):
+    load(org["muni"])
+    load(org["muni"])
+    codes = dict(Plan.objects.filter(is_example=True).values_list("municipality__code", "municipality__name").distinct())
+    assert codes == {"132284": "あきる野市", "132039": "武蔵野市", "132144": "国分寺市"}
+    assert Plan.objects.get(municipality__code="132039").items.count() == 52
+    assert Plan.objects.get(municipality__code="132144").items.count() == 13
+    assert Plan.objects.get(municipality__code="132284").items.count() == 11
+    assert Municipality.objects.get(code="139998").is_default
+    assert Plan.objects.filter(municipality=org["muni"]).count() == 1
+    # themes across municipalities
+    result = compare(Plan.objects.all(), "opendata")
+    munis = {p.municipality.code for p, items in result["rows"] if items}
+    assert {"132039", "132144", "132284"} <= munis

@@ -1,0 +1,380 @@
+"""Back-office and public views of the DX plan tracker. Thin: rules live in services.py."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from madoguchi.core import audit
+from madoguchi.core.models import AuditLog, Municipality, Section
+from madoguchi.core.wareki import fiscal_year
+from madoguchi.web.staff import staff_required
+
+from . import compare as compare_mod
+from . import exports, services
+from .forms import AcceptImportForm, BindIndicatorForm, ImportForm, ReportForm, ReviewForm
+from .importer import PlanImportError, parse, save_preview
+from .models import Indicator, Item, Placement, Plan, PlanImport, ProgressReport
+
+
+def _years(plan: Plan) -> list[int]:
+    years = set(plan.years)
+    for y in plan.items.values_list("schedule__fiscal_year", flat=True):
+        if y:
+            years.add(y)
+    return list(range(min(years), max(years) + 1)) if years else []
+
+
+def _tree(plan: Plan, items_qs=None):
+    """Nodes with their placements, in document order, as a flat list with depth."""
+    allowed = None if items_qs is None else set(items_qs.values_list("pk", flat=True))
+    nodes = list(
+        plan.nodes.order_by("order", "id").prefetch_related(Prefetch("placements", queryset=Placement.objects.select_related("item").order_by("order", "id")))
+    )
+    rows = []
+    for node in nodes:
+        placements = [p for p in node.placements.all() if allowed is None or p.item_id in allowed]
+        rows.append({"node": node, "placements": placements})
+    return rows
+
+
+def _current_year(plan: Plan) -> int:
+    year = fiscal_year(timezone.localdate())
+    years = _years(plan)
+    if years and year not in years:
+        return years[0] if year < years[0] else years[-1]
+    return year
+
+
+# --- public ------------------------------------------------------------------------------
+def public_list(request):
+    municipality = Municipality.current()
+    plans = Plan.objects.filter(is_public=True, is_example=False, municipality=municipality).order_by("-start_year") if municipality else Plan.objects.none()
+    return render(request, "plans/public_list.html", {"plans": plans})
+
+
+def public_detail(request, pk: int):
+    plan = get_object_or_404(Plan, pk=pk, is_public=True)
+    years = _years(plan)
+    items = list(plan.items.order_by("order").prefetch_related("schedule", "section_links__section"))
+    accepted = {}
+    for r in ProgressReport.objects.filter(item__plan=plan, status=ProgressReport.Status.ACCEPTED).order_by("fiscal_year"):
+        accepted[r.item_id] = r
+    gantt = [{"item": it, "tracks": _gantt_tracks(it, years), "report": accepted.get(it.pk)} for it in items]
+    return render(request, "plans/public_detail.html", {"plan": plan, "tree": _tree(plan), "years": years, "gantt": gantt})
+
+
+def _gantt_tracks(item: Item, years: list[int]):
+    expanded = item.expanded_schedule(years)
+    tracks = []
+    for track, row in expanded.items():
+        cells = [{"year": y, **row[y]} if y in row else {"year": y} for y in years]
+        tracks.append({"label": track, "cells": cells})
+    return tracks or [{"label": "", "cells": [{"year": y} for y in years]}]
+
+
+# --- staff: plans ------------------------------------------------------------------------
+@staff_required
+def staff_plans(request):
+    plans = Plan.objects.select_related("municipality").order_by("is_example", "municipality__code", "-start_year")
+    return render(request, "plans/staff_plans.html", {"plans": plans, "is_reviewer": services.is_reviewer(request.user)})
+
+
+@staff_required
+def plan_tree(request, pk: int):
+    plan = get_object_or_404(Plan, pk=pk)
+    items = services.visible_items(request.user, plan.items.all())
+    return render(request, "plans/plan_tree.html", {"plan": plan, "tree": _tree(plan, items), "is_reviewer": services.is_reviewer(request.user)})
+
+
+@staff_required
+def gantt(request, pk: int):
+    plan = get_object_or_404(Plan, pk=pk)
+    years = _years(plan)
+    items = services.visible_items(request.user, plan.items.all()).order_by("order").prefetch_related("schedule")
+    rows = [{"item": it, "tracks": _gantt_tracks(it, years)} for it in items]
+    return render(request, "plans/gantt.html", {"plan": plan, "years": years, "rows": rows})
+
+
+@staff_required
+def dashboard(request, pk: int):
+    plan = get_object_or_404(Plan, pk=pk)
+    years = _years(plan)
+    try:
+        year = int(request.GET.get("year") or _current_year(plan))
+    except ValueError:
+        year = _current_year(plan)
+    items = services.visible_items(request.user, plan.items.all())
+    data = services.dashboard(plan, year, items=items)
+    return render(request, "plans/dashboard.html", {"plan": plan, "year": year, "years": years, **data})
+
+
+@staff_required
+def evaluation(request, pk: int):
+    plan = get_object_or_404(Plan, pk=pk)
+    fmt = request.GET.get("format", "")
+    if fmt:
+        if not services.is_reviewer(request.user):
+            raise PermissionDenied("評価一覧の出力は情報政策課が行います。")
+        audit.record(AuditLog.Action.EXPORT, plan, request=request, detail={"format": fmt, "what": "evaluation"})
+        name = f"evaluation-{plan.pk}"
+        if fmt == "csv":
+            resp = HttpResponse(exports.evaluation_csv(plan), content_type="text/csv; charset=utf-8")
+        elif fmt == "xlsx":
+            resp = HttpResponse(exports.evaluation_xlsx(plan), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        elif fmt == "pdf":
+            resp = HttpResponse(exports.evaluation_pdf(plan), content_type="application/pdf")
+        else:
+            raise Http404("出力形式は xlsx・csv・pdf のいずれかです。")
+        resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        return resp
+    return render(request, "plans/evaluation.html", {"plan": plan, "headers": services.EVALUATION_HEADERS, "rows": services.evaluation_rows(plan)})
+
+
+@staff_required
+def item_detail(request, pk: int):
+    item = get_object_or_404(Item.objects.select_related("plan"), pk=pk)
+    if not services.can_view_item(request.user, item):
+        raise PermissionDenied("この取組を見る権限がありません。")
+    plan = item.plan
+    years = _years(plan)
+    reports = {r.fiscal_year: r for r in item.reports.all()}
+    indicators = list(item.indicators.prefetch_related("values"))
+    return render(
+        request,
+        "plans/item_detail.html",
+        {
+            "plan": plan,
+            "item": item,
+            "years": years,
+            "tracks": _gantt_tracks(item, years),
+            "report_years": [(y, reports.get(y)) for y in years],
+            "indicators": indicators,
+            "can_file": services.can_file(request.user, item),
+            "is_reviewer": services.is_reviewer(request.user),
+            "placements": item.placements.select_related("node"),
+            "bind_forms": [
+                (ind, BindIndicatorForm(prefix=f"ind{ind.pk}", initial={"metric": ind.metric, "target": ind.target, "unit": ind.unit})) for ind in indicators
+            ],
+        },
+    )
+
+
+@staff_required
+@require_POST
+def bind_indicator(request, pk: int):
+    indicator = get_object_or_404(Indicator.objects.select_related("item__plan"), pk=pk)
+    if not services.is_reviewer(request.user):
+        raise PermissionDenied("指標の設定は情報政策課が行います。")
+    form = BindIndicatorForm(request.POST, prefix=f"ind{indicator.pk}")
+    if form.is_valid():
+        indicator.metric = form.cleaned_data["metric"]
+        indicator.target = form.cleaned_data["target"]
+        indicator.unit = form.cleaned_data["unit"] or indicator.unit
+        indicator.save()
+        audit.record(AuditLog.Action.UPDATE, indicator, request=request, detail={"metric": indicator.metric})
+        if indicator.metric:
+            services.fill_bound_indicators(fiscal_year(timezone.localdate()), plan=indicator.item.plan)
+        messages.success(request, "指標の設定を保存しました。")
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("plans:item", pk=indicator.item_id)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def report_form(request, pk: int, year: int):
+    item = get_object_or_404(Item.objects.select_related("plan"), pk=pk)
+    if not services.can_file(request.user, item):
+        raise PermissionDenied("この取組の進捗報告を作成する権限がありません。")
+    plan = item.plan
+    if not (1989 <= year <= 2100):
+        raise Http404
+    report = item.reports.filter(fiscal_year=year).first()
+    indicators = list(item.indicators.all())
+    initial = {}
+    if report:
+        initial = {f: getattr(report, f) for f in ("rating", "direction", "done", "problems", "next_plan", "handover")}
+    for ind in indicators:
+        initial[f"indicator_{ind.pk}"] = ind.actual(year)
+    locked = report is not None and (
+        report.status == ProgressReport.Status.ACCEPTED or (report.status == ProgressReport.Status.SUBMITTED and not services.is_reviewer(request.user))
+    )
+    form = ReportForm(request.POST or None, plan=plan, indicators=indicators, initial=initial)
+    if request.method == "POST" and not locked and form.is_valid():
+        d = form.cleaned_data
+        data = services.ReportInput(
+            rating=d["rating"],
+            direction=d["direction"],
+            done=d["done"],
+            problems=d["problems"],
+            next_plan=d["next_plan"],
+            handover=d["handover"],
+            actuals={ind.pk: d.get(f"indicator_{ind.pk}") for ind in indicators if not ind.metric},
+        )
+        try:
+            services.save_report(item, year, request.user, data, submit="submit" in request.POST)
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+                for e in errs:
+                    form.add_error(field if field in form.fields else None, e)
+        else:
+            messages.success(request, "進捗報告を提出しました。情報政策課が確認します。" if "submit" in request.POST else "進捗報告を一時保存しました。")
+            return redirect("plans:item", pk=item.pk)
+    return render(request, "plans/report_form.html", {"plan": plan, "item": item, "year": year, "report": report, "form": form, "locked": locked})
+
+
+@staff_required
+def reports(request):
+    """Review queue for 情報政策課 and the overdue list (scoped to what the user sees)."""
+    is_reviewer = services.is_reviewer(request.user)
+    items = services.visible_items(request.user, Item.objects.filter(plan__is_example=False))
+    submitted = ProgressReport.objects.filter(item__in=items, status=ProgressReport.Status.SUBMITTED).select_related("item__plan")
+    plans = Plan.objects.filter(is_example=False)
+    overdue = services.overdue_reports(plans, items=items)
+    return render(request, "plans/reports.html", {"submitted": submitted, "overdue": overdue, "is_reviewer": is_reviewer})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def review(request, pk: int):
+    report = get_object_or_404(ProgressReport.objects.select_related("item__plan"), pk=pk)
+    if not services.is_reviewer(request.user):
+        raise PermissionDenied("進捗報告の確認は情報政策課が行います。")
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_report(report, request.user, accept=form.cleaned_data["decision"] == "accept", comment=form.cleaned_data["review_comment"])
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, "確認結果を保存しました。")
+            return redirect("plans:reports")
+    indicators = [(ind, ind.actual(report.fiscal_year)) for ind in report.item.indicators.all()]
+    return render(request, "plans/review.html", {"report": report, "form": form, "indicators": indicators, "plan": report.item.plan})
+
+
+@staff_required
+def section_view(request):
+    sections = services.user_sections(request.user).filter(kind=Section.Kind.SECTION).order_by("name")
+    try:
+        section = sections.filter(pk=int(request.GET.get("section") or 0)).first() or sections.first()
+    except ValueError:
+        section = sections.first()
+    items = []
+    if section is not None:
+        items = (
+            Item.objects.filter(plan__is_example=False, plan__municipality=section.municipality)
+            .filter(Q(section_links__section=section) | Q(all_sections=True))
+            .select_related("plan")
+            .distinct()
+        )
+        items = sorted(items, key=lambda i: (i.plan_id, i.order))
+    return render(request, "plans/section.html", {"sections": sections, "section": section, "items": items, "year": fiscal_year(timezone.localdate())})
+
+
+@staff_required
+def compare(request):
+    plans = list(Plan.objects.select_related("municipality").order_by("municipality__code", "-start_year"))
+    selected = [p for p in plans if str(p.pk) in request.GET.getlist("plan")] or plans
+    theme = request.GET.get("theme") or compare_mod.THEMES[0]["code"]
+    result = compare_mod.compare(selected, theme)
+    rows = []
+    for plan, matches in result["rows"]:
+        for m in matches:
+            cells = []
+            for y in result["years"]:
+                cell = next((row[y] for row in m.years.values() if y in row and row[y].get("start")), None) or next(
+                    (row[y] for row in m.years.values() if y in row), None
+                )
+                cells.append({"year": y, **(cell or {})})
+            rows.append({"plan": plan, "item": m.item, "cells": cells})
+    return render(
+        request,
+        "plans/compare.html",
+        {"plans": plans, "selected": selected, "themes": compare_mod.THEMES, "theme": result["theme"], "years": result["years"], "rows": rows},
+    )
+
+
+# --- staff: import -----------------------------------------------------------------------
+@staff_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    if not services.is_reviewer(request.user):
+        raise PermissionDenied("計画の取込は情報政策課が行います。")
+    form = ImportForm(request.POST or None, request.FILES or None, initial={"municipality": Municipality.current()})
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            parse(data, upload.name)
+        except PlanImportError as exc:
+            form.add_error("file", str(exc))
+        else:
+            imp = PlanImport.objects.create(municipality=form.cleaned_data["municipality"], filename=upload.name[:200], content=data, created_by=request.user)
+            return redirect("plans:import_preview", pk=imp.pk)
+    return render(request, "plans/import_upload.html", {"form": form})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def import_preview(request, pk: int):
+    if not services.is_reviewer(request.user):
+        raise PermissionDenied("計画の取込は情報政策課が行います。")
+    imp = get_object_or_404(PlanImport, pk=pk, status=PlanImport.Status.PREVIEW)
+    pv = parse(bytes(imp.content), imp.filename)
+    existing = Plan.objects.filter(municipality=imp.municipality, title=pv.title).first()
+    form = AcceptImportForm(
+        request.POST or None,
+        has_problems=bool(pv.problems),
+        initial={"title": pv.title, "kind": pv.kind or "other", "status": pv.status or "adopted", "start_year": pv.start_year, "end_year": pv.end_year},
+    )
+    if request.method == "POST" and "discard" in request.POST:
+        imp.status = PlanImport.Status.DISCARDED
+        imp.save(update_fields=["status"])
+        messages.info(request, "取込を取りやめました。")
+        return redirect("plans:import_upload")
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        result = save_preview(
+            pv,
+            imp.municipality,
+            title=d["title"],
+            source_name=imp.filename,
+            is_example=not imp.municipality.is_default,
+            overrides={"kind": d["kind"], "status": d["status"], "start_year": d["start_year"], "end_year": d["end_year"]},
+        )
+        imp.status = PlanImport.Status.SAVED
+        imp.plan = result.plan
+        imp.save(update_fields=["status", "plan"])
+        audit.record(
+            AuditLog.Action.CREATE if result.created else AuditLog.Action.UPDATE,
+            result.plan,
+            request=request,
+            detail={"import": imp.filename, "items": result.items},
+        )
+        messages.success(request, f"計画を{'保存' if result.created else '更新'}しました（取組 {result.items}件、掲載 {result.placements}件）。")
+        return redirect("plans:tree", pk=result.plan.pk)
+    rows = []
+    for node, _parent in pv.walk():
+        rows.append({"node": node, "placements": [(p, pv.items.get(p.item_key)) for p in node.placements]})
+    years = sorted({e.fiscal_year for it in pv.items.values() for e in it.schedule})
+    return render(
+        request,
+        "plans/import_preview.html",
+        {
+            "imp": imp,
+            "pv": pv,
+            "rows": rows,
+            "form": form,
+            "existing": existing,
+            "years": years,
+            "sections": pv.sections(),
+            "placement_count": len(pv.placements),
+        },
+    )
