@@ -117,3 +117,105 @@ class BindIndicatorForm(AccessibleForm):
         label=_("目標値"), required=False, max_digits=14, decimal_places=2, error_messages={"invalid": _("目標値は数値で入力してください。")}
     )
     unit = forms.CharField(label=_("単位"), required=False, max_length=20)
+
+
+def _scale_text(scale) -> str:
+    return "\n".join(f"{r['code']}:{r['label']}" for r in scale)
+
+
+def _parse_scale(text: str, field: str):
+    scale = []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        code, sep, label = line.partition(":")
+        if not sep:
+            code, sep, label = line.partition("：")
+        if not sep or not code.strip() or not label.strip():
+            raise forms.ValidationError(_("%(field)sの%(n)s行目は「コード:表示名」（例: achieved:達成）の形で入力してください。") % {"field": field, "n": n})
+        scale.append({"code": code.strip()[:30], "label": label.strip()[:40]})
+    if len(scale) < 2:
+        raise forms.ValidationError(_("%(field)sは2つ以上入力してください。") % {"field": field})
+    if len({r["code"] for r in scale}) != len(scale):
+        raise forms.ValidationError(_("%(field)sのコードが重複しています。") % {"field": field})
+    return scale
+
+
+class PlanSettingsForm(AccessibleForm):
+    title = forms.CharField(label=_("計画名"), max_length=200, error_messages={"required": _("計画名を入力してください。")})
+    kind = forms.ChoiceField(label=_("種別"), choices=Plan.Kind.choices)
+    status = forms.ChoiceField(label=_("状態"), choices=Plan.Status.choices)
+    start_year = forms.IntegerField(
+        label=_("計画期間（開始年度・西暦）"),
+        min_value=1989,
+        max_value=2100,
+        required=False,
+        error_messages={"invalid": _("開始年度は西暦の数字で入力してください（例: 2026）。")},
+    )
+    end_year = forms.IntegerField(
+        label=_("計画期間（終了年度・西暦）"),
+        min_value=1989,
+        max_value=2100,
+        required=False,
+        error_messages={"invalid": _("終了年度は西暦の数字で入力してください（例: 2030）。")},
+    )
+    predecessor = forms.ModelChoiceField(label=_("前計画"), queryset=Plan.objects.none(), required=False)
+    is_public = forms.BooleanField(label=_("市民に公開する"), required=False)
+    rating_scale = forms.CharField(
+        label=_("達成状況の区分"), widget=forms.Textarea(attrs={"rows": 5}), help_text=_("1行に1つ「コード:表示名」（例: achieved:達成）。")
+    )
+    direction_scale = forms.CharField(
+        label=_("方向性の区分"), widget=forms.Textarea(attrs={"rows": 5}), help_text=_("1行に1つ「コード:表示名」（例: continue:継続）。")
+    )
+    report_due_month = forms.IntegerField(
+        label=_("進捗報告の期限（翌年度の月）"), min_value=1, max_value=12, error_messages={"invalid": _("月は1〜12の数字で入力してください。")}
+    )
+    report_due_day = forms.IntegerField(
+        label=_("進捗報告の期限（日）"), min_value=1, max_value=31, error_messages={"invalid": _("日は1〜31の数字で入力してください。")}
+    )
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "title": plan.title,
+                "kind": plan.kind,
+                "status": plan.status,
+                "start_year": plan.start_year,
+                "end_year": plan.end_year,
+                "predecessor": plan.predecessor_id,
+                "is_public": plan.is_public,
+                "rating_scale": _scale_text(plan.rating_scale),
+                "direction_scale": _scale_text(plan.direction_scale),
+                "report_due_month": plan.report_due_month,
+                "report_due_day": plan.report_due_day,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["predecessor"].queryset = Plan.objects.filter(municipality=plan.municipality).exclude(pk=plan.pk)
+
+    def clean_rating_scale(self):
+        return _parse_scale(self.cleaned_data["rating_scale"], "達成状況の区分")
+
+    def clean_direction_scale(self):
+        return _parse_scale(self.cleaned_data["direction_scale"], "方向性の区分")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_year") and data.get("end_year") and data["end_year"] < data["start_year"]:
+            self.add_error("end_year", _("終了年度は開始年度と同じか、それより後の年度を入力してください。"))
+        return data
+
+
+class ItemPredecessorForm(AccessibleForm):
+    predecessor = forms.ModelChoiceField(
+        label=_("前計画の取組"), queryset=None, required=False, help_text=_("この取組が引き継いでいる前計画の取組を選びます。")
+    )
+
+    def __init__(self, *args, item, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Item
+
+        pred = item.plan.predecessor
+        self.fields["predecessor"].queryset = Item.objects.filter(plan=pred).order_by("order") if pred else Item.objects.none()

@@ -17,7 +17,7 @@ from madoguchi.web.staff import staff_required
 
 from . import compare as compare_mod
 from . import exports, services
-from .forms import AcceptImportForm, BindIndicatorForm, ImportForm, ReportForm, ReviewForm
+from .forms import AcceptImportForm, BindIndicatorForm, ImportForm, ItemPredecessorForm, PlanSettingsForm, ReportForm, ReviewForm
 from .importer import PlanImportError, parse, save_preview
 from .models import Indicator, Item, Placement, Plan, PlanImport, ProgressReport
 
@@ -158,6 +158,7 @@ def item_detail(request, pk: int):
             "can_file": services.can_file(request.user, item),
             "is_reviewer": services.is_reviewer(request.user),
             "placements": item.placements.select_related("node"),
+            "predecessor_form": ItemPredecessorForm(item=item, initial={"predecessor": item.predecessor_id}) if plan.predecessor_id else None,
             "bind_forms": [
                 (ind, BindIndicatorForm(prefix=f"ind{ind.pk}", initial={"metric": ind.metric, "target": ind.target, "unit": ind.unit})) for ind in indicators
             ],
@@ -378,3 +379,53 @@ def import_preview(request, pk: int):
             "placement_count": len(pv.placements),
         },
     )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def plan_settings(request, pk: int):
+    plan = get_object_or_404(Plan, pk=pk)
+    if not services.is_reviewer(request.user):
+        raise PermissionDenied("計画の設定は情報政策課が行います。")
+    form = PlanSettingsForm(request.POST or None, plan=plan)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        for field in (
+            "title",
+            "kind",
+            "status",
+            "start_year",
+            "end_year",
+            "predecessor",
+            "is_public",
+            "rating_scale",
+            "direction_scale",
+            "report_due_month",
+            "report_due_day",
+        ):
+            setattr(plan, field, d[field])
+        if Plan.objects.filter(municipality=plan.municipality, title=plan.title).exclude(pk=plan.pk).exists():
+            form.add_error("title", "同じ自治体に同じ名前の計画があります。別の計画名を入力してください。")
+        else:
+            plan.save()
+            audit.record(AuditLog.Action.UPDATE, plan, request=request, detail={"settings": True})
+            messages.success(request, "計画の設定を保存しました。")
+            return redirect("plans:tree", pk=plan.pk)
+    return render(request, "plans/plan_settings.html", {"plan": plan, "form": form})
+
+
+@staff_required
+@require_POST
+def item_predecessor(request, pk: int):
+    item = get_object_or_404(Item.objects.select_related("plan"), pk=pk)
+    if not services.is_reviewer(request.user):
+        raise PermissionDenied("取組の設定は情報政策課が行います。")
+    form = ItemPredecessorForm(request.POST, item=item)
+    if form.is_valid():
+        item.predecessor = form.cleaned_data["predecessor"]
+        item.save(update_fields=["predecessor"])
+        audit.record(AuditLog.Action.UPDATE, item, request=request, detail={"predecessor": item.predecessor_id})
+        messages.success(request, "前計画の取組を設定しました。")
+    else:
+        messages.error(request, "前計画の取組は一覧から選んでください。")
+    return redirect("plans:item", pk=item.pk)

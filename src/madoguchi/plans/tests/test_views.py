@@ -136,3 +136,31 @@ def test_demo_loads_seed_plans_idempotently(org):
     result = compare(Plan.objects.all(), "opendata")
     munis = {p.municipality.code for p, items in result["rows"] if items}
     assert {"132039", "132144", "132284"} <= munis
+
+
+def test_plan_settings_scales_and_predecessor(client, org, plan):
+    staff_login(client, org["users"]["ip"])
+    old = Plan.objects.create(municipality=org["muni"], title="旧計画", start_year=2020, end_year=2022)
+    old_item = Item.objects.create(plan=old, key="item:1", number="1", title="電子申請")
+    url = reverse("plans:settings", args=[plan.pk])
+    base = {
+        "title": plan.title,
+        "kind": "promotion",
+        "status": "adopted",
+        "start_year": plan.start_year,
+        "end_year": plan.end_year,
+        "report_due_month": 6,
+        "report_due_day": 30,
+        "direction_scale": "continue:継続\nstop:中止",
+    }
+    resp = client.post(url, {**base, "rating_scale": "達成"})
+    assert "「コード:表示名」" in resp.content.decode()
+    resp = client.post(url, {**base, "rating_scale": "a:計画どおり実行できた\nb:計画どおりに実行できなかった", "predecessor": old.pk, "is_public": "on"})
+    assert resp.status_code == 302
+    plan.refresh_from_db()
+    assert plan.rating_label("b") == "計画どおりに実行できなかった" and plan.predecessor == old
+    item = Item.objects.get(plan=plan, number="1")
+    resp = client.post(reverse("plans:item_predecessor", args=[item.pk]), {"predecessor": old_item.pk})
+    item.refresh_from_db()
+    assert item.predecessor == old_item
+    assert "前計画の取組" in client.get(reverse("plans:item", args=[item.pk])).content.decode()

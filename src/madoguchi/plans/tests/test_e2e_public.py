@@ -1,0 +1,17 @@
+"""The public plan page in real Chromium: axe-core finds no WCAG A/AA violation."""
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_public_plan_page_is_accessible(live_server, page, axe_check, org):
+    from madoguchi.plans.demo import load_demo_plan
+
+    plan = load_demo_plan(org["muni"])
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    assert plan.title in page.content()
+    assert page.locator("table.gantt th[scope=col]").count() >= 4
+    axe_check(page, "public plan page")
+    page.goto(f"{live_server.url}/plans/")
+    axe_check(page, "public plan list")
