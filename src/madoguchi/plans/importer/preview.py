@@ -151,6 +151,11 @@ _YEAR = re.compile(r"(令和|平成|R|H)\s*(元|\d{1,2})\s*(?:[(（]\s*(\d{4})\s
 def fiscal_year_of(cell: str) -> int | None:
     """「令和8年度」「令和3(2021) 年度」「R8年度」「2026年度」「令和7(2025)年度～」 → the fiscal year."""
     text = (cell or "").strip()
+    short = re.fullmatch(r"(令和|平成|R|H)\s*(元|\d{1,2})\s*年?\s*(?:[(（]\s*(\d{4})\s*[)）])?|(20\d\d|19\d\d)\s*年?", text)
+    if short:  # a bare 「R8」「令和8」「2026」 column header
+        if short.group(3) or short.group(4):
+            return int(short.group(3) or short.group(4))
+        return parse_fiscal_year(f"{short.group(1)}{short.group(2)}年度")
     m = _YEAR.search(text)
     if not m or m.start() > 2:
         return None

@@ -15,6 +15,8 @@ from .read import Row
 DIRECTION_CHAPTER = re.compile(r"取組の方向性|基本方針|基本目標|施策の方向|推進方針|重点方針|施策体系|施策の柱")
 ITEM_CHAPTER = re.compile(r"具体的な取組|取組項目|主な取組|施策の展開|重点取組|個別施策|アクションプラン|取組内容")
 CHAPTER = re.compile(r"^(?:第\s*([0-9０-９一二三四五六七八九十]+)\s*章|([0-9０-９]{1,2})(?![0-9.,])|([ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]+))[\s.．　]*(\S.*)$")
+# Items under a direction: 「① …」「ア …」 (a circled number or katakana counter, then a space).
+ITEM_MARK = re.compile(r"^(?:[①-⑳]|[アイウエオカキクケコサシスセソ](?=[\s　]))\s*\S")
 SUB = re.compile(r"^[(（]\s*([0-9０-９]{1,2})\s*[)）]\s*(.+)$")
 
 
@@ -46,6 +48,7 @@ def parse_prose(rows: list[Row]) -> Preview:
     chapter_node: PNode | None = None
     open_target = None  # the node or item collecting paragraphs
     seen_chapters: list[str] = []
+    current_direction: PNode | None = None
     for r, text, heading in lines:
         short = len(text) <= 45 and not text.endswith(("。", "、"))
         m = CHAPTER.match(text)
@@ -59,8 +62,9 @@ def parse_prose(rows: list[Row]) -> Preview:
             else:
                 chapter_role = None
                 seen_chapters.append(f"{number} {title}")
-                chapter_node = open_target = None
+                chapter_node = open_target = current_direction = None
                 continue
+            current_direction = None
             chapter_node = PNode(key=number, number=number, title=title, depth=0, where=r.where)
             pv.roots.append(chapter_node)
             open_target = chapter_node
@@ -72,12 +76,20 @@ def parse_prose(rows: list[Row]) -> Preview:
             if chapter_role == "directions":
                 node = PNode(key=f"{chapter_node.key}/{number}", number=f"{chapter_node.number}-{number}", title=title, depth=1, where=r.where)
                 chapter_node.children.append(node)
-                open_target = node
+                open_target = current_direction = node
             else:
                 item = PItem(key=f"item:{chapter_node.number}-{number}", number=number, title=title, where=r.where)
                 pv.items[item.key] = item
                 chapter_node.placements.append(PPlacement(item.key, number, r.where))
                 open_target = item
+            continue
+        k = ITEM_MARK.match(text)
+        if k and short and chapter_role == "directions" and isinstance(open_target, (PNode, PItem)) and current_direction is not None:
+            number, title = split_number(text)
+            item = PItem(key=f"item:{current_direction.number}-{number}", number=f"{current_direction.number}{number}", title=clean(title), where=r.where)
+            pv.items[item.key] = item
+            current_direction.placements.append(PPlacement(item.key, number, r.where))
+            open_target = item
             continue
         if open_target is not None and not text.startswith("出典"):
             para = clean(text)
@@ -91,7 +103,7 @@ def parse_prose(rows: list[Row]) -> Preview:
         pv.problem("-", "", "担当課の記載が見つかりませんでした（文章形式の計画のため）。取組ごとに担当課を設定してください。")
         pv.problem("-", "", "年度ごとのスケジュール表が見つかりませんでした。")
         pv.problem("-", "", "活動指標・成果指標が見つかりませんでした。")
-        if any(r.children for r in pv.roots) and any(r.placements for r in pv.roots):
+        if any(r.children for r in pv.roots) and any(r.placements for r in pv.roots) and not any(c.placements for r in pv.roots for c in r.children):
             pv.problem("-", "", "取組がどの「取組の方向性」に属するかの記載が見つからないため、取組は章の下にまとめて置きました。")
     if seen_chapters:
         pv.notes.append("計画の構成として扱わなかった章: " + "、".join(seen_chapters))

@@ -195,3 +195,36 @@ def test_unreadable_files_get_a_japanese_message(data, message):
     with pytest.raises(PlanImportError) as exc:
         parse(data, "x.xlsx")
     assert message in str(exc.value)
+
+
+def test_prose_variant_with_items_under_directions():
+    text = "\n".join(
+        [
+            "# 架空町情報化基本計画",
+            "計画期間は令和6年度から令和10年度までとします。",
+            "第1章 計画の概要",
+            "本町の情報化の考え方。",
+            "第2章 基本方針",
+            "(1) 便利な町役場",
+            "手続を便利にします。",
+            "① 電子申請の拡大",
+            "申請をオンラインでできるようにします。",
+            "② キャッシュレス決済",
+            "(2) 安全な情報基盤",
+            "ア 情報セキュリティ研修",
+        ]
+    )
+    pv = parse(text.encode("cp932"), "plan.txt")
+    assert pv.family == "prose" and (pv.start_year, pv.end_year) == (2024, 2028) and pv.kind == "basic"
+    directions = pv.roots[0].children
+    assert [d.title for d in directions] == ["便利な町役場", "安全な情報基盤"]
+    assert [pv.items[p.item_key].title for p in directions[0].placements] == ["電子申請の拡大", "キャッシュレス決済"]
+    assert pv.items[directions[1].placements[0].item_key].title == "情報セキュリティ研修"
+    assert any("計画の概要" in n for n in pv.notes)
+
+
+def test_bare_year_headers_and_marks():
+    rows = [["No.", "施策", "取組名", "担当課", "R6", "R7", "R8"], ["1", "(1)窓口", "書かない窓口", "市民課", "○", "○", "拡充"]]
+    pv = parse(_csv(rows, "utf-8"), "x.csv")
+    item = next(iter(pv.items.values()))
+    assert [e.fiscal_year for e in item.schedule] == [2024, 2025, 2026]
