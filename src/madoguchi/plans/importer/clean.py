@@ -53,6 +53,46 @@ def fix_cyrillic(text: str) -> tuple[str, bool]:
     return "".join(out), True
 
 
+_tokenizer = None
+_SPLIT_WORD = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+def _tokens(text: str):
+    global _tokenizer
+    if _tokenizer is None:
+        try:
+            from sudachipy import dictionary, tokenizer
+
+            _tokenizer = (dictionary.Dictionary().create(), tokenizer.Tokenizer.SplitMode.B)
+        except Exception:  # no dictionary installed: leave such spaces alone
+            _tokenizer = False
+    if not _tokenizer:
+        return None
+    tok, mode = _tokenizer
+    return [(m.begin(), m.end()) for m in tok.tokenize(text, mode)]
+
+
+def join_split_words(text: str) -> str:
+    """「各機能の調 査・検討」→「各機能の調査・検討」: a space PDF conversion put inside a word. The
+    space goes only when a dictionary word spans it; spaces between phrases stay."""
+    if not _SPLIT_WORD.search(text):
+        return text
+    out = []
+    last = 0
+    for m in _SPLIT_WORD.finditer(text):
+        left = text[max(0, m.start() - 8) : m.start()].split(" ")[-1]
+        right = text[m.end() : m.end() + 8].split(" ")[0]
+        spans = _tokens(left + right)
+        if spans is None:
+            return text
+        boundary = len(left)
+        if any(b < boundary < e for b, e in spans):
+            out.append(text[last : m.start()])
+            last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
 def clean(text: str | None, *, multiline: bool = False) -> str:
     """Clean one cell or paragraph."""
     if not text:
@@ -65,6 +105,7 @@ def clean(text: str | None, *, multiline: bool = False) -> str:
     # A space between Latin letters and Japanese is conversion noise: 「自治体 DX 推進」.
     text = re.sub(f"(?<=[{_CJK}]) (?=[A-Za-z])", "", text)
     text = re.sub(f"(?<=[A-Za-z]) (?=[{_CJK}])", "", text)
+    text = join_split_words(text)
     # The glossary asterisk after a term (「マイナポータル*」).
     text = re.sub(f"(?<=[{_CJK}A-Za-z)）])\\*", "", text)
     if multiline:

@@ -22,6 +22,8 @@ def test_cleaning():
     assert clean("Artificial Intelligence の略") == "Artificial Intelligenceの略"  # words stay apart
     assert clean('<ul style="x"> 行政手続 </ul>') == "行政手続"
     assert clean("③デジタルバйдへの対策") == "③デジタルバイドへの対策"
+    assert clean("各機能の調 査・検討 計画策定") == "各機能の調査・検討 計画策定"  # phrases stay apart
+    assert clean("交付から10年経 過") == "交付から10年経過"
     assert split_number("(1)いつでも") == ("(1)", "いつでも")
     assert split_number("①便利なサービス") == ("①", "便利なサービス")
     assert split_number("Ⅱ-1-(2)① 施策") == ("Ⅱ-1-(2)①", "施策")
