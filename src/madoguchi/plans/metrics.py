@@ -23,6 +23,11 @@ class Metric:
     label: str
     unit: str
     compute: Callable[[object, int], Decimal | None]
+    models: tuple[str, ...] = ()  # the sibling models it reads; none installed → "not available"
+
+    @property
+    def available(self) -> bool:
+        return not self.models or _model(*self.models) is not None
 
 
 def _model(*candidates: str):
@@ -45,11 +50,31 @@ def _field(model, *names: str) -> str | None:
     return None
 
 
+# How a sibling model reaches its municipality: directly, or through the procedure, facility,
+# form or section it belongs to. The first path that exists is used.
+_MUNICIPALITY_PATHS = ("municipality", "procedure__municipality", "facility__municipality", "form__municipality", "section__municipality")
+
+
+def _for_municipality(model, qs, municipality):
+    if municipality is None:
+        return qs
+    for path in _MUNICIPALITY_PATHS:
+        *links, last = path.split("__")
+        current = model
+        try:
+            for part in links:
+                current = current._meta.get_field(part).related_model
+            if current is None:
+                continue
+            current._meta.get_field(last)
+        except (FieldDoesNotExist, AttributeError):
+            continue
+        return qs.filter(**{path: municipality})
+    return qs  # single-municipality installs: nothing to filter by
+
+
 def _base(model, municipality, fiscal_year: int, date_fields=("submitted_at", "created_at", "created", "published_at")):
-    qs = model._default_manager.all()
-    muni = _field(model, "municipality")
-    if muni and municipality is not None:
-        qs = qs.filter(**{muni: municipality})
+    qs = _for_municipality(model, model._default_manager.all(), municipality)
     date_field = _field(model, *date_fields)
     if date_field is None:
         return None
@@ -77,9 +102,17 @@ def _safe(func):
     return wrapper
 
 
+_SUBMISSIONS = ("applications.Submission", "applications.Application")
+_PROCEDURES = ("applications.Procedure",)
+_BOOKINGS = ("reservations.Booking", "reservations.Reservation")
+_SUBSCRIBERS = ("alerts.Subscription", "alerts.Subscriber")
+_DATASETS = ("opendata.Dataset", "catalog.Dataset", "core.Dataset", "applications.Dataset")
+_SURVEYS = ("forms.SurveyResponse", "forms.Response", "surveys.Response")
+
+
 @_safe
 def online_applications(municipality, fiscal_year):
-    model = _model("applications.Submission", "applications.Application")
+    model = _model(*_SUBMISSIONS)
     if model is None:
         return None
     qs = _base(model, municipality, fiscal_year)
@@ -87,19 +120,22 @@ def online_applications(municipality, fiscal_year):
         return None
     status = _field(model, "status")
     if status:
-        qs = qs.exclude(**{status: "draft"})
+        qs = qs.exclude(**{f"{status}__in": ["draft", "withdrawn"]})
+    channel = _field(model, "channel")
+    if channel:  # counter submissions (書かない窓口) are not online applications
+        qs = qs.filter(**{channel: "online"})
     return Decimal(qs.count())
 
 
 @_safe
 def online_procedures(municipality, fiscal_year):
-    model = _model("applications.Procedure")
+    model = _model(*_PROCEDURES)
     if model is None:
         return None
-    qs = model._default_manager.all()
-    flag = _field(model, "is_published", "published", "is_active")
-    if flag:
-        qs = qs.filter(**{flag: True})
+    qs = _for_municipality(model, model._default_manager.all(), municipality)
+    for flag in (_field(model, "is_published", "published", "is_active"), _field(model, "online", "is_online")):
+        if flag:
+            qs = qs.filter(**{flag: True})
     created = _field(model, "published_at", "created_at")
     if created:
         _, end = fiscal_year_range(fiscal_year)
@@ -109,7 +145,7 @@ def online_procedures(municipality, fiscal_year):
 
 @_safe
 def online_booking_share(municipality, fiscal_year):
-    model = _model("reservations.Booking", "reservations.Reservation")
+    model = _model(*_BOOKINGS)
     if model is None:
         return None
     qs = _base(model, municipality, fiscal_year)
@@ -125,10 +161,10 @@ def online_booking_share(municipality, fiscal_year):
 
 @_safe
 def alert_subscribers(municipality, fiscal_year):
-    model = _model("alerts.Subscription", "alerts.Subscriber")
+    model = _model(*_SUBSCRIBERS)
     if model is None:
         return None
-    qs = model._default_manager.all()
+    qs = _for_municipality(model, model._default_manager.all(), municipality)
     created = _field(model, "created_at", "confirmed_at")
     if created:
         _, end = fiscal_year_range(fiscal_year)
@@ -141,10 +177,13 @@ def alert_subscribers(municipality, fiscal_year):
 
 @_safe
 def open_datasets(municipality, fiscal_year):
-    model = _model("opendata.Dataset", "core.Dataset", "applications.Dataset")
+    model = _model(*_DATASETS)
     if model is None:
         return None
-    qs = model._default_manager.all()
+    qs = _for_municipality(model, model._default_manager.all(), municipality)
+    flag = _field(model, "is_published", "published", "is_public")
+    if flag:
+        qs = qs.filter(**{flag: True})
     created = _field(model, "published_at", "created_at")
     if created:
         _, end = fiscal_year_range(fiscal_year)
@@ -154,7 +193,7 @@ def open_datasets(municipality, fiscal_year):
 
 @_safe
 def survey_responses(municipality, fiscal_year):
-    model = _model("forms.SurveyResponse", "forms.Response", "surveys.Response")
+    model = _model(*_SURVEYS)
     if model is None:
         return None
     qs = _base(model, municipality, fiscal_year)
@@ -164,18 +203,25 @@ def survey_responses(municipality, fiscal_year):
 REGISTRY: dict[str, Metric] = {
     m.code: m
     for m in [
-        Metric("online_applications", "オンライン申請の受付件数", "件", online_applications),
-        Metric("online_procedures", "オンラインで申請できる手続の数", "手続", online_procedures),
-        Metric("online_booking_share", "施設予約のオンライン比率", "%", online_booking_share),
-        Metric("alert_subscribers", "防災・お知らせ配信の登録者数", "人", alert_subscribers),
-        Metric("open_datasets", "公開しているオープンデータの数", "件", open_datasets),
-        Metric("survey_responses", "アンケートの回答数", "件", survey_responses),
+        Metric("online_applications", "オンライン申請の受付件数", "件", online_applications, _SUBMISSIONS),
+        Metric("online_procedures", "オンラインで申請できる手続の数", "手続", online_procedures, _PROCEDURES),
+        Metric("online_booking_share", "施設予約のオンライン比率", "%", online_booking_share, _BOOKINGS),
+        Metric("alert_subscribers", "防災・お知らせ配信の登録者数", "人", alert_subscribers, _SUBSCRIBERS),
+        Metric("open_datasets", "公開しているオープンデータの数", "件", open_datasets, _DATASETS),
+        Metric("survey_responses", "アンケートの回答数", "件", survey_responses, _SURVEYS),
     ]
 }
 
 
 def choices() -> list[tuple[str, str]]:
-    return [("", "（連動しない）")] + [(m.code, f"{m.label}（{m.unit}）") for m in REGISTRY.values()]
+    return [("", "（連動しない）")] + [
+        (m.code, f"{m.label}（{m.unit}）" + ("" if m.available else "※この機能は未導入のため集計できません")) for m in REGISTRY.values()
+    ]
+
+
+def available(code: str) -> bool:
+    metric = REGISTRY.get(code)
+    return bool(metric and metric.available)
 
 
 def compute(code: str, municipality, fiscal_year: int) -> Decimal | None:

@@ -289,6 +289,12 @@ class Indicator(models.Model):
     def audit_section(self):
         return self.item.audit_section
 
+    @property
+    def metric_available(self) -> bool:
+        from . import metrics
+
+        return bool(self.metric) and metrics.available(self.metric)
+
     def actual(self, fiscal_year: int):
         value = self.values.filter(fiscal_year=fiscal_year).first()
         return value.value if value else None

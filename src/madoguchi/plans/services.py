@@ -208,7 +208,8 @@ def dashboard(plan: Plan, fiscal_year: int, items=None) -> dict:
             ratio = None
             if actual is not None and ind.target:
                 ratio = int((Decimal(actual) * 100 / ind.target).quantize(Decimal("1")))
-            indicators.append({"indicator": ind, "item": item, "actual": actual, "ratio": ratio})
+            unavailable = bool(ind.metric) and not metrics.available(ind.metric)
+            indicators.append({"indicator": ind, "item": item, "actual": actual, "ratio": ratio, "unavailable": unavailable})
     return {
         "phases": [(label, phases.get(code, 0)) for code, label in Phase.choices] + [("予定なし", phases.get("", 0))],
         "ratings": [(r["label"], ratings.get(r["code"], 0)) for r in plan.rating_scale] + [("未報告", ratings.get("", 0))],

@@ -102,3 +102,41 @@ def test_evaluation_exports(org, plan):
     wb = openpyxl.load_workbook(io.BytesIO(evaluation_xlsx(plan)))
     assert wb.active["A2"].value == "番号" and wb.active.max_row == 2 + 6
     assert evaluation_pdf(plan).startswith(b"%PDF")
+
+
+def test_metrics_read_sibling_apps_per_municipality(org):
+    from django.apps import apps
+
+    try:
+        Procedure = apps.get_model("applications", "Procedure")
+    except LookupError:
+        pytest.skip("applications app not installed")
+    from madoguchi.core.models import Municipality
+
+    other = Municipality.objects.create(name="別市", code="139980")
+    from madoguchi.core.models import Section
+
+    other_section = Section.objects.create(municipality=other, name="市民課")
+    year = 2025
+    for slug, muni, section, online in [
+        ("a", org["muni"], org["shimin"], True),
+        ("b", org["muni"], org["shimin"], False),
+        ("c", other, other_section, True),
+    ]:
+        Procedure.objects.create(municipality=muni, section=section, slug=slug, name=slug, summary="-", online=online)
+    assert metrics.compute("online_procedures", org["muni"], year) == Decimal(1)
+    assert metrics.compute("online_procedures", other, year) == Decimal(1)
+    assert metrics.available("online_procedures")
+
+
+def test_metric_of_a_missing_app_is_not_available(org, plan, monkeypatch):
+    missing = metrics.Metric("survey_responses", "テスト", "件", metrics.survey_responses, ("nosuchapp.Response",))
+    monkeypatch.setitem(metrics.REGISTRY, "survey_responses", missing)
+    assert not metrics.available("survey_responses")
+    item = Item.objects.get(plan=plan, number="6")
+    Indicator.objects.create(item=item, name="研修アンケートの回答数", metric="survey_responses")
+    services.fill_bound_indicators(plan.start_year, plan=plan)  # does not fail
+    data = services.dashboard(plan, plan.start_year)
+    row = next(r for r in data["indicators"] if r["indicator"].metric == "survey_responses")
+    assert row["actual"] is None and row["unavailable"]
+    assert "未導入" in dict(metrics.choices())["survey_responses"]

@@ -230,3 +230,76 @@ def test_bare_year_headers_and_marks():
     pv = parse(_csv(rows, "utf-8"), "x.csv")
     item = next(iter(pv.items.values()))
     assert [e.fiscal_year for e in item.schedule] == [2024, 2025, 2026]
+
+
+def test_table_variant_heisei_years_other_levels_and_offset_columns():
+    """An unseen city's TSV: two empty leading columns, levels 重点目標 → 推進項目 → 事業名,
+    平成 columns spanning the era change, a repeated header block, HTML and a 再掲 row."""
+    header = ["", "", "通番", "重点目標", "推進項目", "事業名", "所管部署", "関係部署", "平成30年度", "平成31年度", "令和2年度"]
+    rows = [
+        ["○○町地域情報化計画"],
+        ["計画期間は平成30年度から令和2年度までの3年間とします。"],
+        header,
+        ["", "", "1", "Ⅰ 行政サービス", "1-(1) 電子申請", "<p>電子申請サービスの導入</p>", "総務課", "住民課", "調査研究", "", "運用"],
+        ["", "", "2", "", "", "コンビニ交付", "住民課", "", "検討", "構築", "運用"],
+        [],
+        header,
+        ["", "", "3", "Ⅱ 情報基盤", "2-(1) セキュリティ", "職員研修", "総務課", "各課", "実施", "", ""],
+        ["", "", "4", "", "", "電子申請サービスの導入（再掲）", "総務課", "", "", "", ""],
+    ]
+    data = "\n".join("\t".join(r) for r in rows).encode("utf-8")
+    pv = parse(data, "unknown.tsv")
+    assert pv.family == "table"
+    assert (pv.start_year, pv.end_year) == (2018, 2020)
+    assert [r.title for r in pv.roots] == ["行政サービス", "情報基盤"]
+    assert pv.roots[0].children[0].number == "1-(1)"
+    assert len(pv.items) == 3 and len(pv.placements) == 4
+    items = {it.number: it for it in pv.items.values()}
+    first = items["1"]
+    assert first.title == "電子申請サービスの導入"
+    assert first.sections[0] == "総務課" and "住民課" in first.sections
+    # the empty 平成31年度 cell means 調査研究 continues; 運用 runs on past the plan
+    assert [(e.fiscal_year, e.phase, e.continues) for e in first.schedule] == [(2018, "research", True), (2020, "operate", True)]
+    assert [e.fiscal_year for e in items["2"].schedule] == [2018, 2019, 2020]
+    assert items["3"].all_sections
+    relist = next(p for p in pv.placements if p.is_relisting)
+    assert relist.item_key == first.key
+
+
+def test_label_blocks_variant_heisei_and_other_labels():
+    """A label⇥value document of another city: 基本目標 headings, 番号 / 取組名 / 所管課 labels,
+    平成 schedule columns and separate 活動指標 / 成果指標 rows."""
+    text = "\n".join(
+        [
+            "△△市情報化推進計画",
+            "計画期間 平成29年度～平成31年度",
+            "",
+            "基本目標 1 つながる行政",
+            "No.\t1-ア",
+            "取組の方向性\t■ マイナンバーカードの活用",
+            "担当課\t市民課",
+            "現状\t交付率が低い",
+            "課題\t周知が必要",
+            "活動指標\t《活動指標》 ・出張申請の回数",
+            "成果指標\t《成果指標》 ・カードの交付率",
+            "スケジュール\t平成29年度\t平成30年度\t平成31年度",
+            "\t検討\t試行\t",
+            "",
+            "基本目標 2 まもる行政",
+            "No.\t2-ア",
+            "取組の方向性\t■ 情報セキュリティ監査",
+            "担当課\t情報政策課、各課",
+            "スケジュール\t平成29年度\t平成30年度\t平成31年度",
+            "\t準備\t実施\t評価",
+        ]
+    )
+    pv = parse(text.encode("cp932"), "x.txt")
+    assert pv.family == "blocks" and pv.level_names[0] == "基本目標"
+    assert [r.number for r in pv.roots] == ["1", "2"]
+    items = {it.number: it for it in pv.items.values()}
+    card = items["1-ア"]
+    assert card.title == "マイナンバーカードの活用" and card.sections == ["市民課"]
+    assert [i.kind for i in card.indicators] == ["activity", "outcome"]
+    assert [(e.fiscal_year, e.phase) for e in card.schedule] == [(2017, "study"), (2018, "trial")]
+    assert card.schedule[-1].continues
+    assert items["2-ア"].all_sections and [e.fiscal_year for e in items["2-ア"].schedule] == [2017, 2018, 2019]
