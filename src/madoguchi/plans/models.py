@@ -385,6 +385,7 @@ class PlanImport(models.Model):
     content = models.BinaryField(_("内容"))
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.PREVIEW)
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports")
+    decisions = models.JSONField(_("読み取れなかった項目への対応"), default=dict, blank=True, help_text=_("問題ID → accept / item:<階層キー>"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

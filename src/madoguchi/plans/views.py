@@ -18,7 +18,7 @@ from madoguchi.web.staff import staff_required
 from . import compare as compare_mod
 from . import exports, services
 from .forms import AcceptImportForm, BindIndicatorForm, ImportForm, ItemPredecessorForm, PlanSettingsForm, ReportForm, ReviewForm
-from .importer import PlanImportError, parse, save_preview
+from .importer import PlanImportError, fixes, parse, save_preview
 from .models import Indicator, Item, Placement, Plan, PlanImport, ProgressReport
 
 
@@ -329,6 +329,19 @@ def import_preview(request, pk: int):
         raise PermissionDenied("計画の取込は情報政策課が行います。")
     imp = get_object_or_404(PlanImport, pk=pk, status=PlanImport.Status.PREVIEW)
     pv = parse(bytes(imp.content), imp.filename)
+    fix_rows = fixes.apply(pv, imp.decisions or {})
+    node_choices = fixes.node_choices(pv)
+    if request.method == "POST" and "apply_fixes" in request.POST:
+        allowed = {"", fixes.ACCEPT} | {fixes.ITEM_PREFIX + key for key, _label in node_choices}
+        decisions = {}
+        for _problem, pid, _current in fix_rows:
+            value = request.POST.get(f"fix_{pid}", "")
+            if value in allowed and value:
+                decisions[pid] = value
+        imp.decisions = decisions
+        imp.save(update_fields=["decisions"])
+        messages.success(request, f"対応を反映しました（{len(decisions)}件）。")
+        return redirect("plans:import_preview", pk=imp.pk)
     existing = Plan.objects.filter(municipality=imp.municipality, title=pv.title).first()
     form = AcceptImportForm(
         request.POST or None,
@@ -377,6 +390,9 @@ def import_preview(request, pk: int):
             "years": years,
             "sections": pv.sections(),
             "placement_count": len(pv.placements),
+            "fix_rows": fix_rows,
+            "node_choices": node_choices,
+            "item_prefix": fixes.ITEM_PREFIX,
         },
     )
 

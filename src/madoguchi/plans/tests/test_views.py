@@ -164,3 +164,44 @@ def test_plan_settings_scales_and_predecessor(client, org, plan):
     item.refresh_from_db()
     assert item.predecessor == old_item
     assert "前計画の取組" in client.get(reverse("plans:item", args=[item.pk])).content.decode()
+
+
+def test_import_preview_fix_then_save_without_blanket_acknowledge(client, org):
+    import re
+
+    from madoguchi.plans.importer import fixes, parse
+    from madoguchi.plans.models import PlanImport
+
+    staff_login(client, org["users"]["ip"])
+    muni = Municipality.objects.create(name="国分寺市", code="132144")
+    resp = client.post(reverse("plans:import_upload"), {"file": SimpleUploadedFile("plan.txt", seed("003")), "municipality": muni.pk})
+    url = resp["Location"]
+    body = client.get(url).content.decode()
+    pids = re.findall(r'name="fix_([0-9a-f]{12})"', body)
+    assert len(pids) == 3 and "274行目" in body
+    pv = parse(seed("003"), "plan.txt")
+    first_node = fixes.node_choices(pv)[0][0]
+    line_274 = next(fixes.problem_id(p) for p in pv.problems if "274行目" in p.where)
+    data = {f"fix_{pid}": "accept" for pid in pids}
+    data[f"fix_{line_274}"] = fixes.ITEM_PREFIX + first_node
+    data["fix_bogus"] = "accept"
+    data["apply_fixes"] = "1"
+    assert client.post(url, data).status_code == 302
+    imp = PlanImport.objects.get()
+    assert len(imp.decisions) == 3 and imp.decisions[line_274].startswith("item:")
+    body = client.get(url).content.decode()
+    assert "取組として追加しました" in body and "すべての行を置けました" not in body  # decided rows stay listed
+    resp = client.post(url, {"title": "国分寺市行政デジタル化推進計画", "kind": "promotion", "status": "adopted", "start_year": "2021", "end_year": "2024"})
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    plan = Plan.objects.get(municipality=muni)
+    assert plan.items.count() == 14  # the 13 sheets + the line staff placed
+    assert "職員が指定" in plan.source_note
+
+
+def test_fix_rejects_unknown_node(org):
+    from madoguchi.plans.importer import fixes, parse
+
+    pv = parse(seed("002"), "002.txt")
+    pid = fixes.problem_id(pv.problems[0])
+    rows = fixes.apply(pv, {pid: "item:no-such-node"})
+    assert rows[0][2] == "" and len(pv.problems) == 1
