@@ -1,0 +1,738 @@
+"""Rules of reservations. Views and API handlers stay thin and call these.
+
+Every refusal raises ``BookingError`` with a Japanese message that names the rule.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from madoguchi.core import calendar as office_calendar
+from madoguchi.core.notify import email
+
+from . import conf
+from . import lottery as lottery_mod
+from .models import (
+    ACTIVE_BOOKING_STATUSES,
+    WEEKDAYS,
+    Booking,
+    ClosedPeriod,
+    Counter,
+    CounterSlot,
+    Facility,
+    Fee,
+    Group,
+    Lottery,
+    LotteryApplication,
+    LotteryWish,
+    QueueDay,
+    QueueTicket,
+    Registration,
+    Unit,
+    UserCategory,
+    Visit,
+    frame_key,
+)
+
+
+class BookingError(Exception):
+    """A refused reservation; ``rule`` is a stable code, ``message`` Japanese for people."""
+
+    def __init__(self, rule: str, message: str):
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Frame:
+    start: dt.time
+    end: dt.time
+    label: str
+
+    @property
+    def hours(self) -> float:
+        return (dt.datetime.combine(dt.date.min, self.end) - dt.datetime.combine(dt.date.min, self.start)).seconds / 3600
+
+
+def _now(now=None) -> dt.datetime:
+    return now or timezone.now()
+
+
+def _fmt_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS[day.weekday()]}）"
+
+
+# --- calendar ------------------------------------------------------------------------------
+def closed_reason(facility: Facility, day: dt.date, unit: Unit | None = None, periods=None, hours=None) -> str | None:
+    """Why ``facility`` (or ``unit``) is closed on ``day``, or None. ``periods``/``hours`` may
+    be passed preloaded when called for a whole month."""
+    periods = periods if periods is not None else list(facility.closed_periods.all())
+    for p in periods:
+        if p.start <= day <= p.end and (p.unit_id is None or (unit is not None and p.unit_id == unit.pk)):
+            return p.reason
+    if facility.closes_year_end and office_calendar.is_year_end_closure(day):
+        return "年末年始"
+    if facility.closes_on_holidays:
+        name = office_calendar.holiday_name(day)
+        if name:
+            return f"祝日（{name}）"
+    hours = hours if hours is not None else {h.weekday: h for h in facility.opening_hours.all()}
+    if day.weekday() not in hours:
+        return f"定休日（{WEEKDAYS[day.weekday()]}曜日）"
+    return None
+
+
+def frames_for(unit: Unit, day: dt.date, hours=None, defs=None) -> list[Frame]:
+    """The frames of ``unit`` on ``day`` within opening hours (no closed-day check)."""
+    facility = unit.facility
+    hours = hours if hours is not None else {h.weekday: h for h in facility.opening_hours.all()}
+    oh = hours.get(day.weekday())
+    if oh is None:
+        return []
+    if unit.frame_mode == Unit.FrameMode.HOURLY:
+        frames = []
+        t = dt.datetime.combine(day, oh.opens)
+        close = dt.datetime.combine(day, oh.closes)
+        while t + dt.timedelta(hours=1) <= close:
+            end = t + dt.timedelta(hours=1)
+            frames.append(Frame(t.time(), end.time(), f"{t:%H:%M}〜{end:%H:%M}"))
+            t = end
+        return frames
+    defs = defs if defs is not None else list(facility.frames.all())
+    return [Frame(d.start, d.end, d.label) for d in defs if d.start >= oh.opens and d.end <= oh.closes]
+
+
+def month_days(year: int, month: int) -> list[dt.date]:
+    return [dt.date(year, month, d) for d in range(1, pycalendar.monthrange(year, month)[1] + 1)]
+
+
+def open_lottery_for(facility: Facility, day: dt.date):
+    return Lottery.objects.filter(facility=facility, month=day.replace(day=1), status=Lottery.Status.OPEN).first()
+
+
+def window_problem(facility: Facility, day: dt.date, start: dt.time, now=None) -> BookingError | None:
+    now = timezone.localtime(_now(now))
+    today = now.date()
+    if dt.datetime.combine(day, start) <= now.replace(tzinfo=None):
+        return BookingError("past", "過去の時間枠は予約できません。これからの日時を選んでください。")
+    if day > today + dt.timedelta(days=facility.booking_window_days):
+        opens = day - dt.timedelta(days=facility.booking_window_days)
+        return BookingError(
+            "window", f"予約の受付期間外です。この施設は{facility.booking_window_days}日先まで予約できます（{_fmt_date(day)}の受付は{_fmt_date(opens)}から）。"
+        )
+    if day < today + dt.timedelta(days=facility.booking_min_days):
+        return BookingError("window", f"予約の受付期間外です。この施設は利用日の{facility.booking_min_days}日前までに予約してください。")
+    return None
+
+
+def availability(unit: Unit, year: int, month: int, now=None) -> list[dict]:
+    """Each day of the month with its frames and state: free / taken / closed / past / window /
+    lottery. One query for bookings, so it stays fast."""
+    facility = unit.facility
+    now = _now(now)
+    periods = list(facility.closed_periods.all())
+    hours = {h.weekday: h for h in facility.opening_hours.all()}
+    defs = list(facility.frames.all())
+    days = month_days(year, month)
+    taken = set(
+        Booking.objects.filter(unit=unit, date__gte=days[0], date__lte=days[-1], status__in=ACTIVE_BOOKING_STATUSES)
+        .exclude(status=Booking.Status.HELD, hold_until__lte=now)
+        .values_list("date", "start")
+    )
+    lottery_open = Lottery.objects.filter(facility=facility, month=days[0], status=Lottery.Status.OPEN).exists()
+    out = []
+    for day in days:
+        reason = closed_reason(facility, day, unit, periods, hours)
+        frames = []
+        if reason is None:
+            for f in frames_for(unit, day, hours, defs):
+                if (day, f.start) in taken:
+                    state = "taken"
+                elif lottery_open:
+                    state = "lottery"
+                elif window_problem(facility, day, f.start, now):
+                    state = "past" if dt.datetime.combine(day, f.start) <= timezone.localtime(now).replace(tzinfo=None) else "window"
+                else:
+                    state = "free"
+                frames.append({"frame": f, "state": state})
+        out.append({"date": day, "closed": reason, "frames": frames, "free": sum(1 for f in frames if f["state"] == "free")})
+    return out
+
+
+def search(municipality, *, purpose: str = "", area: str = "", kind: str = "", day: dt.date | None = None, frame_start: dt.time | None = None, now=None):
+    """Units matching purpose/area/kind, with their free frames on ``day`` (if given)."""
+    qs = Unit.objects.filter(is_active=True, facility__is_public=True, facility__municipality=municipality).select_related("facility")
+    if purpose:
+        qs = qs.filter(Q(facility__purposes__icontains=purpose) | Q(facility__name__icontains=purpose) | Q(name__icontains=purpose))
+    if area:
+        qs = qs.filter(facility__area=area)
+    if kind:
+        qs = qs.filter(facility__kind=kind)
+    results = []
+    for unit in qs[:200]:
+        free = None
+        if day is not None:
+            month = availability(unit, day.year, day.month, now)
+            entry = next(d for d in month if d["date"] == day)
+            free = [f["frame"] for f in entry["frames"] if f["state"] == "free" and (frame_start is None or f["frame"].start == frame_start)]
+            if not free:
+                continue
+        results.append({"unit": unit, "free": free})
+    return results
+
+
+# --- fees and categories -------------------------------------------------------------------
+def category_for(user, group: Group | None = None) -> str:
+    if group is not None:
+        if group.owner_id != user.pk:
+            raise BookingError("group", "この団体で予約できるのは団体の登録者だけです。")
+        if group.status != Group.Status.VERIFIED:
+            raise BookingError("group", "団体登録が職員の確認前です。確認が済むまで団体として予約できません。")
+        return UserCategory.RESIDENT_GROUP if group.resident_share >= 50 else UserCategory.NON_RESIDENT
+    reg = Registration.objects.filter(user=user).first()
+    if reg is None:
+        raise BookingError("registration", "施設を予約するには、先に利用者登録をしてください。")
+    return UserCategory.RESIDENT if reg.is_resident else UserCategory.NON_RESIDENT
+
+
+def fee_for(unit: Unit, category: str, start: dt.time, end: dt.time) -> int:
+    fee = Fee.objects.filter(unit=unit, category=category).first()
+    if fee is None:
+        return 0
+    if unit.frame_mode == Unit.FrameMode.HOURLY:
+        return round(fee.amount * Frame(start, end, "").hours)
+    return fee.amount
+
+
+# --- first-come booking --------------------------------------------------------------------
+def _find_frame(unit: Unit, day: dt.date, start: dt.time) -> Frame:
+    for f in frames_for(unit, day):
+        if f.start == start:
+            return f
+    raise BookingError("hours", f"{_fmt_date(day)} {start:%H:%M} は開館時間内の時間枠ではありません。表示されている時間枠から選んでください。")
+
+
+def hold(
+    user, unit: Unit, day: dt.date, start: dt.time, *, group: Group | None = None, now=None, confirm: bool = False, purpose: str = "", attendees=None
+) -> Booking:
+    """Hold (仮押さえ) a frame for ``conf.hold_minutes()``; with ``confirm`` book it at once.
+    The database refuses a second active booking of the same frame."""
+    now = _now(now)
+    facility = unit.facility
+    if not unit.is_active or not facility.is_public:
+        raise BookingError("unit", "この部屋・コートは現在予約を受け付けていません。")
+    reason = closed_reason(facility, day, unit)
+    if reason:
+        raise BookingError("closed", f"{_fmt_date(day)}は休館日です（{reason}）。別の日を選んでください。")
+    frame = _find_frame(unit, day, start)
+    problem = window_problem(facility, day, start, now)
+    if problem:
+        raise problem
+    if open_lottery_for(facility, day):
+        raise BookingError(
+            "lottery", f"{day.year}年{day.month}月は抽選の対象です。抽選の申込期間に申し込んでください（抽選後の空き枠は先着順で予約できます）。"
+        )
+    category = category_for(user, group)
+    User = get_user_model()
+    try:
+        with transaction.atomic():
+            # Serialise one user's bookings so the per-user limits hold under concurrency.
+            User.objects.select_for_update().filter(pk=user.pk).first()
+            mine = Booking.objects.filter(user=user, unit__facility=facility, status__in=ACTIVE_BOOKING_STATUSES).exclude(
+                status=Booking.Status.HELD, hold_until__lte=now
+            )
+            if mine.filter(date=day).count() >= facility.max_frames_per_day:
+                raise BookingError("limit_day", f"1日に予約できるのは{facility.max_frames_per_day}枠までです（{_fmt_date(day)}は上限に達しています）。")
+            month_start = day.replace(day=1)
+            month_end = month_start.replace(day=pycalendar.monthrange(day.year, day.month)[1])
+            if mine.filter(date__gte=month_start, date__lte=month_end).count() >= facility.max_bookings_per_month:
+                raise BookingError("limit_month", f"1か月に予約できるのは{facility.max_bookings_per_month}件までです（{day.month}月は上限に達しています）。")
+            # Abandoned holds free themselves: flip them before inserting so they never block.
+            Booking.objects.filter(unit=unit, date=day, start=start, status=Booking.Status.HELD, hold_until__lte=now).update(status=Booking.Status.EXPIRED)
+            fee = fee_for(unit, category, frame.start, frame.end)
+            booking = Booking.objects.create(
+                unit=unit,
+                date=day,
+                start=frame.start,
+                end=frame.end,
+                user=user,
+                group=group,
+                category=category,
+                base_fee=fee,
+                fee=fee,
+                payment=Booking.Payment.AT_COUNTER if fee else Booking.Payment.NOT_REQUIRED,
+                status=Booking.Status.CONFIRMED if confirm else Booking.Status.HELD,
+                hold_until=None if confirm else now + dt.timedelta(minutes=conf.hold_minutes()),
+                confirmed_at=now if confirm else None,
+                purpose=purpose,
+                attendees=attendees,
+            )
+            if confirm:
+                _send_confirmation(booking)
+    except IntegrityError:
+        raise BookingError("taken", f"{_fmt_date(day)} {frame.label} はすでに予約されています。別の時間枠を選んでください。") from None
+    return booking
+
+
+def confirm(booking: Booking, *, purpose: str = "", attendees: int | None = None, exemption_reason: str = "", now=None) -> Booking:
+    """Turn a hold into a booking (本予約), or confirm a lottery win."""
+    now = _now(now)
+    with transaction.atomic():
+        b = Booking.objects.select_for_update().get(pk=booking.pk)
+        if b.status == Booking.Status.HELD:
+            if b.hold_until is None or b.hold_until <= now:
+                raise BookingError("hold_expired", f"仮押さえの期限（{conf.hold_minutes()}分）が過ぎました。もう一度時間枠を選んでください。")
+        elif b.status == Booking.Status.WON:
+            if b.confirm_deadline and b.confirm_deadline <= now:
+                raise BookingError("confirm_deadline", "本予約の期限が過ぎたため、当選した枠は取り消されました。")
+        else:
+            raise BookingError("status", f"この予約は「{b.get_status_display()}」のため確定できません。")
+        if attendees is not None and b.unit.capacity and attendees > b.unit.capacity:
+            raise BookingError("capacity", f"利用人数が定員（{b.unit.capacity}人）を超えています。{b.unit.capacity}人以下にしてください。")
+        b.status = Booking.Status.CONFIRMED
+        b.hold_until = None
+        b.confirmed_at = now
+        b.purpose = purpose or b.purpose
+        b.attendees = attendees if attendees is not None else b.attendees
+        if exemption_reason:
+            b.exemption = Booking.Exemption.REQUESTED
+            b.exemption_reason = exemption_reason
+        b.save()
+        _send_confirmation(b)
+    return b
+
+
+def book(user, unit: Unit, day: dt.date, start: dt.time, **kwargs) -> Booking:
+    """Hold and confirm in one step (API)."""
+    return hold(user, unit, day, start, confirm=True, **kwargs)
+
+
+def cancellation_fee(booking: Booking, now=None) -> int:
+    today = timezone.localtime(_now(now)).date()
+    deadline = booking.date - dt.timedelta(days=booking.unit.facility.cancel_deadline_days)
+    if booking.status != Booking.Status.CONFIRMED or today <= deadline:
+        return 0
+    return booking.fee * booking.unit.facility.cancel_fee_percent // 100
+
+
+def cancel(booking: Booking, user, now=None, by_staff: bool = False) -> Booking:
+    now = _now(now)
+    with transaction.atomic():
+        b = Booking.objects.select_for_update().select_related("unit__facility").get(pk=booking.pk)
+        if not by_staff and b.user_id != user.pk:
+            raise BookingError("owner", "ご自分の予約だけ取り消せます。")
+        if b.status not in ACTIVE_BOOKING_STATUSES:
+            raise BookingError("status", f"この予約は「{b.get_status_display()}」のため取り消せません。")
+        if b.starts_at <= now:
+            raise BookingError("past", "利用開始時刻を過ぎた予約は取り消せません。施設にお問い合わせください。")
+        b.cancellation_fee = 0 if by_staff else cancellation_fee(b, now)
+        b.status = Booking.Status.CANCELLED
+        b.cancelled_at = now
+        b.save()
+        body = f"{b.user.full_name if hasattr(b.user, 'full_name') else ''} 様\n\n次の予約を取り消しました。\n予約番号: {b.code}\n{b.unit}\n{_fmt_date(b.date)} {b.start:%H:%M}〜{b.end:%H:%M}\n"
+        if b.cancellation_fee:
+            body += f"取消料: {b.cancellation_fee:,}円（取消期限を過ぎたため。施設の窓口でお支払いください）\n"
+        email(b.user.email, f"【予約取消】{b.unit}", body, dedupe_key=f"booking-cancel:{b.pk}")
+    return b
+
+
+def expire_holds(now=None) -> int:
+    return Booking.objects.filter(status=Booking.Status.HELD, hold_until__lte=_now(now)).update(status=Booking.Status.EXPIRED)
+
+
+def decide_exemption(booking: Booking, approve: bool, percent: int = 100) -> Booking:
+    """減免 decided by staff: an approved exemption lowers the fee."""
+    if booking.exemption != Booking.Exemption.REQUESTED:
+        raise BookingError("exemption", "減免の申請がない予約です。")
+    if not 0 < percent <= 100:
+        raise BookingError("exemption", "減免率は1〜100の整数で入力してください。")
+    booking.exemption = Booking.Exemption.APPROVED if approve else Booking.Exemption.REJECTED
+    if approve:
+        booking.exemption_percent = percent
+        booking.fee = booking.base_fee * (100 - percent) // 100
+        if booking.fee == 0:
+            booking.payment = Booking.Payment.NOT_REQUIRED
+    booking.save()
+    return booking
+
+
+def booking_ics(booking: Booking) -> bytes:
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Madoguchi//reservations//JA")
+    cal.add("version", "2.0")
+    ev = Event()
+    ev.add("uid", f"booking-{booking.code}@madoguchi")
+    ev.add("summary", f"{booking.unit}")
+    ev.add("dtstart", booking.starts_at)
+    ev.add("dtend", booking.ends_at)
+    ev.add("dtstamp", timezone.now())
+    ev.add("location", booking.unit.facility.address or booking.unit.facility.name)
+    ev.add("description", f"予約番号 {booking.code}")
+    cal.add_component(ev)
+    return cal.to_ical()
+
+
+def ics_attachment(booking_id: int):
+    booking = Booking.objects.select_related("unit__facility").get(pk=booking_id)
+    return (f"booking-{booking.code}.ics", booking_ics(booking), "text/calendar")
+
+
+def _send_confirmation(b: Booking) -> None:
+    fee = f"{b.fee:,}円（{b.get_payment_display()}）" if b.fee else "無料"
+    body = (
+        f"次の内容で予約を受け付けました。\n\n予約番号: {b.code}\n施設: {b.unit}\n日時: {_fmt_date(b.date)} {b.start:%H:%M}〜{b.end:%H:%M}\n"
+        f"使用料: {fee}\n取消期限: 利用日の{b.unit.facility.cancel_deadline_days}日前まで無料"
+        f"（以降は使用料の{b.unit.facility.cancel_fee_percent}％）\n\n予約の確認・取消: {conf.site_url()}/reservations/my/\n"
+    )
+    email(
+        b.user.email,
+        f"【予約受付】{b.unit} {b.date:%m/%d}",
+        body,
+        dedupe_key=f"booking-confirm:{b.pk}",
+        attachments=[{"builder": "madoguchi.reservations.services.ics_attachment", "kwargs": {"booking_id": b.pk}}],
+    )
+
+
+# --- lottery -------------------------------------------------------------------------------
+def lottery_frames(lottery: Lottery) -> list[str]:
+    facility = lottery.facility
+    periods = list(facility.closed_periods.all())
+    hours = {h.weekday: h for h in facility.opening_hours.all()}
+    defs = list(facility.frames.all())
+    keys = []
+    for unit in facility.units.filter(is_active=True):
+        for day in month_days(lottery.month.year, lottery.month.month):
+            if closed_reason(facility, day, unit, periods, hours) is None:
+                keys += [frame_key(unit.pk, day, f.start) for f in frames_for(unit, day, hours, defs)]
+    return keys
+
+
+def apply_lottery(lottery: Lottery, user, wishes: list[tuple[Unit, dt.date, dt.time]], group: Group | None = None, now=None) -> LotteryApplication:
+    now = _now(now)
+    if not lottery.is_accepting(now):
+        raise BookingError(
+            "lottery_window",
+            f"抽選の申込期間外です（{timezone.localtime(lottery.opens_at):%Y年%m月%d日 %H:%M}〜{timezone.localtime(lottery.closes_at):%m月%d日 %H:%M}）。",
+        )
+    if not wishes:
+        raise BookingError("wishes", "希望の時間枠を1つ以上選んでください。")
+    if len(wishes) > lottery.max_wishes:
+        raise BookingError("wishes", f"希望は{lottery.max_wishes}つまでです。")
+    category = category_for(user, group)
+    valid = set(lottery_frames(lottery))
+    seen = set()
+    for unit, day, start in wishes:
+        key = frame_key(unit.pk, day, start)
+        if key not in valid:
+            raise BookingError("wishes", f"{_fmt_date(day)} {start:%H:%M} は抽選の対象の時間枠ではありません。")
+        if key in seen:
+            raise BookingError("wishes", "同じ時間枠を2回希望することはできません。")
+        seen.add(key)
+    try:
+        with transaction.atomic():
+            app = LotteryApplication.objects.create(lottery=lottery, user=user, category=category, group=group)
+            for rank, (unit, day, start) in enumerate(wishes, 1):
+                frame = _find_frame(unit, day, start)
+                LotteryWish.objects.create(application=app, rank=rank, unit=unit, date=day, start=frame.start, end=frame.end)
+    except IntegrityError:
+        raise BookingError("lottery_duplicate", "この抽選にはすでに申し込んでいます。申込を取り消してから申し込み直してください。") from None
+    return app
+
+
+def lottery_inputs(lottery: Lottery) -> tuple[list[tuple[str, list[str]]], list[str]]:
+    wishes: dict[int, list[str]] = {}
+    for w in LotteryWish.objects.filter(application__lottery=lottery).order_by("application_id", "rank").values("application_id", "unit_id", "date", "start"):
+        wishes.setdefault(w["application_id"], []).append(frame_key(w["unit_id"], w["date"], w["start"]))
+    return [(str(a), w) for a, w in wishes.items()], lottery_frames(lottery)
+
+
+def run_lottery(lottery: Lottery, now=None) -> Lottery:
+    """Draw once (idempotent: a drawn lottery is returned unchanged), store seed and result,
+    and create the winners' bookings awaiting 本予約."""
+    now = _now(now)
+    with transaction.atomic():
+        lot = Lottery.objects.select_for_update().select_related("facility").get(pk=lottery.pk)
+        if lot.status == Lottery.Status.DRAWN:
+            return lot
+        applications, frames = lottery_inputs(lot)
+        lot.inputs_digest = lottery_mod.inputs_digest(applications, frames)
+        lot.draw_seed = lottery_mod.derive_seed(lot.secret_seed, lot.inputs_digest)
+        winners = lottery_mod.draw(lot.draw_seed, applications, frames, max_wins=lot.max_wins)
+        lot.result = {"winners": dict(sorted(winners.items())), "applications": len(applications), "frames": len(frames)}
+        lot.status = Lottery.Status.DRAWN
+        lot.drawn_at = now
+        lot.confirm_deadline = now + dt.timedelta(days=lot.facility.pay_deadline_days)
+        lot.save()
+        apps = {str(a.pk): a for a in LotteryApplication.objects.filter(lottery=lot).select_related("user")}
+        units = {u.pk: u for u in lot.facility.units.all()}
+        bookings = []
+        for key, app_id in winners.items():
+            unit_id, day, start = key.split("/")
+            unit = units[int(unit_id)]
+            day = dt.date.fromisoformat(day)
+            frame = _find_frame(unit, day, dt.time.fromisoformat(start))
+            app = apps[app_id]
+            fee = fee_for(unit, app.category, frame.start, frame.end)
+            bookings.append(
+                Booking(
+                    unit=unit, date=day, start=frame.start, end=frame.end, user=app.user, group=app.group, category=app.category,
+                    base_fee=fee, fee=fee, status=Booking.Status.WON, source=Booking.Source.LOTTERY, confirm_deadline=lot.confirm_deadline,
+                    payment=Booking.Payment.AT_COUNTER if fee else Booking.Payment.NOT_REQUIRED,
+                )
+            )  # fmt: skip
+        Booking.objects.bulk_create(bookings, batch_size=1000)
+        winner_apps = set(winners.values())
+        for app_id, app in apps.items():
+            won = app_id in winner_apps
+            email(
+                app.user.email,
+                f"【抽選結果】{lot.facility} {lot.month.year}年{lot.month.month}月",
+                ("当選しました。" if won else "残念ながら落選しました。")
+                + (
+                    f"\n{timezone.localtime(lot.confirm_deadline):%Y年%m月%d日 %H:%M}までに本予約の手続きをしてください。期限を過ぎると取り消されます。\n{conf.site_url()}/reservations/my/"
+                    if won
+                    else "\n抽選後の空き枠は先着順で予約できます。"
+                ),
+                dedupe_key=f"lottery-result:{lot.pk}:{app_id}",
+            )
+    return lot
+
+
+def draw_due_lotteries(now=None) -> int:
+    now = _now(now)
+    count = 0
+    for lot in Lottery.objects.filter(status=Lottery.Status.OPEN, draw_at__lte=now):
+        run_lottery(lot, now)
+        count += 1
+    return count
+
+
+def release_unconfirmed(now=None) -> int:
+    """Frames won but not confirmed by the deadline go back to first-come."""
+    return Booking.objects.filter(status=Booking.Status.WON, confirm_deadline__lte=_now(now)).update(status=Booking.Status.RELEASED)
+
+
+# --- groups --------------------------------------------------------------------------------
+def verify_group(group: Group, staff_user, approve: bool, note: str = "") -> Group:
+    group.status = Group.Status.VERIFIED if approve else Group.Status.REJECTED
+    group.staff_note = note
+    group.verified_by = staff_user
+    group.verified_at = timezone.now()
+    group.save()
+    email(
+        group.owner.email,
+        f"【団体登録】{group.name}",
+        f"団体登録の確認結果: {group.get_status_display()}\n{note}",
+        dedupe_key=f"group-verify:{group.pk}:{group.status}",
+    )
+    return group
+
+
+# --- counter visits and consultations ------------------------------------------------------
+def slot_times(counter: Counter) -> list[tuple[dt.time, dt.time]]:
+    out = []
+    t = dt.datetime.combine(dt.date.min, counter.opens)
+    close = dt.datetime.combine(dt.date.min, counter.closes)
+    step = dt.timedelta(minutes=counter.slot_minutes)
+    while t + step <= close:
+        out.append((t.time(), (t + step).time()))
+        t += step
+    return out
+
+
+def counter_day(counter: Counter, day: dt.date, now=None) -> dict:
+    """Slots of ``day`` with remaining places (for the booking page)."""
+    now = timezone.localtime(_now(now))
+    reason = office_calendar.closed_reason(day, counter.municipality)
+    if reason:
+        return {"date": day, "closed": reason, "slots": []}
+    existing = {s.start: s for s in CounterSlot.objects.filter(counter=counter, date=day)}
+    slots = []
+    for start, end in slot_times(counter):
+        s = existing.get(start)
+        remaining = s.remaining if s else counter.capacity
+        past = dt.datetime.combine(day, start) <= now.replace(tzinfo=None)
+        slots.append({"start": start, "end": end, "remaining": 0 if past else remaining, "past": past})
+    return {"date": day, "closed": None, "slots": slots}
+
+
+def book_visit(user, counter: Counter, day: dt.date, start: dt.time, *, mode: str = Visit.Mode.IN_PERSON, procedure: str = "", now=None) -> Visit:
+    now = timezone.localtime(_now(now))
+    reason = office_calendar.closed_reason(day, counter.municipality)
+    if reason:
+        raise BookingError("closed", f"{_fmt_date(day)}は閉庁日です（{reason}）。別の日を選んでください。")
+    times = dict(slot_times(counter))
+    if start not in times:
+        raise BookingError("hours", f"{start:%H:%M} は受付時間（{counter.opens:%H:%M}〜{counter.closes:%H:%M}）の予約枠ではありません。")
+    if dt.datetime.combine(day, start) <= now.replace(tzinfo=None):
+        raise BookingError("past", "過去の時間は予約できません。これからの日時を選んでください。")
+    if day > now.date() + dt.timedelta(days=counter.booking_window_days):
+        raise BookingError("window", f"予約の受付期間外です。{counter.booking_window_days}日先まで予約できます。")
+    if mode == Visit.Mode.ONLINE and not counter.allows_online:
+        raise BookingError("mode", "この窓口はオンライン相談を受け付けていません。来庁を選んでください。")
+    if Visit.objects.filter(user=user, slot__counter=counter, slot__date=day, status=Visit.Status.BOOKED).exists():
+        raise BookingError("limit_day", "同じ窓口の予約は1日1件までです。予約を変更するには、先に今の予約を取り消してください。")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                slot, _ = CounterSlot.objects.get_or_create(
+                    counter=counter, date=day, start=start, defaults={"end": times[start], "capacity": counter.capacity}
+                )
+        except IntegrityError:  # another process created it first
+            slot = CounterSlot.objects.get(counter=counter, date=day, start=start)
+        # The capacity rule in one conditional UPDATE: it succeeds only while a place is left.
+        if not CounterSlot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1):
+            raise BookingError("full", f"{_fmt_date(day)} {start:%H:%M} の枠は満員です。別の時間を選んでください。")
+        visit = Visit.objects.create(slot=slot, user=user, mode=mode, procedure=procedure[:200])
+        body = (
+            f"{counter.name}の予約を受け付けました。\n\n予約番号: {visit.code}\n日時: {_fmt_date(day)} {start:%H:%M}〜{times[start]:%H:%M}\n"
+            f"場所: {counter.location or counter.section.location}\n当日は添付のQRコードか予約番号を窓口でお見せください。\n"
+            f"予約の確認・取消: {conf.site_url()}/reservations/my/\n"
+        )
+        email(
+            user.email,
+            f"【来庁予約】{counter.name} {day:%m/%d} {start:%H:%M}",
+            body,
+            dedupe_key=f"visit-confirm:{visit.pk}",
+            attachments=[{"builder": "madoguchi.reservations.services.qr_attachment", "kwargs": {"visit_id": visit.pk}}],
+        )
+    return visit
+
+
+def qr_png(code: str) -> bytes:
+    import io
+
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(f"MADOGUCHI-VISIT:{code}", error="m").save(buf, kind="png", scale=6, border=4)
+    return buf.getvalue()
+
+
+def qr_attachment(visit_id: int):
+    visit = Visit.objects.get(pk=visit_id)
+    return (f"visit-{visit.code}.png", qr_png(visit.code), "image/png")
+
+
+def cancel_visit(visit: Visit, user, now=None) -> Visit:
+    now = _now(now)
+    with transaction.atomic():
+        v = Visit.objects.select_for_update().select_related("slot").get(pk=visit.pk)
+        if v.user_id != user.pk:
+            raise BookingError("owner", "ご自分の予約だけ取り消せます。")
+        if v.status != Visit.Status.BOOKED:
+            raise BookingError("status", f"この予約は「{v.get_status_display()}」のため取り消せません。")
+        v.status = Visit.Status.CANCELLED
+        v.cancelled_at = now
+        v.save()
+        CounterSlot.objects.filter(pk=v.slot_id, booked__gt=0).update(booked=F("booked") - 1)
+    return v
+
+
+def normalise_code(code: str) -> str:
+    code = (code or "").strip().upper()
+    if code.startswith("MADOGUCHI-VISIT:"):
+        code = code.split(":", 1)[1]
+    return code.replace("-", "").replace(" ", "")
+
+
+def check_in(counter: Counter, code: str, now=None) -> Visit:
+    """Check a visitor in by QR/typed code and put them in the day's queue at their time."""
+    now = _now(now)
+    code = normalise_code(code)
+    with transaction.atomic():
+        v = Visit.objects.select_for_update().select_related("slot").filter(code=code, slot__counter=counter).first()
+        if v is None:
+            raise BookingError("code", f"予約番号「{code}」はこの窓口の予約に見つかりません。番号を確かめてください。")
+        if v.slot.date != timezone.localtime(now).date():
+            raise BookingError("date", f"この予約の日付は{_fmt_date(v.slot.date)}です。")
+        if v.status != Visit.Status.BOOKED:
+            raise BookingError("status", f"この予約は「{v.get_status_display()}」です。")
+        v.status = Visit.Status.CHECKED_IN
+        v.checked_in_at = now
+        v.save()
+        slot_at = timezone.make_aware(dt.datetime.combine(v.slot.date, v.slot.start))
+        issue_ticket(counter, visit=v, due_at=max(slot_at, now), now=now)
+    return v
+
+
+def issue_ticket(counter: Counter, *, visit: Visit | None = None, due_at=None, now=None) -> QueueTicket:
+    now = _now(now)
+    day = timezone.localtime(now).date()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                QueueDay.objects.get_or_create(counter=counter, date=day)
+        except IntegrityError:
+            pass
+        qd = QueueDay.objects.select_for_update().get(counter=counter, date=day)
+        qd.last_number = F("last_number") + 1
+        qd.save(update_fields=["last_number"])
+        qd.refresh_from_db(fields=["last_number"])
+        return QueueTicket.objects.create(counter=counter, date=day, number=qd.last_number, visit=visit, due_at=due_at or now)
+
+
+def waiting(counter: Counter, day: dt.date):
+    return QueueTicket.objects.filter(counter=counter, date=day, status=QueueTicket.Status.WAITING).order_by("due_at", "number")
+
+
+def call_next(counter: Counter, window: str = "1", now=None) -> QueueTicket | None:
+    now = _now(now)
+    day = timezone.localtime(now).date()
+    with transaction.atomic():
+        QueueTicket.objects.filter(counter=counter, date=day, status=QueueTicket.Status.CALLED, window=window).update(status=QueueTicket.Status.DONE)
+        ticket = waiting(counter, day).filter(due_at__lte=now).select_for_update(skip_locked=True).first()
+        if ticket is None:
+            return None
+        ticket.status = QueueTicket.Status.CALLED
+        ticket.called_at = now
+        ticket.window = window[:10]
+        ticket.save()
+    return ticket
+
+
+def queue_state(counter: Counter, now=None) -> dict:
+    now = _now(now)
+    day = timezone.localtime(now).date()
+    called = list(QueueTicket.objects.filter(counter=counter, date=day, status=QueueTicket.Status.CALLED).order_by("-called_at")[:6])
+    return {"counter": counter, "called": called, "waiting": waiting(counter, day).count()}
+
+
+def ticket_position(ticket: QueueTicket) -> dict:
+    if ticket.status != QueueTicket.Status.WAITING:
+        return {"ahead": 0, "wait_minutes": 0}
+    ahead = waiting(ticket.counter, ticket.date).filter(Q(due_at__lt=ticket.due_at) | Q(due_at=ticket.due_at, number__lt=ticket.number)).count()
+    return {"ahead": ahead, "wait_minutes": ahead * ticket.counter.service_minutes}
+
+
+def send_reminders(now=None) -> int:
+    """The day-before reminder (前日のお知らせ) for consultations and visits."""
+    now = timezone.localtime(_now(now))
+    tomorrow = now.date() + dt.timedelta(days=1)
+    sent = 0
+    for v in Visit.objects.filter(status=Visit.Status.BOOKED, slot__date=tomorrow, reminded_at__isnull=True).select_related("slot__counter", "user"):
+        c = v.slot.counter
+        where = f"オンライン（会議のURL: {v.meeting_url}）" if v.mode == Visit.Mode.ONLINE and v.meeting_url else (c.location or c.section.location)
+        with transaction.atomic():
+            email(
+                v.user.email,
+                f"【明日のご予約】{c.name} {v.slot.start:%H:%M}",
+                f"明日 {_fmt_date(v.slot.date)} {v.slot.start:%H:%M} に{c.name}のご予約があります。\n予約番号: {v.code}\n場所: {where}\n",
+                dedupe_key=f"visit-reminder:{v.pk}",
+            )
+            Visit.objects.filter(pk=v.pk).update(reminded_at=now)
+        sent += 1
+    return sent
+
+
+__all__ = ["BookingError", "Frame", "Facility", "ClosedPeriod"]

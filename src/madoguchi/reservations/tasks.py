@@ -1,0 +1,25 @@
+"""Background work of reservations (idempotent: each handler may run more than once)."""
+
+from madoguchi.core.tasks import periodic
+
+from . import services
+
+
+@periodic("reservations.expire_holds", every=60)
+def expire_holds() -> None:
+    services.expire_holds()
+
+
+@periodic("reservations.draw_lotteries", every=60)
+def draw_lotteries() -> None:
+    services.draw_due_lotteries()
+
+
+@periodic("reservations.release_unconfirmed", every=600)
+def release_unconfirmed() -> None:
+    services.release_unconfirmed()
+
+
+@periodic("reservations.send_reminders", every=3600)
+def send_reminders() -> None:
+    services.send_reminders()

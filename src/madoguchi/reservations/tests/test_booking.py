@@ -1,0 +1,155 @@
+import datetime as dt
+
+import pytest
+
+from madoguchi.reservations import services
+from madoguchi.reservations.models import Booking, ClosedPeriod, Group
+from madoguchi.reservations.services import BookingError
+
+D = dt.date(2027, 6, 9)  # a Wednesday, 8 days after NOW
+T9 = dt.time(9)
+
+
+def test_book_records_fee_and_pay_at_counter(unit, resident, now, run_tasks, mailoutbox):
+    b = services.book(resident, unit, D, T9, now=now)
+    assert b.status == Booking.Status.CONFIRMED and b.fee == 3000 and b.payment == Booking.Payment.AT_COUNTER
+    assert b.end == dt.time(12)
+    run_tasks()
+    assert mailoutbox and b.code in mailoutbox[0].body
+    assert mailoutbox[0].attachments[0][0].endswith(".ics")
+
+
+def test_double_booking_refused(unit, make_user, now):
+    services.book(make_user("a@example.jp"), unit, D, T9, now=now)
+    with pytest.raises(BookingError) as e:
+        services.book(make_user("b@example.jp"), unit, D, T9, now=now)
+    assert e.value.rule == "taken" and "すでに予約" in e.value.message
+
+
+def test_database_refuses_second_active_booking(unit, make_user):
+    from django.db import IntegrityError, transaction
+
+    a, b = make_user("a@example.jp"), make_user("b@example.jp")
+    Booking.objects.create(unit=unit, date=D, start=T9, end=dt.time(12), user=a, status=Booking.Status.CONFIRMED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Booking.objects.create(unit=unit, date=D, start=T9, end=dt.time(12), user=b, status=Booking.Status.CONFIRMED)
+    # a cancelled booking does not block
+    Booking.objects.filter(user=a).update(status=Booking.Status.CANCELLED)
+    Booking.objects.create(unit=unit, date=D, start=T9, end=dt.time(12), user=b, status=Booking.Status.CONFIRMED)
+
+
+def test_hold_blocks_until_it_expires(unit, make_user, now):
+    a, b = make_user("a@example.jp"), make_user("b@example.jp")
+    h = services.hold(a, unit, D, T9, now=now)
+    assert h.status == Booking.Status.HELD
+    with pytest.raises(BookingError):
+        services.hold(b, unit, D, T9, now=now + dt.timedelta(minutes=5))
+    later = now + dt.timedelta(minutes=11)
+    b2 = services.hold(b, unit, D, T9, now=later)
+    h.refresh_from_db()
+    assert h.status == Booking.Status.EXPIRED and b2.status == Booking.Status.HELD
+    with pytest.raises(BookingError) as e:
+        services.confirm(h, now=later)
+    assert e.value.rule in ("hold_expired", "status")
+    assert services.confirm(b2, purpose="会議", attendees=10, now=later).status == Booking.Status.CONFIRMED
+
+
+def test_availability_shows_states(unit, make_user, now):
+    services.book(make_user(), unit, D, T9, now=now)
+    days = {d["date"]: d for d in services.availability(unit, 2027, 6, now=now)}
+    assert days[dt.date(2027, 6, 7)]["closed"] == "定休日（月曜日）"
+    assert [f["state"] for f in days[D]["frames"]] == ["taken", "free", "free"]
+    assert [f["state"] for f in days[dt.date(2027, 6, 1)]["frames"]] == ["past", "free", "free"]
+
+
+@pytest.mark.parametrize(
+    "day,start,rule,text",
+    [
+        (dt.date(2027, 6, 1), T9, "past", "過去の時間枠"),
+        (dt.date(2027, 6, 7), T9, "closed", "休館日です（定休日（月曜日））"),
+        (D, dt.time(8), "hours", "開館時間内"),
+        (dt.date(2027, 9, 1), T9, "window", "受付期間外"),
+    ],
+)
+def test_rules_named(unit, resident, now, day, start, rule, text):
+    with pytest.raises(BookingError) as e:
+        services.book(resident, unit, day, start, now=now)
+    assert e.value.rule == rule and text in e.value.message
+
+
+def test_maintenance_period_and_holiday_reason(unit, facility, resident, now):
+    ClosedPeriod.objects.create(facility=facility, start=D, end=D, reason="空調設備の点検")
+    with pytest.raises(BookingError) as e:
+        services.book(resident, unit, D, T9, now=now)
+    assert "空調設備の点検" in e.value.message
+    facility.closes_on_holidays = True
+    facility.save()
+    assert services.closed_reason(facility, dt.date(2027, 7, 19)) == "祝日（海の日）"
+    assert services.closed_reason(facility, dt.date(2027, 12, 30)) == "年末年始"
+
+
+def test_limits(unit, hourly_unit, resident, now):
+    services.book(resident, unit, D, T9, now=now)
+    services.book(resident, unit, D, dt.time(13), now=now)
+    with pytest.raises(BookingError) as e:
+        services.book(resident, unit, D, dt.time(18), now=now)
+    assert e.value.rule == "limit_day" and "2枠まで" in e.value.message
+    services.book(resident, unit, D + dt.timedelta(days=1), T9, now=now)
+    services.book(resident, unit, D + dt.timedelta(days=2), T9, now=now)
+    with pytest.raises(BookingError) as e:
+        services.book(resident, unit, D + dt.timedelta(days=3), T9, now=now)
+    assert e.value.rule == "limit_month"
+
+
+def test_hourly_fee_and_non_resident(hourly_unit, unit, make_user, now):
+    b = services.book(make_user(), hourly_unit, D, dt.time(14), now=now)
+    assert (b.start, b.end, b.fee) == (dt.time(14), dt.time(15), 500)
+    out = services.book(make_user("x@example.jp", resident=False), unit, D, T9, now=now)
+    assert out.fee == 6000
+
+
+def test_registration_required(unit, make_user, now):
+    with pytest.raises(BookingError) as e:
+        services.book(make_user(register=False), unit, D, T9, now=now)
+    assert e.value.rule == "registration"
+
+
+def test_group_needs_verification(unit, resident, city, now):
+    g = Group.objects.create(municipality=city, owner=resident, name="みどりダンス", representative="緑野さくら", member_count=12, resident_share=80)
+    with pytest.raises(BookingError) as e:
+        services.book(resident, unit, D, T9, group=g, now=now)
+    assert "職員の確認前" in e.value.message
+    services.verify_group(g, None, True)
+    assert services.book(resident, unit, D, T9, group=g, now=now).fee == 2000
+
+
+def test_cancel_deadline_fee(unit, resident, now):
+    early = services.book(resident, unit, D, T9, now=now)
+    assert services.cancel(early, resident, now=now).cancellation_fee == 0
+    late = services.book(resident, unit, dt.date(2027, 6, 3), T9, now=now)
+    c = services.cancel(late, resident, now=now)
+    assert c.status == Booking.Status.CANCELLED and c.cancellation_fee == 1500
+    with pytest.raises(BookingError):
+        services.cancel(c, resident, now=now)
+
+
+def test_exemption_approved_by_staff(unit, resident, now):
+    h = services.hold(resident, unit, D, T9, now=now)
+    b = services.confirm(h, exemption_reason="障害者団体の活動", now=now)
+    assert b.exemption == Booking.Exemption.REQUESTED
+    b = services.decide_exemption(b, True, 50)
+    assert b.fee == 1500 and b.base_fee == 3000
+
+
+def test_ics(unit, resident, now):
+    b = services.book(resident, unit, D, T9, now=now)
+    ics = services.booking_ics(b).decode()
+    assert "BEGIN:VEVENT" in ics and b.code in ics and "20270609T090000" in ics
+
+
+def test_search(unit, hourly_unit, city, resident, now):
+    found = services.search(city, purpose="ダンス", day=D, frame_start=T9, now=now)
+    assert {r["unit"] for r in found} == {unit, hourly_unit}
+    services.book(resident, unit, D, T9, now=now)
+    found = services.search(city, purpose="ダンス", day=D, frame_start=T9, now=now)
+    assert {r["unit"] for r in found} == {hourly_unit}
