@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "madoguchi.accounts"
     label = "accounts"
     verbose_name = "アカウント"
+
+    staff_menu = [
+        (_("職員の管理"), "accounts:staff_list", _("職員アカウントの作成、課ごとの役割、二要素認証のリセット")),
+        (_("監査ログ"), "core:audit_log", _("職員による閲覧・変更の記録の検索と出力（情報政策課）")),
+    ]

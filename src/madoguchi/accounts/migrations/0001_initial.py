@@ -6,45 +6,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='メールアドレス')),
-                ('email_verified', models.BooleanField(default=False, verbose_name='メール確認済み')),
-                ('family_name', models.CharField(blank=True, max_length=50, verbose_name='氏')),
-                ('given_name', models.CharField(blank=True, max_length=50, verbose_name='名')),
-                ('family_name_kana', models.CharField(blank=True, max_length=50, verbose_name='氏（ふりがな）')),
-                ('given_name_kana', models.CharField(blank=True, max_length=50, verbose_name='名（ふりがな）')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='生年月日')),
-                ('postal_code', models.CharField(blank=True, max_length=8, verbose_name='郵便番号')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住所')),
-                ('address_building', models.CharField(blank=True, max_length=100, verbose_name='方書（建物名・部屋番号）')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='電話番号')),
-                ('is_staff', models.BooleanField(default=False, help_text='職員用画面にログインできます。', verbose_name='職員')),
-                ('is_platform_admin', models.BooleanField(default=False, verbose_name='プラットフォーム管理者（情報政策課）')),
-                ('is_active', models.BooleanField(default=True, verbose_name='有効')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='登録日時')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, unique=True, verbose_name="メールアドレス")),
+                ("email_verified", models.BooleanField(default=False, verbose_name="メール確認済み")),
+                ("family_name", models.CharField(blank=True, max_length=50, verbose_name="氏")),
+                ("given_name", models.CharField(blank=True, max_length=50, verbose_name="名")),
+                ("family_name_kana", models.CharField(blank=True, max_length=50, verbose_name="氏（ふりがな）")),
+                ("given_name_kana", models.CharField(blank=True, max_length=50, verbose_name="名（ふりがな）")),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="生年月日")),
+                ("postal_code", models.CharField(blank=True, max_length=8, verbose_name="郵便番号")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住所")),
+                ("address_building", models.CharField(blank=True, max_length=100, verbose_name="方書（建物名・部屋番号）")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="電話番号")),
+                ("is_staff", models.BooleanField(default=False, help_text="職員用画面にログインできます。", verbose_name="職員")),
+                ("is_platform_admin", models.BooleanField(default=False, verbose_name="プラットフォーム管理者（情報政策課）")),
+                ("is_active", models.BooleanField(default=True, verbose_name="有効")),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="登録日時")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '利用者',
-                'verbose_name_plural': '利用者',
+                "verbose_name": "利用者",
+                "verbose_name_plural": "利用者",
             },
             managers=[
-                ('objects', madoguchi.accounts.models.UserManager()),
+                ("objects", madoguchi.accounts.models.UserManager()),
             ],
         ),
     ]
