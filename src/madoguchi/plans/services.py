@@ -222,11 +222,11 @@ def dashboard(plan: Plan, fiscal_year: int, items=None) -> dict:
 EVALUATION_HEADERS = ["番号", "施策名", "主管課", "関係課", "達成状況", "方向性", "引継ぎ"]
 
 
-def evaluation_rows(plan: Plan) -> list[list[str]]:
+def evaluation_rows(plan: Plan, items=None) -> list[list[str]]:
     """The end-of-plan evaluation (番号, 施策名, 主管課, 関係課, 達成状況, 方向性, 引継ぎ) from the
     latest accepted report of each item (else the latest report, marked as not yet confirmed)."""
     rows = []
-    for item in plan.items.order_by("order").prefetch_related("section_links__section", "reports"):
+    for item in (items if items is not None else plan.items.all()).order_by("order").prefetch_related("section_links__section", "reports"):
         sections = item.ordered_sections()
         reports = sorted(item.reports.all(), key=lambda r: r.fiscal_year, reverse=True)
         report = next((r for r in reports if r.status == ProgressReport.Status.ACCEPTED), None) or next(iter(reports), None)

@@ -133,7 +133,13 @@ def evaluation(request, pk: int):
             raise Http404("出力形式は xlsx・csv・pdf のいずれかです。")
         resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         return resp
-    return render(request, "plans/evaluation.html", {"plan": plan, "headers": services.EVALUATION_HEADERS, "rows": services.evaluation_rows(plan)})
+    items = services.visible_items(request.user, plan.items.all())
+    rows = services.evaluation_rows(plan, items=items)
+    return render(
+        request,
+        "plans/evaluation.html",
+        {"plan": plan, "headers": services.EVALUATION_HEADERS, "rows": rows, "is_reviewer": services.is_reviewer(request.user)},
+    )
 
 
 @staff_required

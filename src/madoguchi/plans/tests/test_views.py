@@ -52,6 +52,38 @@ def test_section_staff_is_scoped(client, org, plan):
     assert client.get(reverse("plans:report", args=[other.pk, plan.start_year])).status_code == 403
     assert client.get(reverse("plans:evaluation", args=[plan.pk]) + "?format=csv").status_code == 403
     assert client.get(reverse("plans:import_upload")).status_code == 403
+    for name in ("evaluation", "dashboard", "tree"):
+        page = client.get(reverse(f"plans:{name}", args=[plan.pk])).content.decode()
+        assert "公共施設予約" not in page, name
+
+
+def test_every_staff_page_is_behind_staff_required(client, org, plan):
+    """Each staff/ route: anonymous → login, a signed-in non-staff user → 403, staff without a
+    verified second factor → TOTP page."""
+    from django.contrib.auth import get_user_model
+
+    from madoguchi.plans.urls import urlpatterns
+
+    item = Item.objects.get(plan=plan, number="1")
+    args = {"pk": plan.pk, "year": plan.start_year}
+    staff_routes = [p for p in urlpatterns if str(p.pattern).startswith("staff/")]
+    assert len(staff_routes) >= 16
+    resident = get_user_model().objects.create_user(email="resident@example.jp", password="x-pass-12345")
+    unverified = get_user_model().objects.create_user(email="clerk2@example.lg.jp", password="x-pass-12345", is_staff=True)
+    from madoguchi.core.models import StaffRole
+
+    StaffRole.objects.create(user=unverified, section=org["ip"], role="clerk")
+    for route in staff_routes:
+        kwargs = {k: (item.pk if k == "pk" and "items/" in str(route.pattern) else v) for k, v in args.items() if f"<int:{k}>" in str(route.pattern)}
+        url = reverse(f"plans:{route.name}", kwargs=kwargs)
+        client.logout()
+        resp = client.get(url)
+        assert resp.status_code == 302 and "login" in resp["Location"], url
+        client.force_login(resident)
+        assert client.get(url).status_code == 403, url
+        client.force_login(unverified)
+        resp = client.get(url)
+        assert resp.status_code == 302 and "login" not in resp["Location"], url
 
 
 def test_report_form_errors_and_submit(client, org, plan):
