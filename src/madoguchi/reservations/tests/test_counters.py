@@ -1,0 +1,75 @@
+import datetime as dt
+
+import pytest
+
+from madoguchi.reservations import services
+from madoguchi.reservations.models import CounterSlot, QueueTicket, Visit
+from madoguchi.reservations.services import BookingError
+
+D = dt.date(2027, 6, 2)  # Wednesday
+
+
+def test_capacity_never_exceeded(counter, make_user, now, run_tasks, mailoutbox):
+    a, b, c = (make_user(f"{x}@example.jp") for x in "abc")
+    services.book_visit(a, counter, D, dt.time(9), now=now)
+    services.book_visit(b, counter, D, dt.time(9), now=now)
+    with pytest.raises(BookingError) as e:
+        services.book_visit(c, counter, D, dt.time(9), now=now)
+    assert e.value.rule == "full"
+    slot = CounterSlot.objects.get()
+    assert slot.booked == 2
+    run_tasks()
+    assert mailoutbox[0].attachments[0][2] == "image/png"
+
+
+def test_capacity_check_constraint(counter):
+    from django.db import IntegrityError, transaction
+
+    slot = CounterSlot.objects.create(counter=counter, date=D, start=dt.time(9), end=dt.time(9, 30), capacity=1, booked=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CounterSlot.objects.filter(pk=slot.pk).update(booked=2)
+
+
+def test_closed_day_and_cancel(counter, resident, now):
+    with pytest.raises(BookingError) as e:
+        services.book_visit(resident, counter, dt.date(2027, 6, 5), dt.time(9), now=now)
+    assert "閉庁日です（土曜日）" in e.value.message
+    v = services.book_visit(resident, counter, D, dt.time(9), now=now)
+    services.cancel_visit(v, resident, now=now)
+    assert CounterSlot.objects.get().booked == 0
+    day = services.counter_day(counter, D, now=now)
+    assert day["slots"][0]["remaining"] == 2
+
+
+def test_check_in_and_queue(counter, make_user, now):
+    today_now = now.replace(hour=9, minute=40)
+    v = services.book_visit(make_user("v@example.jp"), counter, dt.date(2027, 6, 1), dt.time(10), now=now.replace(hour=8))
+    t1 = services.issue_ticket(counter, now=today_now)
+    t2 = services.issue_ticket(counter, now=today_now + dt.timedelta(minutes=1))
+    visit = services.check_in(counter, f"madoguchi-visit:{v.code.lower()}", now=today_now + dt.timedelta(minutes=2))
+    assert visit.status == Visit.Status.CHECKED_IN
+    t3 = visit.ticket
+    assert (t1.number, t2.number, t3.number) == (1, 2, 3)
+    # a walk-in issued after 10:00 queues behind the booked visitor
+    t4 = services.issue_ticket(counter, now=today_now + dt.timedelta(minutes=25))
+    assert services.ticket_position(t4)["ahead"] == 3
+    assert services.ticket_position(t2) == {"ahead": 1, "wait_minutes": 5}
+    at = today_now + dt.timedelta(minutes=30)
+    called = [services.call_next(counter, "1", now=at).number for _ in range(4)]
+    assert called == [1, 2, 3, 4]
+    assert services.call_next(counter, "1", now=at) is None
+    assert QueueTicket.objects.filter(status=QueueTicket.Status.DONE).count() == 4
+    with pytest.raises(BookingError):
+        services.check_in(counter, "NOPE1234", now=at)
+
+
+def test_reminder_day_before(counter, resident, now, run_tasks, mailoutbox):
+    counter.kind = "consultation"
+    counter.allows_online = True
+    counter.save()
+    v = services.book_visit(resident, counter, D, dt.time(9), mode=Visit.Mode.ONLINE, now=now)
+    Visit.objects.filter(pk=v.pk).update(meeting_url="https://meet.example.jp/abc")
+    assert services.send_reminders(now=now) == 1
+    assert services.send_reminders(now=now) == 0
+    run_tasks()
+    assert any("https://meet.example.jp/abc" in m.body for m in mailoutbox)

@@ -1,0 +1,114 @@
+import datetime as dt
+import random
+
+import pytest
+
+from madoguchi.reservations import lottery as L
+from madoguchi.reservations import services
+from madoguchi.reservations.models import Booking, Lottery, frame_key
+from madoguchi.reservations.services import BookingError
+
+
+def test_draw_is_deterministic_and_order_independent():
+    apps = [(f"a{i}", [f"f{i % 7}", f"f{(i + 3) % 7}", f"f{(i + 5) % 7}"]) for i in range(40)]
+    frames = [f"f{i}" for i in range(7)]
+    w1 = L.draw("seed", apps, frames)
+    shuffled = apps[:]
+    random.Random(1).shuffle(shuffled)
+    assert L.draw("seed", shuffled, list(reversed(frames))) == w1
+    assert len(w1) == 7 and len(set(w1.values())) == 7  # max_wins=1
+    assert L.draw("other", apps, frames) != w1
+
+
+def test_first_wishes_beat_second_wishes():
+    # b's first wish is uncontested: b always gets it, whatever the seed.
+    apps = [("a", ["x", "y"]), ("b", ["y"]), ("c", ["x"])]
+    for s in range(50):
+        w = L.draw(f"s{s}", apps, ["x", "y"])
+        assert w["y"] == "b"
+
+
+def test_fairness_chi_square():
+    """Each of k applicants for one frame wins with probability 1/k (chi-square, 2000 fixed seeds)."""
+    k, runs = 5, 2000
+    apps = [(f"applicant-{i}", ["F"]) for i in range(k)]
+    wins = dict.fromkeys((a for a, _ in apps), 0)
+    for s in range(runs):
+        wins[L.draw(f"seed-{s}", apps, ["F"])["F"]] += 1
+    expected = runs / k
+    chi2 = sum((w - expected) ** 2 / expected for w in wins.values())
+    assert chi2 < 18.47  # df=4, p=0.001
+
+
+def test_fairness_with_second_wishes():
+    """Two frames, three applicants wanting both in different orders: each wins something with
+    the same probability (2/3) over many seeds."""
+    apps = [("a", ["x", "y"]), ("b", ["y", "x"]), ("c", ["x", "y"])]
+    runs = 3000
+    won = dict.fromkeys("abc", 0)
+    for s in range(runs):
+        for who in L.draw(f"s{s}", apps, ["x", "y"]).values():
+            won[who] += 1
+    # b always gets y (its first choice uncontested) — the rule favours first choices
+    assert won["b"] == runs
+    expected = runs / 2
+    chi2 = sum((won[x] - expected) ** 2 / expected for x in "ac")
+    assert chi2 < 10.83  # df=1, p=0.001
+
+
+def test_seed_commitment_and_digest():
+    secret = "abc"
+    assert L.commitment(secret) == L.commitment("abc") != L.commitment("abd")
+    d1 = L.inputs_digest([("1", ["f"])], ["f", "g"])
+    assert d1 == L.inputs_digest([("1", ["f"])], ["g", "f"])
+    assert L.derive_seed(secret, d1) != L.derive_seed(secret, L.inputs_digest([("2", ["f"])], ["f", "g"]))
+
+
+@pytest.fixture
+def lottery(facility, unit, now):
+    return Lottery.objects.create(
+        facility=facility,
+        month=dt.date(2027, 7, 1),
+        opens_at=now - dt.timedelta(days=1),
+        closes_at=now + dt.timedelta(days=5),
+        draw_at=now + dt.timedelta(days=6),
+        max_wishes=3,
+    )
+
+
+def test_lottery_flow(lottery, unit, make_user, now, run_tasks, mailoutbox):
+    assert lottery.seed_commitment == L.commitment(lottery.secret_seed)
+    users = [make_user(f"u{i}@example.jp") for i in range(4)]
+    day = dt.date(2027, 7, 7)
+    with pytest.raises(BookingError) as e:
+        services.book(users[0], unit, day, dt.time(9), now=now)
+    assert e.value.rule == "lottery"
+    for u in users:
+        services.apply_lottery(lottery, u, [(unit, day, dt.time(9)), (unit, day, dt.time(13))], now=now)
+    with pytest.raises(BookingError) as e:
+        services.apply_lottery(lottery, users[0], [(unit, day, dt.time(9))], now=now)
+    assert e.value.rule == "lottery_duplicate"
+    with pytest.raises(BookingError):
+        services.apply_lottery(lottery, make_user("late@example.jp"), [(unit, day, dt.time(9))], now=now + dt.timedelta(days=5))
+    assert services.draw_due_lotteries(now=now) == 0
+    drawn_at = now + dt.timedelta(days=6)
+    assert services.draw_due_lotteries(now=drawn_at) == 1
+    lottery.refresh_from_db()
+    assert lottery.status == Lottery.Status.DRAWN and lottery.draw_seed
+    # anyone can re-run the published inputs and get the same winners
+    apps, frames = services.lottery_inputs(lottery)
+    assert L.derive_seed(lottery.secret_seed, L.inputs_digest(apps, frames)) == lottery.draw_seed
+    assert L.draw(lottery.draw_seed, apps, frames) == lottery.result["winners"]
+    won = Booking.objects.filter(status=Booking.Status.WON)
+    assert won.count() == 2 and {frame_key(b.unit_id, b.date, b.start) for b in won} == set(lottery.result["winners"])
+    assert services.run_lottery(lottery, now=drawn_at).result == lottery.result  # idempotent
+    first = won.first()
+    services.confirm(first, now=drawn_at)
+    assert services.release_unconfirmed(now=drawn_at + dt.timedelta(days=8)) == 1
+    # the released frame opens first-come
+    loser = next(u for u in users if not Booking.objects.filter(user=u, status=Booking.Status.CONFIRMED).exists())
+    released = Booking.objects.get(status=Booking.Status.RELEASED)
+    b = services.book(loser, unit, released.date, released.start, now=drawn_at + dt.timedelta(days=8))
+    assert b.status == Booking.Status.CONFIRMED
+    run_tasks()
+    assert any("抽選結果" in m.subject for m in mailoutbox)
