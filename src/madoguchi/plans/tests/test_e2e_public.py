@@ -15,3 +15,15 @@ def test_public_plan_page_is_accessible(live_server, page, axe_check, org):
     axe_check(page, "public plan page")
     page.goto(f"{live_server.url}/plans/")
     axe_check(page, "public plan list")
+
+
+def test_imported_seed_plan_public_page_is_accessible(live_server, page, axe_check, org):
+    """A real imported plan (label-block family: indicators, schedules, long texts) on the public page."""
+    from madoguchi.plans.importer import parse, save_preview
+
+    from .conftest import seed
+
+    plan = save_preview(parse(seed("003"), "003.txt"), org["muni"], source_name="003.txt").plan
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    assert "行政手続のオンライン化" in page.content()
+    axe_check(page, "imported plan page")
