@@ -7,7 +7,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation
-from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -335,3 +335,14 @@ class RoleForm(AccessibleFormMixin, forms.Form):
     def __init__(self, sections, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = sections
+
+
+class MadoguchiPasswordChangeForm(AccessibleFormMixin, PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {"old_password": _("現在のパスワード"), "new_password1": _("新しいパスワード"), "new_password2": _("新しいパスワード（確認）")}
+        for name, label in labels.items():
+            self.fields[name].label = label
+            self.fields[name].help_text = ""
+            self.fields[name].error_messages["required"] = _("%(field)sを入力してください。") % {"field": label}
+        self.fields["new_password1"].help_text = _("10文字以上で、数字だけ・よく使われるもの・メールアドレスに似たものは使えません。")

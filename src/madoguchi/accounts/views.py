@@ -31,6 +31,7 @@ from . import conf, ratelimit, services
 from .forms import (
     DeleteAccountForm,
     LoginForm,
+    MadoguchiPasswordChangeForm,
     MadoguchiSetPasswordForm,
     OTPForm,
     OutboxPasswordResetForm,
@@ -296,13 +297,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:profile")
 
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        labels = {"old_password": "現在のパスワード", "new_password1": "新しいパスワード", "new_password2": "新しいパスワード（確認）"}
-        for name, label in labels.items():
-            form.fields[name].label = label
-            form.fields[name].help_text = ""
-        return form
+    form_class = MadoguchiPasswordChangeForm
 
     def form_valid(self, form):
         messages.success(self.request, _("パスワードを変更しました。"))
