@@ -1,0 +1,80 @@
+"""Channel registry (配信チャネル). A channel turns a notice into what one medium carries and, for
+subscriber channels, sends batches of deliveries. Add a channel (e.g. Lアラート/PCXML) by
+subclassing ``Channel`` and calling ``register``; feeds set ``per_subscriber = False``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Outcome(str, Enum):
+    SENT = "sent"
+    RETRY = "retry"  # temporary: try again later with backoff
+    PERMANENT = "permanent"  # the address is dead: mark the subscription and skip it later
+
+
+@dataclass
+class Result:
+    delivery_id: int
+    outcome: Outcome
+    error: str = ""
+
+
+@dataclass
+class Preview:
+    channel: str
+    label: str
+    language: str
+    subject: str = ""
+    text: str = ""
+    size: int = 0
+    limit: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+class Channel:
+    name: str = ""
+    label: str = ""
+    per_subscriber: bool = True
+
+    def validate(self, notice) -> list[str]:
+        """Japanese messages for problems that would stop this channel from carrying the notice."""
+        return []
+
+    def preview(self, notice, language: str) -> Preview:
+        raise NotImplementedError
+
+    def send_batch(self, notice, deliveries, report) -> None:
+        """Send each delivery; call ``report(Result)`` as soon as the medium accepted or refused
+        it, so that the caller can mark it before the next one is attempted."""
+        raise NotImplementedError
+
+
+_REGISTRY: dict[str, Channel] = {}
+
+
+def register(channel: Channel) -> Channel:
+    _REGISTRY[channel.name] = channel
+    return channel
+
+
+def get(name: str) -> Channel:
+    _load()
+    return _REGISTRY[name]
+
+
+def all_channels() -> dict[str, Channel]:
+    _load()
+    return dict(_REGISTRY)
+
+
+def subscriber_channels() -> dict[str, Channel]:
+    return {k: v for k, v in all_channels().items() if v.per_subscriber}
+
+
+def _load() -> None:
+    if _REGISTRY:
+        return
+    from . import cap, email, line, web, webpush  # noqa: F401  (each registers itself)

@@ -1,0 +1,97 @@
+"""Text of a notice as the subscriber channels carry it (shared by email, LINE and push)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from .. import conf
+
+PREFIX = {
+    "ja": {"Update": "【訂正】", "Cancel": "【取消】", "emergency": "【緊急】"},
+    "ja-easy": {"Update": "【なおしました】", "Cancel": "【とりけし】", "emergency": "【きんきゅう】"},
+    "en": {"Update": "[Correction] ", "Cancel": "[Cancelled] ", "emergency": "[Emergency] "},
+}
+LABELS = {
+    "ja": {
+        "areas": "対象地域",
+        "all": "市内全域",
+        "until": "有効期限",
+        "shelters": "開設している避難所",
+        "links": "関連リンク",
+        "more": "詳しくは",
+        "stop": "配信停止",
+    },
+    "ja-easy": {
+        "areas": "ばしょ",
+        "all": "しの ぜんぶ",
+        "until": "いつまで",
+        "shelters": "ひなんじょ",
+        "links": "リンク",
+        "more": "くわしく",
+        "stop": "とめる",
+    },
+    "en": {
+        "areas": "Areas",
+        "all": "Whole city",
+        "until": "Valid until",
+        "shelters": "Open shelters",
+        "links": "Links",
+        "more": "Details",
+        "stop": "Unsubscribe",
+    },
+}
+
+
+def _lang(language: str) -> str:
+    return language if language in PREFIX else "ja"
+
+
+def notice_url(notice) -> str:
+    return conf.site_url() + reverse("alerts:notice_detail", args=[notice.pk])
+
+
+def unsubscribe_url(subscription) -> str:
+    return conf.site_url() + reverse("alerts:unsubscribe", args=[subscription.token])
+
+
+def title(notice, language: str) -> str:
+    lang = _lang(language)
+    text, _ = notice.text(lang)
+    prefix = PREFIX[lang].get(notice.kind, "")
+    if not prefix and notice.is_emergency:
+        prefix = PREFIX[lang]["emergency"]
+    return prefix + text
+
+
+def area_names(notice, language: str) -> str:
+    lab = LABELS[_lang(language)]
+    if notice.all_areas or not notice.pk:
+        return lab["all"]
+    names = [(a.name_en or a.name) if language == "en" else a.name for a in notice.areas.all()]
+    return "、".join(names) if names else lab["all"]
+
+
+def plain(notice, language: str, *, unsubscribe: str | None = None, with_title: bool = False) -> str:
+    """Plain text body: the message, then areas, validity, shelters, links, page URL."""
+    lang = _lang(language)
+    lab = LABELS[lang]
+    _, body = notice.text(lang)
+    parts = [title(notice, lang), ""] if with_title else []
+    parts.append(body.strip())
+    parts.append("")
+    parts.append(f"{lab['areas']}: {area_names(notice, lang)}")
+    if notice.expires_at:
+        parts.append(f"{lab['until']}: {date_format(timezone.localtime(notice.expires_at), 'Y-m-d H:i')}")
+    if notice.pk:
+        shelters = list(notice.shelters.all())
+        if shelters:
+            parts.append(f"{lab['shelters']}: " + "、".join(s.name for s in shelters))
+    for link in notice.links or []:
+        parts.append(f"{link.get('label', '')} {link.get('url', '')}".strip())
+    if notice.pk:
+        parts.append(f"{lab['more']}: {notice_url(notice)}")
+    if unsubscribe:
+        parts.append(f"{lab['stop']}: {unsubscribe}")
+    return "\n".join(parts)
