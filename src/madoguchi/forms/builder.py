@@ -13,7 +13,23 @@ import re
 from .schema import CHOICE_TYPES, FIELD_TYPES
 
 # Options the builder edits; everything else in a field is preserved as is.
-EDITED_OPTIONS = ("key", "type", "label", "help", "text", "required", "choices", "min", "max", "show_if", "max_length", "min_choices", "max_choices", "kana", "unit")
+EDITED_OPTIONS = (
+    "key",
+    "type",
+    "label",
+    "help",
+    "text",
+    "required",
+    "choices",
+    "min",
+    "max",
+    "show_if",
+    "max_length",
+    "min_choices",
+    "max_choices",
+    "kana",
+    "unit",
+)
 
 
 def choices_to_text(choices) -> str:
@@ -45,6 +61,7 @@ def text_to_choices(text: str) -> list[dict]:
 def editor_pages(schema: dict) -> list[dict]:
     """Pages and fields prepared for the editor template."""
     pages = []
+    previous: list[dict] = []
     for pi, page in enumerate(schema.get("pages") or []):
         fields = []
         for fi, f in enumerate(page.get("fields") or []):
@@ -70,8 +87,11 @@ def editor_pages(schema: dict) -> list[dict]:
                     "is_choice": f.get("type") in CHOICE_TYPES,
                     "required": f.get("required", f.get("type") != "paragraph") is not False,
                     "type_label": FIELD_TYPES.get(f.get("type"), str(f.get("type"))),
+                    "previous": list(previous),
                 }
             )
+            if f.get("type") != "paragraph" and f.get("key"):
+                previous.append({"key": f.get("key"), "label": f.get("label") or f.get("key")})
         pages.append({"prefix": f"p{pi}", "index": pi, "spec": page, "fields": fields, "field_count": len(fields)})
     return pages
 

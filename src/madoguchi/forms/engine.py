@@ -545,7 +545,9 @@ class FormEngine:
             except UploadError as exc:
                 raise FieldError(str(exc), keep=previous if isinstance(previous, dict) else None) from None
             except Exception:  # noqa: BLE001 - a broken upload must never become a 500
-                raise FieldError(f"「{f.label}」のファイルを受け取れませんでした。もう一度選んでください。", keep=previous if isinstance(previous, dict) else None) from None
+                raise FieldError(
+                    f"「{f.label}」のファイルを受け取れませんでした。もう一度選んでください。", keep=previous if isinstance(previous, dict) else None
+                ) from None
             return upload.as_answer()
         if isinstance(previous, dict) and previous.get("upload_id"):
             if Upload.objects.filter(pk=previous["upload_id"]).exists():
@@ -710,7 +712,9 @@ class FormEngine:
             from .conf import upload_max_bytes
             from .uploads import accepted_mimes, human_size, kind_label
 
-            hint = f"{'、'.join(kind_label(m) for m in accepted_mimes(f.spec.get('accept')))}（{human_size(f.spec.get('max_bytes') or upload_max_bytes())}まで）"
+            hint = (
+                f"{'、'.join(kind_label(m) for m in accepted_mimes(f.spec.get('accept')))}（{human_size(f.spec.get('max_bytes') or upload_max_bytes())}まで）"
+            )
         elif f.type == "number" and (f.spec.get("min") is not None or f.spec.get("max") is not None):
             lo, hi, unit = f.spec.get("min"), f.spec.get("max"), f.spec.get("unit") or ""
             hint = f"{lo}{unit}から{hi}{unit}まで" if lo is not None and hi is not None else (f"{lo}{unit}以上" if lo is not None else f"{hi}{unit}以下")

@@ -90,8 +90,10 @@ class FormVersion(models.Model):
     def save(self, *args, **kwargs):
         if self.pk:
             stored = FormVersion.objects.filter(pk=self.pk).values("status", "schema", "number").first()
-            if stored and stored["status"] == self.Status.PUBLISHED and (
-                self.status != self.Status.PUBLISHED or self.schema != stored["schema"] or self.number != stored["number"]
+            if (
+                stored
+                and stored["status"] == self.Status.PUBLISHED
+                and (self.status != self.Status.PUBLISHED or self.schema != stored["schema"] or self.number != stored["number"])
             ):
                 raise ImmutableVersionError("公開済みの版は変更できません。新しい下書きを作ってください。")
         if self.status == self.Status.PUBLISHED and self.published_at is None:

@@ -83,7 +83,7 @@ def schema_errors(schema, *, allows_my_number: bool = True) -> list[str]:
         return ["フォーム定義は JSON のオブジェクト（{ }）で書いてください。"]
     pages = schema.get("pages")
     if not isinstance(pages, list) or not pages:
-        return ["フォーム定義に \"pages\"（ページの一覧）を1つ以上書いてください。"]
+        return ['フォーム定義に "pages"（ページの一覧）を1つ以上書いてください。']
     seen_fields: dict[str, dict] = {}
     seen_pages: set[str] = set()
     for pi, page in enumerate(pages, start=1):
@@ -169,7 +169,7 @@ def schema_errors(schema, *, allows_my_number: bool = True) -> list[str]:
                 accept = field.get("accept")
                 if accept is not None:
                     if not isinstance(accept, list) or not accept:
-                        errors.append(f"{where}: accept（受け付けるファイルの種類）は一覧で書いてください（例: [\"pdf\", \"jpeg\"]）。")
+                        errors.append(f'{where}: accept（受け付けるファイルの種類）は一覧で書いてください（例: ["pdf", "jpeg"]）。')
                     else:
                         unknown = [str(a) for a in accept if a not in FILE_KINDS]
                         if unknown:
@@ -199,7 +199,7 @@ def schema_errors(schema, *, allows_my_number: bool = True) -> list[str]:
 
 def _show_if_errors(where: str, show_if, seen_fields: dict[str, dict]) -> list[str]:
     if not isinstance(show_if, dict) or not isinstance(show_if.get("field"), str):
-        return [f"{where}: 表示条件（show_if）は {{\"field\": 項目のkey, \"equals\": 値}} の形で書いてください。"]
+        return [f'{where}: 表示条件（show_if）は {{"field": 項目のkey, "equals": 値}} の形で書いてください。']
     target = show_if["field"]
     if target not in seen_fields:
         return [f"{where}: 表示条件（show_if）が、この項目より前にない項目「{target}」を参照しています。前にある項目の key を指定してください。"]

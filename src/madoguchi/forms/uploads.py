@@ -101,7 +101,9 @@ def check_file(uploaded, *, label: str, accept: list[str] | None = None, max_byt
     if size == 0:
         raise UploadError(f"「{label}」のファイル「{name}」は空（0バイト）です。中身のあるファイルを選んでください。")
     if size > limit:
-        raise UploadError(f"「{label}」のファイル「{name}」は{human_size(size)}あり、上限の{human_size(limit)}を超えています。{human_size(limit)}以下のファイルを選んでください。")
+        raise UploadError(
+            f"「{label}」のファイル「{name}」は{human_size(size)}あり、上限の{human_size(limit)}を超えています。{human_size(limit)}以下のファイルを選んでください。"
+        )
     uploaded.seek(0)
     head = uploaded.read(8192)
     uploaded.seek(0)
@@ -118,8 +120,7 @@ def check_file(uploaded, *, label: str, accept: list[str] | None = None, max_byt
         raise UploadError(f"「{label}」のファイル「{name}」は中身の種類を確認できませんでした。{allowed_text}のファイルを選んでください。")
     if claimed and claimed != mime:
         raise UploadError(
-            f"「{label}」のファイル「{name}」は名前が {ext} で終わっていますが、中身は{kind_label(mime)}です。"
-            f"{allowed_text}のファイルを選んでください。"
+            f"「{label}」のファイル「{name}」は名前が {ext} で終わっていますが、中身は{kind_label(mime)}です。{allowed_text}のファイルを選んでください。"
         )
     raise UploadError(f"「{label}」のファイル「{name}」は{kind_label(mime)}です。この欄で受け付けるのは{allowed_text}です。")
 

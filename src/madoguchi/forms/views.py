@@ -180,7 +180,16 @@ def staff_edit_json(request, pk: int):
     try:
         schema = json.loads(text)
     except json.JSONDecodeError as exc:
-        return _render_editor(request, form, draft, draft.schema, [], json_text=text, json_errors=[f"JSON の書き方に誤りがあります（{exc.lineno}行目 {exc.colno}文字目）。"], status=400)
+        return _render_editor(
+            request,
+            form,
+            draft,
+            draft.schema,
+            [],
+            json_text=text,
+            json_errors=[f"JSON の書き方に誤りがあります（{exc.lineno}行目 {exc.colno}文字目）。"],
+            status=400,
+        )
     try:
         services.save_draft(draft, schema, request=request)
     except ValidationError as exc:
@@ -211,7 +220,15 @@ def staff_preview(request, pk: int):
     return render(
         request,
         "forms/staff/preview.html",
-        {"form_obj": form, "version": version, "engine": engine, "index": index, "page": engine.pages[index], "fields_html": engine.render_page(request, index, answers, errors, show_title=False), "summary": engine.summary(answers) if request.method == "POST" and not errors else []},
+        {
+            "form_obj": form,
+            "version": version,
+            "engine": engine,
+            "index": index,
+            "page": engine.pages[index],
+            "fields_html": engine.render_page(request, index, answers, errors, show_title=False),
+            "summary": engine.summary(answers) if request.method == "POST" and not errors else [],
+        },
     )
 
 

@@ -7,68 +7,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Form',
+            name="Form",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='フォーム名')),
-                ('allows_my_number', models.BooleanField(default=False, help_text='番号法の個人番号利用事務に当たる手続だけ、個人番号（マイナンバー）欄を置けます。', verbose_name='個人番号利用事務')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('section', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='forms', to='core.section', verbose_name='担当課')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="フォーム名")),
+                (
+                    "allows_my_number",
+                    models.BooleanField(
+                        default=False,
+                        help_text="番号法の個人番号利用事務に当たる手続だけ、個人番号（マイナンバー）欄を置けます。",
+                        verbose_name="個人番号利用事務",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="forms", to="core.section", verbose_name="担当課"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'フォーム',
-                'verbose_name_plural': 'フォーム',
-                'ordering': ['name', 'pk'],
+                "verbose_name": "フォーム",
+                "verbose_name_plural": "フォーム",
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Upload',
+            name="Upload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_key', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='セッション')),
-                ('file', models.FileField(max_length=255, upload_to=madoguchi.forms.models._upload_path, verbose_name='ファイル')),
-                ('original_name', models.CharField(max_length=255, verbose_name='元のファイル名')),
-                ('size', models.PositiveBigIntegerField(verbose_name='大きさ（バイト）')),
-                ('content_type', models.CharField(max_length=100, verbose_name='種類')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='アップロード日時')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='uploads', to=settings.AUTH_USER_MODEL, verbose_name='所有者')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("session_key", models.CharField(blank=True, db_index=True, max_length=64, verbose_name="セッション")),
+                ("file", models.FileField(max_length=255, upload_to=madoguchi.forms.models._upload_path, verbose_name="ファイル")),
+                ("original_name", models.CharField(max_length=255, verbose_name="元のファイル名")),
+                ("size", models.PositiveBigIntegerField(verbose_name="大きさ（バイト）")),
+                ("content_type", models.CharField(max_length=100, verbose_name="種類")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="アップロード日時")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="uploads",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="所有者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '添付ファイル',
-                'verbose_name_plural': '添付ファイル',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "添付ファイル",
+                "verbose_name_plural": "添付ファイル",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='FormVersion',
+            name="FormVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='版')),
-                ('schema', models.JSONField(default=dict, verbose_name='定義')),
-                ('status', models.CharField(choices=[('draft', '下書き'), ('published', '公開済み')], default='draft', max_length=12, verbose_name='状態')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='公開日時')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='作成者')),
-                ('form', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='forms.form', verbose_name='フォーム')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField(verbose_name="版")),
+                ("schema", models.JSONField(default=dict, verbose_name="定義")),
+                ("status", models.CharField(choices=[("draft", "下書き"), ("published", "公開済み")], default="draft", max_length=12, verbose_name="状態")),
+                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="公開日時")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="作成者",
+                    ),
+                ),
+                ("form", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="forms.form", verbose_name="フォーム")),
             ],
             options={
-                'verbose_name': 'フォームの版',
-                'verbose_name_plural': 'フォームの版',
-                'ordering': ['form', '-number'],
-                'constraints': [models.UniqueConstraint(fields=('form', 'number'), name='forms_version_unique_number')],
+                "verbose_name": "フォームの版",
+                "verbose_name_plural": "フォームの版",
+                "ordering": ["form", "-number"],
+                "constraints": [models.UniqueConstraint(fields=("form", "number"), name="forms_version_unique_number")],
             },
         ),
     ]
