@@ -52,7 +52,14 @@ def _field(model, *names: str) -> str | None:
 
 # How a sibling model reaches its municipality: directly, or through the procedure, facility,
 # form or section it belongs to. The first path that exists is used.
-_MUNICIPALITY_PATHS = ("municipality", "procedure__municipality", "facility__municipality", "form__municipality", "section__municipality")
+_MUNICIPALITY_PATHS = (
+    "municipality",
+    "procedure__municipality",
+    "facility__municipality",
+    "unit__facility__municipality",
+    "form__municipality",
+    "section__municipality",
+)
 
 
 def _for_municipality(model, qs, municipality):
@@ -148,30 +155,45 @@ def online_booking_share(municipality, fiscal_year):
     model = _model(*_BOOKINGS)
     if model is None:
         return None
-    qs = _base(model, municipality, fiscal_year)
+    qs = _base(model, municipality, fiscal_year, date_fields=("created_at", "booked_at", "date"))
     channel = _field(model, "channel", "source", "via")
     if qs is None or channel is None:
         return None
+    status = _field(model, "status")
+    if status:  # bookings that never became real do not count either way
+        qs = qs.exclude(**{f"{status}__in": ["held", "cancelled", "expired", "released", "draft"]})
     total = qs.count()
     if not total:
         return None
-    online = qs.filter(**{f"{channel}__in": ["online", "web", "internet"]}).count()
-    return (Decimal(online) * 100 / Decimal(total)).quantize(Decimal("0.1"))
+    # Booking apps name the online channel differently (first_come, lottery, web …) but agree
+    # on what is not online: taken at the counter, by phone or on paper.
+    offline = qs.filter(**{f"{channel}__in": list(OFFLINE_CHANNELS)}).count()
+    return (Decimal(total - offline) * 100 / Decimal(total)).quantize(Decimal("0.1"))
+
+
+OFFLINE_CHANNELS = ("staff", "counter", "window", "phone", "telephone", "paper", "fax", "madoguchi")
 
 
 @_safe
 def alert_subscribers(municipality, fiscal_year):
+    """Subscriptions confirmed by the end of the fiscal year and not stopped by then."""
     model = _model(*_SUBSCRIBERS)
     if model is None:
         return None
     qs = _for_municipality(model, model._default_manager.all(), municipality)
-    created = _field(model, "created_at", "confirmed_at")
-    if created:
-        _, end = fiscal_year_range(fiscal_year)
-        qs = qs.filter(**{f"{created}__date__lte" if _is_datetime(model, created) else f"{created}__lte": end})
+    _, end = fiscal_year_range(fiscal_year)
+    started = _field(model, "confirmed_at", "created_at")
+    if started:
+        qs = qs.filter(**{f"{started}__date__lte" if _is_datetime(model, started) else f"{started}__lte": end})
+    stopped = _field(model, "unsubscribed_at", "cancelled_at")
+    if stopped:
+        qs = qs.filter(**{f"{stopped}__isnull": True}) | qs.filter(**{f"{stopped}__date__gt": end})
     active = _field(model, "is_active", "active", "confirmed")
     if active:
         qs = qs.filter(**{active: True})
+    status = _field(model, "status")
+    if status:
+        qs = qs.exclude(**{f"{status}__in": ["pending", "failed"] + ([] if stopped else ["unsubscribed"])})
     return Decimal(qs.count())
 
 
