@@ -44,6 +44,10 @@ class AccessibleFormMixin:
         super().full_clean()
         self._describe()
 
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        self._describe()  # errors added by views after validation get linked too
+
     @property
     def error_summary(self):
         """[(anchor id or None, label, message)] for the summary at the top of the page."""

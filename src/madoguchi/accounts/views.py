@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -128,6 +129,28 @@ def _after_otp(request, next_url: str):
     return HttpResponseRedirect(next_url or reverse("web:staff_home"))
 
 
+def _check_code(request, device, token: str) -> str | None:
+    """None when ``token`` is right; otherwise the message to show. Counts failures in the shared
+    cache (per user) on top of django_otp's own per-device back-off."""
+    user = request.user
+    block = ratelimit.blocked("otp", str(user.pk), conf.otp_rate_limit())
+    if block:
+        audit.record(AuditLog.Action.LOGIN_FAILED, user, request=request, actor=user, detail={"reason": "totp_rate_limited"})
+        return block.message("確認コードの入力")
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        wait = 1
+        if info and info.get("locked_until"):
+            wait = max(1, int((info["locked_until"] - timezone.now()).total_seconds() + 0.999))
+        return _("確認コードの誤りが続いたため、%(seconds)s秒ほど待ってから、最新の6桁を入力してください。") % {"seconds": wait}
+    if device.verify_token(token):
+        ratelimit.reset("otp", str(user.pk))
+        return None
+    ratelimit.hit("otp", str(user.pk), conf.login_rate_window())
+    audit.record(AuditLog.Action.LOGIN_FAILED, user, request=request, actor=user, detail={"reason": "totp"})
+    return _("確認コードが正しくありません。認証アプリに表示されている最新の6桁を入力してください。")
+
+
 @never_cache
 @login_required
 def otp_verify(request):
@@ -142,19 +165,12 @@ def otp_verify(request):
         return redirect(_with_next("accounts:otp_enrol", next_url))
     form = OTPForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        block = ratelimit.blocked("otp", str(user.pk), conf.otp_rate_limit())
-        if block:
-            form.add_error("token", block.message("確認コードの入力"))
-            audit.record(AuditLog.Action.LOGIN_FAILED, user, request=request, actor=user, detail={"reason": "totp_rate_limited"})
-        elif device.verify_token(form.cleaned_data["token"]):
+        error = _check_code(request, device, form.cleaned_data["token"])
+        if error is None:
             otp_login(request, device)
-            ratelimit.reset("otp", str(user.pk))
             audit.record(AuditLog.Action.LOGIN, user, request=request, actor=user, detail={"factor": "totp"})
             return _after_otp(request, next_url)
-        else:
-            ratelimit.hit("otp", str(user.pk), conf.login_rate_window())
-            audit.record(AuditLog.Action.LOGIN_FAILED, user, request=request, actor=user, detail={"reason": "totp"})
-            form.add_error("token", _("確認コードが正しくありません。認証アプリに表示されている最新の6桁を入力してください。"))
+        form.add_error("token", error)
     return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url})
 
 
@@ -170,21 +186,16 @@ def otp_enrol(request):
     device = services.enrolment_device(user)
     form = OTPForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        block = ratelimit.blocked("otp", str(user.pk), conf.otp_rate_limit())
-        if block:
-            form.add_error("token", block.message("確認コードの入力"))
-        elif device.verify_token(form.cleaned_data["token"]):
+        error = _check_code(request, device, form.cleaned_data["token"])
+        if error is None:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            ratelimit.reset("otp", str(user.pk))
             audit.record(AuditLog.Action.UPDATE, user, request=request, actor=user, detail={"two_factor": "enrolled"})
             audit.record(AuditLog.Action.LOGIN, user, request=request, actor=user, detail={"factor": "totp"})
             messages.success(request, _("二要素認証を設定しました。次回からログインのたびに確認コードを入力します。"))
             return _after_otp(request, next_url)
-        else:
-            ratelimit.hit("otp", str(user.pk), conf.login_rate_window())
-            form.add_error("token", _("確認コードが正しくありません。認証アプリに追加したうえで、表示されている6桁を入力してください。"))
+        form.add_error("token", error)
     import segno
 
     secret = b32encode(device.bin_key).decode()
