@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Path, Router, Schema
+from ninja import Field, Path, Router, Schema
 
 router = Router(tags=["forms"])
 
@@ -29,7 +29,7 @@ class FormDefinitionOut(Schema):
     version: int
     published_at: dt.datetime | None
     allows_my_number: bool
-    schema: dict
+    definition: dict = Field(..., description="フォーム定義（SCHEMA.md の形式）")
 
 
 @router.get(
@@ -69,5 +69,5 @@ def form_definition(request, form_id: int = Path(..., ge=1, le=MAX_ID)):
         "version": version.number,
         "published_at": version.published_at,
         "allows_my_number": form.allows_my_number,
-        "schema": version.schema,
+        "definition": version.schema,
     }

@@ -75,18 +75,6 @@ class FormVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.form.name} 第{self.number}版"
 
-    @property
-    def allows_my_number(self) -> bool:
-        return self.form.allows_my_number
-
-    @property
-    def audit_section(self):
-        return self.form.section
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == self.Status.PUBLISHED
-
     def save(self, *args, **kwargs):
         if self.pk:
             stored = FormVersion.objects.filter(pk=self.pk).values("status", "schema", "number").first()
@@ -99,6 +87,18 @@ class FormVersion(models.Model):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         super().save(*args, **kwargs)
+
+    @property
+    def allows_my_number(self) -> bool:
+        return self.form.allows_my_number
+
+    @property
+    def audit_section(self):
+        return self.form.section
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
 
 
 def _upload_path(instance: Upload, filename: str) -> str:

@@ -60,7 +60,7 @@ def accepted_mimes(accept: list[str] | None) -> list[str]:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    if not head or b"\x00" in head:
+    if not head or any(b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D) for b in head):
         return False
     for enc in ("utf-8", "cp932"):
         try:
