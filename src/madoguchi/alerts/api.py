@@ -1,3 +1,134 @@
-from ninja import Router
+"""Alerts API: public notices, Web Push (un)subscription from the browser, delivery report."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from madoguchi.core.models import Municipality
+from madoguchi.core.permissions import can
+
+from . import services
+from .channels.webpush import public_key
+from .models import Area, Notice, Subscription, Topic
 
 router = Router(tags=["alerts"])
+PUBLISHED = [Notice.Status.SENDING, Notice.Status.SENT]
+
+
+class NoticeOut(Schema):
+    id: int
+    identifier: str
+    kind: str
+    title: str
+    body: str
+    topic: str | None
+    severity: str
+    areas: list[str]
+    sent_at: str | None
+    expires_at: str | None
+    url: str
+
+
+def _out(n: Notice) -> dict:
+    from .channels.render import notice_url
+
+    return {
+        "id": n.pk,
+        "identifier": str(n.identifier),
+        "kind": n.kind,
+        "title": n.title,
+        "body": n.body,
+        "topic": n.topic.slug if n.topic_id else None,
+        "severity": n.severity,
+        "areas": [a.name for a in n.areas.all()],
+        "sent_at": n.sent_at.isoformat() if n.sent_at else None,
+        "expires_at": n.expires_at.isoformat() if n.expires_at else None,
+        "url": notice_url(n),
+    }
+
+
+@router.get("/notices", response=list[NoticeOut], auth=None)
+def list_notices(request, topic: str = "", limit: int = 50):
+    qs = Notice.objects.filter(status__in=PUBLISHED).select_related("topic").prefetch_related("areas").order_by("-sent_at")
+    if topic:
+        qs = qs.filter(topic__slug=topic)
+    return [_out(n) for n in qs[: max(1, min(limit, 200))]]
+
+
+@router.get("/notices/{notice_id}", response=NoticeOut, auth=None)
+def get_notice(request, notice_id: int):
+    return _out(get_object_or_404(Notice, pk=notice_id, status__in=PUBLISHED))
+
+
+class PushKeys(Schema):
+    p256dh: str
+    auth: str
+
+
+class PushSubscriptionIn(Schema):
+    endpoint: str
+    keys: PushKeys
+    topics: list[str]
+    areas: list[int] = []
+    language: str = "ja"
+
+
+@router.get("/push/key", auth=None)
+def push_key(request):
+    return {"publicKey": public_key()}
+
+
+@router.post("/push/subscribe", auth=None)
+def push_subscribe(request, data: PushSubscriptionIn):
+    municipality = Municipality.current()
+    from django.db.models import Q
+
+    ids = [int(t) for t in data.topics if t.isdigit()]
+    topics = list(Topic.objects.filter(Q(slug__in=data.topics) | Q(pk__in=ids), municipality=municipality, is_active=True))
+    if not topics:
+        raise HttpError(422, "分野を1つ以上選んでください。")
+    if data.language not in ("ja", "ja-easy", "en"):
+        raise HttpError(422, "言語は ja, ja-easy, en のいずれかを指定してください。")
+    areas = list(Area.objects.filter(municipality=municipality, pk__in=data.areas))
+    try:
+        with transaction.atomic():
+            sub = services.subscribe_push(
+                municipality,
+                endpoint=data.endpoint,
+                p256dh=data.keys.p256dh,
+                auth=data.keys.auth,
+                topics=topics,
+                areas=areas,
+                language=data.language,
+                user=request.user if request.user.is_authenticated else None,
+            )
+    except ValidationError as exc:
+        raise HttpError(422, exc.messages[0]) from None
+    return {"status": sub.status, "unsubscribe": f"/alerts/unsubscribe/{sub.token}/"}
+
+
+class PushEndpointIn(Schema):
+    endpoint: str
+
+
+@router.post("/push/unsubscribe", auth=None)
+def push_unsubscribe(request, data: PushEndpointIn):
+    # Knowing the endpoint (a capability URL held by the browser) is enough to stop it.
+    for sub in Subscription.objects.filter(channel="webpush", address=data.endpoint):
+        services.unsubscribe(sub)
+    return {"status": "unsubscribed"}
+
+
+@router.get("/notices/{notice_id}/report")
+def delivery_report(request, notice_id: int):
+    notice = get_object_or_404(Notice, pk=notice_id)
+    if not request.user.is_authenticated or not can(request.user, "view", notice):
+        raise HttpError(403, "このお知らせの配信結果を見る権限がありません。")
+    return {"notice": notice.pk, "status": notice.status, "channels": services.report(notice)}
+
+
+__all__ = ["router", "PermissionDenied"]

@@ -1,4 +1,25 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "alerts"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.notice_list, name="notice_list"),
+    path("<int:pk>/", views.notice_detail, name="notice_detail"),
+    path("feed.rss", views.feed, {"kind": "rss"}, name="feed_rss"),
+    path("feed.atom", views.feed, {"kind": "atom"}, name="feed_atom"),
+    path("cap/feed.atom", views.cap_index, name="cap_index"),
+    path("cap/<uuid:identifier>.xml", views.cap_notice, name="cap_notice"),
+    path("subscribe/", views.subscribe, name="subscribe"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("line/webhook", views.line_webhook, name="line_webhook"),
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/new/", views.staff_edit, name="staff_new"),
+    path("staff/import/", views.staff_import, name="staff_import"),
+    path("staff/settings/", views.staff_settings, name="staff_settings"),
+    path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
+    path("staff/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
+    path("staff/<int:pk>/<str:action>/", views.staff_action, name="staff_action"),
+]

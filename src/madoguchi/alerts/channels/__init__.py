@@ -6,10 +6,10 @@ subclassing ``Channel`` and calling ``register``; feeds set ``per_subscriber = F
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     SENT = "sent"
     RETRY = "retry"  # temporary: try again later with backoff
     PERMANENT = "permanent"  # the address is dead: mark the subscription and skip it later

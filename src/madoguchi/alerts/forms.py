@@ -1,0 +1,183 @@
+"""Forms of alerts. Errors are linked to their inputs (aria-describedby / aria-invalid)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import Area, Language, Notice, ProfileFact, Section, Severity, Shelter, Topic
+
+CHANNEL_CHOICES = [("email", _("メール")), ("webpush", _("Webプッシュ通知")), ("line", _("LINE"))]
+
+
+class AccessibleForm(forms.Form):
+    def full_clean(self):
+        super().full_clean()
+        for name, field in self.fields.items():
+            bound = self[name]
+            ids = []
+            if field.help_text:
+                ids.append(f"{bound.auto_id}_help")
+            if name in self.errors:
+                ids.append(f"{bound.auto_id}_error")
+                field.widget.attrs["aria-invalid"] = "true"
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+
+class SubscribeForm(AccessibleForm):
+    channel = forms.ChoiceField(label=_("受け取り方"), choices=[("email", _("メール")), ("line", _("LINE"))], widget=forms.RadioSelect, initial="email")
+    email = forms.EmailField(label=_("メールアドレス"), required=False, help_text=_("メールで受け取る場合に入力してください。確認のメールを送ります。"))
+    topics = forms.ModelMultipleChoiceField(
+        label=_("分野"), queryset=Topic.objects.none(), widget=forms.CheckboxSelectMultiple, error_messages={"required": _("分野を1つ以上選んでください。")}
+    )
+    areas = forms.ModelMultipleChoiceField(
+        label=_("地域"),
+        queryset=Area.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("選ばなければ、市内全域のお知らせが届きます。"),
+    )
+    language = forms.ChoiceField(label=_("言語"), choices=Language.choices, widget=forms.RadioSelect, initial="ja")
+    facts = forms.MultipleChoiceField(
+        label=_("対象を絞ったお知らせ（プッシュ型・任意）"),
+        choices=ProfileFact.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("当てはまるものを選ぶと、その方向けのお知らせ（例: 乳幼児の予防接種）も届きます。選ばなくても登録できます。"),
+    )
+    consent = forms.BooleanField(label=_("選んだ属性を、対象を絞ったお知らせの配信だけに使うことに同意します（いつでも取り消せます）。"), required=False)
+
+    def __init__(self, *args, municipality=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = Topic.objects.filter(municipality=municipality, is_active=True)
+        self.fields["areas"].queryset = Area.objects.filter(municipality=municipality)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("channel") == "email" and not data.get("email"):
+            self.add_error("email", _("メールで受け取るには、メールアドレスを入力してください。"))
+        if data.get("facts") and not data.get("consent"):
+            self.add_error("consent", _("属性を使うには同意が必要です。同意しない場合は、属性のチェックを外してください。"))
+        return data
+
+
+class NoticeForm(forms.ModelForm, AccessibleForm):
+    channels = forms.MultipleChoiceField(
+        label=_("配信方法"),
+        choices=CHANNEL_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("ホームページ・RSS・CAP には常に掲載されます。"),
+    )
+    target_facts = forms.MultipleChoiceField(
+        label=_("プッシュ型配信の対象属性"),
+        choices=ProfileFact.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("選ぶと、その属性に同意して登録した人だけに届きます。"),
+    )
+    links_text = forms.CharField(
+        label=_("関連リンク"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("1行に1件、「表示名 URL」の形で入力します。")
+    )
+
+    class Meta:
+        model = Notice
+        fields = [
+            "section",
+            "topic",
+            "severity",
+            "all_areas",
+            "areas",
+            "title",
+            "body",
+            "title_easy",
+            "body_easy",
+            "title_en",
+            "body_en",
+            "shelters",
+            "effective_from",
+            "expires_at",
+            "send_at",
+        ]
+        widgets = {
+            "areas": forms.CheckboxSelectMultiple,
+            "shelters": forms.CheckboxSelectMultiple,
+            "severity": forms.RadioSelect,
+            "effective_from": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "expires_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "send_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "body": forms.Textarea(attrs={"rows": 8}),
+            "body_easy": forms.Textarea(attrs={"rows": 4}),
+            "body_en": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "severity": _("「緊急」「重要」は承認者の承認を経て配信されます。"),
+            "send_at": _("空欄なら、承認後すぐに配信します。"),
+            "all_areas": _("チェックすると、地域を選んでいない人も含め全員が対象です。"),
+        }
+
+    def __init__(self, *args, municipality=None, sections=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = sections if sections is not None else Section.objects.filter(municipality=municipality)
+        self.fields["topic"].queryset = Topic.objects.filter(municipality=municipality, is_active=True)
+        self.fields["areas"].queryset = Area.objects.filter(municipality=municipality)
+        self.fields["shelters"].queryset = Shelter.objects.filter(municipality=municipality)
+        self.fields["severity"].choices = Severity.choices
+        for name in ("effective_from", "expires_at", "send_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        if self.instance.pk:
+            self.initial.setdefault("channels", self.instance.channels)
+            self.initial.setdefault("target_facts", self.instance.target_facts)
+            self.initial.setdefault("links_text", "\n".join(f"{x.get('label', '')} {x.get('url', '')}".strip() for x in self.instance.links or []))
+        else:
+            self.initial.setdefault("channels", ["email", "webpush", "line"])
+
+    def clean_links_text(self):
+        links = []
+        for n, line in enumerate(self.cleaned_data.get("links_text", "").splitlines(), 1):
+            line = line.strip()
+            if not line:
+                continue
+            label, _sp, url = line.rpartition(" ")
+            if not url.startswith(("https://", "http://")):
+                raise ValidationError(_("%(n)s行目のURLが読み取れません。「表示名 https://…」の形で入力してください。") % {"n": n})
+            links.append({"label": label.strip() or url, "url": url})
+        return links
+
+    def save(self, commit=True):
+        notice = super().save(commit=False)
+        notice.channels = self.cleaned_data.get("channels") or []
+        notice.target_facts = self.cleaned_data.get("target_facts") or []
+        notice.links = self.cleaned_data.get("links_text") or []
+        if commit:
+            notice.save()
+            self.save_m2m()
+        return notice
+
+
+class CapUploadForm(AccessibleForm):
+    file = forms.FileField(label=_("CAP ファイル（XML）"), help_text=_("CAP 1.2 形式の XML ファイル（1MB まで）。下書きとして取り込みます。"))
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > 1024 * 1024:
+            raise ValidationError(_("ファイルが大きすぎます（1MB まで）。"))
+        return f
+
+
+class TopicForm(forms.ModelForm, AccessibleForm):
+    class Meta:
+        model = Topic
+        fields = ["slug", "name", "name_easy", "name_en", "cap_category", "order", "is_active"]
+
+
+class AreaForm(forms.ModelForm, AccessibleForm):
+    class Meta:
+        model = Area
+        fields = ["name", "name_kana", "name_en", "kind", "code", "order"]
+
+
+class RejectForm(AccessibleForm):
+    reason = forms.CharField(label=_("差し戻しの理由"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
