@@ -208,6 +208,22 @@ class ProfileForm(AccessibleFormMixin, forms.ModelForm):
         help_text=_("西暦でも和暦でも入力できます。例: 1990-04-01、平成2年4月1日、H2.4.1"),
     )
 
+    # Declared here (not from the model) so that 〒１９０－０００１ fits before normalisation.
+    postal_code = forms.CharField(
+        label=_("郵便番号"),
+        required=False,
+        max_length=20,
+        widget=_input("text", "postal-code", inputmode="numeric"),
+        help_text=_("7桁の数字。例: 190-0001。「郵便番号から住所を検索」で住所の前半を入力します。"),
+    )
+    phone = forms.CharField(
+        label=_("電話番号"),
+        required=False,
+        max_length=30,
+        widget=_input("tel", "tel", inputmode="tel"),
+        help_text=_("日中に連絡がとれる番号。例: 090-1234-5678"),
+    )
+
     class Meta:
         model = User
         fields = ["family_name", "given_name", "family_name_kana", "given_name_kana", "postal_code", "address", "address_building", "phone"]
