@@ -5,3 +5,9 @@ class ReservationsConfig(AppConfig):
     name = "madoguchi.reservations"
     label = "reservations"
     verbose_name = "予約"
+    public_menu = [("施設予約", "reservations:index"), ("窓口予約", "reservations:counters")]
+    home_cards = [
+        ("公共施設を予約する", "reservations:index", "公民館・体育館・テニスコートの空きをさがして予約。抽選の申込も"),
+        ("窓口・相談を予約する", "reservations:counters", "市役所に来る時間を予約して、待たずに手続き"),
+    ]
+    staff_menu = [("施設・窓口の予約管理", "reservations:staff_home", "予約の一覧、減免・団体登録の確認、受付と整理券")]

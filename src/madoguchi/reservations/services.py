@@ -163,7 +163,9 @@ def availability(unit: Unit, year: int, month: int, now=None) -> list[dict]:
                 else:
                     state = "free"
                 frames.append({"frame": f, "state": state})
-        out.append({"date": day, "closed": reason, "frames": frames, "free": sum(1 for f in frames if f["state"] == "free")})
+        out.append(
+            {"date": day, "weekday": WEEKDAYS[day.weekday()], "closed": reason, "frames": frames, "free": sum(1 for f in frames if f["state"] == "free")}
+        )
     return out
 
 
@@ -282,7 +284,7 @@ def hold(
     return booking
 
 
-def confirm(booking: Booking, *, purpose: str = "", attendees: int | None = None, exemption_reason: str = "", now=None) -> Booking:
+def confirm(booking: Booking, *, purpose: str = "", attendees: int | None = None, exemption_reason: str = "", group: Group | None = None, now=None) -> Booking:
     """Turn a hold into a booking (本予約), or confirm a lottery win."""
     now = _now(now)
     with transaction.atomic():
@@ -297,6 +299,10 @@ def confirm(booking: Booking, *, purpose: str = "", attendees: int | None = None
             raise BookingError("status", f"この予約は「{b.get_status_display()}」のため確定できません。")
         if attendees is not None and b.unit.capacity and attendees > b.unit.capacity:
             raise BookingError("capacity", f"利用人数が定員（{b.unit.capacity}人）を超えています。{b.unit.capacity}人以下にしてください。")
+        if group is not None:
+            b.group = group
+            b.category = category_for(b.user, group)
+            b.base_fee = b.fee = fee_for(b.unit, b.category, b.start, b.end)
         b.status = Booking.Status.CONFIRMED
         b.hold_until = None
         b.confirmed_at = now

@@ -1,0 +1,118 @@
+"""Demo facilities and counters of the fictional みどり野市 (all names and places invented)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from madoguchi.core.models import Section
+
+from .models import Counter, Facility, Fee, FrameDefinition, Lottery, OpeningHours, Registration, Unit, UserCategory
+
+FIXED = [("午前", 9, 12), ("午後", 13, 17), ("夜間", 18, 21)]
+
+# code, name, kana, kind, area, address, lat, lon, purposes, closed weekday, holidays closed, units
+FACILITIES = [
+    (
+        "MD-F001", "みどり野市中央公民館", "ミドリノシチュウオウコウミンカン", Facility.Kind.COMMUNITY, "中央", "東京都みどり野市中央一丁目2番3号（架空）",
+        "35.785000", "139.275000", "会議;講演会;ダンス;音楽;調理;趣味の教室", 0, False,
+        [("大ホール", 200, "fixed", "舞台・音響設備・ピアノ", (6000, 4000, 12000)), ("第1会議室", 30, "fixed", "プロジェクター", (1200, 800, 2400)),
+         ("第2会議室", 18, "fixed", "", (900, 600, 1800)), ("調理室", 24, "fixed", "調理台6台", (1500, 1000, 3000))],
+    ),
+    (
+        "MD-F002", "みどり野市総合体育館", "ミドリノシソウゴウタイイクカン", Facility.Kind.GYM, "東", "東京都みどり野市東町五丁目1番（架空）",
+        "35.790100", "139.290300", "バスケットボール;バレーボール;バドミントン;卓球;ダンス", 1, False,
+        [("メインアリーナ（全面）", 300, "fixed", "", (8000, 6000, 16000)), ("サブアリーナ", 80, "hourly", "", (800, 600, 1600))],
+    ),
+    (
+        "MD-F003", "みどり野市北公園テニスコート", "ミドリノシキタコウエンテニスコート", Facility.Kind.TENNIS, "北", "東京都みどり野市北が丘二丁目（架空）",
+        "35.801200", "139.270800", "テニス;ソフトテニス", None, False,
+        [("Aコート", 8, "hourly", "砂入り人工芝・夜間照明", (600, 500, 1200)), ("Bコート", 8, "hourly", "砂入り人工芝", (600, 500, 1200))],
+    ),
+    (
+        "MD-F004", "みどり野市西コミュニティセンター", "ミドリノシニシコミュニティセンター", Facility.Kind.MEETING, "西", "東京都みどり野市西原三丁目4番（架空）",
+        "35.781500", "139.258400", "会議;自治会;勉強会;囲碁・将棋", 0, True,
+        [("和室", 20, "fixed", "座卓", (700, 500, 1400)), ("多目的室", 40, "fixed", "鏡張り", (1100, 800, 2200))],
+    ),
+]  # fmt: skip
+
+COUNTERS = [
+    (
+        "tennyu-tenshutsu",
+        "市民課 転入・転出",
+        "市民課",
+        Counter.Kind.VISIT,
+        "転入届;転出届;転居届;マイナンバーカードの住所変更",
+        "本庁舎1階 2番窓口",
+        20,
+        3,
+        False,
+    ),
+    ("shomeisho", "市民税課 証明書", "市民税課", Counter.Kind.VISIT, "課税証明書;非課税証明書;納税証明書", "本庁舎2階 5番窓口", 15, 2, False),
+    (
+        "kosodate-soudan",
+        "子育て相談",
+        "子育て支援課",
+        Counter.Kind.CONSULTATION,
+        "子育て・保育園・発達の相談（来庁またはオンライン）",
+        "本庁舎2階 相談室",
+        60,
+        1,
+        True,
+    ),
+]
+
+
+def load(municipality) -> None:
+    sports = Section.objects.get(municipality=municipality, name="生涯学習スポーツ課")
+    for code, name, kana, kind, area, address, lat, lon, purposes, closed_wd, holidays, units in FACILITIES:
+        facility, _ = Facility.objects.update_or_create(
+            municipality=municipality,
+            code=code,
+            defaults=dict(
+                section=sports, name=name, name_kana=kana, kind=kind, area=area, address=address, latitude=lat, longitude=lon, purposes=purposes,
+                postal_code="190-0000", phone="0428-00-1000", closes_on_holidays=holidays,
+                accessibility="車いす用トイレ;スロープ;エレベーター" if kind != Facility.Kind.TENNIS else "車いす用トイレ",
+                description=f"{name}は、みどり野市の公共施設です（架空のデモ）。", hours_note="年末年始は休館",
+            ),
+        )  # fmt: skip
+        for wd in range(7):
+            if wd == closed_wd:
+                continue
+            OpeningHours.objects.update_or_create(facility=facility, weekday=wd, defaults={"opens": dt.time(9), "closes": dt.time(21)})
+        for label, s, e in FIXED:
+            FrameDefinition.objects.update_or_create(facility=facility, start=dt.time(s), defaults={"label": label, "end": dt.time(e)})
+        for order, (uname, cap, mode, equipment, fees) in enumerate(units):
+            unit, _ = Unit.objects.update_or_create(
+                facility=facility, name=uname, defaults={"capacity": cap, "frame_mode": mode, "equipment": equipment, "order": order}
+            )
+            for category, amount in zip([UserCategory.RESIDENT, UserCategory.RESIDENT_GROUP, UserCategory.NON_RESIDENT], fees, strict=True):
+                Fee.objects.update_or_create(unit=unit, category=category, defaults={"amount": amount})
+    # A lottery for the gym two months ahead, accepting applications now.
+    gym = Facility.objects.get(municipality=municipality, code="MD-F002")
+    today = timezone.localdate()
+    month = (today.replace(day=1) + dt.timedelta(days=62)).replace(day=1)
+    now = timezone.now()
+    if not Lottery.objects.filter(facility=gym, month=month).exists():
+        Lottery.objects.create(
+            facility=gym, month=month, opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=9), draw_at=now + dt.timedelta(days=10)
+        )
+    for slug, name, section_name, kind, procedures, location, minutes, capacity, online in COUNTERS:
+        section = Section.objects.get(municipality=municipality, name=section_name)
+        Counter.objects.update_or_create(
+            municipality=municipality,
+            slug=slug,
+            defaults=dict(
+                section=section, name=name, kind=kind, procedures=procedures, location=location, slot_minutes=minutes, capacity=capacity, allows_online=online,
+                opens=dt.time(9) if kind == Counter.Kind.CONSULTATION else dt.time(8, 30),
+                closes=dt.time(16) if kind == Counter.Kind.CONSULTATION else dt.time(17),
+            ),
+        )  # fmt: skip
+    from django.contrib.auth import get_user_model
+
+    from madoguchi.core.demo import RESIDENT_EMAIL
+
+    resident = get_user_model().objects.filter(email=RESIDENT_EMAIL).first()
+    if resident:
+        Registration.objects.get_or_create(user=resident, defaults={"municipality": municipality, "is_resident": True, "phone": "090-0000-0000"})

@@ -1,0 +1,158 @@
+"""Forms of reservations. Every error names the field and says what to do."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ClosedPeriod, Facility, Group, Registration, Visit
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _date_field(label, required=True, help_text=""):
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=DateInput(format="%Y-%m-%d"),
+        help_text=help_text,
+        error_messages={"invalid": _("日付は 2027-06-09 の形で入力するか、カレンダーから選んでください。"), "required": _("日付を入力してください。")},
+    )
+
+
+class SearchForm(forms.Form):
+    purpose = forms.CharField(label=_("利用目的・キーワード"), required=False, max_length=50, help_text=_("例: ダンス、会議、テニス"))
+    area = forms.ChoiceField(label=_("地区"), required=False)
+    kind = forms.ChoiceField(label=_("施設の種類"), required=False, choices=[("", _("すべて"))] + list(Facility.Kind.choices))
+    date = _date_field(_("利用日"), required=False, help_text=_("空き枠のある部屋だけを表示します"))
+    frame = forms.ChoiceField(label=_("時間"), required=False)
+
+    def __init__(self, *args, areas=(), frames=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", _("すべて"))] + [(a, a) for a in areas]
+        self.fields["frame"].choices = [("", _("すべて"))] + [(f"{s:%H:%M}", label) for s, label in frames]
+
+
+class HoldForm(forms.Form):
+    date = forms.DateField(error_messages={"invalid": _("利用日の形式が正しくありません。"), "required": _("利用日を選んでください。")})
+    start = forms.TimeField(error_messages={"invalid": _("開始時刻の形式が正しくありません。"), "required": _("時間枠を選んでください。")})
+    group = forms.IntegerField(required=False)
+
+
+class ConfirmForm(forms.Form):
+    purpose = forms.CharField(label=_("利用目的"), max_length=100, error_messages={"required": _("利用目的を入力してください（例: 会議、ダンス練習）。")})
+    attendees = forms.IntegerField(
+        label=_("利用人数"),
+        min_value=1,
+        max_value=10000,
+        error_messages={
+            "required": _("利用人数を数字で入力してください。"),
+            "invalid": _("利用人数は半角数字で入力してください。"),
+            "min_value": _("利用人数は1人以上にしてください。"),
+        },
+    )
+    exemption_reason = forms.CharField(
+        label=_("減免の申請（該当する場合）"),
+        required=False,
+        max_length=200,
+        help_text=_("障害のある方の団体活動など、使用料の減額・免除を受けられる理由があれば書いてください。職員が確認します。"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if groups:
+            self.fields["group"] = forms.ChoiceField(
+                label=_("利用する名義"),
+                required=False,
+                choices=[("", _("個人"))] + [(str(g.pk), g.name) for g in groups],
+                help_text=_("登録済みの団体として予約すると団体の料金になります"),
+            )
+
+
+class RegistrationForm(forms.ModelForm):
+    class Meta:
+        model = Registration
+        fields = ["is_resident", "phone"]
+        labels = {"is_resident": _("みどり野市内に住んでいる、または通勤・通学している"), "phone": _("連絡先電話番号")}
+        help_texts = {"phone": _("例: 090-1234-5678")}
+        error_messages = {"phone": {"required": _("連絡先電話番号を入力してください（例: 090-1234-5678）。")}}
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        digits = phone.replace("-", "").replace("‐", "")
+        if not digits.isdigit() or not 10 <= len(digits) <= 11:
+            raise forms.ValidationError(_("電話番号は10桁か11桁の数字で入力してください（例: 090-1234-5678）。"))
+        return phone
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["name", "representative", "member_count", "resident_share", "activity"]
+        help_texts = {"resident_share": _("0〜100 の整数。50％以上で市内団体の料金になります。")}
+        error_messages = {
+            "name": {"required": _("団体名を入力してください。")},
+            "representative": {"required": _("代表者氏名を入力してください。")},
+            "member_count": {"required": _("会員数を数字で入力してください。"), "invalid": _("会員数は半角数字で入力してください。")},
+            "resident_share": {"required": _("市内の会員の割合を0〜100で入力してください。"), "invalid": _("割合は半角数字で入力してください。")},
+        }
+
+    def clean_resident_share(self):
+        v = self.cleaned_data["resident_share"]
+        if v > 100:
+            raise forms.ValidationError(_("割合は0〜100の整数で入力してください。"))
+        return v
+
+    def clean_member_count(self):
+        v = self.cleaned_data["member_count"]
+        if v < 2:
+            raise forms.ValidationError(_("団体の会員数は2人以上です。"))
+        return v
+
+
+class VisitForm(forms.Form):
+    start = forms.TimeField(label=_("時間"), error_messages={"required": _("時間を選んでください。"), "invalid": _("時間の形式が正しくありません。")})
+    mode = forms.ChoiceField(label=_("相談方法"), choices=Visit.Mode.choices, initial=Visit.Mode.IN_PERSON, widget=forms.RadioSelect)
+    procedure = forms.CharField(label=_("手続き・相談の内容"), required=False, max_length=200, help_text=_("わかる範囲で書いてください（例: 転入届）"))
+
+
+class CheckInForm(forms.Form):
+    code = forms.CharField(label=_("予約番号（QRコードを読み取るか入力）"), max_length=40, error_messages={"required": _("予約番号を入力してください。")})
+
+
+class ClosedPeriodForm(forms.ModelForm):
+    class Meta:
+        model = ClosedPeriod
+        fields = ["start", "end", "reason"]
+        widgets = {"start": DateInput(format="%Y-%m-%d"), "end": DateInput(format="%Y-%m-%d")}
+        error_messages = {
+            "start": {"required": _("開始日を入力してください。"), "invalid": _("開始日は 2027-06-09 の形で入力してください。")},
+            "end": {"required": _("終了日を入力してください。"), "invalid": _("終了日は 2027-06-09 の形で入力してください。")},
+            "reason": {"required": _("理由を入力してください（例: 空調設備の点検）。")},
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("終了日は開始日と同じか後の日にしてください。"))
+        return data
+
+
+class ExemptionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("判断"), choices=[("approve", _("承認")), ("reject", _("不承認"))], widget=forms.RadioSelect)
+    percent = forms.IntegerField(label=_("減免率（％）"), min_value=1, max_value=100, initial=100, required=False)
+
+
+class MeetingUrlForm(forms.Form):
+    meeting_url = forms.URLField(label=_("オンライン会議のURL"), max_length=200, error_messages={"invalid": _("https:// から始まるURLを入力してください。")})
+
+
+def parse_month(year: int, month: int) -> dt.date | None:
+    if 2000 <= year <= 2100 and 1 <= month <= 12:
+        return dt.date(year, month, 1)
+    return None

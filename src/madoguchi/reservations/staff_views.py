@@ -1,0 +1,181 @@
+"""Back office of reservations: staff see only their section's facilities and counters, and
+every read of residents' personal data is written to the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from madoguchi.core import audit, permissions
+from madoguchi.core.models import AuditLog
+from madoguchi.web.staff import staff_required
+
+from . import services
+from .forms import CheckInForm, ClosedPeriodForm, ExemptionForm, MeetingUrlForm
+from .models import Booking, Counter, Facility, Group, Lottery, QueueTicket, Visit
+from .services import BookingError
+
+
+def _day(request) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _facilities(user):
+    return permissions.scope(user, Facility.objects.all(), "section")
+
+
+def _counters(user):
+    return permissions.scope(user, Counter.objects.all(), "section")
+
+
+@staff_required
+def home(request):
+    facilities = _facilities(request.user).order_by("name")
+    counters = _counters(request.user).order_by("name")
+    pending = Group.objects.filter(status=Group.Status.PENDING).count() if facilities.exists() else 0
+    lotteries = Lottery.objects.filter(facility__in=facilities).select_related("facility").order_by("-month")[:10]
+    return render(request, "reservations/staff/home.html", {"facilities": facilities, "counters": counters, "pending_groups": pending, "lotteries": lotteries})
+
+
+@staff_required
+def facility_day(request, pk: int):
+    facility = get_object_or_404(_facilities(request.user), pk=pk)
+    day = _day(request)
+    bookings = list(
+        Booking.objects.filter(unit__facility=facility, date=day, status__in=["confirmed", "won", "held", "cancelled"])
+        .select_related("unit", "user", "group")
+        .order_by("unit", "start")
+    )
+    if bookings:
+        audit.record(AuditLog.Action.VIEW, facility, request=request, detail={"bookings": [b.pk for b in bookings], "date": day.isoformat()})
+    form = ClosedPeriodForm(request.POST or None)
+    if request.method == "POST":
+        permissions.require(request.user, "change", facility)
+        if form.is_valid():
+            period = form.save(commit=False)
+            period.facility = facility
+            period.save()
+            audit.record(AuditLog.Action.CREATE, facility, request=request, detail={"closed_period": [str(period.start), str(period.end), period.reason]})
+            messages.success(request, "休館期間を登録しました。")
+            return redirect(f"{request.path}?date={day.isoformat()}")
+    exemptions = Booking.objects.filter(unit__facility=facility, exemption=Booking.Exemption.REQUESTED).select_related("unit", "user")[:50]
+    return render(
+        request,
+        "reservations/staff/facility_day.html",
+        {
+            "facility": facility,
+            "day": day,
+            "bookings": bookings,
+            "form": form,
+            "exemptions": exemptions,
+            "exemption_form": ExemptionForm(),
+            "prev": day - dt.timedelta(days=1),
+            "next": day + dt.timedelta(days=1),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def decide_exemption(request, pk: int):
+    booking = get_object_or_404(Booking.objects.select_related("unit__facility"), pk=pk)
+    if not permissions.can(request.user, "approve", booking):
+        raise PermissionDenied("減免の承認には承認者以上の権限が必要です。")
+    form = ExemptionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "減免の判断（承認・不承認）と、承認する場合は減免率（1〜100）を入力してください。")
+    else:
+        try:
+            services.decide_exemption(booking, form.cleaned_data["decision"] == "approve", form.cleaned_data.get("percent") or 100)
+        except BookingError as e:
+            messages.error(request, e.message)
+        else:
+            audit.record(AuditLog.Action.APPROVE, booking, request=request, detail={"exemption": booking.exemption, "percent": booking.exemption_percent})
+            messages.success(request, f"減免を「{booking.get_exemption_display()}」にしました。")
+    return redirect(f"/reservations/staff/facilities/{booking.unit.facility_id}/?date={booking.date.isoformat()}")
+
+
+@staff_required
+def groups(request):
+    if not _facilities(request.user).exists():
+        raise PermissionDenied("施設を所管する課の職員だけが団体登録を確認できます。")
+    if request.method == "POST":
+        group = get_object_or_404(Group, pk=request.POST.get("group") or 0)
+        approve = request.POST.get("decision") == "approve"
+        services.verify_group(group, request.user, approve, request.POST.get("note", "")[:200])
+        audit.record(AuditLog.Action.APPROVE, group, request=request, detail={"status": group.status})
+        messages.success(request, f"{group.name}: {group.get_status_display()}")
+        return redirect("reservations:staff_groups")
+    items = list(Group.objects.select_related("owner").order_by("status", "-created_at")[:100])
+    if items:
+        audit.record(AuditLog.Action.VIEW, None, request=request, target_label="登録団体一覧", detail={"groups": [g.pk for g in items]})
+    return render(request, "reservations/staff/groups.html", {"groups": items})
+
+
+@staff_required
+def counter_day(request, pk: int):
+    counter = get_object_or_404(_counters(request.user), pk=pk)
+    day = _day(request)
+    visits = list(Visit.objects.filter(slot__counter=counter, slot__date=day).select_related("slot", "user").order_by("slot__start", "id"))
+    if visits:
+        audit.record(AuditLog.Action.VIEW, counter, request=request, detail={"visits": [v.pk for v in visits], "date": day.isoformat()})
+    checkin_form = CheckInForm(request.POST if request.POST.get("action") == "checkin" else None)
+    if request.method == "POST":
+        permissions.require(request.user, "change", counter)
+        action = request.POST.get("action")
+        try:
+            if action == "checkin" and checkin_form.is_valid():
+                v = services.check_in(counter, checkin_form.cleaned_data["code"])
+                audit.record(AuditLog.Action.UPDATE, v, request=request, detail={"checked_in": True})
+                messages.success(request, f"{v.user} さん（{v.slot.start:%H:%M}）を受け付けました。整理券 {v.ticket.number} 番。")
+                return redirect(f"{request.path}?date={day.isoformat()}")
+            if action == "issue":
+                t = services.issue_ticket(counter)
+                messages.success(request, f"整理券 {t.number} 番を発券しました。スマートフォン用: /reservations/ticket/{t.token}/")
+                return redirect(f"{request.path}?date={day.isoformat()}")
+            if action == "call":
+                t = services.call_next(counter, (request.POST.get("window") or "1")[:10])
+                messages.success(request, f"{t.number} 番を呼び出しました。" if t else "お待ちの方はいません。")
+                return redirect(f"{request.path}?date={day.isoformat()}")
+            if action == "meeting":
+                v = get_object_or_404(Visit, pk=request.POST.get("visit") or 0, slot__counter=counter)
+                mform = MeetingUrlForm(request.POST)
+                if mform.is_valid():
+                    v.meeting_url = mform.cleaned_data["meeting_url"]
+                    v.save(update_fields=["meeting_url"])
+                    audit.record(AuditLog.Action.UPDATE, v, request=request, detail={"meeting_url": True})
+                    messages.success(request, "会議のURLを設定しました。")
+                else:
+                    messages.error(request, "会議のURLは https:// から始まるURLを入力してください。")
+                return redirect(f"{request.path}?date={day.isoformat()}")
+        except BookingError as e:
+            checkin_form.add_error("code" if action == "checkin" else None, e.message)
+    tickets = QueueTicket.objects.filter(counter=counter, date=day).order_by("due_at", "number")
+    return render(
+        request,
+        "reservations/staff/counter_day.html",
+        {"counter": counter, "day": day, "visits": visits, "form": checkin_form, "tickets": tickets, "state": services.queue_state(counter)},
+    )
+
+
+@staff_required
+@require_POST
+def draw_lottery(request, pk: int):
+    lottery = get_object_or_404(Lottery.objects.select_related("facility"), pk=pk)
+    if not permissions.can(request.user, "manage", lottery):
+        raise PermissionDenied("抽選の実行には管理者の権限が必要です。")
+    if timezone.now() < lottery.closes_at:
+        messages.error(request, "申込期間が終わるまで抽選はできません。")
+    else:
+        services.run_lottery(lottery)
+        audit.record(AuditLog.Action.UPDATE, lottery, request=request, detail={"drawn": True})
+        messages.success(request, "抽選しました。")
+    return redirect("reservations:staff_home")

@@ -1,0 +1,171 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from madoguchi.core.models import AuditLog, StaffRole
+from madoguchi.reservations import services
+from madoguchi.reservations.models import Booking, Counter, Facility, Group, Lottery, Unit, Visit
+
+
+@pytest.fixture
+def demo_city(db):
+    from madoguchi.core import demo as core_demo
+    from madoguchi.reservations import demo
+
+    m = core_demo.load()
+    demo.load(m)
+    demo.load(m)  # idempotent
+    return m
+
+
+def _future_free(unit):
+    today = timezone.localdate()
+    for month in (today, (today.replace(day=1) + dt.timedelta(days=32))):
+        for d in services.availability(unit, month.year, month.month):
+            for f in d["frames"]:
+                if f["state"] == "free":
+                    return d["date"], f["frame"].start
+    raise AssertionError("no free frame")
+
+
+def test_demo_and_public_pages(client, demo_city):
+    assert Facility.objects.count() == 4 and Counter.objects.count() == 3
+    unit = Unit.objects.filter(frame_mode="fixed").first()
+    for url in [
+        "/reservations/",
+        f"/reservations/facilities/{unit.facility_id}/",
+        f"/reservations/units/{unit.pk}/",
+        "/reservations/counters/",
+        "/reservations/counters/tennyu-tenshutsu/",
+        "/reservations/queue/shomeisho/",
+        f"/reservations/lotteries/{Lottery.objects.get().pk}/",
+    ]:
+        r = client.get(url)
+        assert r.status_code == 200, url
+    r = client.get("/reservations/", {"purpose": "テニス", "date": "not-a-date"})
+    assert "日付は 2027-06-09 の形で" in r.content.decode()
+    r = client.get("/reservations/", {"purpose": "テニス"}, HTTP_HX_REQUEST="true")
+    assert "Aコート" in r.content.decode() and "<html" not in r.content.decode()
+    assert client.get(f"/reservations/units/{unit.pk}/2027/13/").status_code == 404
+    assert client.get("/reservations/counters/tennyu-tenshutsu/?date=bad").status_code == 200
+
+
+def test_booking_flow_through_pages(client, demo_city, run_tasks, mailoutbox):
+    from django.contrib.auth import get_user_model
+
+    from madoguchi.core.demo import RESIDENT_EMAIL
+
+    user = get_user_model().objects.get(email=RESIDENT_EMAIL)
+    client.force_login(user)
+    unit = Unit.objects.get(name="第1会議室")
+    day, start = _future_free(unit)
+    r = client.post(f"/reservations/units/{unit.pk}/hold/", {"date": day.isoformat(), "start": start.strftime("%H:%M")})
+    booking = Booking.objects.get(user=user)
+    assert r.status_code == 302 and r["Location"].endswith(f"/bookings/{booking.code}/")
+    r = client.post(f"/reservations/bookings/{booking.code}/", {"purpose": "", "attendees": "abc"})
+    body = r.content.decode()
+    assert "利用目的: 利用目的を入力してください" in body and "利用人数は半角数字" in body
+    r = client.post(f"/reservations/bookings/{booking.code}/", {"purpose": "自治会の会議", "attendees": "999"})
+    assert "定員（30人）" in r.content.decode()
+    r = client.post(f"/reservations/bookings/{booking.code}/", {"purpose": "自治会の会議", "attendees": "12"})
+    assert r.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+    assert "text/calendar" in client.get(f"/reservations/bookings/{booking.code}/calendar.ics")["Content-Type"]
+    assert booking.code in client.get("/reservations/my/").content.decode()
+    # the same frame again is refused with a message naming the rule
+    r = client.post(f"/reservations/units/{unit.pk}/hold/", {"date": day.isoformat(), "start": start.strftime("%H:%M")}, follow=True)
+    assert "すでに予約されています" in r.content.decode()
+    r = client.post(f"/reservations/units/{unit.pk}/hold/", {"date": "x", "start": "y"}, follow=True)
+    assert r.status_code == 200
+    client.post(f"/reservations/bookings/{booking.code}/cancel/")
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    run_tasks()
+    assert len(mailoutbox) >= 2
+
+
+def test_registration_and_group(client, demo_city, django_user_model):
+    user = django_user_model.objects.create_user(email="new@example.jp", password=None)
+    client.force_login(user)
+    r = client.post("/reservations/register/", {"phone": "12"})
+    assert "10桁か11桁" in r.content.decode()
+    assert client.post("/reservations/register/", {"phone": "090-1111-2222", "is_resident": "on"}).status_code == 302
+    r = client.post("/reservations/groups/new/", {"name": "", "representative": "x", "member_count": "5", "resident_share": "120"})
+    body = r.content.decode()
+    assert "団体名を入力してください" in body and "0〜100" in body
+    assert (
+        client.post("/reservations/groups/new/", {"name": "みどりテニス会", "representative": "緑野", "member_count": "10", "resident_share": "90"}).status_code
+        == 302
+    )
+    assert Group.objects.get().status == "pending"
+
+
+def _staff(django_user_model, section, role=StaffRole.Role.CLERK):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = django_user_model.objects.create_user(email=f"{section.name}-{role}@city.example.jp", password=None, is_staff=True)
+    StaffRole.objects.create(user=user, section=section, role=role)
+    TOTPDevice.objects.create(user=user, name="t", confirmed=True)
+    return user
+
+
+def _otp_login(client, user):
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(user)
+    s = client.session
+    s[DEVICE_ID_SESSION_KEY] = user.totpdevice_set.first().persistent_id
+    s.save()
+
+
+def test_staff_scope_and_audit(client, demo_city, django_user_model):
+    from madoguchi.core.demo import RESIDENT_EMAIL
+    from madoguchi.core.models import Section
+
+    resident = django_user_model.objects.get(email=RESIDENT_EMAIL)
+    sports = Section.objects.get(name="生涯学習スポーツ課")
+    shimin = Section.objects.get(name="市民課")
+    unit = Unit.objects.get(name="第1会議室")
+    day, start = _future_free(unit)
+    services.book(resident, unit, day, start)
+    staff = _staff(django_user_model, sports)
+    _otp_login(client, staff)
+    r = client.get(f"/reservations/staff/facilities/{unit.facility_id}/?date={day.isoformat()}")
+    assert r.status_code == 200 and "自治会" not in r.content.decode()
+    assert AuditLog.objects.filter(action="view", target_type="reservations.facility").exists()
+    counter = Counter.objects.get(slug="tennyu-tenshutsu")
+    assert client.get(f"/reservations/staff/counters/{counter.pk}/").status_code == 404
+    r = client.post(f"/reservations/staff/facilities/{unit.facility_id}/", {"start": "2030-01-10", "end": "2030-01-01", "reason": ""})
+    assert "終了日は開始日と同じか後" in r.content.decode()
+    # counter staff
+    clerk = _staff(django_user_model, shimin)
+    _otp_login(client, clerk)
+    assert client.get(f"/reservations/staff/facilities/{unit.facility_id}/").status_code == 404
+    r = client.post(f"/reservations/staff/counters/{counter.pk}/", {"action": "checkin", "code": "ZZZZ9999"})
+    assert "見つかりません" in r.content.decode()
+    r = client.post(f"/reservations/staff/counters/{counter.pk}/", {"action": "issue"}, follow=True)
+    assert "整理券 1 番" in r.content.decode()
+    r = client.get(f"/reservations/queue/{counter.slug}/", HTTP_HX_REQUEST="true")
+    assert "<html" not in r.content.decode()
+    token = counter.tickets.get().token
+    assert "あなたの前に 0 人" in client.get(f"/reservations/ticket/{token}/").content.decode()
+    client.post(f"/reservations/staff/counters/{counter.pk}/", {"action": "call", "window": "2"})
+    assert "窓口 2" in client.get(f"/reservations/ticket/{token}/").content.decode()
+
+
+def test_visit_page_booking(client, demo_city, django_user_model):
+    from madoguchi.core.demo import RESIDENT_EMAIL
+
+    client.force_login(django_user_model.objects.get(email=RESIDENT_EMAIL))
+    counter = Counter.objects.get(slug="shomeisho")
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while services.counter_day(counter, day)["closed"]:
+        day += dt.timedelta(days=1)
+    r = client.post(f"/reservations/counters/{counter.slug}/?date={day.isoformat()}", {"mode": "in_person"})
+    assert "時間を選んでください" in r.content.decode()
+    r = client.post(f"/reservations/counters/{counter.slug}/?date={day.isoformat()}", {"start": "09:00", "mode": "in_person", "procedure": "課税証明書"})
+    assert r.status_code == 302
+    v = Visit.objects.get()
+    assert client.get(f"/reservations/visits/{v.code}/qr.png")["Content-Type"] == "image/png"
