@@ -88,6 +88,7 @@ def editor_pages(schema: dict) -> list[dict]:
                     "required": f.get("required", f.get("type") != "paragraph") is not False,
                     "type_label": FIELD_TYPES.get(f.get("type"), str(f.get("type"))),
                     "previous": list(previous),
+                    "title": str(f.get("label") or f.get("text") or f.get("key") or ""),
                 }
             )
             if f.get("type") != "paragraph" and f.get("key"):
