@@ -198,6 +198,9 @@ def audit_log_export(request, fmt: str):
     form, qs = _filtered(request)
     if form.is_bound and not form.is_valid():
         return audit_log(request)
+    # Freeze the set before writing the export's own record, so the file shows what was asked for.
+    last_id = AuditLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    qs = qs.filter(id__lte=last_id)
     count = qs.count()
     rows = qs[:EXPORT_LIMIT].iterator(chunk_size=2000)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
