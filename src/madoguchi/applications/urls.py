@@ -1,10 +1,27 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "applications"
-# Placeholder routes; the applications capability replaces these.
 urlpatterns = [
-    path("procedures/", TemplateView.as_view(template_name="web/home.html"), name="catalogue"),
-    path("my/applications/", TemplateView.as_view(template_name="web/home.html"), name="my_list"),
-    path("staff/applications/", TemplateView.as_view(template_name="web/home.html"), name="staff_inbox"),
+    path("procedures/", views.catalogue, name="catalogue"),
+    path("procedures/<slug:slug>/", views.procedure_detail, name="procedure"),
+    path("procedures/<slug:slug>/apply/", views.start, name="start"),
+    path("my/applications/", views.my_list, name="my_list"),
+    path("my/applications/<uuid:uuid>/", views.my_detail, name="my_detail"),
+    path("my/applications/<uuid:uuid>/fill/<int:page>/", views.fill, name="fill"),
+    path("my/applications/<uuid:uuid>/confirm/", views.confirm, name="confirm"),
+    path("my/applications/<uuid:uuid>/message/", views.my_message, name="my_message"),
+    path("my/applications/<uuid:uuid>/withdraw/", views.my_withdraw, name="my_withdraw"),
+    path("my/applications/<uuid:uuid>/pdf/", views.my_pdf, name="my_pdf"),
+    path("applications/<uuid:uuid>/files/<int:upload_id>/", views.submission_file, name="file"),
+    path("staff/applications/", views.staff_inbox, name="staff_inbox"),
+    path("staff/applications/export.<str:fmt>", views.staff_export, name="staff_export"),
+    path("staff/applications/<uuid:uuid>/", views.staff_detail, name="staff_detail"),
+    path("staff/applications/<uuid:uuid>/pdf/", views.staff_pdf, name="staff_pdf"),
+    path("staff/counter/", views.counter_home, name="counter_home"),
+    path("staff/counter/<slug:slug>/start/", views.counter_start, name="counter_start"),
+    path("staff/counter/<uuid:uuid>/fill/<int:page>/", views.counter_fill, name="counter_fill"),
+    path("staff/counter/<uuid:uuid>/confirm/", views.counter_confirm, name="counter_confirm"),
+    path("staff/counter/<uuid:uuid>/print/", views.counter_print, name="counter_print"),
 ]

@@ -1,0 +1,188 @@
+"""Online applications (電子申請): the procedure catalogue, submissions and their history.
+
+A ``Submission`` starts as a draft (下書き), becomes 受付済 when submitted (online or at the
+counter) and then moves through the statuses in ``services.TRANSITIONS``. It always keeps the
+``FormVersion`` it was made with, so staff editing a form never breaks a draft in progress.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class LifeEvent(models.Model):
+    """ライフイベント (出産, 引越し, 介護 …): how residents browse procedures."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    description = models.CharField(_("説明"), max_length=200, blank=True)
+    order = models.PositiveIntegerField(_("表示順"), default=0)
+
+    class Meta:
+        verbose_name = _("ライフイベント")
+        verbose_name_plural = _("ライフイベント")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(models.Model):
+    """手続: one entry of the catalogue, owned by a section, optionally with an online form."""
+
+    class Assurance(models.TextChoices):
+        NONE = "none", _("本人確認なし（どなたでも申請できます）")
+        ACCOUNT = "account", _("利用者登録（メール確認済み）が必要")
+        MY_NUMBER_CARD = "my_number_card", _("マイナンバーカードによる本人確認が必要")
+
+    municipality = models.ForeignKey("core.Municipality", on_delete=models.CASCADE, related_name="procedures")
+    section = models.ForeignKey("core.Section", on_delete=models.PROTECT, related_name="procedures", verbose_name=_("担当課"))
+    slug = models.SlugField(_("識別子"), max_length=80, unique=True)
+    name = models.CharField(_("手続名"), max_length=100)
+    name_kana = models.CharField(_("手続名（かな）"), max_length=200, blank=True)
+    summary = models.TextField(_("概要"))
+    eligibility = models.TextField(_("申請できる人"), blank=True)
+    required_documents = models.TextField(_("必要なもの"), blank=True, help_text=_("1行に1つ"))
+    fee = models.PositiveIntegerField(_("手数料（円）"), default=0)
+    fee_note = models.CharField(_("手数料の説明"), max_length=200, blank=True)
+    processing_time = models.CharField(_("処理期間の目安"), max_length=100, blank=True)
+    online = models.BooleanField(_("オンラインで申請できる"), default=True)
+    external_url = models.URLField(_("外部の申請先（マイナポータル等）"), blank=True)
+    identity_assurance = models.CharField(_("必要な本人確認"), max_length=20, choices=Assurance.choices, default=Assurance.ACCOUNT)
+    retention_years = models.PositiveSmallIntegerField(_("保存年限（年）"), default=5)
+    life_events = models.ManyToManyField(LifeEvent, blank=True, related_name="procedures", verbose_name=_("ライフイベント"))
+    form = models.ForeignKey("forms.Form", null=True, blank=True, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("申請フォーム"))
+    counter_note = models.CharField(_("窓口での手続"), max_length=200, blank=True)
+    is_published = models.BooleanField(_("公開"), default=True)
+    order = models.PositiveIntegerField(_("表示順"), default=0)
+
+    class Meta:
+        verbose_name = _("手続")
+        verbose_name_plural = _("手続")
+        ordering = ["order", "name_kana", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_section(self):
+        return self.section
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:procedure", args=[self.slug])
+
+    @property
+    def documents_list(self) -> list[str]:
+        return [line.strip() for line in self.required_documents.splitlines() if line.strip()]
+
+    @property
+    def can_apply_online(self) -> bool:
+        return self.online and self.form_id is not None and not self.external_url
+
+
+class Submission(models.Model):
+    """申請: a resident's application for one procedure (a draft until submitted)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("下書き")
+        RECEIVED = "received", _("受付済")
+        REVIEWING = "reviewing", _("審査中")
+        CORRECTION = "correction", _("補正依頼")
+        COMPLETED = "completed", _("完了")
+        REJECTED = "rejected", _("却下")
+        WITHDRAWN = "withdrawn", _("取下げ")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("オンライン")
+        COUNTER = "counter", _("窓口（書かない窓口）")
+        API = "api", _("API")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("手続"))
+    section = models.ForeignKey("core.Section", on_delete=models.PROTECT, related_name="+", verbose_name=_("担当課"))
+    form_version = models.ForeignKey("forms.FormVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("フォームの版"))
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions", verbose_name=_("申請者")
+    )
+    session_key = models.CharField(max_length=64, blank=True, help_text="drafts of residents who are not signed in")
+    applicant_name = models.CharField(_("申請者氏名"), max_length=100, blank=True)
+    applicant_email = models.EmailField(_("連絡先メール"), blank=True)
+    answers = models.JSONField(_("回答"), default=dict, blank=True)
+    current_page = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(_("状態"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    channel = models.CharField(_("受付方法"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("窓口で受け付けた職員")
+    )
+    receipt_number = models.CharField(_("受付番号"), max_length=20, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_submissions", verbose_name=_("担当者")
+    )
+    search_text = models.TextField(blank=True, help_text="answers flattened for staff search; マイナンバー removed")
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    submitted_at = models.DateTimeField(_("申請日時"), null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
+    retain_until = models.DateField(_("保存期限"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("申請")
+        verbose_name_plural = _("申請")
+        ordering = ["-submitted_at", "-created_at"]
+        indexes = [models.Index(fields=["section", "status", "submitted_at"], name="submission_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_number or _('下書き')} {self.procedure}"
+
+    @property
+    def audit_section(self):
+        return self.section
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.RECEIVED, self.Status.REVIEWING, self.Status.CORRECTION)
+
+
+class SubmissionEvent(models.Model):
+    """申請の履歴: status changes, messages, assignment, with who and when."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("申請")
+        STATUS = "status", _("状態の変更")
+        MESSAGE = "message", _("メッセージ")
+        ASSIGN = "assign", _("担当者の設定")
+        RESUBMITTED = "resubmitted", _("補正後の再申請")
+        NOTE = "note", _("内部メモ")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_staff = models.BooleanField(default=False)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    body = models.TextField(_("内容"), blank=True)
+    visible_to_applicant = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("申請の履歴")
+        verbose_name_plural = _("申請の履歴")
+        ordering = ["created_at", "id"]
+
+    @property
+    def to_status_label(self) -> str:
+        return Submission.Status(self.to_status).label if self.to_status else ""
+
+
+class ReceiptCounter(models.Model):
+    """受付番号の採番: one row per fiscal year, incremented with an atomic UPDATE so any number
+    of app processes hand out unique, gap-tolerant numbers."""
+
+    fiscal_year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)

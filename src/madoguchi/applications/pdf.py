@@ -1,0 +1,29 @@
+"""PDF copy of a submission (申請内容の控え), rendered by WeasyPrint with Noto CJK fonts."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+
+from .models import Submission
+
+
+def render(submission: Submission, *, for_signature: bool = False) -> bytes:
+    from weasyprint import HTML
+
+    from .services import engine_for
+
+    html = render_to_string(
+        "applications/pdf.html",
+        {"submission": submission, "rows": engine_for(submission).summary(submission.answers), "for_signature": for_signature},
+    )
+    return HTML(string=html).write_pdf()
+
+
+def filename(submission: Submission) -> str:
+    return f"application-{submission.receipt_number or 'draft'}.pdf"
+
+
+def attachment(submission_id: int):
+    """Builder for ``core.notify.email`` attachments: made by the worker when the mail is sent."""
+    submission = Submission.objects.select_related("procedure", "form_version").get(pk=submission_id)
+    return filename(submission), render(submission), "application/pdf"

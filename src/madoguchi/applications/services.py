@@ -1,0 +1,429 @@
+"""Domain rules of online applications (電子申請): drafts, idempotent submission, receipt
+numbers, the status workflow, messages, retention. Views, the API and tests call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from madoguchi.core import audit, notify
+from madoguchi.core.models import AuditLog
+from madoguchi.core.wareki import fiscal_year
+from madoguchi.forms.engine import FormEngine
+
+from .models import Procedure, ReceiptCounter, Submission, SubmissionEvent
+
+S = Submission.Status
+
+# Which status a case may move to, and who moves it.
+STAFF_TRANSITIONS: dict[str, set[str]] = {
+    S.RECEIVED: {S.REVIEWING, S.CORRECTION, S.COMPLETED, S.REJECTED},
+    S.REVIEWING: {S.CORRECTION, S.COMPLETED, S.REJECTED, S.RECEIVED},
+    S.CORRECTION: {S.REVIEWING, S.REJECTED},
+}
+WITHDRAWABLE = {S.RECEIVED, S.REVIEWING, S.CORRECTION}
+CLOSED = {S.COMPLETED, S.REJECTED, S.WITHDRAWN}
+DRAFT_RETENTION_DAYS = getattr(settings, "APPLICATION_DRAFT_RETENTION_DAYS", 90)
+
+
+class WorkflowError(ValidationError):
+    """A status change the workflow does not allow (message in Japanese)."""
+
+
+@dataclass
+class PageOutcome:
+    ok: bool
+    errors: dict
+
+
+def engine_for(submission: Submission) -> FormEngine:
+    return FormEngine(submission.form_version)
+
+
+# --- drafts -------------------------------------------------------------------------------
+
+
+def start_draft(procedure: Procedure, *, user=None, session_key: str = "", channel=Submission.Channel.ONLINE, taken_by=None) -> Submission:
+    """Open (or resume) a draft. A resident has at most one open draft per procedure, so the
+    "apply" button never creates clutter and a half-filled form is found again."""
+    if not procedure.can_apply_online:
+        raise ValidationError("この手続はオンラインで申請できません。")
+    version = procedure.form.published_version()
+    if version is None:
+        raise ValidationError("この手続の申請フォームは準備中です。")
+    if channel == Submission.Channel.ONLINE:
+        existing = Submission.objects.filter(procedure=procedure, status=S.DRAFT, channel=channel)
+        existing = existing.filter(applicant=user) if user else existing.filter(applicant=None, session_key=session_key)
+        draft = existing.order_by("-updated_at").first()
+        if draft:
+            return draft
+    answers = FormEngine(version).prefill(user) if user and channel == Submission.Channel.ONLINE else {}
+    return Submission.objects.create(
+        procedure=procedure,
+        section=procedure.section,
+        form_version=version,
+        applicant=user if channel == Submission.Channel.ONLINE else None,
+        session_key="" if user else session_key,
+        answers=answers,
+        channel=channel,
+        taken_by=taken_by,
+    )
+
+
+def save_page(submission: Submission, page: int, data, files, *, owner=None, validate: bool = True) -> PageOutcome:
+    """Store one page's input. Invalid input is still kept (a draft never loses what was typed);
+    ``ok`` says whether the resident may go on."""
+    if submission.status not in (S.DRAFT, S.CORRECTION):
+        raise WorkflowError("この申請は受付済みのため、内容を変更できません。")
+    engine = engine_for(submission)
+    result = engine.validate_page(page, data, files, submission.answers, owner=owner)
+    submission.answers = result.answers
+    submission.current_page = page
+    submission.save(update_fields=["answers", "current_page", "updated_at"])
+    errors = result.errors if validate else {}
+    return PageOutcome(ok=not errors, errors=errors)
+
+
+# --- submission ---------------------------------------------------------------------------
+
+
+def next_receipt_number(today: dt.date | None = None) -> str:
+    """受付番号 like ``2026-000123`` (fiscal year and a sequence), unique across processes."""
+    fy = fiscal_year(today or timezone.localdate())
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ReceiptCounter.objects.get_or_create(fiscal_year=fy)
+        except IntegrityError:
+            pass
+        ReceiptCounter.objects.filter(fiscal_year=fy).update(last=F("last") + 1)
+        last = ReceiptCounter.objects.values_list("last", flat=True).get(fiscal_year=fy)
+    return f"{fy}-{last:06d}"
+
+
+def _applicant_contact(submission: Submission, engine: FormEngine) -> tuple[str, str]:
+    name = email = ""
+    for page in engine.pages:
+        for field in page.fields:
+            value = submission.answers.get(field.key)
+            if not value:
+                continue
+            prefill = getattr(field, "prefill", "") or ""
+            if not email and (field.type == "email"):
+                email = value
+            if not name and (prefill == "full_name" or field.key in ("name", "full_name", "applicant_name")):
+                name = value
+    if submission.applicant:
+        email = email or submission.applicant.email
+        name = name or submission.applicant.full_name
+    return name[:100], email
+
+
+def submit(submission: Submission, *, actor=None, request=None, idempotency_key: str | None = None) -> Submission:
+    """Turn a draft (or a corrected case) into a received application.
+
+    Idempotent: a double click or a network retry finds the case already submitted and returns
+    it; the conditional UPDATE guarantees only one request performs the transition."""
+    if submission.status not in (S.DRAFT, S.CORRECTION):
+        return submission
+    engine = engine_for(submission)
+    errors = engine.validate_all(submission.answers)
+    if errors:
+        raise ValidationError(errors)
+    resubmission = submission.status == S.CORRECTION
+    now = timezone.now()
+    name, email = _applicant_contact(submission, engine)
+    with transaction.atomic():
+        fields = dict(
+            search_text=engine.search_text(submission.answers)[:20000],
+            applicant_name=name,
+            applicant_email=email,
+            updated_at=now,
+        )
+        if resubmission:
+            fields.update(status=S.REVIEWING)
+        else:
+            fields.update(status=S.RECEIVED, submitted_at=now, receipt_number=next_receipt_number(timezone.localdate(now)))
+            if idempotency_key:
+                fields["idempotency_key"] = idempotency_key
+        updated = Submission.objects.filter(pk=submission.pk, status=submission.status).update(**fields)
+        if not updated:  # another request got there first
+            submission.refresh_from_db()
+            return submission
+        submission.refresh_from_db()
+        SubmissionEvent.objects.create(
+            submission=submission,
+            kind=SubmissionEvent.Kind.RESUBMITTED if resubmission else SubmissionEvent.Kind.SUBMITTED,
+            actor=actor,
+            from_staff=submission.channel == Submission.Channel.COUNTER,
+            to_status=submission.status,
+        )
+        if submission.channel == Submission.Channel.COUNTER and actor is not None:
+            audit.record(AuditLog.Action.CREATE, submission, request=request, actor=actor, detail={"channel": "counter"})
+        _notify_submitted(submission, resubmission)
+    return submission
+
+
+def _site_url(path: str) -> str:
+    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
+
+
+def _notify_submitted(submission: Submission, resubmission: bool) -> None:
+    if not submission.applicant_email:
+        return
+    context = {"submission": submission, "resubmission": resubmission, "url": _site_url(reverse("applications:my_detail", args=[submission.uuid]))}
+    subject = render_to_string("applications/email/submitted_subject.txt", context).strip()
+    body = render_to_string("applications/email/submitted.txt", context)
+    notify.email(
+        submission.applicant_email,
+        subject,
+        body,
+        dedupe_key=f"applications.submitted:{submission.pk}:{submission.events.count()}",
+        attachments=[{"builder": "madoguchi.applications.pdf.attachment", "kwargs": {"submission_id": submission.pk}}],
+    )
+
+
+def _notify_change(submission: Submission, event: SubmissionEvent) -> None:
+    if not submission.applicant_email or not event.visible_to_applicant:
+        return
+    context = {"submission": submission, "event": event, "url": _site_url(reverse("applications:my_detail", args=[submission.uuid]))}
+    subject = render_to_string("applications/email/changed_subject.txt", context).strip()
+    body = render_to_string("applications/email/changed.txt", context)
+    notify.email(submission.applicant_email, subject, body, dedupe_key=f"applications.event:{event.pk}")
+
+
+# --- workflow -----------------------------------------------------------------------------
+
+
+def _retain_until(closed: dt.datetime, years: int) -> dt.date:
+    """保存期間 counts from 1 April of the fiscal year after the case closed (文書管理の慣行)."""
+    start_year = fiscal_year(timezone.localtime(closed).date()) + 1
+    return dt.date(start_year + years, 4, 1) - dt.timedelta(days=1)
+
+
+def change_status(submission: Submission, to_status: str, *, actor, comment: str = "", request=None) -> SubmissionEvent:
+    """Staff move a case (審査中, 補正依頼, 完了, 却下 …) with an optional comment to the resident."""
+    from madoguchi.core.permissions import require
+
+    require(actor, "change", submission)
+    allowed = STAFF_TRANSITIONS.get(submission.status, set())
+    if to_status not in allowed:
+        raise WorkflowError(f"「{S(submission.status).label}」の申請を「{S(to_status).label}」にすることはできません。")
+    if to_status == S.CORRECTION and not comment.strip():
+        raise WorkflowError("補正依頼には、申請者に直してほしい内容をコメント欄に書いてください。")
+    with transaction.atomic():
+        updated = Submission.objects.filter(pk=submission.pk, status=submission.status).update(status=to_status, updated_at=timezone.now())
+        if not updated:
+            raise WorkflowError("他の職員がこの申請を更新しました。画面を再読み込みしてから操作してください。")
+        from_status = submission.status
+        submission.status = to_status
+        if to_status in CLOSED:
+            submission.closed_at = timezone.now()
+            submission.retain_until = _retain_until(submission.closed_at, submission.procedure.retention_years)
+            submission.save(update_fields=["closed_at", "retain_until"])
+        event = SubmissionEvent.objects.create(
+            submission=submission, kind=SubmissionEvent.Kind.STATUS, actor=actor, from_staff=True, from_status=from_status, to_status=to_status, body=comment.strip()
+        )
+        audit.record(AuditLog.Action.UPDATE, submission, request=request, actor=actor, detail={"status": [from_status, to_status]})
+        _notify_change(submission, event)
+    return event
+
+
+def bulk_change_status(submissions, to_status: str, *, actor, comment: str = "", request=None) -> tuple[int, list[str]]:
+    """Apply one status to many cases; returns (changed, [Japanese reasons for the skipped])."""
+    changed, skipped = 0, []
+    for submission in submissions:
+        try:
+            change_status(submission, to_status, actor=actor, comment=comment, request=request)
+            changed += 1
+        except (WorkflowError, PermissionDenied) as exc:
+            reason = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+            skipped.append(f"{submission.receipt_number}: {reason}")
+    return changed, skipped
+
+
+def withdraw(submission: Submission, *, user, reason: str = "") -> SubmissionEvent:
+    """The resident withdraws (取下げ) a case that is not yet decided."""
+    if submission.applicant_id != getattr(user, "pk", None):
+        raise PermissionDenied("ご自身の申請のみ取り下げできます。")
+    if submission.status not in WITHDRAWABLE:
+        raise WorkflowError(f"「{S(submission.status).label}」の申請は取り下げできません。")
+    with transaction.atomic():
+        from_status = submission.status
+        if not Submission.objects.filter(pk=submission.pk, status=from_status).update(status=S.WITHDRAWN, updated_at=timezone.now()):
+            raise WorkflowError("申請の状態が変わりました。画面を再読み込みしてください。")
+        submission.status = S.WITHDRAWN
+        submission.closed_at = timezone.now()
+        submission.retain_until = _retain_until(submission.closed_at, submission.procedure.retention_years)
+        submission.save(update_fields=["closed_at", "retain_until"])
+        event = SubmissionEvent.objects.create(submission=submission, kind=SubmissionEvent.Kind.STATUS, actor=user, from_status=from_status, to_status=S.WITHDRAWN, body=reason)
+        _notify_change(submission, event)
+    return event
+
+
+def assign(submission: Submission, assignee, *, actor, request=None) -> SubmissionEvent:
+    from madoguchi.core.permissions import can, require
+
+    require(actor, "change", submission)
+    if assignee is not None and not can(assignee, "view", submission):
+        raise WorkflowError("担当者には、この課の職員を選んでください。")
+    submission.assignee = assignee
+    submission.save(update_fields=["assignee", "updated_at"])
+    label = str(assignee) if assignee else "（未割当て）"
+    audit.record(AuditLog.Action.UPDATE, submission, request=request, actor=actor, detail={"assignee": getattr(assignee, "pk", None)})
+    return SubmissionEvent.objects.create(submission=submission, kind=SubmissionEvent.Kind.ASSIGN, actor=actor, from_staff=True, body=label, visible_to_applicant=False)
+
+
+def post_message(submission: Submission, body: str, *, sender, from_staff: bool, internal: bool = False, request=None) -> SubmissionEvent:
+    """A message between the resident and the section (or an internal staff note)."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": ["「メッセージ」を入力してください。"]})
+    if len(body) > 2000:
+        raise ValidationError({"body": ["「メッセージ」は2000文字以内で入力してください。"]})
+    from madoguchi.core.codes import find_my_numbers
+
+    if find_my_numbers(body):
+        raise ValidationError({"body": ["メッセージにマイナンバー（個人番号）を書かないでください。"]})
+    if from_staff:
+        from madoguchi.core.permissions import require
+
+        require(sender, "change", submission)
+        audit.record(AuditLog.Action.UPDATE, submission, request=request, actor=sender, detail={"message": True, "internal": internal})
+    elif submission.applicant_id != getattr(sender, "pk", None):
+        raise PermissionDenied("ご自身の申請にのみメッセージを送れます。")
+    if submission.status == S.DRAFT:
+        raise WorkflowError("下書きにはメッセージを送れません。")
+    event = SubmissionEvent.objects.create(
+        submission=submission,
+        kind=SubmissionEvent.Kind.NOTE if internal else SubmissionEvent.Kind.MESSAGE,
+        actor=sender,
+        from_staff=from_staff,
+        body=body,
+        visible_to_applicant=not internal,
+    )
+    if from_staff and not internal:
+        _notify_change(submission, event)
+    elif not from_staff and submission.section.email:
+        notify.email(
+            submission.section.email,
+            f"【申請へのメッセージ】{submission.receipt_number} {submission.procedure.name}",
+            f"受付番号 {submission.receipt_number} の申請者からメッセージが届きました。職員用画面で確認してください。\n"
+            + _site_url(reverse("applications:staff_detail", args=[submission.uuid])),
+            dedupe_key=f"applications.staffnotice:{event.pk}",
+        )
+    return event
+
+
+# --- staff queries -------------------------------------------------------------------------
+
+
+def inbox(user, *, procedure=None, status=None, date_from=None, date_to=None, assignee=None, q: str = ""):
+    """The section inbox: submitted cases the user may see, filtered."""
+    from madoguchi.core.permissions import scope
+
+    qs = scope(user, Submission.objects.exclude(status=S.DRAFT)).select_related("procedure", "assignee", "section")
+    if procedure:
+        qs = qs.filter(procedure=procedure)
+    if status:
+        qs = qs.filter(status=status)
+    if date_from:
+        qs = qs.filter(submitted_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(submitted_at__date__lte=date_to)
+    if assignee == "me":
+        qs = qs.filter(assignee=user)
+    elif assignee == "none":
+        qs = qs.filter(assignee=None)
+    elif assignee:
+        qs = qs.filter(assignee_id=assignee)
+    for word in normalise_query(q).split():
+        qs = qs.filter(Q(receipt_number__icontains=word) | Q(applicant_name__icontains=word) | Q(search_text__icontains=word) | Q(applicant_email__icontains=word))
+    return qs.order_by("-submitted_at")
+
+
+def normalise_query(q: str) -> str:
+    import jaconv
+
+    return jaconv.z2h(jaconv.normalize(q or ""), kana=False, ascii=True, digit=True).strip()
+
+
+def catalogue(*, q: str = "", section=None, life_event=None, online_only: bool = False):
+    """Published procedures, searchable by name, kana (ひらがな/カタカナ either way) and summary."""
+    import jaconv
+
+    qs = Procedure.objects.filter(is_published=True).select_related("section").prefetch_related("life_events")
+    if section:
+        qs = qs.filter(section=section)
+    if life_event:
+        qs = qs.filter(life_events=life_event)
+    if online_only:
+        qs = qs.filter(online=True, form__isnull=False)
+    for word in normalise_query(q).split():
+        hira = jaconv.kata2hira(word)
+        qs = qs.filter(Q(name__icontains=word) | Q(name_kana__icontains=hira) | Q(summary__icontains=word) | Q(name__icontains=jaconv.hira2kata(word)))
+    return qs.distinct()
+
+
+# --- uploads and retention -----------------------------------------------------------------
+
+
+def upload_ids(answers: dict) -> set[int]:
+    ids: set[int] = set()
+    for value in (answers or {}).values():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, dict) and item.get("upload_id"):
+                ids.add(int(item["upload_id"]))
+    return ids
+
+
+def attached_files(submission: Submission) -> list[dict]:
+    """Files attached to a case, with the label of the field they answer."""
+    engine = engine_for(submission)
+    files = []
+    for page in engine.pages:
+        for field in page.fields:
+            value = submission.answers.get(field.key)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict) and item.get("upload_id"):
+                    files.append({"label": field.label, "upload_id": int(item["upload_id"]), "name": item.get("name", ""), "size": item.get("size", 0)})
+    return files
+
+
+def purge_expired(today: dt.date | None = None) -> dict:
+    """Delete closed cases past their 保存期限 and stale drafts, with their files; write what was
+    deleted to the audit log (receipt numbers only — the data itself is gone)."""
+    from madoguchi.forms.models import Upload
+
+    today = today or timezone.localdate()
+    expired = Submission.objects.filter(retain_until__lt=today).exclude(status=S.DRAFT)
+    stale = Submission.objects.filter(status=S.DRAFT, updated_at__lt=timezone.now() - dt.timedelta(days=DRAFT_RETENTION_DAYS))
+    report = {"submissions": [], "drafts": 0, "files": 0}
+    for qs, is_draft in ((expired, False), (stale, True)):
+        for submission in qs.iterator():
+            with transaction.atomic():
+                ids = upload_ids(submission.answers)
+                for upload in Upload.objects.filter(pk__in=ids):
+                    upload.delete()
+                    report["files"] += 1
+                if is_draft:
+                    report["drafts"] += 1
+                else:
+                    report["submissions"].append(submission.receipt_number)
+                    audit.record(
+                        AuditLog.Action.PURGE,
+                        submission,
+                        detail={"receipt_number": submission.receipt_number, "procedure": submission.procedure.name, "retain_until": str(submission.retain_until)},
+                        section=submission.section,
+                    )
+                submission.delete()
+    return report

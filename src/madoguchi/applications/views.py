@@ -1,0 +1,448 @@
+"""Views of online applications. Thin: rules live in services.py.
+
+Residents: catalogue → procedure → fill (multi-page, drafts) → confirm → submit → my applications.
+Staff: inbox (filters, search, bulk, CSV/XLSX) → case detail (status, assign, messages);
+counter mode (書かない窓口) reuses the resident's fill/confirm views with ``mode="counter"``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from madoguchi.core import audit
+from madoguchi.core.models import AuditLog, Section
+from madoguchi.core.permissions import can, scope
+from madoguchi.web.staff import staff_required
+
+from . import exports, pdf, services
+from .filters import InboxFilter
+from .models import LifeEvent, Procedure, Submission
+
+S = Submission.Status
+
+
+# --- catalogue ------------------------------------------------------------------------------
+
+
+def catalogue(request):
+    q = request.GET.get("q", "")[:100]
+    section = _int(request.GET.get("section"))
+    event = request.GET.get("event", "")
+    life_event = LifeEvent.objects.filter(slug=event).first() if event else None
+    procedures = services.catalogue(q=q, section=section, life_event=life_event, online_only=request.GET.get("online") == "1")
+    sections = Section.objects.filter(procedures__is_published=True).annotate(n=Count("procedures")).order_by("code", "name")
+    return render(
+        request,
+        "applications/catalogue.html",
+        {
+            "procedures": procedures,
+            "q": q,
+            "section_id": section,
+            "sections": sections,
+            "life_events": LifeEvent.objects.all(),
+            "life_event": life_event,
+            "online_only": request.GET.get("online") == "1",
+            "filtered": bool(q or section or life_event),
+        },
+    )
+
+
+def procedure_detail(request, slug):
+    procedure = get_object_or_404(Procedure.objects.select_related("section", "form"), slug=slug, is_published=True)
+    draft = None
+    if request.user.is_authenticated:
+        draft = Submission.objects.filter(procedure=procedure, applicant=request.user, status=S.DRAFT).first()
+    return render(request, "applications/procedure.html", {"procedure": procedure, "draft": draft})
+
+
+@require_POST
+def start(request, slug):
+    procedure = get_object_or_404(Procedure, slug=slug, is_published=True)
+    user = request.user if request.user.is_authenticated else None
+    if procedure.identity_assurance != Procedure.Assurance.NONE:
+        if user is None:
+            messages.info(request, "この手続の申請には、ログインが必要です。")
+            return redirect_to_login(procedure.get_absolute_url())
+        if not user.email_verified:
+            messages.error(request, "メールアドレスの確認が済んでいません。届いたメールのリンクを開いてから申請してください。")
+            return redirect(procedure)
+    if not request.session.session_key:
+        request.session.save()
+    try:
+        draft = services.start_draft(procedure, user=user, session_key=request.session.session_key)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(procedure)
+    return redirect("applications:fill", draft.uuid, draft.current_page)
+
+
+# --- filling in (resident and counter) -----------------------------------------------------
+
+
+def _submission_for(request, uuid, mode: str) -> Submission:
+    submission = get_object_or_404(Submission.objects.select_related("procedure", "form_version", "section"), uuid=uuid)
+    if mode == "counter":
+        if submission.channel != Submission.Channel.COUNTER or not can(request.user, "change", submission):
+            raise Http404
+        return submission
+    user = request.user
+    if submission.applicant_id and user.is_authenticated and submission.applicant_id == user.pk:
+        return submission
+    if submission.applicant_id is None and submission.channel == Submission.Channel.ONLINE and submission.session_key and submission.session_key == request.session.session_key:
+        return submission
+    raise Http404
+
+
+def _urls(mode: str) -> dict:
+    prefix = "applications:counter_" if mode == "counter" else "applications:"
+    return {"fill": prefix + "fill", "confirm": prefix + "confirm"}
+
+
+def fill(request, uuid, page, mode="citizen"):
+    submission = _submission_for(request, uuid, mode)
+    urls = _urls(mode)
+    if submission.status not in (S.DRAFT, S.CORRECTION):
+        return redirect(_after_submit_url(submission, mode))
+    engine = services.engine_for(submission)
+    pages = engine.pages
+    if not 0 <= page < len(pages):
+        raise Http404
+    errors: dict = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "next")
+        outcome = services.save_page(submission, page, request.POST, request.FILES, owner=request, validate=action == "next")
+        if action == "save":
+            messages.success(request, "入力内容を一時保存しました。「申請状況」からいつでも続きを入力できます。")
+            return redirect(urls["fill"], submission.uuid, page)
+        if action == "back" and page > 0:
+            return redirect(urls["fill"], submission.uuid, page - 1)
+        if outcome.ok:
+            if page + 1 < len(pages):
+                return redirect(urls["fill"], submission.uuid, page + 1)
+            return redirect(urls["confirm"], submission.uuid)
+        errors = outcome.errors
+    form_html = engine.render_page(request, page, submission.answers, errors)
+    context = {
+        "submission": submission,
+        "procedure": submission.procedure,
+        "page": pages[page],
+        "page_index": page,
+        "pages": pages,
+        "form_html": form_html,
+        "errors": errors,
+        "mode": mode,
+        "urls": urls,
+        "is_last": page + 1 == len(pages),
+    }
+    return render(request, "applications/fill.html", context, status=400 if errors else 200)
+
+
+def confirm(request, uuid, mode="citizen"):
+    submission = _submission_for(request, uuid, mode)
+    urls = _urls(mode)
+    if submission.status not in (S.DRAFT, S.CORRECTION):
+        return redirect(_after_submit_url(submission, mode))
+    engine = services.engine_for(submission)
+    if request.method == "POST":
+        try:
+            services.submit(submission, actor=request.user if request.user.is_authenticated else None, request=request)
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {}
+            first = _first_error_page(engine, errors)
+            messages.error(request, "入力内容に不備があります。該当する項目を直してください。")
+            return redirect(urls["fill"], submission.uuid, first)
+        submission.refresh_from_db()
+        if mode == "counter":
+            messages.success(request, f"窓口での申請を受け付けました。受付番号 {submission.receipt_number}")
+        else:
+            messages.success(request, f"申請を受け付けました。受付番号は {submission.receipt_number} です。確認メールをお送りしました。")
+        return redirect(_after_submit_url(submission, mode))
+    return render(
+        request,
+        "applications/confirm.html",
+        {"submission": submission, "procedure": submission.procedure, "groups": _grouped_summary(engine, submission.answers), "mode": mode, "urls": urls},
+    )
+
+
+def _grouped_summary(engine, answers) -> list[dict]:
+    """Summary rows per page, so each group links back to the page that edits it."""
+    rows = engine.summary(answers)
+    groups = []
+    for index, page in enumerate(engine.pages):
+        keys = {f.key for f in page.fields}
+        page_rows = [r for r in rows if r.key in keys]
+        if page_rows:
+            groups.append({"index": index, "title": page.title, "rows": page_rows})
+    return groups
+
+
+def _first_error_page(engine, errors: dict) -> int:
+    for i, page in enumerate(engine.pages):
+        if any(f.key in errors for f in page.fields):
+            return i
+    return 0
+
+
+def _after_submit_url(submission: Submission, mode: str) -> str:
+    if mode == "counter":
+        return reverse("applications:counter_print", args=[submission.uuid])
+    return reverse("applications:my_detail", args=[submission.uuid])
+
+
+# --- my applications ---------------------------------------------------------------------------
+
+
+@login_required
+def my_list(request):
+    submissions = Submission.objects.filter(applicant=request.user).select_related("procedure", "section").order_by("-updated_at")
+    drafts = [s for s in submissions if s.status == S.DRAFT]
+    cases = [s for s in submissions if s.status != S.DRAFT]
+    return render(request, "applications/my_list.html", {"drafts": drafts, "cases": cases})
+
+
+def my_detail(request, uuid):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    submission = _submission_for(request, uuid, "citizen")
+    if submission.status == S.DRAFT:
+        return redirect("applications:fill", submission.uuid, submission.current_page)
+    events = submission.events.filter(visible_to_applicant=True).select_related("actor")
+    rows = services.engine_for(submission).summary(submission.answers)
+    return render(
+        request,
+        "applications/my_detail.html",
+        {"submission": submission, "events": events, "rows": rows, "files": services.attached_files(submission), "can_withdraw": submission.status in services.WITHDRAWABLE, "steps": _steps(submission)},
+    )
+
+
+def _steps(submission: Submission) -> list[dict]:
+    order = [S.RECEIVED, S.REVIEWING, S.COMPLETED]
+    current = {S.CORRECTION: S.REVIEWING, S.REJECTED: S.COMPLETED, S.WITHDRAWN: S.COMPLETED}.get(submission.status, submission.status)
+    index = order.index(current) if current in order else 0
+    labels = {S.COMPLETED: S(submission.status).label if submission.status in services.CLOSED else S.COMPLETED.label}
+    return [{"label": labels.get(s, S(s).label), "done": i < index, "current": i == index} for i, s in enumerate(order)]
+
+
+@require_POST
+def my_message(request, uuid):
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    submission = _submission_for(request, uuid, "citizen")
+    try:
+        services.post_message(submission, request.POST.get("body", ""), sender=request.user, from_staff=False)
+        messages.success(request, "メッセージを送信しました。")
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("applications:my_detail", submission.uuid)
+
+
+@require_POST
+def my_withdraw(request, uuid):
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    submission = _submission_for(request, uuid, "citizen")
+    try:
+        services.withdraw(submission, user=request.user, reason=request.POST.get("reason", "")[:500])
+        messages.success(request, "申請を取り下げました。")
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("applications:my_detail", submission.uuid)
+
+
+def my_pdf(request, uuid):
+    submission = _submission_for(request, uuid, "citizen")
+    return _pdf_response(submission)
+
+
+def _pdf_response(submission: Submission, *, for_signature: bool = False) -> HttpResponse:
+    response = HttpResponse(pdf.render(submission, for_signature=for_signature), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{pdf.filename(submission)}"'
+    return response
+
+
+def submission_file(request, uuid, upload_id):
+    """An attached file: only the applicant and staff of the owning section (audited)."""
+    from madoguchi.forms.models import Upload
+    from madoguchi.forms.uploads import serve
+
+    submission = get_object_or_404(Submission, uuid=uuid)
+    staff_view = request.user.is_authenticated and request.user.is_staff and can(request.user, "view", submission)
+    if staff_view:
+        if not request.user.is_verified():
+            return redirect("accounts:otp_verify")
+    else:
+        submission = _submission_for(request, uuid, "citizen")
+    if upload_id not in services.upload_ids(submission.answers):
+        raise Http404
+    upload = get_object_or_404(Upload, pk=upload_id)
+    if staff_view:
+        audit.record(AuditLog.Action.DOWNLOAD, submission, request=request, detail={"upload": upload_id})
+    return serve(request, upload)
+
+
+# --- staff: inbox ------------------------------------------------------------------------------
+
+
+@staff_required
+def staff_inbox(request):
+    if request.method == "POST":
+        return _bulk(request)
+    filt = InboxFilter(request.user, request.GET or None)
+    qs = services.inbox(request.user, **filt.criteria())
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    audit.record(AuditLog.Action.VIEW, None, request=request, target_label="申請一覧", detail={"submissions": [s.pk for s in page.object_list]})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "applications/staff_inbox.html",
+        {"filter": filt, "page": page, "query": query.urlencode(), "statuses": [c for c in S.choices if c[0] != S.DRAFT], "bulk_targets": [S.REVIEWING, S.COMPLETED, S.REJECTED]},
+    )
+
+
+def _bulk(request):
+    to_status = request.POST.get("to_status", "")
+    ids = request.POST.getlist("selected")
+    if to_status not in S.values or not ids:
+        messages.error(request, "一括変更するには、申請を1件以上選び、変更後の状態を選んでください。")
+        return redirect(request.get_full_path())
+    submissions = scope(request.user, Submission.objects.filter(uuid__in=ids).select_related("procedure"))
+    changed, skipped = services.bulk_change_status(submissions, to_status, actor=request.user, comment=request.POST.get("comment", ""), request=request)
+    messages.success(request, f"{changed}件の状態を「{S(to_status).label}」にしました。")
+    for reason in skipped[:10]:
+        messages.warning(request, reason)
+    return redirect(request.get_full_path())
+
+
+@staff_required
+def staff_export(request, fmt):
+    filt = InboxFilter(request.user, request.GET or None)
+    criteria = filt.criteria()
+    qs = services.inbox(request.user, **criteria)
+    content, content_type, name = exports.export(qs, fmt, procedure=criteria.get("procedure"))
+    audit.record(AuditLog.Action.EXPORT, None, request=request, target_label="申請一覧", detail={"format": fmt, "count": qs.count(), "filter": request.GET.dict()})
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- staff: one case --------------------------------------------------------------------------
+
+
+@staff_required
+def staff_detail(request, uuid):
+    submission = get_object_or_404(Submission.objects.select_related("procedure", "section", "assignee", "form_version"), uuid=uuid)
+    if not can(request.user, "view", submission) or submission.status == S.DRAFT:
+        raise Http404
+    if request.method == "POST":
+        return _staff_action(request, submission)
+    audit.record(AuditLog.Action.VIEW, submission, request=request)
+    from django.contrib.auth import get_user_model
+
+    colleagues = get_user_model().objects.filter(staff_roles__section=submission.section, is_active=True).distinct()
+    return render(
+        request,
+        "applications/staff_detail.html",
+        {
+            "submission": submission,
+            "rows": services.engine_for(submission).summary(submission.answers),
+            "files": services.attached_files(submission),
+            "events": submission.events.select_related("actor"),
+            "targets": [(s, S(s).label) for s in sorted(services.STAFF_TRANSITIONS.get(submission.status, ()))],
+            "colleagues": colleagues,
+            "can_change": can(request.user, "change", submission),
+        },
+    )
+
+
+def _staff_action(request, submission):
+    action = request.POST.get("action")
+    try:
+        if action == "status":
+            services.change_status(submission, request.POST.get("to_status", ""), actor=request.user, comment=request.POST.get("comment", ""), request=request)
+            messages.success(request, "状態を変更しました。")
+        elif action == "assign":
+            from django.contrib.auth import get_user_model
+
+            pk = _int(request.POST.get("assignee"))
+            assignee = get_user_model().objects.filter(pk=pk).first() if pk else None
+            services.assign(submission, assignee, actor=request.user, request=request)
+            messages.success(request, "担当者を設定しました。")
+        elif action in ("message", "note"):
+            services.post_message(submission, request.POST.get("body", ""), sender=request.user, from_staff=True, internal=action == "note", request=request)
+            messages.success(request, "メッセージを送信しました。" if action == "message" else "内部メモを記録しました。")
+        else:
+            messages.error(request, "操作を選んでください。")
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or "この操作を行う権限がありません。")
+    return redirect("applications:staff_detail", submission.uuid)
+
+
+@staff_required
+def staff_pdf(request, uuid):
+    submission = get_object_or_404(Submission, uuid=uuid)
+    if not can(request.user, "view", submission):
+        raise Http404
+    audit.record(AuditLog.Action.EXPORT, submission, request=request, detail={"format": "pdf"})
+    return _pdf_response(submission, for_signature=submission.channel == Submission.Channel.COUNTER)
+
+
+# --- staff: counter mode (書かない窓口) -------------------------------------------------------------
+
+
+@staff_required
+def counter_home(request):
+    procedures = scope(request.user, Procedure.objects.filter(online=True, form__isnull=False).select_related("section"), action="change")
+    return render(request, "applications/counter_home.html", {"procedures": procedures})
+
+
+@staff_required
+@require_POST
+def counter_start(request, slug):
+    procedure = get_object_or_404(Procedure, slug=slug)
+    if not can(request.user, "change", procedure):
+        raise Http404
+    try:
+        draft = services.start_draft(procedure, channel=Submission.Channel.COUNTER, taken_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("applications:counter_home")
+    return redirect("applications:counter_fill", draft.uuid, 0)
+
+
+@staff_required
+def counter_fill(request, uuid, page):
+    return fill(request, uuid, page, mode="counter")
+
+
+@staff_required
+def counter_confirm(request, uuid):
+    return confirm(request, uuid, mode="counter")
+
+
+@staff_required
+def counter_print(request, uuid):
+    submission = get_object_or_404(Submission, uuid=uuid, channel=Submission.Channel.COUNTER)
+    if not can(request.user, "view", submission):
+        raise Http404
+    audit.record(AuditLog.Action.VIEW, submission, request=request, detail={"print": True})
+    rows = services.engine_for(submission).summary(submission.answers)
+    return render(request, "applications/counter_print.html", {"submission": submission, "rows": rows, "files": services.attached_files(submission)})
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
