@@ -75,6 +75,5 @@ def subscriber_channels() -> dict[str, Channel]:
 
 
 def _load() -> None:
-    if _REGISTRY:
-        return
+    # Importing registers; Python caches modules, so this is cheap after the first call.
     from . import cap, email, line, web, webpush  # noqa: F401  (each registers itself)

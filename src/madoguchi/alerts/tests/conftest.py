@@ -189,7 +189,11 @@ class LineHandler(BaseHTTPRequestHandler):
             if status == 200:
                 owner.keys.add(self.headers.get("X-Line-Retry-Key"))
                 owner.received.append(json.loads(body))
-        out = b"{}" if status == 200 else json.dumps({"message": "The property, 'to', in the request body is invalid (line: -, column: -)"}).encode()
+        out = (
+            json.dumps({"sentMessages": [{"id": "1", "quoteToken": "q"}]}).encode()
+            if status == 200
+            else json.dumps({"message": "The property, 'to', in the request body is invalid (line: -, column: -)"}).encode()
+        )
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
