@@ -80,3 +80,15 @@ def test_changes_are_audited(db, sample_schema):
     services.publish(draft)
     actions = list(AuditLog.objects.filter(target_type="forms.form", target_id=str(form.pk)).values_list("action", flat=True))
     assert "update" in actions and "approve" in actions
+
+
+def test_presets_are_valid():
+    from madoguchi.forms.presets import applicant_page, confirm_page, simple_schema
+
+    validate_schema(
+        simple_schema(
+            applicant_page(),
+            {"key": "x", "title": "内容", "fields": [{"key": "copies", "type": "number", "label": "通数", "min": 1, "max": 10}]},
+            confirm_page(),
+        )
+    )
