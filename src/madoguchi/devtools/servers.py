@@ -35,6 +35,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def has_postgres() -> bool:
+    return bool(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+
+
 def _pg_bin() -> Path:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
     if not candidates:
