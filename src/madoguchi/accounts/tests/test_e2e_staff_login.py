@@ -29,3 +29,19 @@ def test_staff_login_with_totp_and_accessible_pages(live_server, page, axe_check
     axe_check(page, "audit log")
     page.goto(base + "/accounts/otp/setup/")  # has a device: sends back, never re-enrols
     assert "/accounts/otp/setup/" not in page.url
+
+
+def test_new_staff_enrols_authenticator_in_browser(live_server, page, axe_check, sections):
+    from .conftest import PASSWORD, make_staff
+
+    make_staff("newcomer@city.test", sections["shimin"])
+    page.goto(live_server.url + "/staff/")
+    assert "/accounts/login/" in page.url  # staff pages need a login first
+    page.fill("#id_username", "newcomer@city.test")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/accounts/otp/setup/**")
+    assert page.locator("img.otp-qr").get_attribute("src").startswith("data:image/svg+xml")
+    axe_check(page, "TOTP enrolment")
+    staff_login_in_browser(page, live_server.url, "newcomer@city.test", PASSWORD)
+    assert page.url.rstrip("/").endswith("/staff")

@@ -95,3 +95,21 @@ def test_delete_account_deactivates(client, resident):
     assert not resident.is_active
     response = client.post(reverse("accounts:login"), {"username": resident.email, "password": PASSWORD})
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_staff_api_auth_needs_verified_second_factor(rf, clerk, resident):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from madoguchi.accounts.api import staff_auth
+
+    request = rf.get("/api/x")
+    request.user = clerk
+    clerk.is_verified = lambda: False
+    assert staff_auth.authenticate(request, "session") is None
+    clerk.is_verified = lambda: True
+    clerk.otp_device = TOTPDevice(user=clerk)
+    assert staff_auth.authenticate(request, "session") == clerk
+    request.user = resident
+    resident.is_verified = lambda: True
+    assert staff_auth.authenticate(request, "session") is None
