@@ -15,12 +15,17 @@ def _int(name: str, default: int) -> int:
 
 
 def login_rate_limit() -> int:
-    """Failed logins allowed per account within the window."""
+    """Failed logins allowed per account and address within the window."""
     return _int("LOGIN_RATE_LIMIT", 5)
 
 
 def login_rate_window() -> int:
     return _int("LOGIN_RATE_WINDOW", 900)
+
+
+def login_account_rate_limit() -> int:
+    """Failed logins allowed per account from all addresses together."""
+    return _int("LOGIN_ACCOUNT_RATE_LIMIT", login_rate_limit() * 4)
 
 
 def login_ip_rate_limit() -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def _key(scope: str, ident: str) -> str:
@@ -30,7 +31,11 @@ class Block:
 
     def message(self, what: str) -> str:
         local = timezone.localtime(self.retry_at)
-        return f"{what}の失敗が続いたため、一時的に受け付けを停止しています。{local:%H時%M分}以降（約{self.minutes}分後）にもう一度お試しください。"
+        return _("%(what)sの失敗が続いたため、一時的に受け付けを停止しています。%(time)s以降（約%(minutes)s分後）にもう一度お試しください。") % {
+            "what": what,
+            "time": f"{local:%H時%M分}",
+            "minutes": self.minutes,
+        }
 
 
 def blocked(scope: str, ident: str, limit: int) -> Block | None:

@@ -20,6 +20,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -42,7 +43,7 @@ from .forms import (
 )
 
 User = get_user_model()
-BAD_LOGIN = "メールアドレスまたはパスワードが正しくありません。入力を確かめて、もう一度お試しください。"
+BAD_LOGIN = gettext_noop("メールアドレスまたはパスワードが正しくありません。入力を確かめて、もう一度お試しください。")
 
 
 def _client_ip(request) -> str:
@@ -71,21 +72,21 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         email = User.objects.normalize_email(form.cleaned_data["username"]).lower()
         ip = _client_ip(request)
-        block = ratelimit.blocked("login-ip", ip, conf.login_ip_rate_limit()) or ratelimit.blocked("login-account", email, conf.login_rate_limit())
+        block = _login_block(email, ip)
         if block:
-            form.add_error(None, block.message("ログイン"))
+            form.add_error(None, block.message(_("ログイン")))
             _audit_staff_failure(request, email, "rate_limited")
         else:
             user = form.authenticate()
             if user is None:
-                ratelimit.hit("login-ip", ip, conf.login_rate_window())
-                ratelimit.hit("login-account", email, conf.login_rate_window())
-                form.add_error(None, BAD_LOGIN)
+                for scope, ident in _login_keys(email, ip):
+                    ratelimit.hit(scope, ident, conf.login_rate_window())
+                form.add_error(None, _(BAD_LOGIN))
                 _audit_staff_failure(request, email, "password")
             elif not user.email_verified:
                 unverified_email = email
             else:
-                ratelimit.reset("login-account", email)
+                ratelimit.reset("login-account-ip", f"{email}|{ip}")
                 auth_login(request, user)
                 if services.needs_two_factor(user):
                     audit.record(AuditLog.Action.LOGIN, user, request=request, actor=user, detail={"factor": "password"})
@@ -93,6 +94,22 @@ def login_view(request):
                     return redirect(_with_next(target, next_url))
                 return HttpResponseRedirect(next_url or reverse(settings.LOGIN_REDIRECT_URL))
     return render(request, "registration/login.html", {"form": form, "next": next_url, "unverified_email": unverified_email})
+
+
+def _login_keys(email: str, ip: str):
+    # account+address (settings.LOGIN_RATE_LIMIT): one person mistyping; account alone (4×):
+    # guessing one account from many addresses; address alone (4×): one address trying many
+    # accounts. The account-wide limit is looser so a stranger cannot easily lock a person out.
+    return [("login-account-ip", f"{email}|{ip}"), ("login-account", email), ("login-ip", ip)]
+
+
+def _login_block(email: str, ip: str):
+    limits = {"login-account-ip": conf.login_rate_limit(), "login-account": conf.login_account_rate_limit(), "login-ip": conf.login_ip_rate_limit()}
+    for scope, ident in _login_keys(email, ip):
+        block = ratelimit.blocked(scope, ident, limits[scope])
+        if block:
+            return block
+    return None
 
 
 def _audit_staff_failure(request, email: str, reason: str) -> None:
@@ -136,7 +153,7 @@ def _check_code(request, device, token: str) -> str | None:
     block = ratelimit.blocked("otp", str(user.pk), conf.otp_rate_limit())
     if block:
         audit.record(AuditLog.Action.LOGIN_FAILED, user, request=request, actor=user, detail={"reason": "totp_rate_limited"})
-        return block.message("確認コードの入力")
+        return block.message(_("確認コードの入力"))
     allowed, info = device.verify_is_allowed()
     if not allowed:
         wait = 1
@@ -215,7 +232,7 @@ def signup(request):
         ip = _client_ip(request)
         block = ratelimit.blocked("signup-ip", ip, 20)
         if block:
-            form.add_error(None, block.message("登録"))
+            form.add_error(None, block.message(_("登録")))
         else:
             ratelimit.hit("signup-ip", ip, 3600)
             _register(form.cleaned_data["email"], form.cleaned_data["password1"])

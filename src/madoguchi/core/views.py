@@ -147,6 +147,8 @@ def audit_log(request):
     _require_admin(request)
     form, qs = _filtered(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.detail_text = json.dumps(entry.detail, ensure_ascii=False) if entry.detail else ""
     params = request.GET.copy()
     params.pop("page", None)
     querystring = params.urlencode()

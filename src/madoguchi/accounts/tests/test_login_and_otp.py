@@ -165,3 +165,13 @@ def test_demo_staff_login_with_demo_code(client, demo):
     assert response.url == reverse("accounts:otp_verify")
     response = client.post(reverse("accounts:otp_verify"), {"token": current_code()})
     assert response.status_code == 302 and client.get(reverse("web:staff_home")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_guessing_one_account_from_many_addresses_is_limited(client, resident, settings):
+    settings.LOGIN_RATE_LIMIT = 1
+    settings.LOGIN_ACCOUNT_RATE_LIMIT = 3
+    for n in range(3):
+        _login(client, resident.email, "wrong-password", REMOTE_ADDR=f"198.51.100.{n}")
+    response = _login(client, resident.email, REMOTE_ADDR="198.51.100.200")
+    assert "一時的に受け付けを停止" in response.content.decode() and "_auth_user_id" not in client.session
