@@ -25,6 +25,14 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
+def pytest_configure(config):
+    # pytest-django has loaded settings already; a request that arrives between tests (a browser
+    # still loading) must not start the embedded worker thread either.
+    from django.conf import settings
+
+    settings.TASK_MODE = "eager"
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.TASK_MODE = "eager"
