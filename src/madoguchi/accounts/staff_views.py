@@ -57,13 +57,24 @@ def staff_list(request):
     if section_id.isdigit():
         qs = qs.filter(staff_roles__section_id=int(section_id))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    querystring = params.urlencode() + "&" if params else ""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     with_device = set(TOTPDevice.objects.filter(user__in=[u.pk for u in page.object_list], confirmed=True).values_list("user_id", flat=True))
     return render(
         request,
         "accounts/staff_list.html",
-        {"page": page, "q": q, "sections": sections, "section_id": section_id, "with_device": with_device, "is_admin": is_platform_admin(request.user)},
+        {
+            "page": page,
+            "querystring": querystring,
+            "q": q,
+            "sections": sections,
+            "section_id": section_id,
+            "with_device": with_device,
+            "is_admin": is_platform_admin(request.user),
+        },
     )
 
 

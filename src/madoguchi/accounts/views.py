@@ -115,20 +115,8 @@ def _login_block(email: str, ip: str):
 def _audit_staff_failure(request, email: str, reason: str) -> None:
     # Only staff accounts are audited; residents' failed logins only count toward the limit.
     user = User.objects.filter(email__iexact=email).first()
-    if user is not None and services.needs_two_factor(_AsAuthenticated(user)):
+    if user is not None and services.needs_two_factor(user):
         audit.record(AuditLog.Action.LOGIN_FAILED, user, request=request, actor=None, detail={"reason": reason})
-
-
-class _AsAuthenticated:
-    """Lets needs_two_factor inspect a user that is not the signed-in one."""
-
-    is_authenticated = True
-
-    def __init__(self, user):
-        self._user = user
-
-    def __getattr__(self, name):
-        return getattr(self._user, name)
 
 
 @require_POST
