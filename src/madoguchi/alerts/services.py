@@ -425,25 +425,25 @@ def claim(notice_id: int, channel: str, worker: str, limit: int) -> list[Deliver
 
 
 class _Marker:
-    """Collects channel results and writes them in small groups: a crash loses at most a
-    group's marks (those messages are re-sent with the same idempotency key)."""
+    """Writes each channel result as soon as the medium has accepted or refused the message
+    (one small autocommitted UPDATE per message), so a worker killed mid-batch leaves at most
+    the one message in flight unmarked; only that one can be sent again (with the same
+    Message-ID / Topic / retry key, by which receivers recognise the copy)."""
 
-    def __init__(self, by_id: dict[int, Delivery], every: int = 25):
+    SQL_SENT = f"UPDATE {Delivery._meta.db_table} SET state = %s, sent_at = %s, lease_until = NULL, error = '' WHERE id = %s"
+
+    def __init__(self, by_id: dict[int, Delivery]):
         self.by_id = by_id
-        self.every = every
-        self.sent: list[int] = []
         self.counts = {"sent": 0, "retry": 0, "failed": 0}
 
     def __call__(self, result) -> None:
         d = self.by_id[result.delivery_id]
-        if result.outcome == Outcome.SENT:
-            self.sent.append(d.pk)
-            self.counts["sent"] += 1
-            if len(self.sent) >= self.every:
-                self.flush()
-            return
-        self.flush()
         now = timezone.now()
+        if result.outcome == Outcome.SENT:
+            self.counts["sent"] += 1
+            with connection.cursor() as cur:
+                cur.execute(self.SQL_SENT, [Delivery.State.SENT.value, now, d.pk])
+            return
         if result.outcome == Outcome.PERMANENT:
             self.counts["failed"] += 1
             Delivery.objects.filter(pk=d.pk).update(state=Delivery.State.FAILED, error=result.error[:500], lease_until=None)
@@ -459,9 +459,7 @@ class _Marker:
             )
 
     def flush(self) -> None:
-        if self.sent:
-            Delivery.objects.filter(pk__in=self.sent).update(state=Delivery.State.SENT, sent_at=timezone.now(), lease_until=None, error="")
-            self.sent = []
+        """Kept for callers: every result is already written."""
 
 
 def acquire_rate(channel: str, n: int) -> None:
