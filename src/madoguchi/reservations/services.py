@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from madoguchi.core import calendar as office_calendar
@@ -247,15 +247,17 @@ def hold(
     try:
         with transaction.atomic():
             # Serialise one user's bookings so the per-user limits hold under concurrency.
-            User.objects.select_for_update().filter(pk=user.pk).first()
-            mine = Booking.objects.filter(user=user, unit__facility=facility, status__in=ACTIVE_BOOKING_STATUSES).exclude(
-                status=Booking.Status.HELD, hold_until__lte=now
-            )
-            if mine.filter(date=day).count() >= facility.max_frames_per_day:
-                raise BookingError("limit_day", f"1日に予約できるのは{facility.max_frames_per_day}枠までです（{_fmt_date(day)}は上限に達しています）。")
+            list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
             month_start = day.replace(day=1)
             month_end = month_start.replace(day=pycalendar.monthrange(day.year, day.month)[1])
-            if mine.filter(date__gte=month_start, date__lte=month_end).count() >= facility.max_bookings_per_month:
+            counts = (
+                Booking.objects.filter(user=user, unit__facility=facility, status__in=ACTIVE_BOOKING_STATUSES, date__gte=month_start, date__lte=month_end)
+                .exclude(status=Booking.Status.HELD, hold_until__lte=now)
+                .aggregate(month=Count("id"), day=Count("id", filter=Q(date=day)))
+            )
+            if counts["day"] >= facility.max_frames_per_day:
+                raise BookingError("limit_day", f"1日に予約できるのは{facility.max_frames_per_day}枠までです（{_fmt_date(day)}は上限に達しています）。")
+            if counts["month"] >= facility.max_bookings_per_month:
                 raise BookingError("limit_month", f"1か月に予約できるのは{facility.max_bookings_per_month}件までです（{day.month}月は上限に達しています）。")
             # Abandoned holds free themselves: flip them before inserting so they never block.
             Booking.objects.filter(unit=unit, date=day, start=start, status=Booking.Status.HELD, hold_until__lte=now).update(status=Booking.Status.EXPIRED)

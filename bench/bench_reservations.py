@@ -1,0 +1,137 @@
+"""Opening rush (予約開始の殺到): 500 concurrent signed-in clients try to book frames of the same
+week through the JSON API, against the app under gunicorn with PostgreSQL.
+
+Prints booking attempts/s, successful bookings/s, p50/p99 latency, refused attempts (taken or
+over a limit: the rule the server named), server errors (must be 0) and double bookings counted
+in the database afterwards (must be 0). Initial target: ≥ 300 attempts/s on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import os
+import random
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import httpx  # noqa: E402
+
+from madoguchi.devtools.servers import app_env, gunicorn, manage, postgres  # noqa: E402
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", 500))
+DURATION = float(os.environ.get("BENCH_SECONDS", 20))
+WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
+THREADS = int(os.environ.get("BENCH_THREADS", 8))
+
+SETUP = r"""
+import datetime as dt, json
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import get_user_model, BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.utils import timezone
+from madoguchi.core.models import Municipality, Section
+from madoguchi.reservations.models import Facility, Fee, OpeningHours, Registration, Unit
+m = Municipality.objects.create(name="ベンチ市", code="139998", is_default=True)
+s = Section.objects.create(municipality=m, name="生涯学習スポーツ課")
+f = Facility.objects.create(municipality=m, section=s, code="B001", name="ベンチ体育館", booking_window_days=60,
+    max_frames_per_day=2, max_bookings_per_month=8, closes_year_end=False)
+for wd in range(7):
+    OpeningHours.objects.create(facility=f, weekday=wd, opens=dt.time(9), closes=dt.time(21))
+units = []
+for i in range(10):
+    u = Unit.objects.create(facility=f, name=f"コート{i+1}", frame_mode="hourly")
+    Fee.objects.create(unit=u, category="resident", amount=600)
+    units.append(u.pk)
+User = get_user_model()
+users = User.objects.bulk_create([User(email=f"bench{i}@example.jp", password="!") for i in range(CLIENTS)])
+Registration.objects.bulk_create([Registration(user=u, municipality=m, is_resident=True, phone="09000000000") for u in users])
+Store = import_module(settings.SESSION_ENGINE).SessionStore
+keys = []
+for u in users:
+    st = Store()
+    st[SESSION_KEY] = str(u.pk); st[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"; st[HASH_SESSION_KEY] = u.get_session_auth_hash()
+    st.create(); keys.append(st.session_key)
+start = timezone.localdate() + dt.timedelta(days=7)
+print("BENCH" + json.dumps({"sessions": keys, "units": units, "week": [(start + dt.timedelta(days=d)).isoformat() for d in range(7)]}))
+"""
+
+CHECK = r"""
+from django.db.models import Count
+from madoguchi.reservations.models import Booking
+active = Booking.objects.filter(status__in=["held", "confirmed", "won"])
+dups = active.values("unit", "date", "start").annotate(n=Count("id")).filter(n__gt=1).count()
+import json; print("BENCH" + json.dumps({"active": active.count(), "double": dups}))
+"""
+
+
+def _shell(env, code: str) -> dict:
+    out = manage(env, "shell", "-c", code)
+    line = next(x for x in out.stdout.splitlines() if x.startswith("BENCH"))
+    return json.loads(line[5:])
+
+
+async def client(url: str, session_key: str, frames: list, deadline: float, rng: random.Random, stats: dict) -> None:
+    csrf = secrets.token_hex(16)
+    cookies = {"sessionid": session_key, "csrftoken": csrf}
+    headers = {"X-CSRFToken": csrf, "Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=url, cookies=cookies, headers=headers, timeout=60) as http:
+        while time.monotonic() < deadline:
+            unit, day, hour = rng.choice(frames)
+            body = json.dumps({"unit_id": unit, "date": day, "start": f"{hour:02d}:00"})
+            t0 = time.perf_counter()
+            try:
+                r = await http.post("/api/reservations/bookings", content=body)
+                status = r.status_code
+                rule = r.json().get("rule", "") if status in (400, 409) else ""
+            except httpx.HTTPError as exc:
+                status, rule = 0, type(exc).__name__
+            stats["latency"].append(time.perf_counter() - t0)
+            stats["status"][status] += 1
+            if rule:
+                stats["rules"][rule] += 1
+
+
+async def rush(url: str, data: dict) -> dict:
+    frames = [(u, d, h) for u in data["units"] for d in data["week"] for h in range(9, 21)]
+    stats = {"latency": [], "status": collections.Counter(), "rules": collections.Counter()}
+    deadline = time.monotonic() + DURATION
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client(url, key, frames, deadline, random.Random(i), stats) for i, key in enumerate(data["sessions"])))
+    stats["elapsed"] = time.perf_counter() - t0
+    stats["frames"] = len(frames)
+    return stats
+
+
+def main() -> None:
+    with postgres() as db_url:
+        # LOG_LEVEL=ERROR: gunicorn() pipes stderr without reading it, and every 409 logs a
+        # django.request warning; a full pipe would block the workers.
+        env = app_env(db_url, DB_CONN_MAX_AGE="60", LOG_LEVEL="ERROR", EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+        manage(env, "migrate", "--no-input")
+        data = _shell(env, f"CLIENTS={CLIENTS}\n" + SETUP)
+        with gunicorn(env, workers=WORKERS, threads=THREADS) as url:
+            stats = asyncio.run(rush(url, data))
+        check = _shell(env, CHECK)
+    lat = sorted(stats["latency"])
+    attempts = len(lat)
+    ok = stats["status"][201]
+    errors = sum(n for s, n in stats["status"].items() if s >= 500 or s == 0)
+    refused = sum(n for s, n in stats["status"].items() if 400 <= s < 500)
+    print(f"opening rush: {CLIENTS} clients, {stats['frames']} frames in one week, {stats['elapsed']:.1f} s, gunicorn {WORKERS}×{THREADS} threads, PostgreSQL")
+    print(f"  booking attempts/s     {attempts / stats['elapsed']:8.1f}   (target ≥ 300)")
+    print(f"  successful bookings/s  {ok / stats['elapsed']:8.1f}   ({ok} booked)")
+    print(f"  latency p50 / p99      {statistics.median(lat) * 1000:8.1f} / {lat[int(len(lat) * 0.99) - 1] * 1000:.1f} ms")
+    print(f"  refused attempts       {refused:8d}   {dict(stats['rules'].most_common())}")
+    print(f"  server errors          {errors:8d}   (must be 0)  statuses {dict(stats['status'])}")
+    print(f"  double bookings in DB  {check['double']:8d}   (must be 0; {check['active']} active bookings)")
+
+
+if __name__ == "__main__":
+    main()
