@@ -129,7 +129,7 @@ def procedure(request, slug: str):
     summary="申請する（Idempotency-Key で二重申請を防止）",
 )
 def submit(request, slug: str, payload: SubmissionIn, idempotency_key: str = Header("", alias="Idempotency-Key", max_length=64)):
-    procedure = Procedure.objects.filter(slug=slug[:80], is_published=True).first()
+    procedure = Procedure.objects.filter(slug=slug[:80], is_published=True).select_related("section", "municipality", "form").first()
     if procedure is None:
         return 404, {"detail": "手続が見つかりません。"}
     key = f"{request.user.pk}:{idempotency_key}"[:64] if idempotency_key else None
@@ -145,11 +145,8 @@ def submit(request, slug: str, payload: SubmissionIn, idempotency_key: str = Hea
     if ids and Upload.objects.filter(pk__in=ids).exclude(owner=request.user).exists():
         return 400, {"detail": "添付ファイルの指定が正しくありません。ご自身がアップロードしたファイルを指定してください。"}
     try:
-        draft = services.start_draft(procedure, user=request.user, session_key="")
-        draft.answers = payload.answers
-        draft.channel = Submission.Channel.API
-        draft.save(update_fields=["answers", "channel"])
-        submission = services.submit(draft, actor=request.user, request=request, idempotency_key=key)
+        case = services.new_submission(procedure, payload.answers, user=request.user)
+        submission = services.submit(case, actor=request.user, request=request, idempotency_key=key)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {}
         return 422, {"detail": "入力内容に不備があります。", "errors": errors} if errors else {"detail": exc.messages[0]}

@@ -69,12 +69,12 @@ class Procedure(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("applications:procedure", args=[self.slug])
+
     @property
     def audit_section(self):
         return self.section
-
-    def get_absolute_url(self) -> str:
-        return reverse("applications:procedure", args=[self.slug])
 
     @property
     def documents_list(self) -> list[str]:

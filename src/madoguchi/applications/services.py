@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -96,42 +96,56 @@ def save_page(submission: Submission, page: int, data, files, *, owner=None, val
 
 
 def next_receipt_number(today: dt.date | None = None) -> str:
-    """受付番号 like ``2026-000123`` (fiscal year and a sequence), unique across processes."""
+    """受付番号 like ``2026-000123`` (fiscal year and a sequence), unique across processes.
+
+    One ``UPDATE … RETURNING`` in its own short transaction, so the counter row is locked only
+    for that statement and submissions don't queue behind each other. A number whose
+    submission then fails is simply skipped (numbers are unique, not gap-free)."""
+    from django.db import connection
+
     fy = fiscal_year(today or timezone.localdate())
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                ReceiptCounter.objects.get_or_create(fiscal_year=fy)
-        except IntegrityError:
-            pass
-        ReceiptCounter.objects.filter(fiscal_year=fy).update(last=F("last") + 1)
-        last = ReceiptCounter.objects.values_list("last", flat=True).get(fiscal_year=fy)
-    return f"{fy}-{last:06d}"
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
+            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE fiscal_year = %s RETURNING last", [fy])
+            row = cursor.fetchone()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    ReceiptCounter.objects.create(fiscal_year=fy, last=1)
+                    return f"{fy}-{1:06d}"
+            except IntegrityError:  # another process created the year's row first
+                pass
+            with connection.cursor() as cursor:
+                cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE fiscal_year = %s RETURNING last", [fy])
+                row = cursor.fetchone()
+    return f"{fy}-{row[0]:06d}"
 
 
-def _applicant_contact(submission: Submission, engine: FormEngine) -> tuple[str, str]:
+def _applicant_contact(answers: dict, engine: FormEngine, applicant=None) -> tuple[str, str]:
     name = email = ""
     for page in engine.pages:
         for field in page.fields:
-            value = submission.answers.get(field.key)
-            if not value:
+            value = answers.get(field.key)
+            if not value or not isinstance(value, str):
                 continue
-            prefill = getattr(field, "prefill", "") or ""
-            if not email and (field.type == "email"):
+            if not email and field.type == "email":
                 email = value
-            if not name and (prefill == "full_name" or field.key in ("name", "full_name", "applicant_name")):
+            if not name and (field.spec.get("prefill") == "full_name" or field.key in ("name", "full_name", "applicant_name")):
                 name = value
-    if submission.applicant:
-        email = email or submission.applicant.email
-        name = name or submission.applicant.full_name
+    if applicant is not None:
+        email = email or applicant.email
+        name = name or applicant.full_name
     return name[:100], email
 
 
 def submit(submission: Submission, *, actor=None, request=None, idempotency_key: str | None = None) -> Submission:
-    """Turn a draft (or a corrected case) into a received application.
+    """Turn a draft (or a corrected case, or an unsaved one from the API) into a received
+    application.
 
     Idempotent: a double click or a network retry finds the case already submitted and returns
-    it; the conditional UPDATE guarantees only one request performs the transition."""
+    it; the conditional UPDATE (or the unique idempotency key for a new row) guarantees only
+    one request performs the transition."""
     if submission.status not in (S.DRAFT, S.CORRECTION):
         return submission
     engine = engine_for(submission)
@@ -140,26 +154,33 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
         raise ValidationError(errors)
     resubmission = submission.status == S.CORRECTION
     now = timezone.now()
-    name, email = _applicant_contact(submission, engine)
+    name, email = _applicant_contact(submission.answers, engine, submission.applicant)
+    fields = dict(search_text=engine.search_text(submission.answers)[:20000], applicant_name=name, applicant_email=email, updated_at=now)
+    if resubmission:
+        fields.update(status=S.REVIEWING)
+    else:
+        fields.update(status=S.RECEIVED, submitted_at=now, receipt_number=next_receipt_number(timezone.localdate(now)))
+        if idempotency_key:
+            fields["idempotency_key"] = idempotency_key
     with transaction.atomic():
-        fields = dict(
-            search_text=engine.search_text(submission.answers)[:20000],
-            applicant_name=name,
-            applicant_email=email,
-            updated_at=now,
-        )
-        if resubmission:
-            fields.update(status=S.REVIEWING)
+        if submission.pk is None:
+            for key, value in fields.items():
+                setattr(submission, key, value)
+            try:
+                with transaction.atomic():
+                    submission.save(force_insert=True)
+            except IntegrityError:
+                existing = Submission.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+                if existing is None:
+                    raise
+                return existing
         else:
-            fields.update(status=S.RECEIVED, submitted_at=now, receipt_number=next_receipt_number(timezone.localdate(now)))
-            if idempotency_key:
-                fields["idempotency_key"] = idempotency_key
-        updated = Submission.objects.filter(pk=submission.pk, status=submission.status).update(**fields)
-        if not updated:  # another request got there first
-            submission.refresh_from_db()
-            return submission
-        submission.refresh_from_db()
-        SubmissionEvent.objects.create(
+            if not Submission.objects.filter(pk=submission.pk, status=submission.status).update(**fields):
+                submission.refresh_from_db()  # another request got there first
+                return submission
+            for key, value in fields.items():
+                setattr(submission, key, value)
+        event = SubmissionEvent.objects.create(
             submission=submission,
             kind=SubmissionEvent.Kind.RESUBMITTED if resubmission else SubmissionEvent.Kind.SUBMITTED,
             actor=actor,
@@ -168,15 +189,25 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
         )
         if submission.channel == Submission.Channel.COUNTER and actor is not None:
             audit.record(AuditLog.Action.CREATE, submission, request=request, actor=actor, detail={"channel": "counter"})
-        _notify_submitted(submission, resubmission)
+        _notify_submitted(submission, resubmission, event)
     return submission
+
+
+def new_submission(procedure: Procedure, answers: dict, *, user, channel=Submission.Channel.API) -> Submission:
+    """An unsaved case with its answers (the API submits in one step, without a draft)."""
+    if not procedure.can_apply_online:
+        raise ValidationError("この手続はオンラインで申請できません。")
+    version = procedure.form.published_version()
+    if version is None:
+        raise ValidationError("この手続の申請フォームは準備中です。")
+    return Submission(procedure=procedure, section=procedure.section, form_version=version, applicant=user, answers=answers, channel=channel)
 
 
 def _site_url(path: str) -> str:
     return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
 
 
-def _notify_submitted(submission: Submission, resubmission: bool) -> None:
+def _notify_submitted(submission: Submission, resubmission: bool, event: SubmissionEvent) -> None:
     if not submission.applicant_email:
         return
     context = {"submission": submission, "resubmission": resubmission, "url": _site_url(reverse("applications:my_detail", args=[submission.uuid]))}
@@ -186,7 +217,7 @@ def _notify_submitted(submission: Submission, resubmission: bool) -> None:
         submission.applicant_email,
         subject,
         body,
-        dedupe_key=f"applications.submitted:{submission.pk}:{submission.events.count()}",
+        dedupe_key=f"applications.submitted:{event.pk}",
         attachments=[{"builder": "madoguchi.applications.pdf.attachment", "kwargs": {"submission_id": submission.pk}}],
     )
 
