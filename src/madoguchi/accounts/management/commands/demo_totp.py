@@ -16,6 +16,10 @@ class Command(BaseCommand):
         totp = pyotp.TOTP(demo.DEMO_TOTP_SECRET)
         import time
 
-        remaining = totp.interval - int(time.time()) % totp.interval
-        self.stdout.write(totp.now())
-        self.stderr.write(f"（デモ専用。あと約{remaining}秒有効。認証アプリに登録する場合の設定キー: {demo.DEMO_TOTP_SECRET}）")
+        now = time.time()
+        remaining = totp.interval - int(now) % totp.interval
+        self.stdout.write(totp.at(now))
+        self.stderr.write(
+            f"デモ専用の確認コードです。あと約{remaining}秒有効（次のコード: {totp.at(now + totp.interval)}）。\n"
+            f"認証アプリに登録する場合の設定キー: {demo.DEMO_TOTP_SECRET}"
+        )
