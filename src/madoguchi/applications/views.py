@@ -446,3 +446,30 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# --- staff: the procedure catalogue (手続の管理) -------------------------------------------------
+
+
+@staff_required
+def staff_procedures(request):
+    procedures = scope(request.user, Procedure.objects.select_related("section", "form")).order_by("section__name", "order")
+    return render(request, "applications/staff_procedures.html", {"procedures": procedures})
+
+
+@staff_required
+def staff_procedure_edit(request, slug=None):
+    from .forms import ProcedureForm
+
+    procedure = get_object_or_404(Procedure, slug=slug) if slug else None
+    if procedure is not None and not can(request.user, "manage", procedure):
+        raise Http404
+    if procedure is None and not can(request.user, "manage"):
+        raise PermissionDenied("手続を追加できるのは、課の管理者またはプラットフォーム管理者です。")
+    form = ProcedureForm(request.user, request.POST or None, instance=procedure)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        audit.record(AuditLog.Action.UPDATE if procedure else AuditLog.Action.CREATE, saved, request=request)
+        messages.success(request, f"「{saved.name}」を保存しました。")
+        return redirect("applications:staff_procedures")
+    return render(request, "applications/staff_procedure_edit.html", {"form": form, "procedure": procedure})
