@@ -1,0 +1,47 @@
+"""Booking on a 360 px phone, checked with axe-core on every page of the flow."""
+
+import pytest
+
+from madoguchi.reservations.models import Booking
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _login(page, live_server, user):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    page.context.add_cookies([{"name": "sessionid", "value": c.cookies["sessionid"].value, "url": live_server.url}])
+
+
+def test_booking_flow_on_phone(live_server, page, axe_check, unit, hourly_unit, resident, counter):
+    _login(page, live_server, resident)
+    page.goto(live_server.url + "/reservations/")
+    axe_check(page, "facility search")
+    page.get_by_label("利用目的・キーワード").fill("ダンス")
+    page.get_by_role("button", name="さがす").click()
+    page.locator("#results h3").wait_for()
+    assert "大ホール" in page.locator("#results").inner_text()
+    page.goto(f"{live_server.url}/reservations/units/{unit.pk}/")
+    axe_check(page, "month calendar")
+    if page.locator("button.frame-button").count() == 0:
+        page.locator(".month-nav a").nth(1).click()
+        page.wait_for_load_state()
+    page.locator("button.frame-button").first.click()
+    page.wait_for_url("**/reservations/bookings/**")
+    axe_check(page, "confirm")
+    page.get_by_role("button", name="予約する").click()
+    assert page.locator("#form-errors").is_visible()
+    axe_check(page, "confirm with errors")
+    page.get_by_label("利用目的").fill("ダンスの練習")
+    page.get_by_label("利用人数").fill("12")
+    page.get_by_role("button", name="予約する").click()
+    page.wait_for_url("**/reservations/my/")
+    axe_check(page, "my bookings")
+    booking = Booking.objects.get(user=resident)
+    assert booking.status == "confirmed" and booking.code in page.content()
+    page.goto(f"{live_server.url}/reservations/queue/{counter.slug}/")
+    axe_check(page, "queue board")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
