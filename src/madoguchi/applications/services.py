@@ -457,4 +457,27 @@ def purge_expired(today: dt.date | None = None) -> dict:
                         section=submission.section,
                     )
                 submission.delete()
+    report["orphans"] = _purge_orphan_uploads()
     return report
+
+
+def _purge_orphan_uploads() -> int:
+    """Delete files uploaded while filling a form but never kept in any submission's answers
+    (the resident replaced them or abandoned the form before saving). Only files older than the
+    draft retention period are candidates, so a draft still in progress never loses one."""
+    from madoguchi.forms.models import Upload
+
+    cutoff = timezone.now() - dt.timedelta(days=DRAFT_RETENTION_DAYS + 1)
+    candidates = Upload.objects.filter(created_at__lt=cutoff)
+    oldest = candidates.order_by("created_at").values_list("created_at", flat=True).first()
+    if oldest is None:
+        return 0
+    # A submission can only refer to a file uploaded before it was last saved.
+    referenced: set[int] = set()
+    for answers in Submission.objects.filter(updated_at__gte=oldest).values_list("answers", flat=True).iterator(chunk_size=500):
+        referenced.update(upload_ids(answers or {}))
+    deleted = 0
+    for upload in candidates.exclude(pk__in=referenced).iterator():
+        upload.delete()
+        deleted += 1
+    return deleted

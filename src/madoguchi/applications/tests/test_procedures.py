@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from madoguchi.accounts.testing import login_staff
-from madoguchi.applications.models import Procedure
+from madoguchi.applications.models import Procedure, Submission
 from madoguchi.core.models import AuditLog, Section
 from madoguchi.forms.models import Form
 
@@ -58,3 +58,58 @@ def test_clerk_cannot_edit_and_manager_sees_only_own_sections(client, demo):
     login_staff(client, staff("admin"))  # platform administrator: everything
     response = client.get(reverse("applications:staff_procedure_edit", args=[other.slug]))
     assert response.status_code == 200 and other.name in response.content.decode()
+
+
+def test_draft_keeps_its_form_version_when_staff_publish_a_new_one(client, demo):
+    import copy
+
+    from madoguchi.forms import services as form_services
+
+    from .test_flow import resident, start
+
+    client.force_login(resident(demo))
+    submission = start(client, "goiken")
+    old_version = submission.form_version
+    form = old_version.form
+    draft = form_services.get_or_create_draft(form)
+    schema = copy.deepcopy(old_version.schema)
+    schema["pages"][0]["fields"].append({"key": "added_later", "type": "text", "label": "後から追加した欄", "required": True})
+    form_services.save_draft(draft, schema)
+    new_version = form_services.publish(draft)
+    assert new_version.pk != old_version.pk
+    # the draft in progress still renders and validates against the version it started with
+    response = client.get(reverse("applications:fill", args=[submission.uuid, 0]))
+    assert response.status_code == 200 and "後から追加した欄" not in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.form_version_id == old_version.pk
+    # a new application uses the new version
+    form.refresh_from_db()
+    assert form.published_version().pk == new_version.pk
+
+
+def test_orphan_uploads_are_purged_but_referenced_ones_kept(demo, tmp_path, settings):
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from madoguchi.applications import services
+    from madoguchi.forms.models import Upload
+
+    settings.MEDIA_ROOT = tmp_path
+
+    def upload(name):
+        u = Upload(original_name=name, size=4, content_type="text/plain", sha256="0" * 64, session_key="s")
+        u.file.save(name, ContentFile(b"test"), save=True)
+        return u
+
+    kept, orphan, recent = upload("kept.txt"), upload("orphan.txt"), upload("recent.txt")
+    old = timezone.now() - dt.timedelta(days=200)
+    Upload.objects.filter(pk__in=[kept.pk, orphan.pk]).update(created_at=old)
+    procedure = Procedure.objects.get(slug="goiken")
+    s = services.start_draft(procedure, session_key="s")
+    Submission.objects.filter(pk=s.pk).update(status="received", receipt_number="2026-999999", answers={"file": kept.as_answer()})
+    report = services.purge_expired()
+    assert report["orphans"] == 1
+    assert set(Upload.objects.values_list("pk", flat=True)) >= {kept.pk, recent.pk}
+    assert not Upload.objects.filter(pk=orphan.pk).exists()
