@@ -63,3 +63,50 @@ def draw(seed: str, applications: Iterable[tuple[str, Sequence[str]]], frames: I
                 wins[frame] = applicant
                 counts[applicant] = counts.get(applicant, 0) + 1
     return wins
+
+
+def verify(data: dict) -> list[tuple[str, bool, str]]:
+    """Re-run a published lottery from its inputs file (``inputs.json``) and return the checks
+    as ``(check, passed, detail)``. Needs only this module: anyone can run it."""
+    checks: list[tuple[str, bool, str]] = []
+    try:
+        secret = str(data["secret_seed"])
+        applications = [(str(a), [str(f) for f in w]) for a, w in data["applications"]]
+        frames = [str(f) for f in data["frames"]]
+        max_wins = int(data.get("max_wins", 1))
+        published = {str(k): str(v) for k, v in dict(data.get("winners", {})).items()}
+    except (KeyError, TypeError, ValueError) as exc:
+        return [("inputs", False, f"入力ファイルの形式が正しくありません（{exc}）。")]
+    ok = commitment(secret) == data.get("seed_commitment")
+    checks.append(("commitment", ok, "公開したシードのSHA-256が、抽選前に公開したハッシュと一致" + ("します。" if ok else "しません。")))
+    digest = inputs_digest(applications, frames)
+    ok = digest == data.get("inputs_digest")
+    checks.append(("digest", ok, "申込データのハッシュが一致" + ("します。" if ok else f"しません（計算値 {digest}）。")))
+    seed = derive_seed(secret, digest)
+    ok = seed == data.get("draw_seed")
+    checks.append(("seed", ok, "抽選に使ったシードが一致" + ("します。" if ok else f"しません（計算値 {seed}）。")))
+    winners = draw(seed, applications, frames, max_wins=max_wins)
+    ok = winners == published
+    diff = len(set(winners.items()) ^ set(published.items()))
+    checks.append(("winners", ok, f"再抽選の当選者（{len(winners)}枠）が公表した結果と" + ("一致します。" if ok else f"{diff}件食い違います。")))
+    return checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m madoguchi.reservations.lottery lottery-1-inputs.json``: exit 0 when the
+    published result is reproduced."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("使い方: python -m madoguchi.reservations.lottery <抽選の申込データ.json>", file=sys.stderr)
+        return 2
+    with open(args[0], encoding="utf-8") as fh:
+        checks = verify(json.load(fh))
+    for _name, passed, detail in checks:
+        print(("OK  " if passed else "NG  ") + detail)
+    return 0 if all(p for _, p, _ in checks) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

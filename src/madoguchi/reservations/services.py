@@ -464,6 +464,24 @@ def lottery_inputs(lottery: Lottery) -> tuple[list[tuple[str, list[str]]], list[
     return [(str(a), w) for a, w in wishes.items()], lottery_frames(lottery)
 
 
+def lottery_published_inputs(lottery: Lottery) -> dict:
+    """What is published after the draw: seed, commitment, inputs (applicants by number only)
+    and winners. ``lottery.verify`` re-runs the draw from exactly this."""
+    applications, frames = lottery_inputs(lottery)
+    return {
+        "lottery": lottery.pk,
+        "facility": lottery.facility.name,
+        "month": lottery.month.strftime("%Y-%m"),
+        "seed_commitment": lottery.seed_commitment,
+        "secret_seed": lottery.secret_seed,
+        "inputs_digest": lottery.inputs_digest,
+        "draw_seed": lottery.draw_seed,
+        "max_wins": lottery.max_wins,
+        **lottery_mod.canonical_inputs(applications, frames),
+        "winners": lottery.result.get("winners", {}),
+    }
+
+
 def run_lottery(lottery: Lottery, now=None) -> Lottery:
     """Draw once (idempotent: a drawn lottery is returned unchanged), store seed and result,
     and create the winners' bookings awaiting 本予約."""

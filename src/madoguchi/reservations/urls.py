@@ -17,6 +17,7 @@ urlpatterns = [
     path("groups/new/", views.group_new, name="group_new"),
     path("lotteries/<int:pk>/", views.lottery_detail, name="lottery"),
     path("lotteries/<int:pk>/inputs.json", views.lottery_inputs, name="lottery_inputs"),
+    path("lotteries/<int:pk>/verify/", views.lottery_verify, name="lottery_verify"),
     path("counters/", views.counters, name="counters"),
     path("counters/<slug:slug>/", views.counter_detail, name="counter"),
     path("visits/<str:code>/cancel/", views.cancel_visit, name="cancel_visit"),

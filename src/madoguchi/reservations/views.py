@@ -206,8 +206,8 @@ def lottery_detail(request, pk: int):
         for key in services.lottery_frames(lottery):
             unit_id, day, start = key.split("/")
             frames.append({"key": key, "label": f"{units[int(unit_id)].name} {day} {start}〜"})
-        if request.user.is_authenticated:
-            mine = LotteryApplication.objects.filter(lottery=lottery, user=request.user).prefetch_related("wishes__unit").first()
+    if request.user.is_authenticated:
+        mine = LotteryApplication.objects.filter(lottery=lottery, user=request.user).prefetch_related("wishes__unit").first()
     error = None
     if request.method == "POST":
         if not request.user.is_authenticated:
@@ -237,6 +237,7 @@ def lottery_detail(request, pk: int):
             "mine": mine,
             "error": error,
             "winners": sorted(winners.items()),
+            "mine_won": bool(mine and str(mine.pk) in winners.values()),
             "wish_range": range(1, lottery.max_wishes + 1),
         },
     )
@@ -253,19 +254,17 @@ def _has_login() -> bool:
 def lottery_inputs(request, pk: int):
     """The published inputs of a drawn lottery: enough for anyone to re-run ``draw``."""
     lottery = get_object_or_404(Lottery, pk=pk, status=Lottery.Status.DRAWN, facility__is_public=True)
-    applications, frames = services.lottery_inputs(lottery)
-    data = {
-        "seed_commitment": lottery.seed_commitment,
-        "secret_seed": lottery.secret_seed,
-        "inputs_digest": lottery.inputs_digest,
-        "draw_seed": lottery.draw_seed,
-        "max_wins": lottery.max_wins,
-        **lottery_mod.canonical_inputs(applications, frames),
-        "winners": lottery.result.get("winners", {}),
-    }
+    data = services.lottery_published_inputs(lottery)
     resp = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 1})
     resp["Content-Disposition"] = f'attachment; filename="lottery-{lottery.pk}-inputs.json"'
     return resp
+
+
+def lottery_verify(request, pk: int):
+    """Re-run the draw here from the published inputs, for anyone (検証)."""
+    lottery = get_object_or_404(Lottery.objects.select_related("facility"), pk=pk, status=Lottery.Status.DRAWN, facility__is_public=True)
+    checks = lottery_mod.verify(services.lottery_published_inputs(lottery))
+    return render(request, "reservations/lottery_verify.html", {"lottery": lottery, "checks": checks, "passed": all(c[1] for c in checks)})
 
 
 # --- counters and queue --------------------------------------------------------------------

@@ -112,3 +112,41 @@ def test_lottery_flow(lottery, unit, make_user, now, run_tasks, mailoutbox):
     assert b.status == Booking.Status.CONFIRMED
     run_tasks()
     assert any("抽選結果" in m.subject for m in mailoutbox)
+
+
+def test_verify_page_command_and_cli(lottery, unit, make_user, now, client, tmp_path, capsys):
+    """Anyone can re-run a drawn lottery: on the public page, with manage.py, or with plain
+    Python on the downloaded inputs file; a tampered file is caught."""
+    import json
+    import subprocess
+    import sys
+
+    from django.core.management import CommandError, call_command
+
+    day = dt.date(2027, 7, 7)
+    for i in range(5):
+        services.apply_lottery(lottery, make_user(f"v{i}@example.jp"), [(unit, day, dt.time(9)), (unit, day, dt.time(13))], now=now)
+    services.run_lottery(lottery, now=now + dt.timedelta(days=6))
+    page = client.get(f"/reservations/lotteries/{lottery.pk}/verify/")
+    assert page.status_code == 200 and "すべての確認項目が一致しました" in page.content.decode()
+    call_command("verify_lottery", lottery=lottery.pk)
+    assert "再現できました" in capsys.readouterr().out
+    data = json.loads(client.get(f"/reservations/lotteries/{lottery.pk}/inputs.json").content)
+    assert "@" not in json.dumps(data)  # applicants by number only
+    good = tmp_path / "inputs.json"
+    good.write_text(json.dumps(data), encoding="utf-8")
+    call_command("verify_lottery", str(good))
+    cli = subprocess.run([sys.executable, "-m", "madoguchi.reservations.lottery", str(good)], capture_output=True, text=True)
+    assert cli.returncode == 0 and cli.stdout.count("OK") == 4, cli.stdout + cli.stderr
+    key = next(iter(data["winners"]))
+    data["winners"][key] = "999999"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("verify_lottery", str(bad))
+    assert L.verify({"frames": []})[0][1] is False  # malformed input: a message, not a crash
+    assert client.get(f"/reservations/lotteries/{lottery.pk}/").status_code == 200
+
+
+def test_verify_page_only_after_draw(lottery, client):
+    assert client.get(f"/reservations/lotteries/{lottery.pk}/verify/").status_code == 404
