@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from madoguchi.core import calendar as office_calendar
 from madoguchi.core.notify import email
+from madoguchi.core.tasks import enqueue
 
 from . import conf
 from . import lottery as lottery_mod
@@ -206,7 +207,10 @@ def category_for(user, group: Group | None = None) -> str:
 
 
 def fee_for(unit: Unit, category: str, start: dt.time, end: dt.time) -> int:
-    fee = Fee.objects.filter(unit=unit, category=category).first()
+    return _fee_amount(unit, Fee.objects.filter(unit=unit, category=category).first(), start, end)
+
+
+def _fee_amount(unit: Unit, fee: Fee | None, start: dt.time, end: dt.time) -> int:
     if fee is None:
         return 0
     if unit.frame_mode == Unit.FrameMode.HOURLY:
@@ -499,39 +503,55 @@ def run_lottery(lottery: Lottery, now=None) -> Lottery:
         lot.drawn_at = now
         lot.confirm_deadline = now + dt.timedelta(days=lot.facility.pay_deadline_days)
         lot.save()
-        apps = {str(a.pk): a for a in LotteryApplication.objects.filter(lottery=lot).select_related("user")}
+        app_rows = {str(a[0]): a for a in LotteryApplication.objects.filter(lottery=lot).order_by().values_list("id", "user_id", "group_id", "category")}
         units = {u.pk: u for u in lot.facility.units.all()}
+        hours = {h.weekday: h for h in lot.facility.opening_hours.all()}
+        defs = list(lot.facility.frames.all())
+        fees = {(f.unit_id, f.category): f for f in Fee.objects.filter(unit__facility=lot.facility)}
+        frame_cache: dict[tuple[int, dt.date], dict[dt.time, Frame]] = {}
         bookings = []
         for key, app_id in winners.items():
             unit_id, day, start = key.split("/")
             unit = units[int(unit_id)]
             day = dt.date.fromisoformat(day)
-            frame = _find_frame(unit, day, dt.time.fromisoformat(start))
-            app = apps[app_id]
-            fee = fee_for(unit, app.category, frame.start, frame.end)
+            frames = frame_cache.get((unit.pk, day))
+            if frames is None:
+                frames = frame_cache[(unit.pk, day)] = {f.start: f for f in frames_for(unit, day, hours, defs)}
+            frame = frames[dt.time.fromisoformat(start)]
+            _, user_id, group_id, category = app_rows[app_id]
+            fee = _fee_amount(unit, fees.get((unit.pk, category)), frame.start, frame.end)
             bookings.append(
                 Booking(
-                    unit=unit, date=day, start=frame.start, end=frame.end, user=app.user, group=app.group, category=app.category,
+                    unit=unit, date=day, start=frame.start, end=frame.end, user_id=user_id, group_id=group_id, category=category,
                     base_fee=fee, fee=fee, status=Booking.Status.WON, source=Booking.Source.LOTTERY, confirm_deadline=lot.confirm_deadline,
                     payment=Booking.Payment.AT_COUNTER if fee else Booking.Payment.NOT_REQUIRED,
                 )
             )  # fmt: skip
         Booking.objects.bulk_create(bookings, batch_size=1000)
-        winner_apps = set(winners.values())
-        for app_id, app in apps.items():
-            won = app_id in winner_apps
-            email(
-                app.user.email,
-                f"【抽選結果】{lot.facility} {lot.month.year}年{lot.month.month}月",
-                ("当選しました。" if won else "残念ながら落選しました。")
-                + (
-                    f"\n{timezone.localtime(lot.confirm_deadline):%Y年%m月%d日 %H:%M}までに本予約の手続きをしてください。期限を過ぎると取り消されます。\n{conf.site_url()}/reservations/my/"
-                    if won
-                    else "\n抽選後の空き枠は先着順で予約できます。"
-                ),
-                dedupe_key=f"lottery-result:{lot.pk}:{app_id}",
-            )
+        # One task mails every applicant afterwards, so the draw transaction stays short.
+        enqueue("reservations.lottery_results", dedupe_key=f"lottery-results:{lot.pk}", lottery_id=lot.pk)
     return lot
+
+
+def send_lottery_results(lottery_id: int, batch: int = 500) -> int:
+    """Mail each applicant their result (idempotent: each email has its own dedupe key)."""
+    lot = Lottery.objects.select_related("facility").get(pk=lottery_id)
+    winner_apps = set(lot.result.get("winners", {}).values())
+    url = f"{conf.site_url()}/reservations/lotteries/{lot.pk}/"
+    deadline = f"{timezone.localtime(lot.confirm_deadline):%Y年%m月%d日 %H:%M}" if lot.confirm_deadline else ""
+    rows = list(LotteryApplication.objects.filter(lottery=lot).order_by("id").values_list("id", "user__email"))
+    for i in range(0, len(rows), batch):
+        with transaction.atomic():
+            for app_id, address in rows[i : i + batch]:
+                won = str(app_id) in winner_apps
+                body = f"申込番号: {app_id}\n" + (
+                    f"当選しました。\n{deadline}までに本予約の手続きをしてください。期限を過ぎると取り消され、先着順の空き予約になります。\n{conf.site_url()}/reservations/my/\n"
+                    if won
+                    else "残念ながら落選しました。\n抽選後の空き枠は先着順で予約できます。\n"
+                )
+                body += f"\n抽選結果と検証: {url}\n"
+                email(address, f"【抽選結果】{lot.facility} {lot.month.year}年{lot.month.month}月", body, dedupe_key=f"lottery-result:{lot.pk}:{app_id}")
+    return len(rows)
 
 
 def draw_due_lotteries(now=None) -> int:

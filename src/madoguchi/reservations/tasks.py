@@ -1,6 +1,6 @@
 """Background work of reservations (idempotent: each handler may run more than once)."""
 
-from madoguchi.core.tasks import periodic
+from madoguchi.core.tasks import periodic, task
 
 from . import services
 
@@ -23,3 +23,8 @@ def release_unconfirmed() -> None:
 @periodic("reservations.send_reminders", every=3600)
 def send_reminders() -> None:
     services.send_reminders()
+
+
+@task("reservations.lottery_results")
+def lottery_results(lottery_id: int) -> None:
+    services.send_lottery_results(lottery_id)
