@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ClosedPeriod, Facility, Group, Registration, Visit
+from .models import ClosedPeriod, Facility, Group, Registration, Unit, Visit
 
 
 class DateInput(forms.DateInput):
@@ -55,16 +55,28 @@ class ConfirmForm(forms.Form):
             "min_value": _("利用人数は1人以上にしてください。"),
         },
     )
-    exemption_reason = forms.CharField(
+    exemption_rule = forms.ChoiceField(
         label=_("減免の申請（該当する場合）"),
         required=False,
+        help_text=_("使用料の減額・免除を受けられる場合に選んでください。職員が確認し、結果をメールでお知らせします。承認されるまでは減免前の金額です。"),
+    )
+    exemption_reason = forms.CharField(
+        label=_("減免の申請の補足"),
+        required=False,
         max_length=200,
-        help_text=_("障害のある方の団体活動など、使用料の減額・免除を受けられる理由があれば書いてください。職員が確認します。"),
+        help_text=_("団体名や活動内容など、確認に必要なことを書いてください。"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, groups=(), **kwargs):
+    def __init__(self, *args, groups=(), rules=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.rules = {str(r.pk): r for r in rules}
+        self.fields["exemption_rule"].choices = [("", _("申請しない"))] + [
+            (str(r.pk), f"{r.name}（{r.percent}％減免{'・' + r.documents if r.documents else ''}）") for r in rules
+        ]
+        if not rules:
+            del self.fields["exemption_rule"]
+            self.fields["exemption_reason"].label = _("減免の申請（該当する場合）")
         if groups:
             self.fields["group"] = forms.ChoiceField(
                 label=_("利用する名義"),
@@ -72,6 +84,16 @@ class ConfirmForm(forms.Form):
                 choices=[("", _("個人"))] + [(str(g.pk), g.name) for g in groups],
                 help_text=_("登録済みの団体として予約すると団体の料金になります"),
             )
+
+    def clean_exemption_rule(self):
+        value = self.cleaned_data.get("exemption_rule") or ""
+        return self.rules.get(value)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("exemption_reason") and "exemption_rule" in self.fields and not data.get("exemption_rule"):
+            self.add_error("exemption_rule", _("減免を申請する場合は、減免の理由を一覧から選んでください。"))
+        return data
 
 
 class RegistrationForm(forms.ModelForm):
@@ -126,15 +148,30 @@ class CheckInForm(forms.Form):
 
 
 class ClosedPeriodForm(forms.ModelForm):
+    cancel_bookings = forms.BooleanField(
+        label=_("この期間の予約を取り消し、利用者にメールで知らせる"),
+        required=False,
+        help_text=_("取消料はかかりません。チェックしない場合は、重なる予約の件数だけを表示します。"),
+    )
+
     class Meta:
         model = ClosedPeriod
-        fields = ["start", "end", "reason"]
+        fields = ["unit", "start", "end", "reason"]
+        labels = {"unit": _("対象の部屋・コート")}
+        help_texts = {"unit": _("空欄は施設全体")}
         widgets = {"start": DateInput(format="%Y-%m-%d"), "end": DateInput(format="%Y-%m-%d")}
         error_messages = {
             "start": {"required": _("開始日を入力してください。"), "invalid": _("開始日は 2027-06-09 の形で入力してください。")},
             "end": {"required": _("終了日を入力してください。"), "invalid": _("終了日は 2027-06-09 の形で入力してください。")},
             "reason": {"required": _("理由を入力してください（例: 空調設備の点検）。")},
         }
+
+    def __init__(self, *args, facility=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = facility.units.all() if facility is not None else Unit.objects.none()
+        self.fields["unit"].queryset = units
+        self.fields["unit"].empty_label = _("施設全体")
+        self.fields["unit"].error_messages["invalid_choice"] = _("対象の部屋・コートを一覧から選んでください。")
 
     def clean(self):
         data = super().clean()
@@ -145,7 +182,15 @@ class ClosedPeriodForm(forms.ModelForm):
 
 class ExemptionForm(forms.Form):
     decision = forms.ChoiceField(label=_("判断"), choices=[("approve", _("承認")), ("reject", _("不承認"))], widget=forms.RadioSelect)
-    percent = forms.IntegerField(label=_("減免率（％）"), min_value=1, max_value=100, initial=100, required=False)
+    percent = forms.IntegerField(
+        label=_("減免率（％）"),
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text=_("空欄なら減免基準の率"),
+        error_messages={"min_value": _("減免率は1〜100の整数で入力してください。"), "max_value": _("減免率は1〜100の整数で入力してください。")},
+    )
+    note = forms.CharField(label=_("申請者へのお知らせ"), max_length=200, required=False)
 
 
 class MeetingUrlForm(forms.Form):

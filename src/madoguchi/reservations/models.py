@@ -196,6 +196,27 @@ class Fee(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "category"], name="fee_unique_category")]
 
 
+class ExemptionRule(models.Model):
+    """減免基準 (a reason for a reduced or waived fee, from the city's 条例; staff approve each
+    request against it)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="exemption_rules")
+    name = models.CharField(_("減免の理由"), max_length=100)
+    percent = models.PositiveIntegerField(_("減免率（％）"), help_text=_("100 は全額免除"))
+    documents = models.CharField(_("確認する書類"), max_length=200, blank=True)
+    order = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(_("有効"), default=True)
+
+    class Meta:
+        verbose_name = _("減免基準")
+        verbose_name_plural = _("減免基準")
+        ordering = ["municipality", "order", "id"]
+        constraints = [models.CheckConstraint(condition=Q(percent__gte=1) & Q(percent__lte=100), name="exemptionrule_percent")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.percent}％減免）"
+
+
 class Group(models.Model):
     """団体登録 (verified by staff before group bookings)."""
 
@@ -387,6 +408,7 @@ class Booking(models.Model):
     base_fee = models.PositiveIntegerField(_("使用料（減免前）"), default=0)
     fee = models.PositiveIntegerField(_("使用料"), default=0)
     exemption = models.CharField(_("減免"), max_length=10, choices=Exemption.choices, default=Exemption.NONE)
+    exemption_rule = models.ForeignKey(ExemptionRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("減免基準"))
     exemption_reason = models.CharField(_("減免の理由"), max_length=200, blank=True)
     exemption_percent = models.PositiveIntegerField(_("減免率（％）"), default=0)
     payment = models.CharField(_("支払い"), max_length=15, choices=Payment.choices, default=Payment.AT_COUNTER)

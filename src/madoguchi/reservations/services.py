@@ -27,6 +27,7 @@ from .models import (
     ClosedPeriod,
     Counter,
     CounterSlot,
+    ExemptionRule,
     Facility,
     Fee,
     Group,
@@ -290,8 +291,18 @@ def hold(
     return booking
 
 
-def confirm(booking: Booking, *, purpose: str = "", attendees: int | None = None, exemption_reason: str = "", group: Group | None = None, now=None) -> Booking:
-    """Turn a hold into a booking (本予約), or confirm a lottery win."""
+def confirm(
+    booking: Booking,
+    *,
+    purpose: str = "",
+    attendees: int | None = None,
+    exemption_reason: str = "",
+    exemption_rule: ExemptionRule | None = None,
+    group: Group | None = None,
+    now=None,
+) -> Booking:
+    """Turn a hold into a booking (本予約), or confirm a lottery win. A 減免 request (a rule
+    and/or a reason) waits for staff; until approved the full fee stands."""
     now = _now(now)
     with transaction.atomic():
         b = Booking.objects.select_for_update().get(pk=booking.pk)
@@ -314,8 +325,9 @@ def confirm(booking: Booking, *, purpose: str = "", attendees: int | None = None
         b.confirmed_at = now
         b.purpose = purpose or b.purpose
         b.attendees = attendees if attendees is not None else b.attendees
-        if exemption_reason:
+        if exemption_rule is not None or exemption_reason:
             b.exemption = Booking.Exemption.REQUESTED
+            b.exemption_rule = exemption_rule
             b.exemption_reason = exemption_reason
         b.save()
         _send_confirmation(b)
@@ -335,7 +347,7 @@ def cancellation_fee(booking: Booking, now=None) -> int:
     return booking.fee * booking.unit.facility.cancel_fee_percent // 100
 
 
-def cancel(booking: Booking, user, now=None, by_staff: bool = False) -> Booking:
+def cancel(booking: Booking, user, now=None, by_staff: bool = False, reason: str = "") -> Booking:
     now = _now(now)
     with transaction.atomic():
         b = Booking.objects.select_for_update().select_related("unit__facility").get(pk=booking.pk)
@@ -349,21 +361,47 @@ def cancel(booking: Booking, user, now=None, by_staff: bool = False) -> Booking:
         b.status = Booking.Status.CANCELLED
         b.cancelled_at = now
         b.save()
-        body = f"{b.user.full_name if hasattr(b.user, 'full_name') else ''} 様\n\n次の予約を取り消しました。\n予約番号: {b.code}\n{b.unit}\n{_fmt_date(b.date)} {b.start:%H:%M}〜{b.end:%H:%M}\n"
+        body = f"{b.user.full_name if hasattr(b.user, 'full_name') else ''} 様\n\n次の予約を取り消しました。{('（' + reason + '）') if reason else ''}\n予約番号: {b.code}\n{b.unit}\n{_fmt_date(b.date)} {b.start:%H:%M}〜{b.end:%H:%M}\n"
         if b.cancellation_fee:
             body += f"取消料: {b.cancellation_fee:,}円（取消期限を過ぎたため。施設の窓口でお支払いください）\n"
         email(b.user.email, f"【予約取消】{b.unit}", body, dedupe_key=f"booking-cancel:{b.pk}")
     return b
 
 
+def bookings_in_period(period: ClosedPeriod):
+    """Active bookings that a new closed period (休館期間) overlaps."""
+    qs = Booking.objects.filter(unit__facility=period.facility_id, date__gte=period.start, date__lte=period.end, status__in=ACTIVE_BOOKING_STATUSES)
+    if period.unit_id:
+        qs = qs.filter(unit=period.unit_id)
+    return qs.select_related("unit__facility", "user")
+
+
+def close_period(period: ClosedPeriod, staff_user, *, cancel_bookings: bool, now=None) -> tuple[int, int]:
+    """Save a closed period entered by staff; with ``cancel_bookings`` the overlapping bookings
+    are cancelled without fee and their users told. Returns (overlapping, cancelled)."""
+    now = _now(now)
+    period.save()
+    overlapping = list(bookings_in_period(period))
+    cancelled = 0
+    if cancel_bookings:
+        for b in overlapping:
+            if b.starts_at > now:
+                cancel(b, staff_user, now=now, by_staff=True, reason=f"施設の都合による休館: {period.reason}")
+                cancelled += 1
+    return len(overlapping), cancelled
+
+
 def expire_holds(now=None) -> int:
     return Booking.objects.filter(status=Booking.Status.HELD, hold_until__lte=_now(now)).update(status=Booking.Status.EXPIRED)
 
 
-def decide_exemption(booking: Booking, approve: bool, percent: int = 100) -> Booking:
-    """減免 decided by staff: an approved exemption lowers the fee."""
+def decide_exemption(booking: Booking, approve: bool, percent: int | None = None, note: str = "") -> Booking:
+    """減免 decided by staff: an approved exemption lowers the fee (by the rule's rate unless
+    staff give another), and the resident is told by email."""
     if booking.exemption != Booking.Exemption.REQUESTED:
         raise BookingError("exemption", "減免の申請がない予約です。")
+    if percent is None:
+        percent = booking.exemption_rule.percent if booking.exemption_rule_id else 100
     if not 0 < percent <= 100:
         raise BookingError("exemption", "減免率は1〜100の整数で入力してください。")
     booking.exemption = Booking.Exemption.APPROVED if approve else Booking.Exemption.REJECTED
@@ -372,7 +410,20 @@ def decide_exemption(booking: Booking, approve: bool, percent: int = 100) -> Boo
         booking.fee = booking.base_fee * (100 - percent) // 100
         if booking.fee == 0:
             booking.payment = Booking.Payment.NOT_REQUIRED
-    booking.save()
+    with transaction.atomic():
+        booking.save()
+        result = (
+            f"承認しました（{booking.exemption_percent}％減免）。使用料は{booking.fee:,}円です。"
+            if approve
+            else "承認できませんでした。使用料は減免前の金額です。"
+        )
+        email(
+            booking.user.email,
+            f"【減免の審査結果】{booking.unit}",
+            f"予約番号: {booking.code}\n{_fmt_date(booking.date)} {booking.start:%H:%M}〜{booking.end:%H:%M}\n減免の申請を{result}\n"
+            + (f"{note}\n" if note else ""),
+            dedupe_key=f"booking-exemption:{booking.pk}",
+        )
     return booking
 
 

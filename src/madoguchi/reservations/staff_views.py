@@ -56,17 +56,29 @@ def facility_day(request, pk: int):
     )
     if bookings:
         audit.record(AuditLog.Action.VIEW, facility, request=request, detail={"bookings": [b.pk for b in bookings], "date": day.isoformat()})
-    form = ClosedPeriodForm(request.POST or None)
+    form = ClosedPeriodForm(request.POST or None, facility=facility)
     if request.method == "POST":
         permissions.require(request.user, "change", facility)
         if form.is_valid():
             period = form.save(commit=False)
             period.facility = facility
-            period.save()
-            audit.record(AuditLog.Action.CREATE, facility, request=request, detail={"closed_period": [str(period.start), str(period.end), period.reason]})
+            overlapping, cancelled = services.close_period(period, request.user, cancel_bookings=form.cleaned_data["cancel_bookings"])
+            audit.record(
+                AuditLog.Action.CREATE,
+                facility,
+                request=request,
+                detail={"closed_period": [str(period.start), str(period.end), period.reason], "unit": period.unit_id, "cancelled": cancelled},
+            )
             messages.success(request, "休館期間を登録しました。")
+            if cancelled:
+                messages.info(request, f"重なっていた予約{cancelled}件を取り消し、利用者にメールで知らせました。")
+            elif overlapping:
+                messages.warning(request, f"この期間に予約が{overlapping}件あります。利用者に連絡するか、取消にチェックして登録し直してください。")
             return redirect(f"{request.path}?date={day.isoformat()}")
-    exemptions = Booking.objects.filter(unit__facility=facility, exemption=Booking.Exemption.REQUESTED).select_related("unit", "user")[:50]
+    closures = facility.closed_periods.filter(end__gte=timezone.localdate()).select_related("unit").order_by("start")[:20]
+    exemptions = Booking.objects.filter(unit__facility=facility, exemption=Booking.Exemption.REQUESTED, status__in=["confirmed", "won"]).select_related(
+        "unit", "user", "exemption_rule"
+    )[:50]
     return render(
         request,
         "reservations/staff/facility_day.html",
@@ -76,6 +88,7 @@ def facility_day(request, pk: int):
             "bookings": bookings,
             "form": form,
             "exemptions": exemptions,
+            "closures": closures,
             "exemption_form": ExemptionForm(),
             "prev": day - dt.timedelta(days=1),
             "next": day + dt.timedelta(days=1),
@@ -94,7 +107,7 @@ def decide_exemption(request, pk: int):
         messages.error(request, "減免の判断（承認・不承認）と、承認する場合は減免率（1〜100）を入力してください。")
     else:
         try:
-            services.decide_exemption(booking, form.cleaned_data["decision"] == "approve", form.cleaned_data.get("percent") or 100)
+            services.decide_exemption(booking, form.cleaned_data["decision"] == "approve", form.cleaned_data.get("percent"), form.cleaned_data.get("note", ""))
         except BookingError as e:
             messages.error(request, e.message)
         else:

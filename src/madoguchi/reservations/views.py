@@ -17,7 +17,7 @@ from madoguchi.core.models import Municipality
 from . import lottery as lottery_mod
 from . import services
 from .forms import ConfirmForm, GroupForm, HoldForm, RegistrationForm, SearchForm, VisitForm, parse_month
-from .models import Booking, Counter, Facility, FrameDefinition, Group, Lottery, LotteryApplication, QueueTicket, Registration, Unit, Visit
+from .models import Booking, Counter, ExemptionRule, Facility, FrameDefinition, Group, Lottery, LotteryApplication, QueueTicket, Registration, Unit, Visit
 from .services import BookingError
 
 
@@ -114,7 +114,8 @@ def confirm(request, code: str):
     if booking.status not in (Booking.Status.HELD, Booking.Status.WON):
         return redirect("reservations:my")
     groups = list(Group.objects.filter(owner=request.user, status=Group.Status.VERIFIED))
-    form = ConfirmForm(request.POST or None, initial={"purpose": booking.purpose}, groups=groups)
+    rules = list(ExemptionRule.objects.filter(municipality=booking.unit.facility.municipality_id, is_active=True))
+    form = ConfirmForm(request.POST or None, initial={"purpose": booking.purpose}, groups=groups, rules=rules)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         group_id = data.pop("group", "")

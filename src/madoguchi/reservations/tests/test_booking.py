@@ -153,3 +153,45 @@ def test_search(unit, hourly_unit, city, resident, now):
     services.book(resident, unit, D, T9, now=now)
     found = services.search(city, purpose="ダンス", day=D, frame_start=T9, now=now)
     assert {r["unit"] for r in found} == {hourly_unit}
+
+
+def test_exemption_rule_rate_and_email(unit, resident, city, now, run_tasks, mailoutbox):
+    from madoguchi.reservations.models import ExemptionRule
+
+    rule = ExemptionRule.objects.create(municipality=city, name="障害者団体の活動", percent=100, documents="障害者手帳")
+    b = services.confirm(services.hold(resident, unit, D, T9, now=now), exemption_rule=rule, now=now)
+    assert b.exemption == Booking.Exemption.REQUESTED and b.fee == 3000  # full fee until approved
+    b = services.decide_exemption(b, True)  # the rule's rate
+    assert b.fee == 0 and b.payment == Booking.Payment.NOT_REQUIRED
+    run_tasks()
+    assert any("減免の審査結果" in m.subject for m in mailoutbox)
+    with pytest.raises(BookingError) as e:
+        services.decide_exemption(b, True)
+    assert "減免の申請がない" in e.value.message
+
+
+def test_closed_period_cancels_overlapping_bookings(unit, facility, resident, now, run_tasks, mailoutbox):
+    b = services.book(resident, unit, D, T9, now=now)
+    period = ClosedPeriod(facility=facility, start=D, end=D, reason="床の張り替え")
+    assert services.close_period(period, None, cancel_bookings=False, now=now) == (1, 0)
+    b.refresh_from_db()
+    assert b.status == Booking.Status.CONFIRMED
+    period2 = ClosedPeriod(facility=facility, unit=unit, start=D, end=D, reason="床の張り替え")
+    assert services.close_period(period2, None, cancel_bookings=True, now=now) == (1, 1)
+    b.refresh_from_db()
+    assert b.status == Booking.Status.CANCELLED and b.cancellation_fee == 0
+    run_tasks()
+    assert any("床の張り替え" in m.body for m in mailoutbox)
+
+
+def test_abandoned_hold_freed_by_periodic_task(unit, make_user, now):
+    """The periodic task flips abandoned holds to expired (the frame is free again)."""
+    from madoguchi.core.tasks import _PERIODIC
+
+    assert "reservations.expire_holds" in _PERIODIC  # the worker runs it every minute
+    h = services.hold(make_user("a@example.jp"), unit, D, T9, now=now - dt.timedelta(hours=1))
+    assert h.status == Booking.Status.HELD
+    assert services.expire_holds(now=now) == 1
+    h.refresh_from_db()
+    assert h.status == Booking.Status.EXPIRED
+    assert services.hold(make_user("b@example.jp"), unit, D, T9, now=now).status == Booking.Status.HELD
