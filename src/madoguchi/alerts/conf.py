@@ -61,6 +61,11 @@ def parallelism() -> int:
     return _int("ALERTS_PARALLELISM", 4)
 
 
+def push_threads() -> int:
+    """Concurrent Web Push requests inside one delivery task (network waits overlap)."""
+    return _int("ALERTS_PUSH_THREADS", 8)
+
+
 def lease_seconds() -> int:
     return _int("ALERTS_LEASE_SECONDS", 120)
 

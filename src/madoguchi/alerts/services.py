@@ -395,16 +395,24 @@ def fan_out(notice_id: int) -> int:
             rows = [Delivery(notice_id=notice.pk, subscription_id=sid, channel=name) for sid in ids[start : start + 5000]]
             Delivery.objects.bulk_create(rows, ignore_conflicts=True)
             created += len(rows)
-        start_senders(notice.pk, name)
+    start_senders(notice.pk, [n for n in notice.channels or [] if n in channels.subscriber_channels()])
     finish_if_done(notice.pk)
     return created
 
 
-def start_senders(notice_id: int, channel: str, round_: int = 0) -> None:
+def start_senders(notice_id: int, names: list[str], round_: int = 0) -> None:
+    """``conf.parallelism()`` delivery tasks per channel, enqueued slot by slot across the
+    channels so that a few workers start on every channel rather than all on the first."""
     for slot in range(conf.parallelism()):
-        enqueue(
-            "alerts.deliver", dedupe_key=f"alerts:deliver:{notice_id}:{channel}:{slot}:{round_}", notice_id=notice_id, channel=channel, slot=slot, round=round_
-        )
+        for channel in names:
+            enqueue(
+                "alerts.deliver",
+                dedupe_key=f"alerts:deliver:{notice_id}:{channel}:{slot}:{round_}",
+                notice_id=notice_id,
+                channel=channel,
+                slot=slot,
+                round=round_,
+            )
 
 
 def claim(notice_id: int, channel: str, worker: str, limit: int) -> list[Delivery]:
@@ -425,15 +433,17 @@ def claim(notice_id: int, channel: str, worker: str, limit: int) -> list[Deliver
 
 
 class _Marker:
-    """Writes each channel result as soon as the medium has accepted or refused the message
-    (one small autocommitted UPDATE per message), so a worker killed mid-batch leaves at most
-    the one message in flight unmarked; only that one can be sent again (with the same
-    Message-ID / Topic / retry key, by which receivers recognise the copy)."""
+    """Writes channel results as soon as the medium has accepted or refused the messages.
+    Accepted ones are collected and written with one ``UPDATE … WHERE id IN (…)`` per
+    ``every`` messages (and at the end of each chunk); with ``every=1`` each message is marked
+    before the next one is sent. Refusals are rare and written one by one."""
 
-    SQL_SENT = f"UPDATE {Delivery._meta.db_table} SET state = %s, sent_at = %s, lease_until = NULL, error = '' WHERE id = %s"
+    SQL_SENT = f"UPDATE {Delivery._meta.db_table} SET state = %s, sent_at = %s, lease_until = NULL, error = '' WHERE id IN ({{}})"
 
-    def __init__(self, by_id: dict[int, Delivery]):
+    def __init__(self, by_id: dict[int, Delivery], every: int = 1):
         self.by_id = by_id
+        self.every = max(1, every)
+        self.sent: list[int] = []
         self.counts = {"sent": 0, "retry": 0, "failed": 0}
 
     def __call__(self, result) -> None:
@@ -441,8 +451,9 @@ class _Marker:
         now = timezone.now()
         if result.outcome == Outcome.SENT:
             self.counts["sent"] += 1
-            with connection.cursor() as cur:
-                cur.execute(self.SQL_SENT, [Delivery.State.SENT.value, now, d.pk])
+            self.sent.append(d.pk)
+            if len(self.sent) >= self.every:
+                self.flush()
             return
         if result.outcome == Outcome.PERMANENT:
             self.counts["failed"] += 1
@@ -459,7 +470,12 @@ class _Marker:
             )
 
     def flush(self) -> None:
-        """Kept for callers: every result is already written."""
+        """Write the accepted-but-unmarked messages (autocommit: one statement, one commit)."""
+        if not self.sent:
+            return
+        ids, self.sent = self.sent, []
+        with connection.cursor() as cur:
+            cur.execute(self.SQL_SENT.format(", ".join(["%s"] * len(ids))), [Delivery.State.SENT.value, timezone.now(), *ids])
 
 
 def acquire_rate(channel: str, n: int) -> None:
@@ -502,7 +518,7 @@ def deliver(notice_id: int, channel: str, slot: int = 0, round: int = 0) -> dict
             Delivery.objects.filter(pk__in=dead).update(state=Delivery.State.SKIPPED, lease_until=None, error="配信停止または配信不能")
         for d in live:
             d.notice = notice  # one notice object: its areas/shelters are read once per batch
-        marker = _Marker({d.pk: d for d in live})
+        marker = _Marker({d.pk: d for d in live}, every=sender.mark_every)
         step = max(1, min(len(live), conf.rate_limit(channel) or len(live)))
         for i in range(0, len(live), step):
             chunk = live[i : i + step]

@@ -38,6 +38,11 @@ class Channel:
     name: str = ""
     label: str = ""
     per_subscriber: bool = True
+    # How many accepted messages may be written as "sent" in one UPDATE. 1 = each message is
+    # marked before the next is sent, so a killed worker re-sends at most the one in flight —
+    # right for media with no de-duplication (email). Media that collapse a re-send by a key
+    # (Web Push Topic + notification tag) can mark a whole chunk at once.
+    mark_every: int = 1
 
     def validate(self, notice) -> list[str]:
         """Japanese messages for problems that would stop this channel from carrying the notice."""

@@ -53,7 +53,11 @@ def notice_url(notice) -> str:
 
 
 def unsubscribe_url(subscription) -> str:
-    return conf.site_url() + reverse("alerts:unsubscribe", args=[subscription.token])
+    return unsubscribe_url_for(subscription.token)
+
+
+def unsubscribe_url_for(token: str) -> str:
+    return conf.site_url() + reverse("alerts:unsubscribe", args=[token])
 
 
 def title(notice, language: str) -> str:
