@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import F
 from django.utils import timezone
 
 from madoguchi.core.models import Section
 
-from .models import Counter, Facility, Fee, FrameDefinition, Lottery, OpeningHours, Registration, Unit, UserCategory
+from .models import (
+    Booking,
+    ClosedPeriod,
+    Counter,
+    CounterSlot,
+    ExemptionRule,
+    Facility,
+    Fee,
+    FrameDefinition,
+    Group,
+    Lottery,
+    OpeningHours,
+    Registration,
+    Unit,
+    UserCategory,
+    Visit,
+)
 
 FIXED = [("午前", 9, 12), ("午後", 13, 17), ("夜間", 18, 21)]
 
@@ -64,6 +81,14 @@ COUNTERS = [
 ]
 
 
+# name, percent, documents (the city's 減免基準; invented for the demo)
+EXEMPTION_RULES = [
+    ("障害者手帳をお持ちの方やその団体の活動", 100, "障害者手帳・療育手帳・精神障害者保健福祉手帳"),
+    ("市内の子ども会・高齢者クラブ・自治会の活動", 50, "団体の規約と会員名簿"),
+    ("市・市教育委員会との共催事業", 100, "共催承認書"),
+]
+
+
 def load(municipality) -> None:
     sports = Section.objects.get(municipality=municipality, name="生涯学習スポーツ課")
     for code, name, kana, kind, area, address, lat, lon, purposes, closed_wd, holidays, units in FACILITIES:
@@ -109,10 +134,58 @@ def load(municipality) -> None:
                 closes=dt.time(16) if kind == Counter.Kind.CONSULTATION else dt.time(17),
             ),
         )  # fmt: skip
+    for order, (name, percent, documents) in enumerate(EXEMPTION_RULES):
+        ExemptionRule.objects.update_or_create(municipality=municipality, name=name, defaults={"percent": percent, "documents": documents, "order": order})
+    hall = Facility.objects.get(municipality=municipality, code="MD-F001")
+    # A maintenance closure three weeks ahead, entered "by staff" (keyed on its reason: idempotent).
+    start = today + dt.timedelta(days=21)
+    ClosedPeriod.objects.update_or_create(
+        facility=hall, reason="空調設備の定期点検（デモ）", defaults={"unit": None, "start": start, "end": start + dt.timedelta(days=1)}
+    )
+    _load_resident(municipality, today)
+
+
+def _load_resident(municipality, today) -> None:
+    """The demo resident: registered, one verified and one pending group, a court booking
+    and an online consultation, so "my bookings" and the staff pages have something to show."""
     from django.contrib.auth import get_user_model
 
     from madoguchi.core.demo import RESIDENT_EMAIL
 
+    from . import services
+
     resident = get_user_model().objects.filter(email=RESIDENT_EMAIL).first()
-    if resident:
-        Registration.objects.get_or_create(user=resident, defaults={"municipality": municipality, "is_resident": True, "phone": "090-0000-0000"})
+    if resident is None:
+        return
+    Registration.objects.get_or_create(user=resident, defaults={"municipality": municipality, "is_resident": True, "phone": "090-0000-0000"})
+    Group.objects.get_or_create(
+        municipality=municipality, owner=resident, name="みどり野バドミントンクラブ",
+        defaults=dict(representative="緑野 さくら", member_count=18, resident_share=83, activity="バドミントンの練習（毎週土曜）", status=Group.Status.VERIFIED),
+    )  # fmt: skip
+    Group.objects.get_or_create(
+        municipality=municipality, owner=resident, name="中央二丁目子ども会",
+        defaults=dict(representative="緑野 さくら", member_count=25, resident_share=100, activity="子ども会の行事"),
+    )  # fmt: skip
+    # Created directly, not through services, so loading the demo queues no emails.
+    court = Unit.objects.get(facility__municipality=municipality, facility__code="MD-F003", name="Aコート")
+    if not Booking.objects.filter(user=resident, unit=court, status="confirmed").exists():
+        for offset in range(3, 10):
+            day = today + dt.timedelta(days=offset)
+            if services.closed_reason(court.facility, day, court) or Booking.objects.filter(unit=court, date=day, start=dt.time(10)).exists():
+                continue
+            fee = services.fee_for(court, UserCategory.RESIDENT, dt.time(10), dt.time(11))
+            Booking.objects.create(
+                unit=court, date=day, start=dt.time(10), end=dt.time(11), user=resident, status=Booking.Status.CONFIRMED, confirmed_at=timezone.now(),
+                purpose="テニス", attendees=4, base_fee=fee, fee=fee, payment=Booking.Payment.AT_COUNTER,
+            )  # fmt: skip
+            break
+    counter = Counter.objects.get(municipality=municipality, slug="kosodate-soudan")
+    if not Visit.objects.filter(user=resident, slot__counter=counter).exists():
+        day = today + dt.timedelta(days=2)
+        while services.office_calendar.closed_reason(day, municipality):
+            day += dt.timedelta(days=1)
+        slot, _ = CounterSlot.objects.get_or_create(counter=counter, date=day, start=dt.time(10), defaults={"end": dt.time(11), "capacity": counter.capacity})
+        if CounterSlot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1):
+            Visit.objects.create(
+                slot=slot, user=resident, mode=Visit.Mode.ONLINE, procedure="保育園の入園について", meeting_url="https://meet.example.jp/midorino-kosodate-demo"
+            )

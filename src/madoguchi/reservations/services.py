@@ -116,16 +116,19 @@ def month_days(year: int, month: int) -> list[dt.date]:
     return [dt.date(year, month, d) for d in range(1, pycalendar.monthrange(year, month)[1] + 1)]
 
 
-def open_lottery_for(facility: Facility, day: dt.date):
-    return Lottery.objects.filter(facility=facility, month=day.replace(day=1), status=Lottery.Status.OPEN).first()
+def lottery_status_for(facility: Facility, day: dt.date) -> str | None:
+    """Status of the lottery covering ``day``'s month at ``facility`` (None: no lottery)."""
+    return Lottery.objects.filter(facility=facility, month=day.replace(day=1)).values_list("status", flat=True).first()
 
 
-def window_problem(facility: Facility, day: dt.date, start: dt.time, now=None) -> BookingError | None:
+def window_problem(facility: Facility, day: dt.date, start: dt.time, now=None, lottery_drawn: bool = False) -> BookingError | None:
+    """Past frames and frames outside the booking window. After a month's lottery is drawn its
+    remaining frames open first-come at once (空き予約), so the far end of the window is lifted."""
     now = timezone.localtime(_now(now))
     today = now.date()
     if dt.datetime.combine(day, start) <= now.replace(tzinfo=None):
         return BookingError("past", "過去の時間枠は予約できません。これからの日時を選んでください。")
-    if day > today + dt.timedelta(days=facility.booking_window_days):
+    if not lottery_drawn and day > today + dt.timedelta(days=facility.booking_window_days):
         opens = day - dt.timedelta(days=facility.booking_window_days)
         return BookingError(
             "window", f"予約の受付期間外です。この施設は{facility.booking_window_days}日先まで予約できます（{_fmt_date(day)}の受付は{_fmt_date(opens)}から）。"
@@ -149,7 +152,9 @@ def availability(unit: Unit, year: int, month: int, now=None) -> list[dict]:
         .exclude(status=Booking.Status.HELD, hold_until__lte=now)
         .values_list("date", "start")
     )
-    lottery_open = Lottery.objects.filter(facility=facility, month=days[0], status=Lottery.Status.OPEN).exists()
+    lottery_status = Lottery.objects.filter(facility=facility, month=days[0]).values_list("status", flat=True).first()
+    lottery_open = lottery_status == Lottery.Status.OPEN
+    lottery_drawn = lottery_status == Lottery.Status.DRAWN
     out = []
     for day in days:
         reason = closed_reason(facility, day, unit, periods, hours)
@@ -160,7 +165,7 @@ def availability(unit: Unit, year: int, month: int, now=None) -> list[dict]:
                     state = "taken"
                 elif lottery_open:
                     state = "lottery"
-                elif window_problem(facility, day, f.start, now):
+                elif window_problem(facility, day, f.start, now, lottery_drawn):
                     state = "past" if dt.datetime.combine(day, f.start) <= timezone.localtime(now).replace(tzinfo=None) else "window"
                 else:
                     state = "free"
@@ -240,10 +245,11 @@ def hold(
     if reason:
         raise BookingError("closed", f"{_fmt_date(day)}は休館日です（{reason}）。別の日を選んでください。")
     frame = _find_frame(unit, day, start)
-    problem = window_problem(facility, day, start, now)
+    lottery_status = lottery_status_for(facility, day)
+    problem = window_problem(facility, day, start, now, lottery_status == Lottery.Status.DRAWN)
     if problem:
         raise problem
-    if open_lottery_for(facility, day):
+    if lottery_status == Lottery.Status.OPEN:
         raise BookingError(
             "lottery", f"{day.year}年{day.month}月は抽選の対象です。抽選の申込期間に申し込んでください（抽選後の空き枠は先着順で予約できます）。"
         )

@@ -114,6 +114,22 @@ def test_lottery_flow(lottery, unit, make_user, now, run_tasks, mailoutbox):
     assert any("抽選結果" in m.subject for m in mailoutbox)
 
 
+def test_free_frames_open_first_come_after_draw(lottery, unit, facility, make_user, now):
+    """空き予約: after the draw the lottery month's remaining frames open at once, even beyond
+    the usual booking window; before the draw they are refused naming the lottery."""
+    facility.booking_window_days = 10
+    facility.save()
+    day = dt.date(2027, 7, 28)  # 57 days ahead of NOW: outside the 10-day window
+    with pytest.raises(BookingError) as e:
+        services.book(make_user("a@example.jp"), unit, day, dt.time(9), now=now)
+    assert e.value.rule in ("window", "lottery")
+    services.run_lottery(lottery, now=now + dt.timedelta(days=6))
+    b = services.book(make_user("b@example.jp"), unit, day, dt.time(9), now=now + dt.timedelta(days=6))
+    assert b.status == Booking.Status.CONFIRMED
+    states = {f["state"] for d in services.availability(unit, 2027, 7, now=now + dt.timedelta(days=6)) for f in d["frames"]}
+    assert "free" in states and "lottery" not in states
+
+
 def test_verify_page_command_and_cli(lottery, unit, make_user, now, client, tmp_path, capsys):
     """Anyone can re-run a drawn lottery: on the public page, with manage.py, or with plain
     Python on the downloaded inputs file; a tampered file is caught."""

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from madoguchi.core.models import AuditLog, StaffRole
 from madoguchi.reservations import services
-from madoguchi.reservations.models import Booking, Counter, Facility, Group, Lottery, Unit, Visit
+from madoguchi.reservations.models import Booking, ClosedPeriod, Counter, ExemptionRule, Facility, Group, Lottery, Unit, Visit
 
 
 @pytest.fixture
@@ -31,6 +31,12 @@ def _future_free(unit):
 
 def test_demo_and_public_pages(client, demo_city):
     assert Facility.objects.count() == 4 and Counter.objects.count() == 3
+    assert ExemptionRule.objects.count() == 3 and ClosedPeriod.objects.count() == 1
+    assert Lottery.objects.get().is_accepting()
+    assert Booking.objects.filter(status="confirmed").count() == 1 and Visit.objects.get().meeting_url
+    assert {g.status for g in Group.objects.all()} == {"verified", "pending"}
+    assert set(Unit.objects.values_list("frame_mode", flat=True)) == {"fixed", "hourly"}
+    assert all(f.name_kana and f.address and f.latitude and f.phone and f.opening_hours.exists() for f in Facility.objects.all())
     unit = Unit.objects.filter(frame_mode="fixed").first()
     for url in [
         "/reservations/",
@@ -61,7 +67,7 @@ def test_booking_flow_through_pages(client, demo_city, run_tasks, mailoutbox):
     unit = Unit.objects.get(name="第1会議室")
     day, start = _future_free(unit)
     r = client.post(f"/reservations/units/{unit.pk}/hold/", {"date": day.isoformat(), "start": start.strftime("%H:%M")})
-    booking = Booking.objects.get(user=user)
+    booking = Booking.objects.get(user=user, unit=unit)
     assert r.status_code == 302 and r["Location"].endswith(f"/bookings/{booking.code}/")
     r = client.post(f"/reservations/bookings/{booking.code}/", {"purpose": "", "attendees": "abc"})
     body = r.content.decode()
@@ -86,6 +92,52 @@ def test_booking_flow_through_pages(client, demo_city, run_tasks, mailoutbox):
     assert len(mailoutbox) >= 2
 
 
+def test_exemption_requested_on_page_and_decided_by_staff(client, demo_city, django_user_model, run_tasks, mailoutbox):
+    from madoguchi.core.demo import RESIDENT_EMAIL
+    from madoguchi.core.models import Section
+
+    user = django_user_model.objects.get(email=RESIDENT_EMAIL)
+    client.force_login(user)
+    unit = Unit.objects.get(name="第2会議室")
+    day, start = _future_free(unit)
+    client.post(f"/reservations/units/{unit.pk}/hold/", {"date": day.isoformat(), "start": start.strftime("%H:%M")})
+    booking = Booking.objects.get(user=user, unit=unit)
+    page = client.get(f"/reservations/bookings/{booking.code}/").content.decode()
+    assert "子ども会・高齢者クラブ" in page and "みどり野バドミントンクラブ" in page
+    r = client.post(f"/reservations/bookings/{booking.code}/", {"purpose": "会議", "attendees": "5", "exemption_reason": "子ども会の行事"})
+    assert "減免の理由を一覧から選んでください" in r.content.decode()
+    rule = ExemptionRule.objects.get(percent=50)
+    group = Group.objects.get(owner=user, status="verified")
+    r = client.post(
+        f"/reservations/bookings/{booking.code}/",
+        {"purpose": "会議", "attendees": "5", "exemption_rule": str(rule.pk), "exemption_reason": "練習会", "group": str(group.pk)},
+    )
+    assert r.status_code == 302
+    booking.refresh_from_db()
+    assert booking.exemption == "requested" and booking.category == "resident_group" and booking.fee == 600
+    # a clerk may not approve; an approver may
+    sports = Section.objects.get(name="生涯学習スポーツ課")
+    _otp_login(client, _staff(django_user_model, sports))
+    assert "子ども会・高齢者クラブ" in client.get(f"/reservations/staff/facilities/{unit.facility_id}/").content.decode()
+    assert client.post(f"/reservations/staff/bookings/{booking.pk}/exemption/", {"decision": "approve"}).status_code == 403
+    _otp_login(client, _staff(django_user_model, sports, StaffRole.Role.APPROVER))
+    r = client.post(f"/reservations/staff/bookings/{booking.pk}/exemption/", {"decision": "approve", "percent": ""})
+    booking.refresh_from_db()
+    assert r.status_code == 302 and booking.exemption == "approved" and booking.fee == 300
+    assert AuditLog.objects.filter(action="approve", target_type="reservations.booking").exists()
+    # a maintenance closure entered by staff cancels the overlapping booking without fee
+    r = client.post(
+        f"/reservations/staff/facilities/{unit.facility_id}/",
+        {"unit": str(unit.pk), "start": day.isoformat(), "end": day.isoformat(), "reason": "照明の交換", "cancel_bookings": "on"},
+        follow=True,
+    )
+    assert "予約1件を取り消し" in r.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" and booking.cancellation_fee == 0
+    run_tasks()
+    assert any("照明の交換" in m.body for m in mailoutbox) and any("減免の審査結果" in m.subject for m in mailoutbox)
+
+
 def test_registration_and_group(client, demo_city, django_user_model):
     user = django_user_model.objects.create_user(email="new@example.jp", password=None)
     client.force_login(user)
@@ -99,7 +151,7 @@ def test_registration_and_group(client, demo_city, django_user_model):
         client.post("/reservations/groups/new/", {"name": "みどりテニス会", "representative": "緑野", "member_count": "10", "resident_share": "90"}).status_code
         == 302
     )
-    assert Group.objects.get().status == "pending"
+    assert Group.objects.get(owner=user).status == "pending"
 
 
 def _staff(django_user_model, section, role=StaffRole.Role.CLERK):
@@ -167,5 +219,5 @@ def test_visit_page_booking(client, demo_city, django_user_model):
     assert "時間を選んでください" in r.content.decode()
     r = client.post(f"/reservations/counters/{counter.slug}/?date={day.isoformat()}", {"start": "09:00", "mode": "in_person", "procedure": "課税証明書"})
     assert r.status_code == 302
-    v = Visit.objects.get()
+    v = Visit.objects.get(slot__counter=counter)
     assert client.get(f"/reservations/visits/{v.code}/qr.png")["Content-Type"] == "image/png"
