@@ -9,7 +9,6 @@ import calendar as pycalendar
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -241,10 +240,15 @@ def hold(
     facility = unit.facility
     if not unit.is_active or not facility.is_public:
         raise BookingError("unit", "この部屋・コートは現在予約を受け付けていません。")
-    reason = closed_reason(facility, day, unit)
+    # The facility's calendar is read once here (few queries per attempt: the opening rush).
+    hours = {h.weekday: h for h in facility.opening_hours.all()}
+    reason = closed_reason(facility, day, unit, list(facility.closed_periods.all()), hours)
     if reason:
         raise BookingError("closed", f"{_fmt_date(day)}は休館日です（{reason}）。別の日を選んでください。")
-    frame = _find_frame(unit, day, start)
+    defs = list(facility.frames.all()) if unit.frame_mode == Unit.FrameMode.FIXED else []
+    frame = next((f for f in frames_for(unit, day, hours, defs) if f.start == start), None)
+    if frame is None:
+        raise BookingError("hours", f"{_fmt_date(day)} {start:%H:%M} は開館時間内の時間枠ではありません。表示されている時間枠から選んでください。")
     lottery_status = lottery_status_for(facility, day)
     problem = window_problem(facility, day, start, now, lottery_status == Lottery.Status.DRAWN)
     if problem:
@@ -253,12 +257,19 @@ def hold(
         raise BookingError(
             "lottery", f"{day.year}年{day.month}月は抽選の対象です。抽選の申込期間に申し込んでください（抽選後の空き枠は先着順で予約できます）。"
         )
-    category = category_for(user, group)
-    User = get_user_model()
+    if group is not None:
+        category_for(user, group)  # refuses an unverified group before any lock is taken
     try:
         with transaction.atomic():
-            # Serialise one user's bookings so the per-user limits hold under concurrency.
-            list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+            # Locking the user's registration (利用者登録, one row per user) serialises one
+            # user's bookings, so the per-user limits hold under concurrency.
+            reg = Registration.objects.select_for_update().filter(user=user).first()
+            if reg is None:
+                raise BookingError("registration", "施設を予約するには、先に利用者登録をしてください。")
+            if group is not None:
+                category = category_for(user, group)
+            else:
+                category = UserCategory.RESIDENT if reg.is_resident else UserCategory.NON_RESIDENT
             month_start = day.replace(day=1)
             month_end = month_start.replace(day=pycalendar.monthrange(day.year, day.month)[1])
             counts = (
@@ -467,7 +478,7 @@ def _send_confirmation(b: Booking) -> None:
         b.user.email,
         f"【予約受付】{b.unit} {b.date:%m/%d}",
         body,
-        dedupe_key=f"booking-confirm:{b.pk}",
+        # No dedupe key: it is queued once, in the transaction that books (saves a savepoint).
         attachments=[{"builder": "madoguchi.reservations.services.ics_attachment", "kwargs": {"booking_id": b.pk}}],
     )
 
