@@ -429,7 +429,8 @@ def claim(notice_id: int, channel: str, worker: str, limit: int) -> list[Deliver
         Delivery.objects.filter(pk__in=ids).update(
             state=Delivery.State.CLAIMED, lease_until=now + dt.timedelta(seconds=conf.lease_seconds()), claimed_by=worker[:100], attempts=F("attempts") + 1
         )
-    return list(Delivery.objects.filter(pk__in=ids, claimed_by=worker[:100]).select_related("subscription", "notice").order_by("id"))
+    # The caller attaches its one Notice object; joining it here would build one per row.
+    return list(Delivery.objects.filter(pk__in=ids, claimed_by=worker[:100]).select_related("subscription").order_by("id"))
 
 
 class _Marker:
