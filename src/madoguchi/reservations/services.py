@@ -259,52 +259,59 @@ def hold(
         )
     if group is not None:
         category_for(user, group)  # refuses an unverified group before any lock is taken
-    try:
-        with transaction.atomic():
-            # Locking the user's registration (利用者登録, one row per user) serialises one
-            # user's bookings, so the per-user limits hold under concurrency.
-            reg = Registration.objects.select_for_update().filter(user=user).first()
-            if reg is None:
-                raise BookingError("registration", "施設を予約するには、先に利用者登録をしてください。")
-            if group is not None:
-                category = category_for(user, group)
-            else:
-                category = UserCategory.RESIDENT if reg.is_resident else UserCategory.NON_RESIDENT
-            month_start = day.replace(day=1)
-            month_end = month_start.replace(day=pycalendar.monthrange(day.year, day.month)[1])
-            counts = (
-                Booking.objects.filter(user=user, unit__facility=facility, status__in=ACTIVE_BOOKING_STATUSES, date__gte=month_start, date__lte=month_end)
-                .exclude(status=Booking.Status.HELD, hold_until__lte=now)
-                .aggregate(month=Count("id"), day=Count("id", filter=Q(date=day)))
-            )
-            if counts["day"] >= facility.max_frames_per_day:
-                raise BookingError("limit_day", f"1日に予約できるのは{facility.max_frames_per_day}枠までです（{_fmt_date(day)}は上限に達しています）。")
-            if counts["month"] >= facility.max_bookings_per_month:
-                raise BookingError("limit_month", f"1か月に予約できるのは{facility.max_bookings_per_month}件までです（{day.month}月は上限に達しています）。")
-            # Abandoned holds free themselves: flip them before inserting so they never block.
-            Booking.objects.filter(unit=unit, date=day, start=start, status=Booking.Status.HELD, hold_until__lte=now).update(status=Booking.Status.EXPIRED)
-            fee = fee_for(unit, category, frame.start, frame.end)
-            booking = Booking.objects.create(
-                unit=unit,
-                date=day,
-                start=frame.start,
-                end=frame.end,
-                user=user,
-                group=group,
-                category=category,
-                base_fee=fee,
-                fee=fee,
-                payment=Booking.Payment.AT_COUNTER if fee else Booking.Payment.NOT_REQUIRED,
-                status=Booking.Status.CONFIRMED if confirm else Booking.Status.HELD,
-                hold_until=None if confirm else now + dt.timedelta(minutes=conf.hold_minutes()),
-                confirmed_at=now if confirm else None,
-                purpose=purpose,
-                attendees=attendees,
-            )
-            if confirm:
-                _send_confirmation(booking)
-    except IntegrityError:
-        raise BookingError("taken", f"{_fmt_date(day)} {frame.label} はすでに予約されています。別の時間枠を選んでください。") from None
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                # Locking the user's registration (利用者登録, one row per user) serialises one
+                # user's bookings, so the per-user limits hold under concurrency.
+                reg = Registration.objects.select_for_update().filter(user=user).first()
+                if reg is None:
+                    raise BookingError("registration", "施設を予約するには、先に利用者登録をしてください。")
+                if group is not None:
+                    category = category_for(user, group)
+                else:
+                    category = UserCategory.RESIDENT if reg.is_resident else UserCategory.NON_RESIDENT
+                month_start = day.replace(day=1)
+                month_end = month_start.replace(day=pycalendar.monthrange(day.year, day.month)[1])
+                counts = (
+                    Booking.objects.filter(user=user, unit__facility=facility, status__in=ACTIVE_BOOKING_STATUSES, date__gte=month_start, date__lte=month_end)
+                    .exclude(status=Booking.Status.HELD, hold_until__lte=now)
+                    .aggregate(month=Count("id"), day=Count("id", filter=Q(date=day)))
+                )
+                if counts["day"] >= facility.max_frames_per_day:
+                    raise BookingError("limit_day", f"1日に予約できるのは{facility.max_frames_per_day}枠までです（{_fmt_date(day)}は上限に達しています）。")
+                if counts["month"] >= facility.max_bookings_per_month:
+                    raise BookingError(
+                        "limit_month", f"1か月に予約できるのは{facility.max_bookings_per_month}件までです（{day.month}月は上限に達しています）。"
+                    )
+                fee = fee_for(unit, category, frame.start, frame.end)
+                booking = Booking.objects.create(
+                    unit=unit,
+                    date=day,
+                    start=frame.start,
+                    end=frame.end,
+                    user=user,
+                    group=group,
+                    category=category,
+                    base_fee=fee,
+                    fee=fee,
+                    payment=Booking.Payment.AT_COUNTER if fee else Booking.Payment.NOT_REQUIRED,
+                    status=Booking.Status.CONFIRMED if confirm else Booking.Status.HELD,
+                    hold_until=None if confirm else now + dt.timedelta(minutes=conf.hold_minutes()),
+                    confirmed_at=now if confirm else None,
+                    purpose=purpose,
+                    attendees=attendees,
+                )
+                if confirm:
+                    _send_confirmation(booking)
+        except IntegrityError:
+            # Abandoned holds free themselves: a hold past its time is flipped to expired
+            # (the periodic task does the same every minute) and the insert tried once more.
+            stale = Booking.objects.filter(unit=unit, date=day, start=frame.start, status=Booking.Status.HELD, hold_until__lte=now)
+            if attempt == 1 and stale.update(status=Booking.Status.EXPIRED):
+                continue
+            raise BookingError("taken", f"{_fmt_date(day)} {frame.label} はすでに予約されています。別の時間枠を選んでください。") from None
+        break
     return booking
 
 
