@@ -29,10 +29,12 @@ from .models import (
     ExemptionRule,
     Facility,
     Fee,
+    FrameDefinition,
     Group,
     Lottery,
     LotteryApplication,
     LotteryWish,
+    OpeningHours,
     QueueDay,
     QueueTicket,
     Registration,
@@ -176,7 +178,9 @@ def availability(unit: Unit, year: int, month: int, now=None) -> list[dict]:
 
 
 def search(municipality, *, purpose: str = "", area: str = "", kind: str = "", day: dt.date | None = None, frame_start: dt.time | None = None, now=None):
-    """Units matching purpose/area/kind, with their free frames on ``day`` (if given)."""
+    """Units matching purpose/area/kind, with their free frames on ``day`` (if given). A fixed
+    number of queries whatever the number of units: calendars and the day's bookings are read
+    in bulk."""
     qs = Unit.objects.filter(is_active=True, facility__is_public=True, facility__municipality=municipality).select_related("facility")
     if purpose:
         qs = qs.filter(Q(facility__purposes__icontains=purpose) | Q(facility__name__icontains=purpose) | Q(name__icontains=purpose))
@@ -184,16 +188,39 @@ def search(municipality, *, purpose: str = "", area: str = "", kind: str = "", d
         qs = qs.filter(facility__area=area)
     if kind:
         qs = qs.filter(facility__kind=kind)
+    units = list(qs[:200])
+    if day is None:
+        return [{"unit": u, "free": None} for u in units]
+    now = _now(now)
+    facility_ids = {u.facility_id for u in units}
+    hours: dict[int, dict] = {f: {} for f in facility_ids}
+    for h in OpeningHours.objects.filter(facility__in=facility_ids, weekday=day.weekday()):
+        hours[h.facility_id][h.weekday] = h
+    periods: dict[int, list] = {f: [] for f in facility_ids}
+    for p in ClosedPeriod.objects.filter(facility__in=facility_ids, start__lte=day, end__gte=day):
+        periods[p.facility_id].append(p)
+    defs: dict[int, list] = {f: [] for f in facility_ids}
+    for d in FrameDefinition.objects.filter(facility__in=facility_ids):
+        defs[d.facility_id].append(d)
+    lotteries = dict(Lottery.objects.filter(facility__in=facility_ids, month=day.replace(day=1)).values_list("facility_id", "status"))
+    taken = set(
+        Booking.objects.filter(unit__in=units, date=day, status__in=ACTIVE_BOOKING_STATUSES)
+        .exclude(status=Booking.Status.HELD, hold_until__lte=now)
+        .values_list("unit_id", "start")
+    )
     results = []
-    for unit in qs[:200]:
-        free = None
-        if day is not None:
-            month = availability(unit, day.year, day.month, now)
-            entry = next(d for d in month if d["date"] == day)
-            free = [f["frame"] for f in entry["frames"] if f["state"] == "free" and (frame_start is None or f["frame"].start == frame_start)]
-            if not free:
-                continue
-        results.append({"unit": unit, "free": free})
+    for unit in units:
+        f = unit.facility
+        if lotteries.get(f.pk) == Lottery.Status.OPEN or closed_reason(f, day, unit, periods[f.pk], hours[f.pk]):
+            continue
+        drawn = lotteries.get(f.pk) == Lottery.Status.DRAWN
+        free = [
+            fr
+            for fr in frames_for(unit, day, hours[f.pk], defs[f.pk])
+            if (unit.pk, fr.start) not in taken and (frame_start is None or fr.start == frame_start) and window_problem(f, day, fr.start, now, drawn) is None
+        ]
+        if free:
+            results.append({"unit": unit, "free": free})
     return results
 
 

@@ -153,6 +153,16 @@ def test_search(unit, hourly_unit, city, resident, now):
     services.book(resident, unit, D, T9, now=now)
     found = services.search(city, purpose="ダンス", day=D, frame_start=T9, now=now)
     assert {r["unit"] for r in found} == {hourly_unit}
+    assert services.search(city, purpose="ダンス", day=dt.date(2027, 6, 7), now=now) == []  # Monday: closed
+
+
+def test_search_queries_do_not_grow_with_units(facility, unit, city, now, django_assert_max_num_queries):
+    from madoguchi.reservations.models import Unit
+
+    Unit.objects.bulk_create([Unit(facility=facility, name=f"会議室{i}", frame_mode="hourly" if i % 2 else "fixed") for i in range(30)])
+    with django_assert_max_num_queries(7):
+        found = services.search(city, day=D, now=now)
+    assert len(found) == 31 and all(r["free"] for r in found)
 
 
 def test_exemption_rule_rate_and_email(unit, resident, city, now, run_tasks, mailoutbox):
