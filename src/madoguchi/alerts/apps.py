@@ -9,6 +9,7 @@ class AlertsConfig(AppConfig):
     home_cards = [
         ("お知らせ・緊急情報", "alerts:notice_list", "防災・防犯などのお知らせと、これまでの配信"),
         ("メール・LINE・プッシュ通知で受け取る", "alerts:subscribe", "分野・地域・言語を選んで登録。いつでも停止できます"),
+        ("お知らせの受け取り設定", "alerts:mine", "登録した分野・地域・言語の変更、同意の取り消し、配信停止（ログインが必要）"),
     ]
     staff_menu = [
         ("お知らせ・緊急情報の配信", "alerts:staff_list", "作成・承認・配信予約・訂正/取消・配信結果"),

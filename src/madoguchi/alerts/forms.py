@@ -63,6 +63,27 @@ class SubscribeForm(AccessibleForm):
         return data
 
 
+class ManageForm(AccessibleForm):
+    """受け取り設定: what an existing subscription receives."""
+
+    topics = SubscribeForm.base_fields["topics"]
+    areas = SubscribeForm.base_fields["areas"]
+    language = SubscribeForm.base_fields["language"]
+    facts = SubscribeForm.base_fields["facts"]
+    consent = SubscribeForm.base_fields["consent"]
+
+    def __init__(self, *args, municipality=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = Topic.objects.filter(municipality=municipality, is_active=True)
+        self.fields["areas"].queryset = Area.objects.filter(municipality=municipality)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("facts") and not data.get("consent"):
+            self.add_error("consent", _("属性を使うには同意が必要です。同意しない場合は、属性のチェックを外してください。"))
+        return data
+
+
 class NoticeForm(forms.ModelForm, AccessibleForm):
     channels = forms.MultipleChoiceField(
         label=_("配信方法"),

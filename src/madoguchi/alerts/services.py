@@ -182,6 +182,36 @@ def line_event(municipality, event) -> str | None:
     return None
 
 
+MANAGE_SALT = "madoguchi.alerts.manage"
+
+
+def manage_key(sub_or_token) -> str:
+    """The signed part of a subscription's 「受け取り設定」 link (no login needed): the
+    subscription's secret token with an HMAC, so a mistyped or forged link is refused."""
+    from django.core import signing
+
+    token = sub_or_token if isinstance(sub_or_token, str) else sub_or_token.token
+    return signing.Signer(salt=MANAGE_SALT).sign(token)
+
+
+def subscription_for_manage_key(value: str) -> Subscription | None:
+    from django.core import signing
+
+    try:
+        token = signing.Signer(salt=MANAGE_SALT).unsign(value)
+    except signing.BadSignature:
+        return None
+    return Subscription.objects.filter(token=token).exclude(status=Subscription.Status.UNSUBSCRIBED).first()
+
+
+@transaction.atomic
+def update_choices(sub: Subscription, *, topics, areas, language: str, facts=None, consent: bool = False) -> None:
+    """The resident changes what they receive (受け取り設定)."""
+    sub.language = language
+    sub.save(update_fields=["language"])
+    _apply_choices(sub, topics, areas, facts, consent)
+
+
 def withdraw_consent(sub: Subscription) -> bool:
     deleted, _rows = TargetingConsent.objects.filter(subscription=sub).delete()
     return bool(deleted)

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,7 +27,7 @@ from .channels import cap as cap_channel
 from .channels import web as web_channel
 from .channels.cap import CapImportError
 from .channels.webpush import public_key
-from .forms import AreaForm, CapUploadForm, NoticeForm, RejectForm, SubscribeForm, TopicForm
+from .forms import AreaForm, CapUploadForm, ManageForm, NoticeForm, RejectForm, SubscribeForm, TopicForm
 from .models import Area, Notice, Subscription, Topic
 
 PUBLISHED = [Notice.Status.SENDING, Notice.Status.SENT]
@@ -156,6 +157,57 @@ def unsubscribe(request, token: str):
             return HttpResponse("unsubscribed", content_type="text/plain")
         return render(request, "alerts/unsubscribe.html", {"sub": sub, "done": True})
     return render(request, "alerts/unsubscribe.html", {"sub": sub})
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request, key: str):
+    """受け取り設定, reached by the signed link in every email or from 「受け取り設定」 when
+    signed in: topics, areas, language, targeting consent, unsubscribe."""
+    sub = services.subscription_for_manage_key(key)
+    if sub is None:
+        return render(request, "alerts/manage.html", {"missing": True}, status=404)
+    municipality = sub.municipality
+    consent = getattr(sub, "targeting", None) if hasattr(sub, "targeting") else None
+    initial = {
+        "topics": list(sub.topics.all()),
+        "areas": list(sub.areas.all()),
+        "language": sub.language,
+        "facts": consent.facts if consent else [],
+        "consent": bool(consent),
+    }
+    action = request.POST.get("action", "save")
+    form = ManageForm(request.POST if action == "save" else None, municipality=municipality, initial=initial)
+    status = ""
+    if request.method == "POST":
+        if action == "unsubscribe":
+            services.unsubscribe(sub)
+            return render(request, "alerts/unsubscribe.html", {"sub": sub, "done": True})
+        if action == "consent":
+            services.withdraw_consent(sub)
+            return redirect(request.path + "?done=consent")
+        if form.is_valid():
+            d = form.cleaned_data
+            services.update_choices(sub, topics=d["topics"], areas=d["areas"], language=d["language"], facts=d["facts"], consent=d["consent"])
+            return redirect(request.path + "?done=saved")
+    status = {"saved": _("受け取り設定を保存しました。"), "consent": _("プッシュ型配信の同意を取り消し、属性を削除しました。")}.get(
+        request.GET.get("done", ""), ""
+    )
+    return render(request, "alerts/manage.html", {"sub": sub, "form": form, "status": status, "has_consent": consent is not None})
+
+
+def mine(request):
+    """The signed-in resident's subscriptions (by account or by the account's verified address)."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    user = request.user
+    match = Q(user=user)
+    if getattr(user, "email_verified", False) and user.email:
+        match |= Q(channel="email", address=user.email.lower())
+    subs = Subscription.objects.filter(match).exclude(status=Subscription.Status.UNSUBSCRIBED).order_by("channel", "pk")
+    rows = [{"sub": s, "key": services.manage_key(s)} for s in subs]
+    return render(request, "alerts/mine.html", {"rows": rows})
 
 
 SW_PATH = Path(__file__).resolve().parent / "static" / "alerts" / "sw.js"

@@ -36,7 +36,9 @@ class EmailChannel(Channel):
     def build(self, notice, language: str, address: str, token: str, message_id: str, cache: dict) -> EmailMultiAlternatives:
         subject, text, html = self._parts(notice, language, cache)
         unsub = render.unsubscribe_url_for(token)
-        stop = render.LABELS[render._lang(language)]["stop"]
+        manage = render.manage_url_for(token) if token != PH_TOKEN else PH_MANAGE_URL
+        labels = render.LABELS[render._lang(language)]
+        stop = labels["stop"]
         domain = settings.DEFAULT_FROM_EMAIL.split("@")[-1]
         headers = {
             "List-Unsubscribe": f"<{unsub}>",
@@ -47,8 +49,9 @@ class EmailChannel(Channel):
         }
         if notice.is_emergency:
             headers["Priority"] = "urgent"
-        msg = EmailMultiAlternatives(subject, f"{text}\n{stop}: {unsub}\n", settings.DEFAULT_FROM_EMAIL, [address], headers=headers)
-        msg.attach_alternative(html.replace("__UNSUBSCRIBE_URL__", unsub), "text/html")
+        body = f"{text}\n{labels['manage']}: {manage}\n{stop}: {unsub}\n"
+        msg = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [address], headers=headers)
+        msg.attach_alternative(html.replace("__UNSUBSCRIBE_URL__", unsub).replace("__MANAGE_URL__", manage), "text/html")
         return msg
 
     def message(self, notice, delivery, cache: dict) -> EmailMultiAlternatives:
@@ -65,7 +68,12 @@ class EmailChannel(Channel):
         key = ("raw", sub.language)
         if key not in cache:
             tpl = self.build(notice, sub.language, PH_ADDRESS, PH_TOKEN, PH_MESSAGE_ID, cache).message().as_bytes(linesep="\r\n")
-            intact = tpl.count(PH_ADDRESS.encode()) == 1 and tpl.count(PH_MESSAGE_ID.encode()) == 1 and tpl.count(PH_TOKEN.encode()) == TOKEN_USES
+            intact = (
+                tpl.count(PH_ADDRESS.encode()) == 1
+                and tpl.count(PH_MESSAGE_ID.encode()) == 1
+                and tpl.count(PH_TOKEN.encode()) == TOKEN_USES
+                and tpl.count(PH_MANAGE_URL.encode()) == MANAGE_USES
+            )
             cache[key] = tpl if intact else None
         tpl = cache[key]
         if tpl is None or not _plain_ascii(sub.address) or not _plain_ascii(sub.token):
@@ -74,7 +82,15 @@ class EmailChannel(Channel):
             tpl.replace(PH_ADDRESS.encode(), sub.address.encode())
             .replace(PH_MESSAGE_ID.encode(), delivery.idempotency_key.encode())
             .replace(PH_TOKEN.encode(), sub.token.encode())
+            .replace(PH_MANAGE_URL.encode(), self._manage_url(sub.token, cache).encode())
         )
+
+    def _manage_url(self, token: str, cache: dict) -> str:
+        if "manage" not in cache:  # reverse() once per batch, an HMAC per message
+            cache["manage"] = render.manage_url_for_key("KEY9f3c1e7a")
+        from ..services import manage_key
+
+        return cache["manage"].replace("KEY9f3c1e7a", manage_key(token))
 
     def send_batch(self, notice, deliveries, report) -> None:
         cache: dict = {}
@@ -122,7 +138,9 @@ class EmailChannel(Channel):
 PH_ADDRESS = "rcpt-9f3c1e7a@placeholder.invalid"
 PH_MESSAGE_ID = "msgid-9f3c1e7a-placeholder"
 PH_TOKEN = "tok9f3c1e7aPLACEHOLDERtok9f3c1e7a"
+PH_MANAGE_URL = "https://manage-9f3c1e7a.placeholder.invalid/x"
 TOKEN_USES = 3  # List-Unsubscribe header, text part, HTML part
+MANAGE_USES = 2  # text part, HTML part
 
 
 def _plain_ascii(value: str) -> bool:

@@ -22,6 +22,7 @@ LABELS = {
         "links": "関連リンク",
         "more": "詳しくは",
         "stop": "配信停止",
+        "manage": "受け取り設定の変更",
     },
     "ja-easy": {
         "areas": "ばしょ",
@@ -31,6 +32,7 @@ LABELS = {
         "links": "リンク",
         "more": "くわしく",
         "stop": "とめる",
+        "manage": "うけとる ないようを かえる",
     },
     "en": {
         "areas": "Areas",
@@ -40,6 +42,7 @@ LABELS = {
         "links": "Links",
         "more": "Details",
         "stop": "Unsubscribe",
+        "manage": "Change what you receive",
     },
 }
 
@@ -54,6 +57,17 @@ def notice_url(notice) -> str:
 
 def unsubscribe_url(subscription) -> str:
     return unsubscribe_url_for(subscription.token)
+
+
+def manage_url_for(token: str) -> str:
+    """Signed link to the subscription's 受け取り設定 page (topics, areas, language, consent)."""
+    from ..services import manage_key
+
+    return manage_url_for_key(manage_key(token))
+
+
+def manage_url_for_key(key: str) -> str:
+    return conf.site_url() + reverse("alerts:manage", args=[key])
 
 
 def unsubscribe_url_for(token: str) -> str:
