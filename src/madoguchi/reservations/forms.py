@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import ClosedPeriod, Facility, Group, Registration, Unit, Visit
+from .models import ClosedPeriod, Facility, Group, Lottery, Registration, Unit, Visit
 
 
 class DateInput(forms.DateInput):
@@ -177,6 +178,81 @@ class ClosedPeriodForm(forms.ModelForm):
         data = super().clean()
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", _("終了日は開始日と同じか後の日にしてください。"))
+        return data
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def _dt_field(label, help_text=""):
+    return forms.DateTimeField(
+        label=label,
+        help_text=help_text,
+        widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={
+            "required": _("%(f)sを入力してください。") % {"f": label},
+            "invalid": _("%(f)sは 2027-06-01 09:00 の形で入力してください。") % {"f": label},
+        },
+    )
+
+
+class LotteryForm(forms.Form):
+    """抽選の設定 (staff): the month, the application window, the draw time and the wishes."""
+
+    month = forms.CharField(
+        label=_("対象月"),
+        help_text=_("例: 2027-08（その月の枠がすべて抽選の対象になります）"),
+        widget=forms.TextInput(attrs={"type": "month"}),
+        error_messages={"required": _("対象月を 2027-08 の形で入力してください。")},
+    )
+    opens_at = _dt_field(_("申込開始"))
+    closes_at = _dt_field(_("申込締切"))
+    draw_at = _dt_field(_("抽選日時"), _("締切より後、対象月より前。この時刻に自動で抽選します。"))
+    max_wishes = forms.IntegerField(
+        label=_("希望の数（最大）"),
+        min_value=1,
+        max_value=5,
+        initial=3,
+        error_messages={"required": _("希望の数を1〜5で入力してください。"), "min_value": _("希望の数は1〜5です。"), "max_value": _("希望の数は1〜5です。")},
+    )
+    max_wins = forms.IntegerField(
+        label=_("1人あたりの当選数（最大）"),
+        min_value=1,
+        max_value=5,
+        initial=1,
+        error_messages={"required": _("当選数を1〜5で入力してください。"), "min_value": _("当選数は1〜5です。"), "max_value": _("当選数は1〜5です。")},
+    )
+
+    def __init__(self, *args, facility=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.facility = facility
+
+    def clean_month(self):
+        value = self.cleaned_data["month"].strip()
+        try:
+            month = dt.datetime.strptime(value, "%Y-%m").date()
+        except ValueError:
+            raise forms.ValidationError(_("対象月は 2027-08 の形で入力してください。")) from None
+        if month <= timezone.localdate():
+            raise forms.ValidationError(_("対象月は来月以降にしてください。"))
+        if self.facility is not None and Lottery.objects.filter(facility=self.facility, month=month).exists():
+            raise forms.ValidationError(_("この月の抽選はすでに設定されています。"))
+        return month
+
+    def clean(self):
+        data = super().clean()
+        opens, closes, draw, month = data.get("opens_at"), data.get("closes_at"), data.get("draw_at"), data.get("month")
+        if opens and closes and opens >= closes:
+            self.add_error("closes_at", _("申込締切は申込開始より後にしてください。"))
+        if closes and draw and draw < closes:
+            self.add_error("draw_at", _("抽選日時は申込締切と同じか後にしてください。"))
+        if draw and month and timezone.localtime(draw).date() >= month:
+            self.add_error("draw_at", _("抽選日時は対象月の前にしてください。"))
         return data
 
 

@@ -518,7 +518,11 @@ def _send_confirmation(b: Booking) -> None:
 
 
 # --- lottery -------------------------------------------------------------------------------
-def lottery_frames(lottery: Lottery) -> list[str]:
+def lottery_frames(lottery: Lottery, exclude_booked: bool = True) -> list[str]:
+    """The frames of the lottery month that are open to the draw: within opening hours, not
+    closed, and (by default) not already booked, e.g. by the city for its own events."""
+    if lottery.status == Lottery.Status.DRAWN and "frame_keys" in lottery.result:
+        return list(lottery.result["frame_keys"])  # what the draw used, for re-runs
     facility = lottery.facility
     periods = list(facility.closed_periods.all())
     hours = {h.weekday: h for h in facility.opening_hours.all()}
@@ -528,6 +532,15 @@ def lottery_frames(lottery: Lottery) -> list[str]:
         for day in month_days(lottery.month.year, lottery.month.month):
             if closed_reason(facility, day, unit, periods, hours) is None:
                 keys += [frame_key(unit.pk, day, f.start) for f in frames_for(unit, day, hours, defs)]
+    if exclude_booked:
+        month_end = lottery.month.replace(day=pycalendar.monthrange(lottery.month.year, lottery.month.month)[1])
+        booked = {
+            frame_key(u, d, t)
+            for u, d, t in Booking.objects.filter(
+                unit__facility=facility, date__gte=lottery.month, date__lte=month_end, status__in=ACTIVE_BOOKING_STATUSES
+            ).values_list("unit_id", "date", "start")
+        }
+        keys = [k for k in keys if k not in booked]
     return keys
 
 
@@ -596,11 +609,15 @@ def run_lottery(lottery: Lottery, now=None) -> Lottery:
         lot = Lottery.objects.select_for_update().select_related("facility").get(pk=lottery.pk)
         if lot.status == Lottery.Status.DRAWN:
             return lot
+        # Abandoned holds in the month must not keep a frame out of the draw.
+        Booking.objects.filter(unit__facility=lot.facility_id, date__gte=lot.month, status=Booking.Status.HELD, hold_until__lte=now).update(
+            status=Booking.Status.EXPIRED
+        )
         applications, frames = lottery_inputs(lot)
         lot.inputs_digest = lottery_mod.inputs_digest(applications, frames)
         lot.draw_seed = lottery_mod.derive_seed(lot.secret_seed, lot.inputs_digest)
         winners = lottery_mod.draw(lot.draw_seed, applications, frames, max_wins=lot.max_wins)
-        lot.result = {"winners": dict(sorted(winners.items())), "applications": len(applications), "frames": len(frames)}
+        lot.result = {"winners": dict(sorted(winners.items())), "applications": len(applications), "frames": len(frames), "frame_keys": sorted(frames)}
         lot.status = Lottery.Status.DRAWN
         lot.drawn_at = now
         lot.confirm_deadline = now + dt.timedelta(days=lot.facility.pay_deadline_days)

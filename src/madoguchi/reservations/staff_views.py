@@ -16,7 +16,7 @@ from madoguchi.core.models import AuditLog
 from madoguchi.web.staff import staff_required
 
 from . import services
-from .forms import CheckInForm, ClosedPeriodForm, ExemptionForm, MeetingUrlForm
+from .forms import CheckInForm, ClosedPeriodForm, ExemptionForm, LotteryForm, MeetingUrlForm
 from .models import Booking, Counter, Facility, Group, Lottery, QueueTicket, Visit
 from .services import BookingError
 
@@ -56,8 +56,26 @@ def facility_day(request, pk: int):
     )
     if bookings:
         audit.record(AuditLog.Action.VIEW, facility, request=request, detail={"bookings": [b.pk for b in bookings], "date": day.isoformat()})
-    form = ClosedPeriodForm(request.POST or None, facility=facility)
-    if request.method == "POST":
+    action = request.POST.get("action", "closure")
+    form = ClosedPeriodForm(request.POST if action == "closure" else None, facility=facility)
+    lottery_form = LotteryForm(request.POST if action == "lottery" else None, facility=facility)
+    if request.method == "POST" and action == "lottery":
+        permissions.require(request.user, "change", facility)
+        if lottery_form.is_valid():
+            d = lottery_form.cleaned_data
+            lot = Lottery.objects.create(
+                facility=facility,
+                month=d["month"],
+                opens_at=d["opens_at"],
+                closes_at=d["closes_at"],
+                draw_at=d["draw_at"],
+                max_wishes=d["max_wishes"],
+                max_wins=d["max_wins"],
+            )
+            audit.record(AuditLog.Action.CREATE, lot, request=request, detail={"month": d["month"].isoformat(), "seed_commitment": lot.seed_commitment})
+            messages.success(request, f"{d['month'].year}年{d['month'].month}月の抽選を設定しました。シードのハッシュを公開しました。")
+            return redirect(f"{request.path}?date={day.isoformat()}")
+    elif request.method == "POST":
         permissions.require(request.user, "change", facility)
         if form.is_valid():
             period = form.save(commit=False)
@@ -89,6 +107,8 @@ def facility_day(request, pk: int):
             "form": form,
             "exemptions": exemptions,
             "closures": closures,
+            "lottery_form": lottery_form,
+            "lotteries": facility.lotteries.order_by("-month")[:6],
             "exemption_form": ExemptionForm(),
             "prev": day - dt.timedelta(days=1),
             "next": day + dt.timedelta(days=1),

@@ -166,3 +166,17 @@ def test_verify_page_command_and_cli(lottery, unit, make_user, now, client, tmp_
 
 def test_verify_page_only_after_draw(lottery, client):
     assert client.get(f"/reservations/lotteries/{lottery.pk}/verify/").status_code == 404
+
+
+def test_frames_booked_before_the_draw_are_left_out(lottery, unit, make_user, now):
+    """A frame the city booked before the draw (e.g. its own event) is not drawn, and the
+    published inputs still reproduce the result afterwards."""
+    day = dt.date(2027, 7, 7)
+    Booking.objects.create(unit=unit, date=day, start=dt.time(9), end=dt.time(12), user=make_user("city@example.jp"), status="confirmed", source="staff")
+    for i in range(3):
+        services.apply_lottery(lottery, make_user(f"w{i}@example.jp"), [(unit, day, dt.time(13)), (unit, day, dt.time(18))], now=now)
+    with pytest.raises(BookingError):
+        services.apply_lottery(lottery, make_user("x@example.jp"), [(unit, day, dt.time(9))], now=now)
+    lot = services.run_lottery(lottery, now=now + dt.timedelta(days=6))
+    assert frame_key(unit.pk, day, dt.time(9)) not in lot.result["frame_keys"]
+    assert all(ok for _, ok, _ in L.verify(services.lottery_published_inputs(lot)))

@@ -221,3 +221,32 @@ def test_visit_page_booking(client, demo_city, django_user_model):
     assert r.status_code == 302
     v = Visit.objects.get(slot__counter=counter)
     assert client.get(f"/reservations/visits/{v.code}/qr.png")["Content-Type"] == "image/png"
+
+
+def test_staff_sets_up_a_lottery(client, demo_city, django_user_model):
+    from madoguchi.core.models import Section
+
+    hall = Facility.objects.get(code="MD-F001")
+    _otp_login(client, _staff(django_user_model, Section.objects.get(name="生涯学習スポーツ課")))
+    url = f"/reservations/staff/facilities/{hall.pk}/"
+    today = timezone.localdate()
+    month = (today.replace(day=1) + dt.timedelta(days=95)).replace(day=1)
+    r = client.post(url, {"action": "lottery", "month": "2020-13", "opens_at": "x", "closes_at": "", "draw_at": "", "max_wishes": "9", "max_wins": "1"})
+    body = r.content.decode()
+    assert "対象月は 2027-08 の形で" in body and "申込開始は 2027-06-01 09:00 の形で" in body and "希望の数は1〜5" in body
+    opens = today + dt.timedelta(days=1)
+    data = {
+        "action": "lottery",
+        "month": month.strftime("%Y-%m"),
+        "opens_at": f"{opens.isoformat()}T09:00",
+        "closes_at": f"{(opens + dt.timedelta(days=9)).isoformat()}T17:00",
+        "draw_at": f"{(opens + dt.timedelta(days=9)).isoformat()}T16:00",
+        "max_wishes": "3",
+        "max_wins": "1",
+    }
+    assert "抽選日時は申込締切と同じか後" in client.post(url, data).content.decode()
+    data["draw_at"] = f"{(opens + dt.timedelta(days=10)).isoformat()}T10:00"
+    assert client.post(url, data).status_code == 302
+    lot = Lottery.objects.get(facility=hall)
+    assert lot.month == month and lot.seed_commitment and AuditLog.objects.filter(action="create", target_type="reservations.lottery").exists()
+    assert "すでに設定されています" in client.post(url, data).content.decode()
