@@ -74,7 +74,7 @@ def _smtp_main(counter: Counter, port: int, ready) -> None:
         def _create_server(self):
             return self.loop.create_server(self._factory_invoker, host=self.hostname, port=self.port, reuse_port=True)
 
-    SharedPortController(Handler(), hostname="127.0.0.1", port=port).start()
+    SharedPortController(Handler(), hostname="127.0.0.1", port=port, ready_timeout=60).start()
     ready.set()
     threading.Event().wait()
 
@@ -88,7 +88,8 @@ def smtp_receiver(counter: Counter, processes: int = 2):
         ready = mp.Event()
         proc = mp.Process(target=_smtp_main, args=(counter, port, ready), daemon=True)
         proc.start()
-        ready.wait(30)
+        if not ready.wait(90):
+            raise SystemExit("the SMTP receiver did not start (machine too busy?)")
         procs.append(proc)
     return procs, port
 
