@@ -775,12 +775,16 @@ def book_visit(user, counter: Counter, day: dt.date, start: dt.time, *, mode: st
 
 
 def qr_png(code: str) -> bytes:
+    return qr_png_for(f"MADOGUCHI-VISIT:{code}")
+
+
+def qr_png_for(data: str) -> bytes:
     import io
 
     import segno
 
     buf = io.BytesIO()
-    segno.make(f"MADOGUCHI-VISIT:{code}", error="m").save(buf, kind="png", scale=6, border=4)
+    segno.make(data, error="m").save(buf, kind="png", scale=6, border=4)
     return buf.getvalue()
 
 

@@ -172,8 +172,7 @@ def counter_day(request, pk: int):
                 return redirect(f"{request.path}?date={day.isoformat()}")
             if action == "issue":
                 t = services.issue_ticket(counter)
-                messages.success(request, f"整理券 {t.number} 番を発券しました。スマートフォン用: /reservations/ticket/{t.token}/")
-                return redirect(f"{request.path}?date={day.isoformat()}")
+                return redirect(f"{request.path}?date={day.isoformat()}&issued={t.pk}")
             if action == "call":
                 t = services.call_next(counter, (request.POST.get("window") or "1")[:10])
                 messages.success(request, f"{t.number} 番を呼び出しました。" if t else "お待ちの方はいません。")
@@ -192,10 +191,11 @@ def counter_day(request, pk: int):
         except BookingError as e:
             checkin_form.add_error("code" if action == "checkin" else None, e.message)
     tickets = QueueTicket.objects.filter(counter=counter, date=day).order_by("due_at", "number")
+    issued = QueueTicket.objects.filter(counter=counter, pk=request.GET.get("issued")).first() if request.GET.get("issued", "").isdigit() else None
     return render(
         request,
         "reservations/staff/counter_day.html",
-        {"counter": counter, "day": day, "visits": visits, "form": checkin_form, "tickets": tickets, "state": services.queue_state(counter)},
+        {"counter": counter, "day": day, "visits": visits, "form": checkin_form, "tickets": tickets, "state": services.queue_state(counter), "issued": issued},
     )
 
 

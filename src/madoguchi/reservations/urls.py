@@ -24,6 +24,7 @@ urlpatterns = [
     path("visits/<str:code>/qr.png", views.visit_qr, name="visit_qr"),
     path("queue/<slug:slug>/", views.queue_board, name="queue"),
     path("ticket/<str:token>/", views.ticket, name="ticket"),
+    path("ticket/<str:token>/qr.png", views.ticket_qr, name="ticket_qr"),
     path("staff/", staff_views.home, name="staff_home"),
     path("staff/facilities/<int:pk>/", staff_views.facility_day, name="staff_facility"),
     path("staff/bookings/<int:pk>/exemption/", staff_views.decide_exemption, name="staff_exemption"),

@@ -343,5 +343,12 @@ def ticket(request, token: str):
     return render(request, "reservations/ticket.html", ctx)
 
 
+def ticket_qr(request, token: str):
+    """QR code of the ticket's own page, shown at the counter for the resident's phone."""
+    t = get_object_or_404(QueueTicket, token=token)
+    url = request.build_absolute_uri(_url("reservations:ticket", token=t.token))
+    return HttpResponse(services.qr_png_for(url), content_type="image/png")
+
+
 def json_dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)

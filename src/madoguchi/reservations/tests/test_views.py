@@ -198,10 +198,13 @@ def test_staff_scope_and_audit(client, demo_city, django_user_model):
     r = client.post(f"/reservations/staff/counters/{counter.pk}/", {"action": "checkin", "code": "ZZZZ9999"})
     assert "見つかりません" in r.content.decode()
     r = client.post(f"/reservations/staff/counters/{counter.pk}/", {"action": "issue"}, follow=True)
-    assert "整理券 1 番" in r.content.decode()
+    assert "整理券 1 番" in r.content.decode() and "data-scan-form" in r.content.decode()
+    issued_page = r.content.decode()
     r = client.get(f"/reservations/queue/{counter.slug}/", HTTP_HX_REQUEST="true")
     assert "<html" not in r.content.decode()
     token = counter.tickets.get().token
+    assert f"/reservations/ticket/{token}/qr.png" in issued_page
+    assert client.get(f"/reservations/ticket/{token}/qr.png")["Content-Type"] == "image/png"
     assert "あなたの前に 0 人" in client.get(f"/reservations/ticket/{token}/").content.decode()
     client.post(f"/reservations/staff/counters/{counter.pk}/", {"action": "call", "window": "2"})
     assert "窓口 2" in client.get(f"/reservations/ticket/{token}/").content.decode()
