@@ -478,6 +478,32 @@ def decide_exemption(booking: Booking, approve: bool, percent: int | None = None
     return booking
 
 
+def mark_paid(booking: Booking) -> Booking:
+    """使用料の受領 at the counter (until the payments capability exists)."""
+    with transaction.atomic():
+        b = Booking.objects.select_for_update().get(pk=booking.pk)
+        if b.status not in (Booking.Status.CONFIRMED, Booking.Status.WON) or b.payment != Booking.Payment.AT_COUNTER:
+            raise BookingError("payment", f"この予約は「{b.get_status_display()}・{b.get_payment_display()}」のため受領できません。")
+        b.payment = Booking.Payment.PAID
+        b.save(update_fields=["payment"])
+    return b
+
+
+def set_meeting_url(visit: Visit, url: str) -> Visit:
+    """Staff set the online meeting URL of a consultation; the resident is told by email."""
+    with transaction.atomic():
+        visit.meeting_url = url
+        visit.save(update_fields=["meeting_url"])
+        c = visit.slot.counter
+        email(
+            visit.user.email,
+            f"【オンライン相談】{c.name} {visit.slot.date:%m/%d} {visit.slot.start:%H:%M}",
+            f"{_fmt_date(visit.slot.date)} {visit.slot.start:%H:%M}〜 の{c.name}は、次のURLからご参加ください。\n{url}\n予約番号: {visit.code}\n",
+            dedupe_key=f"visit-meeting:{visit.pk}:{url}"[:200],
+        )
+    return visit
+
+
 def booking_ics(booking: Booking) -> bytes:
     from icalendar import Calendar, Event
 

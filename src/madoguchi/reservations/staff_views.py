@@ -59,6 +59,17 @@ def facility_day(request, pk: int):
     action = request.POST.get("action", "closure")
     form = ClosedPeriodForm(request.POST if action == "closure" else None, facility=facility)
     lottery_form = LotteryForm(request.POST if action == "lottery" else None, facility=facility)
+    if request.method == "POST" and action == "paid":
+        permissions.require(request.user, "change", facility)
+        booking = get_object_or_404(Booking, pk=request.POST.get("booking") or 0, unit__facility=facility)
+        try:
+            services.mark_paid(booking)
+        except BookingError as e:
+            messages.error(request, e.message)
+        else:
+            audit.record(AuditLog.Action.UPDATE, booking, request=request, detail={"payment": "paid"})
+            messages.success(request, f"予約番号 {booking.code} の使用料を受領しました。")
+        return redirect(f"{request.path}?date={day.isoformat()}")
     if request.method == "POST" and action == "lottery":
         permissions.require(request.user, "change", facility)
         if lottery_form.is_valid():
@@ -181,10 +192,9 @@ def counter_day(request, pk: int):
                 v = get_object_or_404(Visit, pk=request.POST.get("visit") or 0, slot__counter=counter)
                 mform = MeetingUrlForm(request.POST)
                 if mform.is_valid():
-                    v.meeting_url = mform.cleaned_data["meeting_url"]
-                    v.save(update_fields=["meeting_url"])
+                    services.set_meeting_url(v, mform.cleaned_data["meeting_url"])
                     audit.record(AuditLog.Action.UPDATE, v, request=request, detail={"meeting_url": True})
-                    messages.success(request, "会議のURLを設定しました。")
+                    messages.success(request, "会議のURLを設定し、相談者にメールで知らせました。")
                 else:
                     messages.error(request, "会議のURLは https:// から始まるURLを入力してください。")
                 return redirect(f"{request.path}?date={day.isoformat()}")

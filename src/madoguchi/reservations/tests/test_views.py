@@ -253,3 +253,28 @@ def test_staff_sets_up_a_lottery(client, demo_city, django_user_model):
     lot = Lottery.objects.get(facility=hall)
     assert lot.month == month and lot.seed_commitment and AuditLog.objects.filter(action="create", target_type="reservations.lottery").exists()
     assert "すでに設定されています" in client.post(url, data).content.decode()
+
+
+def test_consultation_url_and_payment_at_counter(client, demo_city, django_user_model, run_tasks, mailoutbox):
+    from madoguchi.core.models import Section
+
+    visit = Visit.objects.get(slot__counter__slug="kosodate-soudan")
+    counter = visit.slot.counter
+    _otp_login(client, _staff(django_user_model, Section.objects.get(name="子育て支援課")))
+    url = f"/reservations/staff/counters/{counter.pk}/?date={visit.slot.date.isoformat()}"
+    r = client.post(url, {"action": "meeting", "visit": visit.pk, "meeting_url": "javascript:alert(1)"}, follow=True)
+    assert "https:// から始まるURL" in r.content.decode()
+    r = client.post(url, {"action": "meeting", "visit": visit.pk, "meeting_url": "https://meet.example.jp/new-room"}, follow=True)
+    assert "メールで知らせました" in r.content.decode()
+    run_tasks()
+    assert any("https://meet.example.jp/new-room" in m.body for m in mailoutbox)
+    # 窓口で支払い: the facility's staff record the fee as received
+    booking = Booking.objects.get(status="confirmed")
+    _otp_login(client, _staff(django_user_model, Section.objects.get(name="生涯学習スポーツ課")))
+    furl = f"/reservations/staff/facilities/{booking.unit.facility_id}/?date={booking.date.isoformat()}"
+    assert "受領" in client.get(furl).content.decode()
+    r = client.post(furl, {"action": "paid", "booking": booking.pk}, follow=True)
+    booking.refresh_from_db()
+    assert booking.payment == "paid" and "受領しました" in r.content.decode()
+    r = client.post(furl, {"action": "paid", "booking": booking.pk}, follow=True)
+    assert "受領できません" in r.content.decode()
