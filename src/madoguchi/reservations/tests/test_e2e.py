@@ -45,3 +45,40 @@ def test_booking_flow_on_phone(live_server, page, axe_check, unit, hourly_unit, 
     axe_check(page, "queue board")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
+
+
+def test_lottery_and_ticket_pages_on_phone(live_server, page, axe_check, facility, unit, make_user, counter):
+    """Apply for a lottery, see the result and re-run it on the verification page; watch a
+    queue ticket. axe on each page."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from madoguchi.reservations import services
+    from madoguchi.reservations.models import Lottery
+
+    now = timezone.now()
+    month = (timezone.localdate().replace(day=1) + dt.timedelta(days=62)).replace(day=1)
+    lot = Lottery.objects.create(
+        facility=facility, month=month, opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=5), draw_at=now + dt.timedelta(days=6)
+    )
+    resident = make_user("lottery@example.jp")
+    _login(page, live_server, resident)
+    page.goto(f"{live_server.url}/reservations/lotteries/{lot.pk}/")
+    axe_check(page, "lottery application")
+    page.get_by_label("第1希望").select_option(index=1)
+    page.get_by_label("第2希望").select_option(index=2)
+    page.get_by_role("button", name="抽選に申し込む").click()
+    page.get_by_text("申込済みです").wait_for()
+    services.run_lottery(lot, now=now + dt.timedelta(days=6))
+    page.goto(f"{live_server.url}/reservations/lotteries/{lot.pk}/")
+    assert "当選しました" in page.content()
+    axe_check(page, "lottery result")
+    page.get_by_role("link", name="この場で抽選をやり直して結果を確かめる").click()
+    page.get_by_text("すべての確認項目が一致しました").wait_for()
+    axe_check(page, "lottery verification")
+    ticket = services.issue_ticket(counter)
+    page.goto(f"{live_server.url}/reservations/ticket/{ticket.token}/")
+    axe_check(page, "queue ticket")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
