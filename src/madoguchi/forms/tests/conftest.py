@@ -1,5 +1,7 @@
 import pytest
 
+from madoguchi.accounts.testing import login_staff
+
 SAMPLE = {
     "pages": [
         {
@@ -72,16 +74,7 @@ def engine(sample_schema):
     return FormEngine.from_schema(sample_schema)
 
 
-def staff_login(client, user):
-    """Sign a staff user in with a verified second factor (django_otp session key)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-    client.force_login(user)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
+staff_login = login_staff  # one way to sign staff in with a verified second factor
 
 
 @pytest.fixture

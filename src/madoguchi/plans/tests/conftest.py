@@ -2,6 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from madoguchi.accounts.testing import login_staff
+
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 
 
@@ -16,16 +18,7 @@ def city(db):
     return Municipality.objects.create(name="武蔵野市", code="132039", prefecture="東京都")
 
 
-def staff_login(client, user):
-    """Sign a staff user in with a verified second factor (django_otp session key)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-    client.force_login(user)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
+staff_login = login_staff  # one way to sign staff in with a verified second factor
 
 
 @pytest.fixture
