@@ -602,6 +602,16 @@ def apply_lottery(lottery: Lottery, user, wishes: list[tuple[Unit, dt.date, dt.t
     return app
 
 
+def withdraw_lottery_application(lottery: Lottery, user, now=None) -> None:
+    """申込の取消 while the application window is open (then the user may apply again)."""
+    now = _now(now)
+    if not lottery.is_accepting(now):
+        raise BookingError("lottery_window", "申込期間が終わったため、申込は取り消せません。")
+    deleted, _ = LotteryApplication.objects.filter(lottery=lottery, user=user).delete()
+    if not deleted:
+        raise BookingError("lottery_none", "この抽選への申込はありません。")
+
+
 def lottery_inputs(lottery: Lottery) -> tuple[list[tuple[str, list[str]]], list[str]]:
     wishes: dict[int, list[str]] = {}
     for w in LotteryWish.objects.filter(application__lottery=lottery).order_by("application_id", "rank").values("application_id", "unit_id", "date", "start"):

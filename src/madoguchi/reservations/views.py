@@ -213,6 +213,14 @@ def lottery_detail(request, pk: int):
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{_url('accounts:login')}?next={request.path}") if _has_login() else redirect(request.path)
+        if request.POST.get("action") == "withdraw":
+            try:
+                services.withdraw_lottery_application(lottery, request.user)
+            except BookingError as e:
+                messages.error(request, e.message)
+            else:
+                messages.success(request, "抽選の申込を取り消しました。申込期間中は申し込み直せます。")
+            return redirect("reservations:lottery", pk=lottery.pk)
         keys = [k for k in (request.POST.get(f"wish{i}", "") for i in range(1, lottery.max_wishes + 1)) if k]
         try:
             wishes = []

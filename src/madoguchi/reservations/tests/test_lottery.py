@@ -180,3 +180,17 @@ def test_frames_booked_before_the_draw_are_left_out(lottery, unit, make_user, no
     lot = services.run_lottery(lottery, now=now + dt.timedelta(days=6))
     assert frame_key(unit.pk, day, dt.time(9)) not in lot.result["frame_keys"]
     assert all(ok for _, ok, _ in L.verify(services.lottery_published_inputs(lot)))
+
+
+def test_withdraw_and_apply_again(lottery, unit, make_user, now, client):
+    user = make_user("again@example.jp")
+    day = dt.date(2027, 7, 7)
+    services.apply_lottery(lottery, user, [(unit, day, dt.time(9))], now=now)
+    services.withdraw_lottery_application(lottery, user, now=now)
+    services.apply_lottery(lottery, user, [(unit, day, dt.time(13))], now=now)
+    with pytest.raises(BookingError) as e:
+        services.withdraw_lottery_application(lottery, user, now=now + dt.timedelta(days=5))
+    assert e.value.rule == "lottery_window"
+    client.force_login(user)
+    r = client.get(f"/reservations/lotteries/{lottery.pk}/")
+    assert "申込を取り消す" in r.content.decode()
