@@ -6,6 +6,7 @@ class AlertsConfig(AppConfig):
     label = "alerts"
     verbose_name = "お知らせ・緊急情報"
     public_menu = [("お知らせ・緊急情報", "alerts:notice_list")]
+    home_panels = ["madoguchi.alerts.home.urgent_panel", "madoguchi.alerts.home.latest_panel"]
     home_cards = [
         ("お知らせ・緊急情報", "alerts:notice_list", "防災・防犯などのお知らせと、これまでの配信"),
         ("メール・LINE・プッシュ通知で受け取る", "alerts:subscribe", "分野・地域・言語を選んで登録。いつでも停止できます"),

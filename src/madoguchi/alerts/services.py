@@ -387,14 +387,19 @@ def start_correction(original: Notice, user, kind: str) -> Notice:
 # --- fan-out and delivery -------------------------------------------------------------------
 
 
-def recipients(notice: Notice, channel: str):
-    """Active subscriptions on ``channel`` that want this notice."""
+def _matching(notice: Notice, channel: str):
+    """Active subscriptions on ``channel`` whose topics and areas match (a queryset)."""
     qs = Subscription.objects.filter(municipality_id=notice.municipality_id, channel=channel, status=Subscription.Status.ACTIVE).exclude(address="")
     match = Q(topics=notice.topic_id)
     if not notice.all_areas:
         area_ids = list(notice.areas.values_list("pk", flat=True))
         match &= Q(areas__isnull=True) | Q(areas__in=area_ids)
-    ids = set(qs.filter(match).values_list("pk", flat=True))
+    return qs.filter(match)
+
+
+def recipients(notice: Notice, channel: str):
+    """Active subscriptions on ``channel`` that want this notice."""
+    ids = set(_matching(notice, channel).values_list("pk", flat=True))
     if notice.references_id:
         # Corrections reach everyone who got the original, even if they changed topics since.
         ids |= set(
@@ -420,6 +425,9 @@ def fan_out(notice_id: int) -> int:
     for name in notice.channels or []:
         if name not in channels.subscriber_channels():
             continue
+        if not notice.references_id and not notice.target_facts:
+            created += _fan_out_sql(notice, name)
+            continue
         ids = recipients(notice, name)
         for start in range(0, len(ids), 5000):
             rows = [Delivery(notice_id=notice.pk, subscription_id=sid, channel=name) for sid in ids[start : start + 5000]]
@@ -428,6 +436,20 @@ def fan_out(notice_id: int) -> int:
     start_senders(notice.pk, [n for n in notice.channels or [] if n in channels.subscriber_channels()])
     finish_if_done(notice.pk)
     return created
+
+
+def _fan_out_sql(notice: Notice, channel: str) -> int:
+    """The common case (no correction, no targeting) as one INSERT … SELECT: 100,000 rows
+    without a round trip through Python. ON CONFLICT keeps it idempotent like bulk_create."""
+    sub_sql, sub_params = _matching(notice, channel).values(sid=F("pk")).distinct().query.sql_with_params()
+    table = Delivery._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (notice_id, subscription_id, channel, state, attempts, next_attempt_at, claimed_by, error) "
+        f"SELECT %s, r.sid, %s, %s, 0, %s, '', '' FROM ({sub_sql}) r WHERE true ON CONFLICT DO NOTHING"  # WHERE: SQLite's upsert parse
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [notice.pk, channel, Delivery.State.PENDING.value, connection.ops.adapt_datetimefield_value(timezone.now()), *sub_params])
+        return max(cur.rowcount, 0)
 
 
 def start_senders(notice_id: int, names: list[str], round_: int = 0) -> None:

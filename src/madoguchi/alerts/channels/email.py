@@ -3,6 +3,7 @@ per batch. SMTP 5xx for a recipient is permanent; 4xx and connection trouble are
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from email.utils import parseaddr
@@ -116,7 +117,7 @@ class EmailChannel(Channel):
                         continue
                 data = self.raw(notice, d, cache)
                 try:
-                    smtp.sendmail(sender, [d.subscription.address], data)
+                    _transact(smtp, sender, d.subscription.address, data)
                     report(Result(d.pk, Outcome.SENT))
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, text = next(iter(exc.recipients.values()))
@@ -145,6 +146,50 @@ MANAGE_USES = 2  # text part, HTML part
 
 def _plain_ascii(value: str) -> bool:
     return value.isascii() and value.isprintable() and not any(c in value for c in ' "<>,;()\\')
+
+
+def _transact(smtp: smtplib.SMTP, sender: str, rcpt: str, data: bytes) -> None:
+    """One SMTP transaction (MAIL, RCPT, DATA), raising as ``smtplib.SMTP.sendmail`` does.
+    With a server that offers PIPELINING (RFC 2920; Postfix, Exim, Exchange do) the three
+    commands go in one write — two round trips per message instead of four. Non-ASCII
+    addresses take smtplib's own path."""
+    if not (_plain_ascii(sender) and _plain_ascii(rcpt)):
+        smtp.sendmail(sender, [rcpt], data)
+        return
+    smtp.ehlo_or_helo_if_needed()
+    body = _DOT.sub(b"..", data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    body += b".\r\n"
+    if smtp.has_extn("pipelining"):
+        smtp.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{rcpt}>\r\nDATA\r\n".encode())
+        (mc, mm), (rc, rm), (dc, dm) = smtp.getreply(), smtp.getreply(), smtp.getreply()
+        if dc == 354 and (mc != 250 or rc not in (250, 251)):
+            smtp.send(b".\r\n")  # the server took DATA although the envelope failed: end it empty
+            smtp.getreply()
+    else:
+        smtp.putcmd("mail", f"FROM:<{sender}>")
+        mc, mm = smtp.getreply()
+        rc = dc = 0
+        if mc == 250:
+            smtp.putcmd("rcpt", f"TO:<{rcpt}>")
+            rc, rm = smtp.getreply()
+            if rc in (250, 251):
+                smtp.putcmd("data")
+                dc, dm = smtp.getreply()
+    if mc != 250:
+        raise smtplib.SMTPSenderRefused(mc, mm, sender)
+    if rc not in (250, 251):
+        raise smtplib.SMTPRecipientsRefused({rcpt: (rc, rm)})
+    if dc != 354:
+        raise smtplib.SMTPDataError(dc, dm)
+    smtp.send(body)
+    code, msg = smtp.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, msg)
+
+
+_DOT = re.compile(rb"(?m)^\.")
 
 
 def _decode(value) -> str:

@@ -95,26 +95,57 @@ def test_area_matching(city, staff, smtp_email, run_tasks):
     assert set(services.recipients(notice, "email")) == {in_area.pk, everywhere.pk}
 
 
-def test_permanent_smtp_failure_marks_address(city, staff, smtp_email, run_tasks, monkeypatch):
-    import smtplib
+@pytest.fixture(params=["plain", "pipelining"])
+def refusing_smtp(request, settings):
+    """A real SMTP server (aiosmtpd) that refuses one mailbox with 550 at RCPT, with and
+    without PIPELINING offered (the client sends MAIL/RCPT/DATA in one write when offered)."""
+    from types import SimpleNamespace
 
-    subs = _email_subs(city, 2)
-    real_sendmail = smtplib.SMTP.sendmail
+    from aiosmtpd.controller import Controller
 
-    def sendmail(self, from_addr, to_addrs, msg, *a, **kw):
-        if to_addrs[0] == subs[0].address:
-            raise smtplib.SMTPRecipientsRefused({to_addrs[0]: (550, b"5.1.1 no such user")})
-        return real_sendmail(self, from_addr, to_addrs, msg, *a, **kw)
+    from madoguchi.devtools.servers import free_port
 
-    monkeypatch.setattr(smtplib.SMTP, "sendmail", sendmail)
+    server = SimpleNamespace(host="127.0.0.1", port=free_port(), messages=[], refuse=set())
+
+    class Handler:
+        async def handle_RCPT(self, srv, session, envelope, address, rcpt_options):
+            if address in server.refuse:
+                return "550 5.1.1 no such user"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, srv, session, envelope):
+            server.messages.append({"to": list(envelope.rcpt_tos), "pipelined": request.param == "pipelining"})
+            return "250 OK"
+
+        if request.param == "pipelining":
+
+            async def handle_EHLO(self, srv, session, envelope, hostname, responses):
+                session.host_name = hostname
+                return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+    controller = Controller(Handler(), hostname=server.host, port=server.port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = server.host, server.port, False
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+def test_permanent_smtp_failure_marks_address(city, staff, refusing_smtp, run_tasks):
+    subs = _email_subs(city, 3)
+    refusing_smtp.refuse.add(subs[1].address)  # in the middle: the connection goes on after it
     notice = _notice(city, staff)
     services.request_send(notice, staff["clerk"])
     run_tasks()
-    subs[0].refresh_from_db()
-    assert subs[0].status == "failed" and "550" in subs[0].failure_reason
+    assert sorted(m["to"][0] for m in refusing_smtp.messages) == sorted([subs[0].address, subs[2].address])
+    subs[1].refresh_from_db()
+    assert subs[1].status == "failed" and "550" in subs[1].failure_reason
     rep = services.report(notice)["email"]
-    assert rep["sent"] == 1 and rep["failed"] == 1
-    assert subs[0].pk not in services.recipients(notice, "email")
+    assert rep["sent"] == 2 and rep["failed"] == 1
+    assert subs[1].pk not in services.recipients(notice, "email")
 
 
 def test_emergency_needs_second_person(city, staff, run_tasks):

@@ -1,0 +1,75 @@
+"""Public alerts pages on a 360 px phone with axe-core on each: notice list, notice detail,
+subscribe (errors, then email with topic/area/language), confirmation, 受け取り設定."""
+
+import pytest
+from django.utils import timezone
+
+from madoguchi.alerts import services
+from madoguchi.alerts.models import Notice, Subscription, Topic
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _no_overflow(page, what):
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"{what}: horizontal overflow of {overflow}px at 360px"
+
+
+def test_public_alert_pages_on_phone(live_server, page, axe_check, city, staff):
+    notice = Notice.objects.create(
+        municipality=city,
+        section=staff["section"],
+        topic=Topic.objects.get(municipality=city, slug="bousai"),
+        severity="Severe",
+        title="避難指示（川辺町）",
+        body="川辺町に避難指示を発令しました。近くの避難所へ避難してください。",
+        channels=["email"],
+        all_areas=True,
+        status=Notice.Status.SENT,
+        sent_at=timezone.now(),
+        created_by=staff["clerk"],
+    )
+    page.goto(live_server.url + "/alerts/")
+    axe_check(page, "notice list")
+    _no_overflow(page, "notice list")
+    page.get_by_role("link", name="避難指示（川辺町）").first.click()
+    page.wait_for_url(f"**/alerts/{notice.pk}/")
+    axe_check(page, "notice detail")
+    _no_overflow(page, "notice detail")
+
+    page.goto(live_server.url + "/alerts/subscribe/")
+    axe_check(page, "subscribe")
+    page.get_by_role("button", name="登録する").click()
+    page.locator("#error-summary").wait_for()
+    summary = page.locator("#error-summary").inner_text()
+    assert "分野" in summary and "メールアドレス" in summary
+    axe_check(page, "subscribe with errors")
+    _no_overflow(page, "subscribe with errors")
+    page.locator("input[name=topics]").first.check()
+    page.locator("input[name=areas]").first.check()
+    page.locator("input[name=language][value=en]").check()
+    page.get_by_label("メールアドレス").fill("Hanako@Example.jp")
+    page.get_by_role("button", name="登録する").click()
+    page.get_by_role("heading", name="確認のメールを送りました").wait_for()
+    axe_check(page, "subscribe done")
+    sub = Subscription.objects.get(address="hanako@example.jp")
+    assert sub.status == "pending" and sub.language == "en" and sub.topics.count() == 1 and sub.areas.count() == 1
+
+    page.goto(f"{live_server.url}/alerts/confirm/{sub.token}/")
+    axe_check(page, "confirm")
+    page.get_by_role("button").filter(has_text="登録").first.click()
+    page.wait_for_load_state()
+    axe_check(page, "confirmed")
+    _no_overflow(page, "confirmed")
+    sub.refresh_from_db()
+    assert sub.status == "active"
+
+    page.goto(f"{live_server.url}/alerts/manage/{services.manage_key(sub)}/")
+    axe_check(page, "manage")
+    _no_overflow(page, "manage")
+    page.locator("input[name=language][value=ja-easy]").check()
+    page.get_by_role("button", name="設定を保存する").click()
+    page.get_by_role("status").filter(has_text="保存しました").wait_for()
+    axe_check(page, "manage saved")
+    sub.refresh_from_db()
+    assert sub.language == "ja-easy"
