@@ -11,5 +11,6 @@ class ApplicationsConfig(AppConfig):
         ("手続の管理", "applications:staff_procedures", "手続の案内・保存年限・申請フォームの設定"),
         ("書かない窓口（窓口で代行入力）", "applications:counter_home", "来庁者の申請を職員がタブレットで入力し、署名用に印刷"),
     ]
+    home_panels = ["madoguchi.applications.home.panel"]
     home_cards = [("手続きをさがす・申請する", "applications:catalogue", "届出や証明書の請求、各種申込みをオンラインで。")]
 

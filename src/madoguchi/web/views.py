@@ -5,11 +5,12 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from madoguchi.core.permissions import is_staff_member
+from madoguchi.web.menus import home_panels
 from madoguchi.web.staff import staff_required
 
 
 def home(request):
-    return render(request, "web/home.html", {"is_staff_member": is_staff_member(request.user)})
+    return render(request, "web/home.html", {"is_staff_member": is_staff_member(request.user), "panels": home_panels(request)})
 
 
 @staff_required
