@@ -28,7 +28,7 @@ from .channels import web as web_channel
 from .channels.cap import CapImportError
 from .channels.webpush import public_key
 from .forms import AreaForm, CapUploadForm, ManageForm, NoticeForm, RejectForm, SubscribeForm, TopicForm
-from .models import Area, Notice, Subscription, Topic
+from .models import Area, Notice, Subscription, TargetingConsent, Topic
 
 PUBLISHED = [Notice.Status.SENDING, Notice.Status.SENT]
 
@@ -167,7 +167,7 @@ def manage(request, key: str):
     if sub is None:
         return render(request, "alerts/manage.html", {"missing": True}, status=404)
     municipality = sub.municipality
-    consent = getattr(sub, "targeting", None) if hasattr(sub, "targeting") else None
+    consent = TargetingConsent.objects.filter(subscription=sub).first()
     initial = {
         "topics": list(sub.topics.all()),
         "areas": list(sub.areas.all()),
@@ -176,7 +176,8 @@ def manage(request, key: str):
         "consent": bool(consent),
     }
     action = request.POST.get("action", "save")
-    form = ManageForm(request.POST if action == "save" else None, municipality=municipality, initial=initial)
+    bound = request.method == "POST" and action == "save"
+    form = ManageForm(request.POST if bound else None, municipality=municipality, initial=initial)
     status = ""
     if request.method == "POST":
         if action == "unsubscribe":

@@ -48,6 +48,10 @@ def test_every_email_links_to_its_own_manage_page(city, staff, smtp_email, run_t
     assert paths["a@example.jp"] != paths["b@example.jp"]
     resp = client.get(paths["a@example.jp"])
     assert resp.status_code == 200
+    html = resp.content.decode()
+    assert "入力内容を確認してください" not in html  # a GET shows the saved choices, no errors
+    bousai = Topic.objects.get(municipality=city, slug="bousai")
+    assert re.search(rf'<input[^>]*value="{bousai.pk}"[^>]*checked', html), "saved topic is pre-checked"
     # per-recipient parts filled in: To, Message-ID, unsubscribe token
     for to, m in by_to.items():
         sub = a if to == "a@example.jp" else b
