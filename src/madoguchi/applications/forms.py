@@ -58,6 +58,14 @@ class ProcedureForm(forms.ModelForm):
         data = super().clean()
         if data.get("online") and not data.get("form") and not data.get("external_url"):
             self.add_error("form", "オンライン申請にする場合は、「申請フォーム」を選ぶか「外部の申請先」を入力してください。")
+        if data.get("online") and data.get("identity_assurance") == Procedure.Assurance.MY_NUMBER_CARD and not data.get("external_url"):
+            # 公的個人認証 (JPKI) signatures need the national platform; until an adapter exists,
+            # such procedures are applied for through マイナポータル.
+            self.add_error(
+                "external_url",
+                "マイナンバーカードによる本人確認（公的個人認証）が必要な手続は、この基盤の申請フォームでは受け付けられません。"
+                "「外部の申請先」にマイナポータル（ぴったりサービス）の申請ページを入力してください。",
+            )
         return data
 
     def save(self, commit=True):

@@ -82,7 +82,8 @@ class Procedure(models.Model):
 
     @property
     def can_apply_online(self) -> bool:
-        return self.online and self.form_id is not None and not self.external_url
+        # マイナンバーカード (JPKI) procedures are applied for through マイナポータル, not here.
+        return self.online and self.form_id is not None and not self.external_url and self.identity_assurance != self.Assurance.MY_NUMBER_CARD
 
 
 class Submission(models.Model):

@@ -68,6 +68,9 @@ def procedure_detail(request, slug):
 def start(request, slug):
     procedure = get_object_or_404(Procedure, slug=slug, is_published=True)
     user = request.user if request.user.is_authenticated else None
+    if procedure.identity_assurance == Procedure.Assurance.MY_NUMBER_CARD:
+        messages.error(request, "この手続はマイナンバーカードによる本人確認が必要です。マイナポータルから申請するか、担当課の窓口でお手続きください。")
+        return redirect(procedure)
     if procedure.identity_assurance != Procedure.Assurance.NONE:
         if user is None:
             messages.info(request, "この手続の申請には、ログインが必要です。")

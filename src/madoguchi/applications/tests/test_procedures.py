@@ -113,3 +113,22 @@ def test_orphan_uploads_are_purged_but_referenced_ones_kept(demo, tmp_path, sett
     assert report["orphans"] == 1
     assert set(Upload.objects.values_list("pk", flat=True)) >= {kept.pk, recent.pk}
     assert not Upload.objects.filter(pk=orphan.pk).exists()
+
+
+def test_my_number_card_procedures_go_to_the_national_portal(client, demo):
+    login_staff(client, staff("admin"))
+    procedure = Procedure.objects.filter(online=True, form__isnull=False, external_url="").first()
+    data = {
+        f: getattr(procedure, f)
+        for f in ("name", "name_kana", "slug", "summary", "eligibility", "required_documents", "fee", "fee_note", "processing_time", "retention_years", "counter_note", "order")
+    }
+    data.update(section=procedure.section_id, form=procedure.form_id, online="on", identity_assurance="my_number_card", is_published="on")
+    response = client.post(reverse("applications:staff_procedure_edit", args=[procedure.slug]), data)
+    assert response.status_code == 200 and "マイナポータル" in response.content.decode()
+    # if it is set that way anyway, residents are told where to go instead of getting a form
+    Procedure.objects.filter(pk=procedure.pk).update(identity_assurance="my_number_card")
+    from .test_flow import resident
+
+    client.force_login(resident(demo))
+    response = client.post(reverse("applications:start", args=[procedure.slug]), follow=True)
+    assert "マイナンバーカードによる本人確認が必要です" in response.content.decode()
