@@ -27,7 +27,9 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at
 
 
 def new_code(length: int = 8) -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+    # 32 symbols divide 256, so byte % 32 is uniform (and ~10x faster than secrets.choice,
+    # which counts when a draw creates thousands of bookings at once).
+    return "".join(CODE_ALPHABET[b % 32] for b in secrets.token_bytes(length))
 
 
 def new_token() -> str:

@@ -614,8 +614,13 @@ def withdraw_lottery_application(lottery: Lottery, user, now=None) -> None:
 
 def lottery_inputs(lottery: Lottery) -> tuple[list[tuple[str, list[str]]], list[str]]:
     wishes: dict[int, list[str]] = {}
-    for w in LotteryWish.objects.filter(application__lottery=lottery).order_by("application_id", "rank").values("application_id", "unit_id", "date", "start"):
-        wishes.setdefault(w["application_id"], []).append(frame_key(w["unit_id"], w["date"], w["start"]))
+    keys: dict[tuple, str] = {}  # 150,000 wishes share a few thousand frames: format each once
+    rows = LotteryWish.objects.filter(application__lottery=lottery).order_by("application_id", "rank").values_list("application_id", "unit_id", "date", "start")
+    for app_id, unit_id, day, start in rows.iterator(chunk_size=10000):
+        key = keys.get((unit_id, day, start))
+        if key is None:
+            key = keys[(unit_id, day, start)] = frame_key(unit_id, day, start)
+        wishes.setdefault(app_id, []).append(key)
     return [(str(a), w) for a, w in wishes.items()], lottery_frames(lottery)
 
 
