@@ -470,12 +470,17 @@ def start_senders(notice_id: int, names: list[str], round_: int = 0) -> None:
 def claim(notice_id: int, channel: str, worker: str, limit: int) -> list[Delivery]:
     """Take up to ``limit`` due deliveries (pending, or claimed with an expired lease)."""
     now = timezone.now()
-    due = Q(state=Delivery.State.PENDING, next_attempt_at__lte=now) | Q(state=Delivery.State.CLAIMED, lease_until__lt=now)
     with transaction.atomic():
-        qs = Delivery.objects.filter(due, notice_id=notice_id, channel=channel).order_by("id")
-        if connection.vendor == "postgresql":
-            qs = qs.select_for_update(skip_locked=True)
-        ids = list(qs.values_list("pk", flat=True)[:limit])
+        # Two index-friendly queries without ORDER BY, so the scan stops after ``limit`` rows
+        # (ordering 100,000 pending rows by id for every claim made PostgreSQL the bottleneck).
+        ids: list[int] = []
+        for due in (Q(state=Delivery.State.PENDING, next_attempt_at__lte=now), Q(state=Delivery.State.CLAIMED, lease_until__lt=now)):
+            qs = Delivery.objects.filter(due, notice_id=notice_id, channel=channel)
+            if connection.vendor == "postgresql":
+                qs = qs.select_for_update(skip_locked=True)
+            ids += qs.values_list("pk", flat=True)[: limit - len(ids)]
+            if len(ids) >= limit:
+                break
         if not ids:
             return []
         Delivery.objects.filter(pk__in=ids).update(

@@ -142,12 +142,36 @@ def _vapid_headers(origin: str) -> dict:
 _LOCAL = threading.local()
 
 
+class _OneWrite:
+    """http.client writes the header block and the body with two send() calls; a push message
+    is small, so one write (one system call, one wake-up of the receiver) is enough."""
+
+    def _send_output(self, message_body=None, encode_chunked=False):
+        if not isinstance(message_body, bytes) or encode_chunked:
+            return super()._send_output(message_body, encode_chunked)
+        self._buffer.extend((b"", b""))
+        head = b"\r\n".join(self._buffer)
+        del self._buffer[:]
+        self.send(head + message_body)
+
+
+def _one_write_classes():
+    import http.client
+
+    return (
+        type("_OneWriteHTTP", (_OneWrite, http.client.HTTPConnection), {}),
+        type("_OneWriteHTTPS", (_OneWrite, http.client.HTTPSConnection), {}),
+    )
+
+
+_OneWriteHTTP, _OneWriteHTTPS = _one_write_classes()
+
+
 def _connection(origin: str):
     """A keep-alive http.client connection per thread and push-service origin. (http.client
     writes headers and body in one send(), where urllib3 needs two; on loopback-heavy runs the
     system calls are a good part of the cost.) A proxy from HTTPS_PROXY/NO_PROXY is used through
     CONNECT, as requests would."""
-    import http.client
 
     conns = getattr(_LOCAL, "conns", None)
     if conns is None:
@@ -159,7 +183,7 @@ def _connection(origin: str):
         from requests.utils import get_environ_proxies
 
         parts = _split(origin)
-        cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        cls = _OneWriteHTTPS if parts.scheme == "https" else _OneWriteHTTP
         proxy = get_environ_proxies(origin).get(parts.scheme)
         if proxy:
             p = _split(proxy)
