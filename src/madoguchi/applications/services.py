@@ -190,6 +190,8 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
         if submission.channel == Submission.Channel.COUNTER and actor is not None:
             audit.record(AuditLog.Action.CREATE, submission, request=request, actor=actor, detail={"channel": "counter"})
         _notify_submitted(submission, resubmission, event)
+        if submission.channel != Submission.Channel.COUNTER:
+            _notify_section(submission, event, "補正後の再提出" if resubmission else "新しい申請", "再提出がありました" if resubmission else "新しい申請が届きました")
     return submission
 
 
@@ -219,6 +221,20 @@ def _notify_submitted(submission: Submission, resubmission: bool, event: Submiss
         body,
         dedupe_key=f"applications.submitted:{event.pk}",
         attachments=[{"builder": "madoguchi.applications.pdf.attachment", "kwargs": {"submission_id": submission.pk}}],
+    )
+
+
+def _notify_section(submission: Submission, event: SubmissionEvent, subject: str, what: str) -> None:
+    """Tell the owning section (its 連絡先メール, if set) that something arrived. The email holds
+    no personal data — only the receipt number and a link to the back office."""
+    if not submission.section.email:
+        return
+    notify.email(
+        submission.section.email,
+        f"【{subject}】{submission.receipt_number} {submission.procedure.name}",
+        f"受付番号 {submission.receipt_number}（{submission.procedure.name}）: {what}。職員用画面で確認してください。\n"
+        + _site_url(reverse("applications:staff_detail", args=[submission.uuid])),
+        dedupe_key=f"applications.staffnotice:{event.pk}",
     )
 
 
@@ -343,14 +359,8 @@ def post_message(submission: Submission, body: str, *, sender, from_staff: bool,
     )
     if from_staff and not internal:
         _notify_change(submission, event)
-    elif not from_staff and submission.section.email:
-        notify.email(
-            submission.section.email,
-            f"【申請へのメッセージ】{submission.receipt_number} {submission.procedure.name}",
-            f"受付番号 {submission.receipt_number} の申請者からメッセージが届きました。職員用画面で確認してください。\n"
-            + _site_url(reverse("applications:staff_detail", args=[submission.uuid])),
-            dedupe_key=f"applications.staffnotice:{event.pk}",
-        )
+    elif not from_staff:
+        _notify_section(submission, event, "申請へのメッセージ", "申請者からメッセージが届きました")
     return event
 
 

@@ -123,10 +123,15 @@ def test_resident_applies_gets_receipt_email_with_pdf(client, demo, smtp_email, 
     assert submission.receipt_number
     assert SubmissionEvent.objects.filter(submission=submission, kind="submitted").count() == 1
     run_tasks()
-    messages = smtp_email.wait_for(1)
-    assert len(messages) == 1
-    message = messages[0]["message"]
+    messages = smtp_email.wait_for(2)
+    assert len(messages) == 2  # the resident's receipt, and a notice to the section
+    by_recipient = {m["message"]["To"]: m["message"] for m in messages}
+    message = by_recipient[user.email]
     assert submission.receipt_number in message["Subject"]
+    section_notice = by_recipient[submission.section.email]
+    # the section's notice carries no personal data, only the receipt number and a link
+    assert submission.receipt_number in section_notice["Subject"] and user.full_name not in section_notice.get_content()
+    assert not list(section_notice.iter_attachments())
     pdfs = [part for part in message.iter_attachments() if part.get_content_type() == "application/pdf"]
     assert pdfs and pdfs[0].get_content().startswith(b"%PDF")
     detail = client.get(reverse("applications:my_detail", args=[submission.uuid])).content.decode()
