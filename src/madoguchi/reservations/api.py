@@ -15,7 +15,7 @@ from madoguchi.core import audit, permissions
 from madoguchi.core.models import AuditLog, Municipality
 
 from . import services
-from .models import Booking, Counter, Facility, Fee, Unit, Visit
+from .models import Booking, Counter, Facility, Fee, Lottery, Unit, Visit
 from .services import BookingError
 
 router = Router(tags=["reservations"])
@@ -209,6 +209,52 @@ def unit_availability(request, unit_id: int = ID, year: int = Query(..., ge=2000
         )
         for d in services.availability(unit, year, month)
     ]
+
+
+class LotteryOut(Schema):
+    id: int
+    facility_id: int
+    month: str = Field(description="YYYY-MM")
+    status: str = Field(description="open / drawn")
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    draw_at: dt.datetime
+    max_wishes: int
+    max_wins: int
+    seed_commitment: str = Field(description="SHA-256 of the secret seed, published before the draw")
+    draw_seed: str = Field(description="the seed the draw used (after the draw)")
+    verify_url: str
+
+
+@router.get("/lotteries", response=list[LotteryOut], summary="抽選の一覧（事前公開するシードのハッシュを含む）")
+def list_lotteries(request):
+    lots = Lottery.objects.filter(facility__municipality=Municipality.current(), facility__is_public=True).order_by("-month")[:100]
+    return [_lottery_out(lot) for lot in lots]
+
+
+@router.get("/lotteries/{lottery_id}/inputs", response={200: dict, 404: ErrorOut}, summary="抽選の入力と結果（だれでも再抽選して検証できる）")
+def lottery_inputs(request, lottery_id: int = ID):
+    lot = Lottery.objects.select_related("facility").filter(pk=lottery_id, status=Lottery.Status.DRAWN, facility__is_public=True).first()
+    if lot is None:
+        return 404, {"rule": "not_found", "detail": "抽選済みの抽選が見つかりません（結果は抽選後に公開します）。"}
+    return services.lottery_published_inputs(lot)
+
+
+def _lottery_out(lot: Lottery) -> dict:
+    return dict(
+        id=lot.pk,
+        facility_id=lot.facility_id,
+        month=lot.month.strftime("%Y-%m"),
+        status=lot.status,
+        opens_at=lot.opens_at,
+        closes_at=lot.closes_at,
+        draw_at=lot.draw_at,
+        max_wishes=lot.max_wishes,
+        max_wins=lot.max_wins,
+        seed_commitment=lot.seed_commitment,
+        draw_seed=lot.draw_seed,
+        verify_url=f"/reservations/lotteries/{lot.pk}/verify/",
+    )
 
 
 @router.get("/bookings", response=list[BookingOut], auth=django_auth, summary="わたしの予約")

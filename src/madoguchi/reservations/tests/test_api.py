@@ -62,3 +62,18 @@ def test_staff_endpoint_requires_staff(client, unit, resident):
     client.force_login(resident)
     r = client.get(f"/api/reservations/staff/facilities/{unit.facility_id}/bookings", {"date": "2027-06-02"})
     assert r.status_code == 403
+
+
+def test_lottery_endpoints(client, facility, unit, make_user):
+    from madoguchi.reservations import lottery as L
+    from madoguchi.reservations.models import Lottery
+
+    now = timezone.now()
+    month = (timezone.localdate().replace(day=1) + dt.timedelta(days=62)).replace(day=1)
+    lot = Lottery.objects.create(facility=facility, month=month, opens_at=now - dt.timedelta(days=2), closes_at=now, draw_at=now)
+    r = client.get("/api/reservations/lotteries")
+    assert r.status_code == 200 and r.json()[0]["seed_commitment"] == lot.seed_commitment and r.json()[0]["draw_seed"] == ""
+    assert client.get(f"/api/reservations/lotteries/{lot.pk}/inputs").status_code == 404  # nothing before the draw
+    services.run_lottery(lot)
+    data = client.get(f"/api/reservations/lotteries/{lot.pk}/inputs").json()
+    assert all(ok for _, ok, _ in L.verify(data))
