@@ -723,6 +723,25 @@ def draw_due_lotteries(now=None) -> int:
     return count
 
 
+def remind_unconfirmed(now=None, hours: int = 48) -> int:
+    """Winners who have not confirmed get one reminder when the deadline is near."""
+    now = _now(now)
+    won = Booking.objects.filter(status=Booking.Status.WON, confirm_deadline__gt=now, confirm_deadline__lte=now + dt.timedelta(hours=hours))
+    sent = 0
+    for b in won.select_related("unit__facility", "user"):
+        with transaction.atomic():
+            email(
+                b.user.email,
+                f"【本予約の期限が近づいています】{b.unit} {b.date:%m/%d}",
+                f"抽選で当選した次の枠の本予約がまだです。\n予約番号: {b.code}\n{_fmt_date(b.date)} {b.start:%H:%M}〜{b.end:%H:%M}\n"
+                f"期限: {timezone.localtime(b.confirm_deadline):%Y年%m月%d日 %H:%M}（過ぎると取り消され、先着順の空き予約になります）\n"
+                f"{conf.site_url()}/reservations/bookings/{b.code}/\n",
+                dedupe_key=f"booking-confirm-reminder:{b.pk}",
+            )
+        sent += 1
+    return sent
+
+
 def release_unconfirmed(now=None) -> int:
     """Frames won but not confirmed by the deadline go back to first-come."""
     return Booking.objects.filter(status=Booking.Status.WON, confirm_deadline__lte=_now(now)).update(status=Booking.Status.RELEASED)

@@ -17,6 +17,7 @@ def draw_lotteries() -> None:
 
 @periodic("reservations.release_unconfirmed", every=600)
 def release_unconfirmed() -> None:
+    services.remind_unconfirmed()
     services.release_unconfirmed()
 
 

@@ -104,6 +104,9 @@ def test_lottery_flow(lottery, unit, make_user, now, run_tasks, mailoutbox):
     assert services.run_lottery(lottery, now=drawn_at).result == lottery.result  # idempotent
     first = won.first()
     services.confirm(first, now=drawn_at)
+    # the other winner is reminded once as the deadline nears (dedupe: the same email once)
+    assert services.remind_unconfirmed(now=drawn_at + dt.timedelta(days=6)) == 1
+    services.remind_unconfirmed(now=drawn_at + dt.timedelta(days=6, hours=1))
     assert services.release_unconfirmed(now=drawn_at + dt.timedelta(days=8)) == 1
     # the released frame opens first-come
     loser = next(u for u in users if not Booking.objects.filter(user=u, status=Booking.Status.CONFIRMED).exists())
@@ -112,6 +115,7 @@ def test_lottery_flow(lottery, unit, make_user, now, run_tasks, mailoutbox):
     assert b.status == Booking.Status.CONFIRMED
     run_tasks()
     assert any("抽選結果" in m.subject for m in mailoutbox)
+    assert sum("本予約の期限が近づいています" in m.subject for m in mailoutbox) == 1
 
 
 def test_free_frames_open_first_come_after_draw(lottery, unit, facility, make_user, now):
