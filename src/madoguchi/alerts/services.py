@@ -533,7 +533,8 @@ class _Marker:
             return
         ids, self.sent = self.sent, []
         with connection.cursor() as cur:
-            cur.execute(self.SQL_SENT.format(", ".join(["%s"] * len(ids))), [Delivery.State.SENT.value, timezone.now(), *ids])
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            cur.execute(self.SQL_SENT.format(", ".join(["%s"] * len(ids))), [Delivery.State.SENT.value, now, *ids])
 
 
 def acquire_rate(channel: str, n: int) -> None:
