@@ -84,6 +84,19 @@ class ManageForm(AccessibleForm):
         return data
 
 
+class ChangeEmailForm(AccessibleForm):
+    """Email channel setting on 受け取り設定: a new address, confirmed from that address."""
+
+    new_email = forms.EmailField(
+        label=_("新しいメールアドレス"),
+        help_text=_("新しいアドレスに確認のメールを送ります。リンクを開くまでは、今のアドレスに届きます。"),
+        error_messages={
+            "required": _("新しいメールアドレスを入力してください。"),
+            "invalid": _("メールアドレスの形式で入力してください（例: taro@example.jp）。"),
+        },
+    )
+
+
 class NoticeForm(forms.ModelForm, AccessibleForm):
     channels = forms.MultipleChoiceField(
         label=_("配信方法"),

@@ -204,6 +204,67 @@ def subscription_for_manage_key(value: str) -> Subscription | None:
     return Subscription.objects.filter(token=token).exclude(status=Subscription.Status.UNSUBSCRIBED).first()
 
 
+CHANGE_EMAIL_SALT = "madoguchi.alerts.change_email"
+CHANGE_EMAIL_DAYS = 7
+
+
+def request_email_change(sub: Subscription, new_email: str) -> None:
+    """Email channel setting: move the subscription to another address. Nothing changes until
+    the new address confirms (double opt-in again), through a signed link valid 7 days."""
+    from django.core import signing
+
+    new = new_email.strip().lower()
+    if sub.channel != Channel.EMAIL:
+        raise ValidationError(_("メールアドレスを変更できるのは、メールでの受け取りだけです。"))
+    if new == sub.address:
+        raise ValidationError(_("今と同じメールアドレスです。変更する場合は新しいメールアドレスを入力してください。"))
+    if Subscription.objects.filter(municipality=sub.municipality, channel=Channel.EMAIL, address=new).exclude(pk=sub.pk).exists():
+        raise ValidationError(_("このメールアドレスはすでに登録されています。そのアドレスに届いたメールのリンクから設定を変更してください。"))
+    value = signing.dumps({"s": sub.pk, "t": sub.token, "e": new}, salt=CHANGE_EMAIL_SALT, compress=True)
+    url = conf.site_url() + reverse("alerts:change_email", args=[value])
+    notify.email(
+        new,
+        _("【%(city)s】お知らせメールの宛先変更を確認してください") % {"city": sub.municipality.name},
+        _(
+            "お知らせメールの宛先を、このアドレスに変更する手続きを受け付けました。\n次のリンクを開いて確定してください（%(days)s日以内）。\n\n%(url)s\n\n心当たりがない場合は、このメールを無視してください。宛先は変わりません。\n"
+        )
+        % {"days": CHANGE_EMAIL_DAYS, "url": url},
+        dedupe_key=f"alerts:change_email:{sub.pk}:{secrets.token_hex(4)}",
+    )
+
+
+def email_change_for(value: str) -> tuple[Subscription, str]:
+    """(subscription, new address) of a signed change link, or ValidationError in Japanese."""
+    from django.core import signing
+
+    try:
+        data = signing.loads(value, salt=CHANGE_EMAIL_SALT, max_age=dt.timedelta(days=CHANGE_EMAIL_DAYS))
+    except signing.SignatureExpired:
+        raise ValidationError(_("確認の期限（7日）が過ぎています。受け取り設定の画面からもう一度変更してください。")) from None
+    except signing.BadSignature:
+        raise ValidationError(_("このリンクは無効です。メールのリンクが途中で切れていないか確認してください。")) from None
+    sub = Subscription.objects.filter(pk=data.get("s"), token=data.get("t"), channel=Channel.EMAIL).first()
+    if sub is None or sub.status == Subscription.Status.UNSUBSCRIBED:
+        raise ValidationError(_("この登録はすでに停止されています。あらためて登録してください。"))
+    return sub, data["e"]
+
+
+@transaction.atomic
+def confirm_email_change(value: str) -> Subscription:
+    sub, new = email_change_for(value)
+    sub = Subscription.objects.select_for_update().get(pk=sub.pk)
+    if sub.address == new:
+        return sub
+    if Subscription.objects.filter(municipality=sub.municipality, channel=Channel.EMAIL, address=new).exclude(pk=sub.pk).exists():
+        raise ValidationError(_("このメールアドレスはすでに登録されています。"))
+    sub.address = new
+    if sub.status == Subscription.Status.FAILED:  # the old address bounced; the new one is confirmed
+        sub.status = Subscription.Status.ACTIVE
+        sub.failure_reason = ""
+    sub.save(update_fields=["address", "status", "failure_reason"])
+    return sub
+
+
 @transaction.atomic
 def update_choices(sub: Subscription, *, topics, areas, language: str, facts=None, consent: bool = False) -> None:
     """The resident changes what they receive (受け取り設定)."""

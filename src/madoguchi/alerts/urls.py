@@ -15,6 +15,7 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("manage/<str:key>/", views.manage, name="manage"),
     path("mine/", views.mine, name="mine"),
+    path("change-email/<str:value>/", views.change_email, name="change_email"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("line/webhook", views.line_webhook, name="line_webhook"),
     path("staff/", views.staff_list, name="staff_list"),

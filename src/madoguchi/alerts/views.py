@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -27,7 +28,7 @@ from .channels import cap as cap_channel
 from .channels import web as web_channel
 from .channels.cap import CapImportError
 from .channels.webpush import public_key
-from .forms import AreaForm, CapUploadForm, ManageForm, NoticeForm, RejectForm, SubscribeForm, TopicForm
+from .forms import AreaForm, CapUploadForm, ChangeEmailForm, ManageForm, NoticeForm, RejectForm, SubscribeForm, TopicForm
 from .models import Area, Notice, Subscription, TargetingConsent, Topic
 
 PUBLISHED = [Notice.Status.SENDING, Notice.Status.SENT]
@@ -179,7 +180,15 @@ def manage(request, key: str):
     bound = request.method == "POST" and action == "save"
     form = ManageForm(request.POST if bound else None, municipality=municipality, initial=initial)
     status = ""
+    email_form = ChangeEmailForm(request.POST if request.method == "POST" and action == "email" else None, prefix="change")
     if request.method == "POST":
+        if action == "email" and sub.channel == "email":
+            if email_form.is_valid():
+                try:
+                    services.request_email_change(sub, email_form.cleaned_data["new_email"])
+                    return redirect(request.path + "?done=email")
+                except ValidationError as exc:
+                    email_form.add_error("new_email", exc.messages[0])
         if action == "unsubscribe":
             services.unsubscribe(sub)
             return render(request, "alerts/unsubscribe.html", {"sub": sub, "done": True})
@@ -190,10 +199,30 @@ def manage(request, key: str):
             d = form.cleaned_data
             services.update_choices(sub, topics=d["topics"], areas=d["areas"], language=d["language"], facts=d["facts"], consent=d["consent"])
             return redirect(request.path + "?done=saved")
-    status = {"saved": _("受け取り設定を保存しました。"), "consent": _("プッシュ型配信の同意を取り消し、属性を削除しました。")}.get(
-        request.GET.get("done", ""), ""
-    )
-    return render(request, "alerts/manage.html", {"sub": sub, "form": form, "status": status, "has_consent": consent is not None})
+    status = {
+        "saved": _("受け取り設定を保存しました。"),
+        "consent": _("プッシュ型配信の同意を取り消し、属性を削除しました。"),
+        "email": _("新しいメールアドレスに確認のメールを送りました。メールのリンクを開くと宛先が変わります。"),
+        "changed": _("メールの宛先を変更しました。"),
+    }.get(request.GET.get("done", ""), "")
+    context = {"sub": sub, "form": form, "email_form": email_form, "status": status, "has_consent": consent is not None}
+    return render(request, "alerts/manage.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def change_email(request, value: str):
+    """Confirm a new address for an email subscription. GET only asks (mail scanners follow links)."""
+    try:
+        sub, new = services.email_change_for(value)
+    except ValidationError as exc:
+        return render(request, "alerts/change_email.html", {"error": exc.messages[0]}, status=400)
+    if request.method == "POST":
+        try:
+            sub = services.confirm_email_change(value)
+        except ValidationError as exc:
+            return render(request, "alerts/change_email.html", {"error": exc.messages[0]}, status=400)
+        return redirect(reverse("alerts:manage", args=[services.manage_key(sub)]) + "?done=changed")
+    return render(request, "alerts/change_email.html", {"sub": sub, "new": new})
 
 
 def mine(request):

@@ -135,3 +135,35 @@ def test_email_template_falls_back_for_non_ascii_address(city, staff):
     raw = ch.raw(notice, d, {})
     assert email_channel.PH_ADDRESS.encode() not in raw and email_channel.PH_TOKEN.encode() not in raw
     assert sub.token.encode() in raw
+
+
+def test_email_address_change_needs_confirmation_from_the_new_address(city, client, run_tasks, mailoutbox):
+    sub = _sub(city, "old@example.jp")
+    other = _sub(city, "taken@example.jp")
+    path = f"/alerts/manage/{services.manage_key(sub)}/"
+    # errors name the field: empty, malformed, same, already registered
+    for value, message in [
+        ("", "新しいメールアドレスを入力してください。"),
+        ("not-an-address", "メールアドレスの形式で入力してください"),
+        ("OLD@example.jp", "今と同じメールアドレスです。"),
+        (other.address, "このメールアドレスはすでに登録されています。"),
+    ]:
+        resp = client.post(path, {"action": "email", "change-new_email": value})
+        assert resp.status_code == 200 and message in resp.content.decode(), value
+        assert 'id="id_change-new_email_error"' in resp.content.decode()
+    resp = client.post(path, {"action": "email", "change-new_email": "New@Example.jp"})
+    assert resp.status_code == 302 and resp["Location"].endswith("?done=email")
+    run_tasks()
+    mail = [m for m in mailoutbox if m.to == ["new@example.jp"]][-1]
+    link = re.search(r"https?://\S+/alerts/change-email/\S+/", mail.body).group(0)
+    change_path = "/" + link.split("/", 3)[3]
+    sub.refresh_from_db()
+    assert sub.address == "old@example.jp"  # nothing changes before the new address confirms
+    assert client.get(change_path).status_code == 200  # GET only asks
+    sub.refresh_from_db()
+    assert sub.address == "old@example.jp"
+    resp = client.post(change_path)
+    assert resp.status_code == 302 and resp["Location"].endswith("?done=changed")
+    sub.refresh_from_db()
+    assert sub.address == "new@example.jp"
+    assert client.get(change_path[:-5] + "xxxx/").status_code == 400  # tampered link
