@@ -73,3 +73,21 @@ def test_public_alert_pages_on_phone(live_server, page, axe_check, city, staff):
     axe_check(page, "manage saved")
     sub.refresh_from_db()
     assert sub.language == "ja-easy"
+
+    # the signed-in resident's list, then both pages at 200% zoom (180 CSS px)
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user = get_user_model().objects.create_user(email="hanako@example.jp", password="x" * 12)
+    Subscription.objects.filter(pk=sub.pk).update(user=user)
+    c = Client()
+    c.force_login(user)
+    page.context.add_cookies([{"name": "sessionid", "value": c.cookies["sessionid"].value, "url": live_server.url}])
+    page.goto(f"{live_server.url}/alerts/mine/")
+    axe_check(page, "my subscriptions")
+    page.get_by_role("link", name="メールの設定を変更").click()
+    page.wait_for_url("**/alerts/manage/**")
+    page.set_viewport_size({"width": 180, "height": 640})
+    _no_overflow(page, "manage at 200% zoom")
+    page.goto(f"{live_server.url}/alerts/mine/")
+    _no_overflow(page, "my subscriptions at 200% zoom")
