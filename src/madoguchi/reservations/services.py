@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Subquery
 from django.utils import timezone
 
 from madoguchi.core import calendar as office_calendar
@@ -267,16 +267,27 @@ def hold(
     facility = unit.facility
     if not unit.is_active or not facility.is_public:
         raise BookingError("unit", "この部屋・コートは現在予約を受け付けていません。")
-    # The facility's calendar is read once here (few queries per attempt: the opening rush).
-    hours = {h.weekday: h for h in facility.opening_hours.all()}
-    reason = closed_reason(facility, day, unit, list(facility.closed_periods.all()), hours)
+    # One query reads the day's opening hours with the closure, the month's lottery and the
+    # unit's fees alongside (the opening rush pays for every round trip).
+    info = (
+        OpeningHours.objects.filter(facility=facility, weekday=day.weekday())
+        .annotate(
+            closure=Subquery(
+                ClosedPeriod.objects.filter(Q(unit__isnull=True) | Q(unit=unit.pk), facility=facility.pk, start__lte=day, end__gte=day).values("reason")[:1]
+            ),
+            lottery_status=Subquery(Lottery.objects.filter(facility=facility.pk, month=day.replace(day=1)).values("status")[:1]),
+            **{f"fee_{c}": Subquery(Fee.objects.filter(unit=unit.pk, category=c).values("amount")[:1]) for c in UserCategory.values},
+        )
+        .first()
+    )
+    reason = closed_reason(facility, day, unit) if info is None else info.closure or closed_reason(facility, day, unit, [], {info.weekday: info})
     if reason:
         raise BookingError("closed", f"{_fmt_date(day)}は休館日です（{reason}）。別の日を選んでください。")
     defs = list(facility.frames.all()) if unit.frame_mode == Unit.FrameMode.FIXED else []
-    frame = next((f for f in frames_for(unit, day, hours, defs) if f.start == start), None)
+    frame = next((f for f in frames_for(unit, day, {info.weekday: info}, defs) if f.start == start), None)
     if frame is None:
         raise BookingError("hours", f"{_fmt_date(day)} {start:%H:%M} は開館時間内の時間枠ではありません。表示されている時間枠から選んでください。")
-    lottery_status = lottery_status_for(facility, day)
+    lottery_status = info.lottery_status
     problem = window_problem(facility, day, start, now, lottery_status == Lottery.Status.DRAWN)
     if problem:
         raise problem
@@ -311,7 +322,8 @@ def hold(
                     raise BookingError(
                         "limit_month", f"1か月に予約できるのは{facility.max_bookings_per_month}件までです（{day.month}月は上限に達しています）。"
                     )
-                fee = fee_for(unit, category, frame.start, frame.end)
+                amount = getattr(info, f"fee_{category}")
+                fee = _fee_amount(unit, None if amount is None else Fee(amount=amount), frame.start, frame.end)
                 booking = Booking.objects.create(
                     unit=unit,
                     date=day,

@@ -205,3 +205,16 @@ def test_abandoned_hold_freed_by_periodic_task(unit, make_user, now):
     h.refresh_from_db()
     assert h.status == Booking.Status.EXPIRED
     assert services.hold(make_user("b@example.jp"), unit, D, T9, now=now).status == Booking.Status.HELD
+
+
+def test_unit_closure_and_round_trips_per_booking(unit, hourly_unit, facility, resident, make_user, now, django_assert_max_num_queries):
+    """A closure of one room leaves the others bookable; a booking costs a handful of queries
+    (the opening rush pays for every round trip)."""
+    ClosedPeriod.objects.create(facility=facility, unit=unit, start=D, end=D, reason="ピアノの調律")
+    with pytest.raises(BookingError) as e:
+        services.book(resident, unit, D, T9, now=now)
+    assert "ピアノの調律" in e.value.message
+    other = make_user("other@example.jp")
+    with django_assert_max_num_queries(8):  # calendar+fees, lock, limits, insert, outbox (+ test savepoints)
+        b = services.book(other, hourly_unit, D, T9, now=now)
+    assert b.fee == 500
