@@ -265,7 +265,7 @@ def my_bookings(request):
 
 @router.post("/bookings", response={201: BookingOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=django_auth, summary="先着順で予約する")
 def create_booking(request, data: BookingIn):
-    unit = Unit.objects.select_related("facility").filter(pk=data.unit_id).first()
+    unit = Unit.objects.select_related("facility").filter(pk=data.unit_id).order_by().first()
     if unit is None:
         return 404, {"rule": "not_found", "detail": "部屋・コートが見つかりません。"}
     if data.attendees and unit.capacity and data.attendees > unit.capacity:
