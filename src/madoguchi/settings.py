@@ -144,7 +144,9 @@ LOGIN_RATE_WINDOW = int(env("LOGIN_RATE_WINDOW", "900"))  # seconds
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Madoguchi")
 
 # --- Sessions, cookies, security headers ----------------------------------------------------
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database; with Redis they are read through the cache (one query less on
+# every signed-in request) and still written to the database, so a Redis restart logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
