@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from madoguchi.devtools.servers import app_env, gunicorn, manage, postgres  # noqa: E402
+from madoguchi.devtools.servers import app_env, gunicorn, manage, postgres, redis_server, worker  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 500))
 DURATION = float(os.environ.get("BENCH_SECONDS", 20))
@@ -148,7 +148,9 @@ async def rush(url: str, data: dict) -> dict:
 
 
 def main() -> None:
-    with postgres() as db_url:
+    # The production shape: Redis carries sessions' cache and task wake-ups, and confirmation
+    # emails (with their .ics) are built by a separate worker, not in the app processes.
+    with postgres() as db_url, redis_server() as redis_url:
         # LOG_LEVEL=ERROR: gunicorn() pipes stderr without reading it, and every 409 logs a
         # django.request warning; a full pipe would block the workers.
         # --keep-alive: gthread closes idle keep-alive connections after 2 s by default, and
@@ -156,6 +158,7 @@ def main() -> None:
         # then sees a reset); a proxy in front would hold them, so hold them here too.
         env = app_env(
             db_url,
+            redis_url,
             DB_CONN_MAX_AGE="60",
             LOG_LEVEL="ERROR",
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
@@ -163,7 +166,7 @@ def main() -> None:
         )
         manage(env, "migrate", "--no-input")
         data = _shell(env, f"CLIENTS={CLIENTS}\n" + SETUP)
-        with gunicorn(env, workers=WORKERS, threads=THREADS) as url:
+        with worker(env), gunicorn(env, workers=WORKERS, threads=THREADS) as url:
             stats = asyncio.run(rush(url, data))
         check = _shell(env, CHECK)
     lat = sorted(stats["latency"])
@@ -173,7 +176,7 @@ def main() -> None:
     dropped = stats["status"][0]
     refused = sum(n for s, n in stats["status"].items() if 400 <= s < 500)
     stats["rules"] = collections.Counter({k: v for k, v in stats["rules"].items() if not k[:1].isupper()})  # drop exception names
-    print(f"opening rush: {CLIENTS} clients, {stats['frames']} frames in one week, {stats['elapsed']:.1f} s, gunicorn {WORKERS}×{THREADS} threads, PostgreSQL")
+    print(f"opening rush: {CLIENTS} clients, {stats['frames']} frames in one week, {stats['elapsed']:.1f} s, gunicorn {WORKERS}×{THREADS} threads, PostgreSQL, Redis, 1 task worker")
     print(f"  booking attempts/s     {attempts / stats['elapsed']:8.1f}   (target ≥ 300)")
     print(f"  successful bookings/s  {ok / stats['elapsed']:8.1f}   ({ok} booked)")
     print(f"  latency p50 / p99      {statistics.median(lat) * 1000:8.1f} / {lat[int(len(lat) * 0.99) - 1] * 1000:.1f} ms")
