@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import setup_views, staff_views, views
 
 app_name = "reservations"
 urlpatterns = [
@@ -31,4 +31,14 @@ urlpatterns = [
     path("staff/groups/", staff_views.groups, name="staff_groups"),
     path("staff/counters/<int:pk>/", staff_views.counter_day, name="staff_counter"),
     path("staff/lotteries/<int:pk>/draw/", staff_views.draw_lottery, name="staff_draw"),
+    path("staff/setup/", setup_views.facility_list, name="setup_list"),
+    path("staff/setup/facilities/new/", setup_views.facility_create, name="setup_facility_new"),
+    path("staff/setup/facilities/<int:pk>/", setup_views.facility_edit, name="setup_facility"),
+    path("staff/setup/facilities/<int:facility_pk>/units/new/", setup_views.unit_edit, name="setup_unit_new"),
+    path("staff/setup/units/<int:pk>/", setup_views.unit_edit, name="setup_unit"),
+    path("staff/setup/facilities/<int:pk>/hours/", setup_views.hours_edit, name="setup_hours"),
+    path("staff/setup/facilities/<int:pk>/fees/", setup_views.fees_edit, name="setup_fees"),
+    path("staff/setup/exemption-rules/", setup_views.rules, name="setup_rules"),
+    path("staff/setup/exemption-rules/new/", setup_views.rule_edit, name="setup_rule_new"),
+    path("staff/setup/exemption-rules/<int:pk>/", setup_views.rule_edit, name="setup_rule"),
 ]

@@ -1,0 +1,305 @@
+"""Staff screens to set facilities up without code (施設の登録・編集, 部屋・コート, 開館時間と時間区分,
+使用料, 減免基準).
+
+Who may do what: staff see the facilities of their sections (others get 404); changing needs the
+管理者 role in the facility's section (``permissions`` action "manage"); 担当者 and 承認者 may look
+but get 403 with a Japanese message when they try to save. Every change is audited with the
+fields that changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.shortcuts import get_object_or_404, redirect, render
+
+from madoguchi.core import audit, permissions
+from madoguchi.core.models import AuditLog, Municipality, Section
+from madoguchi.web.staff import staff_required
+
+from .models import ExemptionRule, Facility, Fee, FrameDefinition, OpeningHours, Unit, UserCategory
+from .setup_forms import ExemptionRuleForm, FacilityForm, FeeTableForm, FrameForm, OpeningDayForm, UnitForm
+
+NO_MANAGE = "施設の設定を変更できるのは、所管課の管理者の権限を持つ職員だけです。担当者・承認者は閲覧のみできます。"
+EXTRA_FRAMES = 2
+
+
+def _deny():
+    raise PermissionDenied(NO_MANAGE)
+
+
+def _explain_denial(view):
+    """Answer a refused change with a 403 page that says why, in Japanese (the project has no
+    403 template of its own)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as e:
+            return render(request, "reservations/staff/setup_denied.html", {"message": str(e) or NO_MANAGE}, status=403)
+
+    return wrapper
+
+
+def _facility(request, pk: int) -> Facility:
+    return get_object_or_404(permissions.scope(request.user, Facility.objects.select_related("section"), "section"), pk=pk)
+
+
+def _can_manage(user, facility) -> bool:
+    return permissions.can(user, "manage", facility)
+
+
+def _snapshot(instance, form) -> dict:
+    return {k: (str(v) if v is not None else None) for k, v in model_to_dict(instance, fields=list(form.fields)).items()} if instance.pk else {}
+
+
+def _changes(form, before: dict) -> dict:
+    """Fields whose stored value changed (after normalisation), new values as text."""
+    form.instance.refresh_from_db()
+    after = {k: (str(v) if v is not None else None) for k, v in model_to_dict(form.instance, fields=list(form.fields)).items()}
+    return {k: v for k, v in after.items() if before.get(k, None) != v or k not in before and v not in (None, "")}
+
+
+def _readonly(form):
+    for field in form.fields.values():
+        field.disabled = True
+    return form
+
+
+@staff_required
+@_explain_denial
+def facility_list(request):
+    facilities = permissions.scope(request.user, Facility.objects.select_related("section"), "section").order_by("section__name", "code")
+    return render(
+        request,
+        "reservations/staff/setup_list.html",
+        {"facilities": facilities, "can_create": permissions.can(request.user, "manage"), "can_rules": _rules_municipality(request.user) is not None},
+    )
+
+
+@staff_required
+@_explain_denial
+def facility_create(request):
+    sections = permissions.scope(request.user, Section.objects.all(), "pk", action="manage").order_by("name")
+    if not sections.exists():
+        _deny()
+    form = FacilityForm(request.POST or None, sections=sections)
+    if request.method == "POST" and form.is_valid():
+        facility = form.save(commit=False)
+        facility.municipality = form.cleaned_data["section"].municipality
+        facility.save()
+        audit.record(AuditLog.Action.CREATE, facility, request=request, detail=_changes(form, {}))
+        messages.success(request, f"施設「{facility.name}」を登録しました。続けて開館時間・部屋・使用料を設定してください。")
+        return redirect("reservations:setup_facility", pk=facility.pk)
+    return render(request, "reservations/staff/setup_facility.html", {"form": form, "facility": None, "can_manage": True})
+
+
+@staff_required
+@_explain_denial
+def facility_edit(request, pk: int):
+    facility = _facility(request, pk)
+    can_manage = _can_manage(request.user, facility)
+    if request.method == "POST" and not can_manage:
+        _deny()
+    sections = permissions.scope(request.user, Section.objects.all(), "pk", action="manage") if can_manage else Section.objects.filter(pk=facility.section_id)
+    before = _snapshot(facility, FacilityForm(sections=sections))
+    form = FacilityForm(request.POST or None, instance=facility, sections=sections.order_by("name"))
+    if not can_manage:
+        _readonly(form)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        if changes := _changes(form, before):
+            audit.record(AuditLog.Action.UPDATE, facility, request=request, detail=changes)
+        messages.success(request, f"施設「{facility.name}」の情報を保存しました。")
+        return redirect("reservations:setup_facility", pk=facility.pk)
+    return render(
+        request,
+        "reservations/staff/setup_facility.html",
+        {"form": form, "facility": facility, "can_manage": can_manage, "units": facility.units.all()},
+    )
+
+
+@staff_required
+@_explain_denial
+def unit_edit(request, pk: int | None = None, facility_pk: int | None = None):
+    if pk is not None:
+        unit = get_object_or_404(Unit.objects.select_related("facility"), pk=pk)
+        facility = _facility(request, unit.facility_id)
+    else:
+        facility = _facility(request, facility_pk)
+        unit = Unit(facility=facility)
+    can_manage = _can_manage(request.user, facility)
+    if request.method == "POST" and not can_manage:
+        _deny()
+    if pk is None and not can_manage:
+        _deny()
+    before = _snapshot(unit, UnitForm())
+    form = UnitForm(request.POST or None, instance=unit)
+    if not can_manage:
+        _readonly(form)
+    if request.method == "POST" and form.is_valid():
+        created = unit.pk is None
+        form.save()
+        if (changes := _changes(form, before)) or created:
+            audit.record(AuditLog.Action.CREATE if created else AuditLog.Action.UPDATE, unit, request=request, detail=changes)
+        messages.success(request, f"「{unit.name}」を{'追加' if created else '保存'}しました。")
+        return redirect("reservations:setup_facility", pk=facility.pk)
+    return render(request, "reservations/staff/setup_unit.html", {"form": form, "facility": facility, "unit": unit, "can_manage": can_manage})
+
+
+@staff_required
+@_explain_denial
+def hours_edit(request, pk: int):
+    facility = _facility(request, pk)
+    can_manage = _can_manage(request.user, facility)
+    if request.method == "POST" and not can_manage:
+        _deny()
+    data = request.POST if request.method == "POST" else None
+    existing = {h.weekday: h for h in facility.opening_hours.all()}
+    days = []
+    for wd in range(7):
+        h = existing.get(wd)
+        initial = {"closed": h is None, "opens": h.opens if h else dt.time(9), "closes": h.closes if h else dt.time(21)}
+        days.append(OpeningDayForm(data, prefix=f"d{wd}", weekday=wd, initial=initial))
+    frames = list(facility.frames.all())
+    frame_forms = [FrameForm(data, instance=f, prefix=f"f{f.pk}") for f in frames]
+    frame_forms += [FrameForm(data, prefix=f"new{i}", row=i + 1, instance=FrameDefinition(facility=facility)) for i in range(EXTRA_FRAMES)]
+    if not can_manage:
+        for f in days + frame_forms:
+            _readonly(f)
+    frame_errors = []
+    if request.method == "POST":
+        ok = all([f.is_valid() for f in days] + [f.is_valid() for f in frame_forms])
+        kept = [f for f in frame_forms if f.is_valid() and not f.is_blank and not f.cleaned_data.get("delete")]
+        if ok:
+            spans = sorted((f.cleaned_data["start"], f.cleaned_data["end"], f.cleaned_data["label"]) for f in kept)
+            for (_s1, e1, l1), (s2, _e2, l2) in zip(spans, spans[1:], strict=False):
+                if s2 < e1:
+                    frame_errors.append(f"時間区分「{l1}」と「{l2}」の時間が重なっています。開始・終了時刻を直してください。")
+            labels = [f.cleaned_data["label"] for f in kept]
+            if len(set(labels)) != len(labels):
+                frame_errors.append("同じ名前の時間区分が複数あります。区分名を別々にしてください。")
+        if ok and not frame_errors:
+            with transaction.atomic():
+                before = {wd: (h.opens.isoformat(), h.closes.isoformat()) for wd, h in existing.items()}
+                facility.opening_hours.all().delete()
+                after = {}
+                for f in days:
+                    if not f.cleaned_data.get("closed"):
+                        OpeningHours.objects.create(facility=facility, weekday=f.weekday, opens=f.cleaned_data["opens"], closes=f.cleaned_data["closes"])
+                        after[f.weekday] = (f.cleaned_data["opens"].isoformat(), f.cleaned_data["closes"].isoformat())
+                frame_detail = {"deleted": [], "saved": []}
+                for f in frame_forms:
+                    if f.instance.pk and f.cleaned_data.get("delete"):
+                        frame_detail["deleted"].append(f.instance.label)
+                # frames are rewritten as a whole so swapping times between rows never trips the
+                # (facility, start) unique constraint; nothing refers to a frame by id.
+                old = {(f.label, f.start, f.end) for f in frames}
+                facility.frames.all().delete()
+                for f in kept:
+                    d = f.cleaned_data
+                    FrameDefinition.objects.create(facility=facility, label=d["label"], start=d["start"], end=d["end"])
+                    if (d["label"], d["start"], d["end"]) not in old:
+                        frame_detail["saved"].append(f"{d['label']} {d['start']:%H:%M}-{d['end']:%H:%M}")
+                if before != after or frame_detail["deleted"] or frame_detail["saved"]:
+                    detail = {"opening_hours": {str(k): list(v) for k, v in after.items()}, "frames": frame_detail}
+                    audit.record(AuditLog.Action.UPDATE, facility, request=request, detail=detail)
+            messages.success(request, "開館時間と時間区分を保存しました。")
+            return redirect("reservations:setup_hours", pk=facility.pk)
+    all_errors = [(field, e) for f in days + frame_forms for field in f for e in field.errors]
+    return render(
+        request,
+        "reservations/staff/setup_hours.html",
+        {"facility": facility, "days": days, "frame_forms": frame_forms, "frame_errors": frame_errors, "errors": all_errors, "can_manage": can_manage},
+    )
+
+
+@staff_required
+@_explain_denial
+def fees_edit(request, pk: int):
+    facility = _facility(request, pk)
+    can_manage = _can_manage(request.user, facility)
+    if request.method == "POST" and not can_manage:
+        _deny()
+    units = list(facility.units.all())
+    fees = {(f.unit_id, f.category): f for f in Fee.objects.filter(unit__facility=facility)}
+    form = FeeTableForm(request.POST or None, units=units, fees={k: f.amount for k, f in fees.items()})
+    if not can_manage:
+        _readonly(form)
+    if request.method == "POST" and form.is_valid():
+        changed = {}
+        with transaction.atomic():
+            for unit in units:
+                for cat in UserCategory.values:
+                    value = form.cleaned_data.get(f"fee_{unit.pk}_{cat}")
+                    current = fees.get((unit.pk, cat))
+                    if value is None and current is not None:
+                        current.delete()
+                    elif value is not None and current is None:
+                        Fee.objects.create(unit=unit, category=cat, amount=value)
+                    elif value is not None and current.amount != value:
+                        Fee.objects.filter(pk=current.pk).update(amount=value)
+                    else:
+                        continue
+                    changed[f"{unit.name}/{cat}"] = value
+            if changed:
+                audit.record(AuditLog.Action.UPDATE, facility, request=request, detail={"fees": changed})
+        messages.success(request, "使用料を保存しました。" if changed else "使用料に変更はありませんでした。")
+        return redirect("reservations:setup_fees", pk=facility.pk)
+    return render(
+        request,
+        "reservations/staff/setup_fees.html",
+        {"facility": facility, "form": form, "rows": form.bound_rows(), "categories": UserCategory.choices, "can_manage": can_manage},
+    )
+
+
+# --- 減免基準 (per municipality) -------------------------------------------------------------
+def _rules_municipality(user, action: str = "view") -> Municipality | None:
+    """減免基準 belong to the municipality; staff of a section that owns facilities see them, its
+    管理者 change them."""
+    sections = permissions.scope(user, Section.objects.filter(facilities__isnull=False), "pk", action=action).distinct()
+    first = sections.select_related("municipality").first()
+    if first is None and action == "manage":  # a manager of a section without facilities yet
+        first = permissions.scope(user, Section.objects.all(), "pk", action="manage").select_related("municipality").first()
+    return first.municipality if first else None
+
+
+@staff_required
+@_explain_denial
+def rules(request):
+    municipality = _rules_municipality(request.user)
+    if municipality is None:
+        raise PermissionDenied("施設を所管する課の職員だけが減免基準を見られます。")
+    items = ExemptionRule.objects.filter(municipality=municipality)
+    can_manage = _rules_municipality(request.user, "manage") == municipality
+    return render(request, "reservations/staff/setup_rules.html", {"rules": items, "can_manage": can_manage})
+
+
+@staff_required
+@_explain_denial
+def rule_edit(request, pk: int | None = None):
+    municipality = _rules_municipality(request.user)
+    if municipality is None:
+        raise PermissionDenied("施設を所管する課の職員だけが減免基準を見られます。")
+    rule = get_object_or_404(ExemptionRule, pk=pk, municipality=municipality) if pk else ExemptionRule(municipality=municipality)
+    can_manage = _rules_municipality(request.user, "manage") == municipality
+    if not can_manage and (request.method == "POST" or pk is None):
+        _deny()
+    before = _snapshot(rule, ExemptionRuleForm())
+    form = ExemptionRuleForm(request.POST or None, instance=rule)
+    if not can_manage:
+        _readonly(form)
+    if request.method == "POST" and form.is_valid():
+        created = rule.pk is None
+        form.save()
+        if (changes := _changes(form, before)) or created:
+            audit.record(AuditLog.Action.CREATE if created else AuditLog.Action.UPDATE, rule, request=request, detail=changes)
+        messages.success(request, f"減免基準「{rule.name}」を{'追加' if created else '保存'}しました。")
+        return redirect("reservations:setup_rules")
+    return render(request, "reservations/staff/setup_rule.html", {"form": form, "rule": rule, "can_manage": can_manage})
