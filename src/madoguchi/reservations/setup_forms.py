@@ -27,7 +27,7 @@ def mark_errors(form) -> None:
             attrs["aria-invalid"] = "true"
             ids = [i for i in (attrs.get("aria-describedby", "") or "").split() if i]
             if form.fields[name].help_text:
-                ids.append(f"{bound.auto_id}_help")
+                ids.append(f"{bound.auto_id}_helptext")
             ids.append(f"{bound.auto_id}_error")
             attrs["aria-describedby"] = " ".join(dict.fromkeys(ids))
 

@@ -262,11 +262,9 @@ def fees_edit(request, pk: int):
 # --- 減免基準 (per municipality) -------------------------------------------------------------
 def _rules_municipality(user, action: str = "view") -> Municipality | None:
     """減免基準 belong to the municipality; staff of a section that owns facilities see them, its
-    管理者 change them."""
+    管理者 change them (register a facility first). Other sections (e.g. 市民課) get 403."""
     sections = permissions.scope(user, Section.objects.filter(facilities__isnull=False), "pk", action=action).distinct()
     first = sections.select_related("municipality").first()
-    if first is None and action == "manage":  # a manager of a section without facilities yet
-        first = permissions.scope(user, Section.objects.all(), "pk", action="manage").select_related("municipality").first()
     return first.municipality if first else None
 
 

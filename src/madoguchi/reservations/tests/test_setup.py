@@ -79,6 +79,7 @@ def test_manager_creates_and_edits_a_facility(client, manager, section, other_se
     ]:
         assert text in page, text
     assert 'aria-invalid="true"' in page
+    assert 'aria-describedby="id_name_kana_helptext id_name_kana_error"' in page and 'id="id_name_kana_helptext"' in page
     r = client.post(f"/reservations/staff/setup/facilities/{f.pk}/", {**FACILITY_POST, "section": section.pk, "name": "北公民館（新館）", "is_public": ""})
     assert r.status_code == 302
     f.refresh_from_db()
@@ -231,3 +232,5 @@ def test_clerk_views_but_cannot_change_and_other_section_gets_404(client, django
         assert client.get(url).status_code == 404, url
         assert client.post(url, {}).status_code == 404, url
     assert "中央公民館" not in client.get("/reservations/staff/setup/").content.decode()
+    r = client.get(f"/reservations/staff/setup/exemption-rules/{rule.pk}/")
+    assert r.status_code == 403 and "施設を所管する課の職員だけ" in r.content.decode()
