@@ -359,7 +359,9 @@ class FeeTableForm(forms.Form):
                     min_value=0,
                     max_value=10_000_000,
                     initial=fees.get((unit.pk, cat)),
-                    widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input--short"}),
+                    # a text input: a browser's number input drops full-width digits typed with
+                    # an IME and would send "" (= delete the fee) instead of showing an error
+                    widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": "9"}),
                     error_messages={
                         "invalid": _("%(label)sは半角数字で入力してください（空欄は無料）。") % {"label": label},
                         "min_value": _("%(label)sは0以上にしてください。") % {"label": label},
