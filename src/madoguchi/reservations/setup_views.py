@@ -17,12 +17,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from madoguchi.core import audit, permissions
 from madoguchi.core.models import AuditLog, Municipality, Section
 from madoguchi.web.staff import staff_required
 
-from .models import ExemptionRule, Facility, Fee, FrameDefinition, OpeningHours, Unit, UserCategory
+from .models import ACTIVE_BOOKING_STATUSES, Booking, ExemptionRule, Facility, Fee, FrameDefinition, OpeningHours, Unit, UserCategory
 from .setup_forms import ExemptionRuleForm, FacilityForm, FeeTableForm, FrameForm, OpeningDayForm, UnitForm
 
 NO_MANAGE = "施設の設定を変更できるのは、所管課の管理者の権限を持つ職員だけです。担当者・承認者は閲覧のみできます。"
@@ -211,6 +212,12 @@ def hours_edit(request, pk: int):
                     detail = {"opening_hours": {str(k): list(v) for k, v in after.items()}, "frames": frame_detail}
                     audit.record(AuditLog.Action.UPDATE, facility, request=request, detail=detail)
             messages.success(request, "開館時間と時間区分を保存しました。")
+            if outside := _bookings_outside_hours(facility):
+                messages.warning(
+                    request,
+                    f"今日以降の予約のうち{outside}件が、新しい開館時間・時間区分に合いません。予約はそのまま残っています。"
+                    "利用者に連絡するか、「予約の一覧・休館期間・抽選」の画面で休館期間として取り消してください。",
+                )
             return redirect("reservations:setup_hours", pk=facility.pk)
     all_errors = [(field, e) for f in days + frame_forms for field in f for e in field.errors]
     return render(
@@ -218,6 +225,21 @@ def hours_edit(request, pk: int):
         "reservations/staff/setup_hours.html",
         {"facility": facility, "days": days, "frame_forms": frame_forms, "frame_errors": frame_errors, "errors": all_errors, "can_manage": can_manage},
     )
+
+
+def _bookings_outside_hours(facility: Facility) -> int:
+    """Active bookings from today on that the facility's current hours or frames no longer allow."""
+    hours = {h.weekday: (h.opens, h.closes) for h in facility.opening_hours.all()}
+    frame_starts = {(f.start, f.end) for f in facility.frames.all()}
+    rows = Booking.objects.filter(unit__facility=facility, date__gte=timezone.localdate(), status__in=ACTIVE_BOOKING_STATUSES).values_list(
+        "date", "start", "end", "unit__frame_mode"
+    )
+    count = 0
+    for day, start, end, mode in rows:
+        span = hours.get(day.weekday())
+        if span is None or start < span[0] or end > span[1] or (mode == Unit.FrameMode.FIXED and (start, end) not in frame_starts):
+            count += 1
+    return count
 
 
 @staff_required

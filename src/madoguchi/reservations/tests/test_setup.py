@@ -127,6 +127,19 @@ def _hours_post(facility, **overrides):
     return data
 
 
+def test_hours_change_warns_about_bookings_outside(client, manager, facility, unit, resident, now):
+    from madoguchi.reservations.models import Booking
+
+    day = dt.date.today() + dt.timedelta(days=(5 - dt.date.today().weekday()) % 7 or 7)  # a Saturday ahead
+    Booking.objects.create(unit=unit, user=resident, date=day, start=dt.time(18), end=dt.time(21), status="confirmed", fee=0)
+    url = f"/reservations/staff/setup/facilities/{facility.pk}/hours/"
+    r = client.post(url, _hours_post(facility), follow=True)
+    assert "新しい開館時間・時間区分に合いません" not in r.content.decode()
+    r = client.post(url, _hours_post(facility, **{"d5-closed": "on"}), follow=True)
+    assert "今日以降の予約のうち1件が" in r.content.decode()
+    assert Booking.objects.filter(status="confirmed").count() == 1
+
+
 def test_opening_hours_and_frames(client, manager, facility):
     url = f"/reservations/staff/setup/facilities/{facility.pk}/hours/"
     page = client.get(url).content.decode()
