@@ -95,3 +95,43 @@ def test_lottery_and_ticket_pages_on_phone(live_server, page, axe_check, facilit
         page.goto(live_server.url + path)
         overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{path} scrolls sideways by {overflow}px"
+
+
+def test_staff_setup_pages_accessible(live_server, page, axe_check, django_user_model, section, facility, unit, hourly_unit):
+    """The set-up screens (with their error states) pass axe; errors are announced in Japanese."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from madoguchi.accounts.testing import login_staff
+    from madoguchi.core.models import StaffRole
+
+    manager = django_user_model.objects.create_user(email="kacho@city.example.jp", password=None, is_staff=True)
+    StaffRole.objects.create(user=manager, section=section, role=StaffRole.Role.MANAGER)
+    TOTPDevice.objects.create(user=manager, name="t", confirmed=True)
+    c = Client()
+    login_staff(c, manager)
+    page.context.add_cookies([{"name": "sessionid", "value": c.cookies["sessionid"].value, "url": live_server.url}])
+    base = f"{live_server.url}/reservations/staff/setup"
+    page.goto(f"{base}/")
+    axe_check(page, "setup list")
+    page.goto(f"{base}/facilities/{facility.pk}/")
+    page.get_by_label("名称（カナ）").fill("中央")
+    page.get_by_label("緯度").fill("135")
+    page.get_by_role("button", name="保存する").click()
+    assert "名称（カナ）はカタカナで" in page.locator("#form-errors").inner_text()
+    axe_check(page, "facility form with errors")
+    page.goto(f"{base}/facilities/{facility.pk}/hours/")
+    page.get_by_label("火曜日の開館").fill("")
+    page.get_by_role("button", name="保存する").click()
+    assert "火曜日の開館時刻を入力するか" in page.locator("#form-errors").inner_text()
+    axe_check(page, "hours with errors")
+    page.goto(f"{base}/facilities/{facility.pk}/fees/")
+    page.get_by_label("会議室A・市外の使用料（円）").fill("１２００")
+    page.get_by_role("button", name="保存する").click()
+    page.wait_for_url("**/fees/")
+    assert hourly_unit.fees.get(category="non_resident").amount == 1200
+    axe_check(page, "fees")
+    page.goto(f"{base}/units/{unit.pk}/")
+    axe_check(page, "unit form")
+    page.goto(f"{base}/exemption-rules/new/")
+    axe_check(page, "exemption rule form")
