@@ -56,15 +56,20 @@ def _can_manage(user, facility) -> bool:
     return permissions.can(user, "manage", facility)
 
 
-def _snapshot(instance, form) -> dict:
-    return {k: (str(v) if v is not None else None) for k, v in model_to_dict(instance, fields=list(form.fields)).items()} if instance.pk else {}
+def _as_text(instance, fields) -> dict:
+    return {k: (str(v) if v is not None else None) for k, v in model_to_dict(instance, fields=fields).items()}
+
+
+def _snapshot(instance, form_class) -> dict:
+    return _as_text(instance, form_class._meta.fields) if instance.pk else {}
 
 
 def _changes(form, before: dict) -> dict:
-    """Fields whose stored value changed (after normalisation), new values as text."""
+    """Fields whose stored value changed (after normalisation), new values as text; on create,
+    the fields that were filled in."""
     form.instance.refresh_from_db()
-    after = {k: (str(v) if v is not None else None) for k, v in model_to_dict(form.instance, fields=list(form.fields)).items()}
-    return {k: v for k, v in after.items() if before.get(k, None) != v or k not in before and v not in (None, "")}
+    after = _as_text(form.instance, form._meta.fields)
+    return {k: v for k, v in after.items() if (before[k] != v if k in before else v not in (None, ""))}
 
 
 def _readonly(form):
@@ -109,7 +114,7 @@ def facility_edit(request, pk: int):
     if request.method == "POST" and not can_manage:
         _deny()
     sections = permissions.scope(request.user, Section.objects.all(), "pk", action="manage") if can_manage else Section.objects.filter(pk=facility.section_id)
-    before = _snapshot(facility, FacilityForm(sections=sections))
+    before = _snapshot(facility, FacilityForm)
     form = FacilityForm(request.POST or None, instance=facility, sections=sections.order_by("name"))
     if not can_manage:
         _readonly(form)
@@ -140,7 +145,7 @@ def unit_edit(request, pk: int | None = None, facility_pk: int | None = None):
         _deny()
     if pk is None and not can_manage:
         _deny()
-    before = _snapshot(unit, UnitForm())
+    before = _snapshot(unit, UnitForm)
     form = UnitForm(request.POST or None, instance=unit)
     if not can_manage:
         _readonly(form)
@@ -311,7 +316,7 @@ def rule_edit(request, pk: int | None = None):
     can_manage = _rules_municipality(request.user, "manage") == municipality
     if not can_manage and (request.method == "POST" or pk is None):
         _deny()
-    before = _snapshot(rule, ExemptionRuleForm())
+    before = _snapshot(rule, ExemptionRuleForm)
     form = ExemptionRuleForm(request.POST or None, instance=rule)
     if not can_manage:
         _readonly(form)
