@@ -1,4 +1,5 @@
-"""Keeps the current request reachable (audit log, task context) for the thread serving it."""
+"""Keeps the current request reachable (audit log, task context) for the thread serving it, and
+refuses URLs carrying NUL characters before any view sees them."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ class RequestContextMiddleware:
             EmbeddedWorker.start()
 
     def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in s for k, vs in request.GET.lists() for s in (k, *vs)):
+            # No database stores NUL in text (PostgreSQL refuses it); no honest client sends it.
+            from django.http import HttpResponseBadRequest
+
+            return HttpResponseBadRequest("URL に使えない文字（NUL）が含まれています。".encode(), content_type="text/plain; charset=utf-8")
         token = _request.set(request)
         try:
             return self.get_response(request)
