@@ -27,6 +27,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -116,7 +117,10 @@ def _announce(task_id: int) -> None:
         EmbeddedWorker.wake()
 
 
+@functools.cache
 def _redis():
+    """One client (and connection pool) per process: a new client per wake-up would open a
+    new TCP connection for every task enqueued."""
     import redis
 
     return redis.Redis.from_url(settings.REDIS_URL)

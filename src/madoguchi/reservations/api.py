@@ -14,7 +14,7 @@ from pydantic import Field
 from madoguchi.core import audit, permissions
 from madoguchi.core.models import AuditLog, Municipality
 
-from . import services
+from . import queries, services
 from .models import Booking, Counter, Facility, Fee, Lottery, Unit, Visit
 from .services import BookingError
 
@@ -265,7 +265,7 @@ def my_bookings(request):
 
 @router.post("/bookings", response={201: BookingOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=django_auth, summary="先着順で予約する")
 def create_booking(request, data: BookingIn):
-    unit = Unit.objects.select_related("facility").filter(pk=data.unit_id).order_by().first()
+    unit = queries.unit_with_facility(data.unit_id)  # the opening rush's hot path
     if unit is None:
         return 404, {"rule": "not_found", "detail": "部屋・コートが見つかりません。"}
     if data.attendees and unit.capacity and data.attendees > unit.capacity:

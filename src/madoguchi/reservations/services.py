@@ -10,14 +10,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Subquery
+from django.db.models import F, Q
 from django.utils import timezone
 
 from madoguchi.core import calendar as office_calendar
 from madoguchi.core.notify import email
 from madoguchi.core.tasks import enqueue
 
-from . import conf
+from . import conf, queries
 from . import lottery as lottery_mod
 from .models import (
     ACTIVE_BOOKING_STATUSES,
@@ -267,27 +267,20 @@ def hold(
     facility = unit.facility
     if not unit.is_active or not facility.is_public:
         raise BookingError("unit", "この部屋・コートは現在予約を受け付けていません。")
-    # One query reads the day's opening hours with the closure, the month's lottery and the
-    # unit's fees alongside (the opening rush pays for every round trip).
-    info = (
-        OpeningHours.objects.filter(facility=facility, weekday=day.weekday())
-        .annotate(
-            closure=Subquery(
-                ClosedPeriod.objects.filter(Q(unit__isnull=True) | Q(unit=unit.pk), facility=facility.pk, start__lte=day, end__gte=day).values("reason")[:1]
-            ),
-            lottery_status=Subquery(Lottery.objects.filter(facility=facility.pk, month=day.replace(day=1)).values("status")[:1]),
-            **{f"fee_{c}": Subquery(Fee.objects.filter(unit=unit.pk, category=c).values("amount")[:1]) for c in UserCategory.values},
-        )
-        .first()
-    )
-    reason = closed_reason(facility, day, unit) if info is None else info.closure or closed_reason(facility, day, unit, [], {info.weekday: info})
+    # One round trip reads the day's opening hours with the closure, the month's lottery and
+    # the unit's fees alongside (the opening rush pays for every round trip; see queries.py).
+    info = queries.day_info(unit, day)
+    if info is None:
+        reason = closed_reason(facility, day, unit)
+    else:
+        hours, closure, lottery_status, fees = info
+        reason = closure or closed_reason(facility, day, unit, [], {hours.weekday: hours})
     if reason:
         raise BookingError("closed", f"{_fmt_date(day)}は休館日です（{reason}）。別の日を選んでください。")
     defs = list(facility.frames.all()) if unit.frame_mode == Unit.FrameMode.FIXED else []
-    frame = next((f for f in frames_for(unit, day, {info.weekday: info}, defs) if f.start == start), None)
+    frame = next((f for f in frames_for(unit, day, {hours.weekday: hours}, defs) if f.start == start), None)
     if frame is None:
         raise BookingError("hours", f"{_fmt_date(day)} {start:%H:%M} は開館時間内の時間枠ではありません。表示されている時間枠から選んでください。")
-    lottery_status = info.lottery_status
     problem = window_problem(facility, day, start, now, lottery_status == Lottery.Status.DRAWN)
     if problem:
         raise problem
@@ -302,27 +295,23 @@ def hold(
             with transaction.atomic():
                 # Locking the user's registration (利用者登録, one row per user) serialises one
                 # user's bookings, so the per-user limits hold under concurrency.
-                reg = Registration.objects.select_for_update().filter(user=user).first()
-                if reg is None:
+                is_resident = queries.lock_registration(user.pk)
+                if is_resident is None:
                     raise BookingError("registration", "施設を予約するには、先に利用者登録をしてください。")
                 if group is not None:
                     category = category_for(user, group)
                 else:
-                    category = UserCategory.RESIDENT if reg.is_resident else UserCategory.NON_RESIDENT
+                    category = UserCategory.RESIDENT if is_resident else UserCategory.NON_RESIDENT
                 month_start = day.replace(day=1)
                 month_end = month_start.replace(day=pycalendar.monthrange(day.year, day.month)[1])
-                counts = (
-                    Booking.objects.filter(user=user, unit__facility=facility, status__in=ACTIVE_BOOKING_STATUSES, date__gte=month_start, date__lte=month_end)
-                    .exclude(status=Booking.Status.HELD, hold_until__lte=now)
-                    .aggregate(month=Count("id"), day=Count("id", filter=Q(date=day)))
-                )
-                if counts["day"] >= facility.max_frames_per_day:
+                month_count, day_count = queries.active_counts(user.pk, facility.pk, day, month_start, month_end, now)
+                if day_count >= facility.max_frames_per_day:
                     raise BookingError("limit_day", f"1日に予約できるのは{facility.max_frames_per_day}枠までです（{_fmt_date(day)}は上限に達しています）。")
-                if counts["month"] >= facility.max_bookings_per_month:
+                if month_count >= facility.max_bookings_per_month:
                     raise BookingError(
                         "limit_month", f"1か月に予約できるのは{facility.max_bookings_per_month}件までです（{day.month}月は上限に達しています）。"
                     )
-                amount = getattr(info, f"fee_{category}")
+                amount = fees[category]
                 fee = _fee_amount(unit, None if amount is None else Fee(amount=amount), frame.start, frame.end)
                 booking = Booking.objects.create(
                     unit=unit,

@@ -1,0 +1,143 @@
+"""The opening rush's three reads, written as SQL (予約開始の殺到で毎回走る読み取り).
+
+Every first-come booking runs these. Built through the ORM they cost more CPU to *compile*
+(filters, joins, subqueries) than PostgreSQL spends answering them, and that CPU is what caps
+booking attempts per second (see bench/bench_reservations.py and the reservations README). The
+SQL is portable (PostgreSQL and SQLite) and built once per process from the models' metadata,
+so renamed tables or columns follow; the ORM stays the way to write everywhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from django.db import connection
+
+from .models import ACTIVE_BOOKING_STATUSES, Booking, ClosedPeriod, Facility, Fee, Lottery, OpeningHours, Registration, Unit, UserCategory
+
+
+def _t(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _c(model, field: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
+@functools.cache
+def _day_sql(vendor: str) -> str:
+    fees = ",\n".join(
+        f"(SELECT {_c(Fee, 'amount')} FROM {_t(Fee)} WHERE {_c(Fee, 'unit')} = %s AND {_c(Fee, 'category')} = '{c}' LIMIT 1)" for c in UserCategory.values
+    )
+    return f"""
+SELECT {_c(OpeningHours, "opens")}, {_c(OpeningHours, "closes")},
+  (SELECT {_c(ClosedPeriod, "reason")} FROM {_t(ClosedPeriod)}
+    WHERE {_c(ClosedPeriod, "facility")} = %s AND ({_c(ClosedPeriod, "unit")} IS NULL OR {_c(ClosedPeriod, "unit")} = %s)
+      AND {_c(ClosedPeriod, "start")} <= %s AND {_c(ClosedPeriod, "end")} >= %s
+    ORDER BY {_c(ClosedPeriod, "id")} LIMIT 1),
+  (SELECT {_c(Lottery, "status")} FROM {_t(Lottery)} WHERE {_c(Lottery, "facility")} = %s AND {_c(Lottery, "month")} = %s LIMIT 1),
+  {fees}
+FROM {_t(OpeningHours)} WHERE {_c(OpeningHours, "facility")} = %s AND {_c(OpeningHours, "weekday")} = %s
+ORDER BY {_c(OpeningHours, "id")} LIMIT 1"""
+
+
+def _time(value) -> dt.time:
+    # SQLite hands TIME columns back as text.
+    return dt.time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def day_info(unit: Unit, day: dt.date):
+    """The unit's day in one round trip: opening hours (an unsaved ``OpeningHours``, or None on
+    a weekly closed day), the closure reason, the month's lottery status and the fee per user
+    category."""
+    ops = connection.ops
+    facility_id, d = unit.facility_id, ops.adapt_datefield_value(day)
+    params = [facility_id, unit.pk, d, d, facility_id, ops.adapt_datefield_value(day.replace(day=1))]
+    params += [unit.pk] * len(UserCategory.values) + [facility_id, day.weekday()]
+    with connection.cursor() as cur:
+        cur.execute(_day_sql(connection.vendor), params)
+        row = cur.fetchone()
+    if row is None:
+        return None
+    opens, closes, closure, lottery_status, *fees = row
+    hours = OpeningHours(facility_id=facility_id, weekday=day.weekday(), opens=_time(opens), closes=_time(closes))
+    return hours, closure, lottery_status, dict(zip(UserCategory.values, fees, strict=True))
+
+
+@functools.cache
+def _registration_sql(vendor: str) -> str:
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return f"SELECT {_c(Registration, 'is_resident')} FROM {_t(Registration)} WHERE {_c(Registration, 'user')} = %s LIMIT 1{lock}"
+
+
+def lock_registration(user_id: int) -> bool | None:
+    """Lock the user's 利用者登録 row (serialising one user's bookings so the per-user limits
+    hold under concurrency) and say whether they live in the city; None if not registered."""
+    with connection.cursor() as cur:
+        cur.execute(_registration_sql(connection.vendor), [user_id])
+        row = cur.fetchone()
+    return None if row is None else bool(row[0])
+
+
+@functools.cache
+def _counts_sql(vendor: str) -> str:
+    b = lambda f: "b." + _c(Booking, f)  # noqa: E731
+    statuses = ", ".join(f"'{s}'" for s in ACTIVE_BOOKING_STATUSES)
+    return f"""
+SELECT COUNT(*), COALESCE(SUM(CASE WHEN {b("date")} = %s THEN 1 ELSE 0 END), 0)
+FROM {_t(Booking)} b INNER JOIN {_t(Unit)} u ON u.{_c(Unit, "id")} = {b("unit")}
+WHERE {b("user")} = %s AND u.{_c(Unit, "facility")} = %s AND {b("status")} IN ({statuses})
+  AND {b("date")} >= %s AND {b("date")} <= %s
+  AND NOT ({b("status")} = '{Booking.Status.HELD}' AND {b("hold_until")} IS NOT NULL AND {b("hold_until")} <= %s)"""
+
+
+def active_counts(user_id: int, facility_id: int, day: dt.date, month_start: dt.date, month_end: dt.date, now: dt.datetime) -> tuple[int, int]:
+    """(bookings this month, frames on ``day``) the user holds at the facility; lapsed holds
+    do not count."""
+    ops = connection.ops
+    params = [ops.adapt_datefield_value(day), user_id, facility_id, ops.adapt_datefield_value(month_start), ops.adapt_datefield_value(month_end)]
+    params.append(ops.adapt_datetimefield_value(now))
+    with connection.cursor() as cur:
+        cur.execute(_counts_sql(connection.vendor), params)
+        month, day_count = cur.fetchone()
+    return int(month), int(day_count)
+
+
+@functools.cache
+def _unit_sql(vendor: str) -> str:
+    cols = [f"u.{connection.ops.quote_name(f.column)}" for f in Unit._meta.concrete_fields]
+    cols += [f"f.{connection.ops.quote_name(f.column)}" for f in Facility._meta.concrete_fields]
+    return f"SELECT {', '.join(cols)} FROM {_t(Unit)} u INNER JOIN {_t(Facility)} f ON f.{_c(Facility, 'id')} = u.{_c(Unit, 'facility')} WHERE u.{_c(Unit, 'id')} = %s"
+
+
+@functools.cache
+def _converters(model, vendor: str):
+    """Per column, the converters the ORM itself applies to values read from this backend."""
+    out = []
+    for f in model._meta.concrete_fields:
+        col = f.get_col(model._meta.db_table)
+        out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+    return out
+
+
+def _from_row(model, values):
+    converted = []
+    for (col, convs), value in zip(_converters(model, connection.vendor), values, strict=True):
+        for conv in convs:
+            value = conv(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields], converted)
+
+
+def unit_with_facility(unit_id: int) -> Unit | None:
+    """``Unit.objects.select_related("facility").get(pk=…)`` in a fifth of the CPU."""
+    with connection.cursor() as cur:
+        cur.execute(_unit_sql(connection.vendor), [unit_id])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    n = len(Unit._meta.concrete_fields)
+    unit = _from_row(Unit, row[:n])
+    unit.facility = _from_row(Facility, row[n:])
+    return unit

@@ -1,0 +1,41 @@
+"""The hot-path SQL (queries.py) must read exactly what the ORM would, on SQLite and PostgreSQL."""
+
+import datetime as dt
+
+from madoguchi.reservations import queries, services
+from madoguchi.reservations.models import Booking, ClosedPeriod, Lottery, Unit
+
+D = dt.date(2027, 6, 15)  # a Tuesday
+
+
+def test_unit_with_facility_matches_the_orm(unit):
+    via_sql = queries.unit_with_facility(unit.pk)
+    via_orm = Unit.objects.select_related("facility").get(pk=unit.pk)
+    for f in Unit._meta.concrete_fields:
+        assert getattr(via_sql, f.attname) == getattr(via_orm, f.attname), f.name
+    for f in type(via_orm.facility)._meta.concrete_fields:
+        assert getattr(via_sql.facility, f.attname) == getattr(via_orm.facility, f.attname), f.name
+    assert queries.unit_with_facility(unit.pk + 1000) is None
+
+
+def test_day_info_reads_hours_closure_lottery_and_fees(unit, facility, now):
+    hours, closure, lottery_status, fees = queries.day_info(unit, D)
+    assert (hours.opens, hours.closes, closure, lottery_status) == (dt.time(9), dt.time(21), None, None)
+    assert fees == {"resident": 3000, "resident_group": 2000, "non_resident": 6000}
+    assert queries.day_info(unit, dt.date(2027, 6, 14)) is None  # Monday: no opening hours
+
+    ClosedPeriod.objects.create(facility=facility, unit=unit, start=D, end=D, reason="点検")
+    h = dt.timedelta(hours=1)
+    Lottery.objects.create(facility=facility, month=D.replace(day=1), opens_at=now, closes_at=now + h, draw_at=now + 2 * h)
+    _, closure, lottery_status, _ = queries.day_info(unit, D)
+    assert (closure, lottery_status) == ("点検", Lottery.Status.OPEN)
+
+
+def test_counts_skip_lapsed_holds(unit, resident, now):
+    services.hold(resident, unit, D, dt.time(9), now=now)
+    lapsed = services.hold(resident, unit, D, dt.time(13), now=now)
+    Booking.objects.filter(pk=lapsed.pk).update(hold_until=now - dt.timedelta(minutes=1))
+    services.hold(resident, unit, dt.date(2027, 6, 16), dt.time(9), now=now)
+    assert queries.active_counts(resident.pk, unit.facility_id, D, dt.date(2027, 6, 1), dt.date(2027, 6, 30), now) == (2, 1)
+    assert queries.lock_registration(resident.pk) is True
+    assert queries.lock_registration(resident.pk + 1000) is None
