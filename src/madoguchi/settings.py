@@ -211,7 +211,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "madoguchi.core.logging.RedactingFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    # The handler's level too: Django's own loggers (django.request logs every 4xx, e.g. each
+    # refused booking in a rush) propagate past the root's level.
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"], "level": env("LOG_LEVEL", "INFO")}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -125,6 +125,14 @@ def _wait_port(port: int, timeout: float = 30.0) -> None:
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port}")
 
 
+def _log_file(name: str):
+    """Where a server's stderr goes: a file under var/log, never a pipe nobody reads (a full
+    pipe blocks the process at its next log line, with the logging lock held)."""
+    directory = PROJECT / "var" / "log"
+    directory.mkdir(parents=True, exist_ok=True)
+    return open(directory / f"{name}-{os.getpid()}-{time.monotonic_ns()}.log", "w")
+
+
 @contextlib.contextmanager
 def gunicorn(env: dict, workers: int = 2, threads: int = 4, port: int | None = None):
     """Yield the base URL of one gunicorn app process (master + workers)."""
@@ -149,7 +157,8 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4, port: int | None = N
         "--log-level",
         "warning",
     ]
-    proc = subprocess.Popen(cmd, env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    with _log_file("gunicorn") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(cmd, env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     try:
         _wait_port(port)
         url = f"http://127.0.0.1:{port}"
@@ -170,16 +179,17 @@ def _wait_http(url: str, timeout: float = 30.0) -> None:
 
 
 @contextlib.contextmanager
-def worker(env: dict):
-    proc = subprocess.Popen(
-        [PYTHON, str(PROJECT / "manage.py"), "runworker"],
-        env=env,
-        cwd=PROJECT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+def worker(env: dict, nice: int = 0):
+    """A task worker process; ``nice`` > 0 lowers its CPU priority below the app's."""
+    with _log_file("worker") as log:
+        proc = subprocess.Popen(
+            ["nice", "-n", str(nice), PYTHON, str(PROJECT / "manage.py"), "runworker"],
+            env=env,
+            cwd=PROJECT,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
     try:
         time.sleep(0.5)
         yield proc

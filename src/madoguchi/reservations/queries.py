@@ -37,9 +37,20 @@ SELECT {_c(OpeningHours, "opens")}, {_c(OpeningHours, "closes")},
       AND {_c(ClosedPeriod, "start")} <= %s AND {_c(ClosedPeriod, "end")} >= %s
     ORDER BY {_c(ClosedPeriod, "id")} LIMIT 1),
   (SELECT {_c(Lottery, "status")} FROM {_t(Lottery)} WHERE {_c(Lottery, "facility")} = %s AND {_c(Lottery, "month")} = %s LIMIT 1),
-  {fees}
+  {fees},
+  (SELECT COUNT(*) FROM {_t(Booking)} b WHERE {_active_frame_where()}) > 0
 FROM {_t(OpeningHours)} WHERE {_c(OpeningHours, "facility")} = %s AND {_c(OpeningHours, "weekday")} = %s
 ORDER BY {_c(OpeningHours, "id")} LIMIT 1"""
+
+
+def _active_frame_where() -> str:
+    # The same rows the partial unique constraint covers, minus holds whose time is up.
+    b = lambda f: "b." + _c(Booking, f)  # noqa: E731
+    statuses = ", ".join(f"'{s}'" for s in ACTIVE_BOOKING_STATUSES)
+    return (
+        f"{b('unit')} = %s AND {b('date')} = %s AND {b('start')} = %s AND {b('status')} IN ({statuses})"
+        f" AND NOT ({b('status')} = '{Booking.Status.HELD}' AND {b('hold_until')} IS NOT NULL AND {b('hold_until')} <= %s)"
+    )
 
 
 def _time(value) -> dt.time:
@@ -47,22 +58,28 @@ def _time(value) -> dt.time:
     return dt.time.fromisoformat(value) if isinstance(value, str) else value
 
 
-def day_info(unit: Unit, day: dt.date):
+def day_info(unit: Unit, day: dt.date, start: dt.time, now: dt.datetime):
     """The unit's day in one round trip: opening hours (an unsaved ``OpeningHours``, or None on
-    a weekly closed day), the closure reason, the month's lottery status and the fee per user
-    category."""
+    a weekly closed day), the closure reason, the month's lottery status, the fee per user
+    category, and whether the frame starting at ``start`` is already taken (so the many
+    attempts at a taken frame in a rush are refused before any lock or insert; the database
+    constraint still decides the races)."""
     ops = connection.ops
     facility_id, d = unit.facility_id, ops.adapt_datefield_value(day)
     params = [facility_id, unit.pk, d, d, facility_id, ops.adapt_datefield_value(day.replace(day=1))]
-    params += [unit.pk] * len(UserCategory.values) + [facility_id, day.weekday()]
+    params += [unit.pk] * len(UserCategory.values)
+    # tzinfo dropped: an aware time never matches a frame (refused as "hours" below) and SQLite
+    # cannot bind one.
+    params += [unit.pk, d, ops.adapt_timefield_value(start.replace(tzinfo=None)), ops.adapt_datetimefield_value(now)]
+    params += [facility_id, day.weekday()]
     with connection.cursor() as cur:
         cur.execute(_day_sql(connection.vendor), params)
         row = cur.fetchone()
     if row is None:
         return None
-    opens, closes, closure, lottery_status, *fees = row
+    opens, closes, closure, lottery_status, *fees, taken = row
     hours = OpeningHours(facility_id=facility_id, weekday=day.weekday(), opens=_time(opens), closes=_time(closes))
-    return hours, closure, lottery_status, dict(zip(UserCategory.values, fees, strict=True))
+    return hours, closure, lottery_status, dict(zip(UserCategory.values, fees, strict=True)), bool(taken)
 
 
 @functools.cache

@@ -258,6 +258,10 @@ def _find_frame(unit: Unit, day: dt.date, start: dt.time) -> Frame:
     raise BookingError("hours", f"{_fmt_date(day)} {start:%H:%M} は開館時間内の時間枠ではありません。表示されている時間枠から選んでください。")
 
 
+def _taken(day: dt.date, frame: Frame) -> BookingError:
+    return BookingError("taken", f"{_fmt_date(day)} {frame.label} はすでに予約されています。別の時間枠を選んでください。")
+
+
 def hold(
     user, unit: Unit, day: dt.date, start: dt.time, *, group: Group | None = None, now=None, confirm: bool = False, purpose: str = "", attendees=None
 ) -> Booking:
@@ -269,11 +273,11 @@ def hold(
         raise BookingError("unit", "この部屋・コートは現在予約を受け付けていません。")
     # One round trip reads the day's opening hours with the closure, the month's lottery and
     # the unit's fees alongside (the opening rush pays for every round trip; see queries.py).
-    info = queries.day_info(unit, day)
+    info = queries.day_info(unit, day, start, now)
     if info is None:
         reason = closed_reason(facility, day, unit)
     else:
-        hours, closure, lottery_status, fees = info
+        hours, closure, lottery_status, fees, taken = info
         reason = closure or closed_reason(facility, day, unit, [], {hours.weekday: hours})
     if reason:
         raise BookingError("closed", f"{_fmt_date(day)}は休館日です（{reason}）。別の日を選んでください。")
@@ -288,6 +292,8 @@ def hold(
         raise BookingError(
             "lottery", f"{day.year}年{day.month}月は抽選の対象です。抽選の申込期間に申し込んでください（抽選後の空き枠は先着順で予約できます）。"
         )
+    if taken:
+        raise _taken(day, frame)
     if group is not None:
         category_for(user, group)  # refuses an unverified group before any lock is taken
     for attempt in (1, 2):
@@ -338,7 +344,7 @@ def hold(
             stale = Booking.objects.filter(unit=unit, date=day, start=frame.start, status=Booking.Status.HELD, hold_until__lte=now)
             if attempt == 1 and stale.update(status=Booking.Status.EXPIRED):
                 continue
-            raise BookingError("taken", f"{_fmt_date(day)} {frame.label} はすでに予約されています。別の時間枠を選んでください。") from None
+            raise _taken(day, frame) from None
         break
     return booking
 

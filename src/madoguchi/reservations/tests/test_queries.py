@@ -19,15 +19,15 @@ def test_unit_with_facility_matches_the_orm(unit):
 
 
 def test_day_info_reads_hours_closure_lottery_and_fees(unit, facility, now):
-    hours, closure, lottery_status, fees = queries.day_info(unit, D)
-    assert (hours.opens, hours.closes, closure, lottery_status) == (dt.time(9), dt.time(21), None, None)
+    hours, closure, lottery_status, fees, taken = queries.day_info(unit, D, dt.time(9), now)
+    assert (hours.opens, hours.closes, closure, lottery_status, taken) == (dt.time(9), dt.time(21), None, None, False)
     assert fees == {"resident": 3000, "resident_group": 2000, "non_resident": 6000}
-    assert queries.day_info(unit, dt.date(2027, 6, 14)) is None  # Monday: no opening hours
+    assert queries.day_info(unit, dt.date(2027, 6, 14), dt.time(9), now) is None  # Monday: no opening hours
 
     ClosedPeriod.objects.create(facility=facility, unit=unit, start=D, end=D, reason="点検")
     h = dt.timedelta(hours=1)
     Lottery.objects.create(facility=facility, month=D.replace(day=1), opens_at=now, closes_at=now + h, draw_at=now + 2 * h)
-    _, closure, lottery_status, _ = queries.day_info(unit, D)
+    _, closure, lottery_status, _, _ = queries.day_info(unit, D, dt.time(9), now)
     assert (closure, lottery_status) == ("点検", Lottery.Status.OPEN)
 
 
@@ -39,3 +39,12 @@ def test_counts_skip_lapsed_holds(unit, resident, now):
     assert queries.active_counts(resident.pk, unit.facility_id, D, dt.date(2027, 6, 1), dt.date(2027, 6, 30), now) == (2, 1)
     assert queries.lock_registration(resident.pk) is True
     assert queries.lock_registration(resident.pk + 1000) is None
+
+
+def test_day_info_says_whether_the_frame_is_taken(unit, resident, make_user, now):
+    b = services.hold(resident, unit, D, dt.time(9), now=now)
+    assert queries.day_info(unit, D, dt.time(9), now)[-1] is True
+    assert queries.day_info(unit, D, dt.time(13), now)[-1] is False
+    later = b.hold_until + dt.timedelta(seconds=1)
+    assert queries.day_info(unit, D, dt.time(9), later)[-1] is False  # a lapsed hold frees the frame
+    assert services.hold(make_user("x@example.jp"), unit, D, dt.time(9), now=later).status == "held"
