@@ -17,7 +17,21 @@ from madoguchi.core.models import Municipality
 from . import lottery as lottery_mod
 from . import services
 from .forms import ConfirmForm, GroupForm, HoldForm, RegistrationForm, SearchForm, VisitForm, parse_month
-from .models import Booking, Counter, ExemptionRule, Facility, FrameDefinition, Group, Lottery, LotteryApplication, QueueTicket, Registration, Unit, Visit
+from .models import (
+    WEEKDAYS,
+    Booking,
+    Counter,
+    ExemptionRule,
+    Facility,
+    FrameDefinition,
+    Group,
+    Lottery,
+    LotteryApplication,
+    QueueTicket,
+    Registration,
+    Unit,
+    Visit,
+)
 from .services import BookingError
 
 
@@ -200,13 +214,17 @@ def group_new(request):
 # --- lottery -------------------------------------------------------------------------------
 def lottery_detail(request, pk: int):
     lottery = get_object_or_404(Lottery.objects.select_related("facility"), pk=pk, facility__is_public=True)
-    frames = []
+    frame_groups = []  # one <optgroup> per room/court, so a big facility's list stays navigable
     mine = None
     if lottery.status == Lottery.Status.OPEN:
         units = {u.pk: u for u in lottery.facility.units.all()}
+        groups = {}
         for key in services.lottery_frames(lottery):
             unit_id, day, start = key.split("/")
-            frames.append({"key": key, "label": f"{units[int(unit_id)].name} {day} {start}〜"})
+            d = dt.date.fromisoformat(day)
+            label = f"{d.month}/{d.day}({WEEKDAYS[d.weekday()]}) {start}〜"
+            groups.setdefault(int(unit_id), []).append({"key": key, "label": f"{units[int(unit_id)].name} {label}"})
+        frame_groups = [{"unit": units[uid].name, "frames": fs} for uid, fs in groups.items()]
     if request.user.is_authenticated:
         mine = LotteryApplication.objects.filter(lottery=lottery, user=request.user).prefetch_related("wishes__unit").first()
     error = None
@@ -242,12 +260,13 @@ def lottery_detail(request, pk: int):
         "reservations/lottery.html",
         {
             "lottery": lottery,
-            "frames": frames,
+            "frame_groups": frame_groups,
             "mine": mine,
             "error": error,
             "winners": sorted(winners.items()),
             "mine_won": bool(mine and str(mine.pk) in winners.values()),
-            "wish_range": range(1, lottery.max_wishes + 1),
+            # What the resident chose stays chosen when the form comes back with an error.
+            "wishes": [{"i": i, "value": request.POST.get(f"wish{i}", "")} for i in range(1, lottery.max_wishes + 1)],
         },
     )
 

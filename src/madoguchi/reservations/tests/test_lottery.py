@@ -198,3 +198,15 @@ def test_withdraw_and_apply_again(lottery, unit, make_user, now, client):
     client.force_login(user)
     r = client.get(f"/reservations/lotteries/{lottery.pk}/")
     assert "申込を取り消す" in r.content.decode()
+
+
+def test_application_form_groups_frames_by_unit_and_keeps_choices_on_error(lottery, unit, make_user, client):
+    client.force_login(make_user("form@example.jp"))
+    url = f"/reservations/lotteries/{lottery.pk}/"
+    html = client.get(url).content.decode()
+    assert f'<optgroup label="{unit.name}">' in html
+    first = frame_key(unit.pk, dt.date(2027, 7, 7), dt.time(9))
+    r = client.post(url, {"wish1": first, "wish2": "not/a/frame"})
+    html = r.content.decode()
+    assert "希望の時間枠を一覧から選んでください。" in html
+    assert f'<option value="{first}" selected>' in html  # the first wish is not lost
