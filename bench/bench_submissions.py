@@ -46,9 +46,7 @@ User.objects.bulk_create([User(email=f"bench{{i}}@example.jp", password=hashed, 
 async def sign_in(client: httpx.AsyncClient, base: str, email: str) -> None:
     page = await client.get(base + "/accounts/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    response = await client.post(
-        base + "/accounts/login/", data={"csrfmiddlewaretoken": token, "username": email, "password": PASSWORD}, headers={"Referer": base + "/"}
-    )
+    response = await client.post(base + "/accounts/login/", data={"csrfmiddlewaretoken": token, "username": email, "password": PASSWORD}, headers={"Referer": base + "/"})
     if response.status_code != 302:
         raise SystemExit(f"login failed for {email}: {response.status_code}")
 

@@ -191,9 +191,7 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
             audit.record(AuditLog.Action.CREATE, submission, request=request, actor=actor, detail={"channel": "counter"})
         _notify_submitted(submission, resubmission, event)
         if submission.channel != Submission.Channel.COUNTER:
-            _notify_section(
-                submission, event, "補正後の再提出" if resubmission else "新しい申請", "再提出がありました" if resubmission else "新しい申請が届きました"
-            )
+            _notify_section(submission, event, "補正後の再提出" if resubmission else "新しい申請", "再提出がありました" if resubmission else "新しい申請が届きました")
     return submission
 
 
@@ -279,13 +277,7 @@ def change_status(submission: Submission, to_status: str, *, actor, comment: str
             submission.retain_until = _retain_until(submission.closed_at, submission.procedure.retention_years)
             submission.save(update_fields=["closed_at", "retain_until"])
         event = SubmissionEvent.objects.create(
-            submission=submission,
-            kind=SubmissionEvent.Kind.STATUS,
-            actor=actor,
-            from_staff=True,
-            from_status=from_status,
-            to_status=to_status,
-            body=comment.strip(),
+            submission=submission, kind=SubmissionEvent.Kind.STATUS, actor=actor, from_staff=True, from_status=from_status, to_status=to_status, body=comment.strip()
         )
         audit.record(AuditLog.Action.UPDATE, submission, request=request, actor=actor, detail={"status": [from_status, to_status]})
         _notify_change(submission, event)
@@ -319,9 +311,7 @@ def withdraw(submission: Submission, *, user, reason: str = "") -> SubmissionEve
         submission.closed_at = timezone.now()
         submission.retain_until = _retain_until(submission.closed_at, submission.procedure.retention_years)
         submission.save(update_fields=["closed_at", "retain_until"])
-        event = SubmissionEvent.objects.create(
-            submission=submission, kind=SubmissionEvent.Kind.STATUS, actor=user, from_status=from_status, to_status=S.WITHDRAWN, body=reason
-        )
+        event = SubmissionEvent.objects.create(submission=submission, kind=SubmissionEvent.Kind.STATUS, actor=user, from_status=from_status, to_status=S.WITHDRAWN, body=reason)
         _notify_change(submission, event)
     return event
 
@@ -336,9 +326,7 @@ def assign(submission: Submission, assignee, *, actor, request=None) -> Submissi
     submission.save(update_fields=["assignee", "updated_at"])
     label = str(assignee) if assignee else "（未割当て）"
     audit.record(AuditLog.Action.UPDATE, submission, request=request, actor=actor, detail={"assignee": getattr(assignee, "pk", None)})
-    return SubmissionEvent.objects.create(
-        submission=submission, kind=SubmissionEvent.Kind.ASSIGN, actor=actor, from_staff=True, body=label, visible_to_applicant=False
-    )
+    return SubmissionEvent.objects.create(submission=submission, kind=SubmissionEvent.Kind.ASSIGN, actor=actor, from_staff=True, body=label, visible_to_applicant=False)
 
 
 def post_message(submission: Submission, body: str, *, sender, from_staff: bool, internal: bool = False, request=None) -> SubmissionEvent:
@@ -399,9 +387,7 @@ def inbox(user, *, procedure=None, status=None, date_from=None, date_to=None, as
     elif assignee:
         qs = qs.filter(assignee_id=assignee)
     for word in normalise_query(q).split():
-        qs = qs.filter(
-            Q(receipt_number__icontains=word) | Q(applicant_name__icontains=word) | Q(search_text__icontains=word) | Q(applicant_email__icontains=word)
-        )
+        qs = qs.filter(Q(receipt_number__icontains=word) | Q(applicant_name__icontains=word) | Q(search_text__icontains=word) | Q(applicant_email__icontains=word))
     return qs.order_by("-submitted_at")
 
 
@@ -477,11 +463,7 @@ def purge_expired(today: dt.date | None = None) -> dict:
                     audit.record(
                         AuditLog.Action.PURGE,
                         submission,
-                        detail={
-                            "receipt_number": submission.receipt_number,
-                            "procedure": submission.procedure.name,
-                            "retain_until": str(submission.retain_until),
-                        },
+                        detail={"receipt_number": submission.receipt_number, "procedure": submission.procedure.name, "retain_until": str(submission.retain_until)},
                         section=submission.section,
                     )
                 submission.delete()

@@ -100,12 +100,7 @@ def _submission_for(request, uuid, mode: str) -> Submission:
     user = request.user
     if submission.applicant_id and user.is_authenticated and submission.applicant_id == user.pk:
         return submission
-    if (
-        submission.applicant_id is None
-        and submission.channel == Submission.Channel.ONLINE
-        and submission.session_key
-        and submission.session_key == request.session.session_key
-    ):
+    if submission.applicant_id is None and submission.channel == Submission.Channel.ONLINE and submission.session_key and submission.session_key == request.session.session_key:
         return submission
     raise Http404
 
@@ -228,14 +223,7 @@ def my_detail(request, uuid):
     return render(
         request,
         "applications/my_detail.html",
-        {
-            "submission": submission,
-            "events": events,
-            "rows": rows,
-            "files": services.attached_files(submission),
-            "can_withdraw": submission.status in services.WITHDRAWABLE,
-            "steps": _steps(submission),
-        },
+        {"submission": submission, "events": events, "rows": rows, "files": services.attached_files(submission), "can_withdraw": submission.status in services.WITHDRAWABLE, "steps": _steps(submission)},
     )
 
 
@@ -320,13 +308,7 @@ def staff_inbox(request):
     return render(
         request,
         "applications/staff_inbox.html",
-        {
-            "filter": filt,
-            "page": page,
-            "query": query.urlencode(),
-            "statuses": [c for c in S.choices if c[0] != S.DRAFT],
-            "bulk_targets": [S.REVIEWING, S.COMPLETED, S.REJECTED],
-        },
+        {"filter": filt, "page": page, "query": query.urlencode(), "statuses": [c for c in S.choices if c[0] != S.DRAFT], "bulk_targets": [S.REVIEWING, S.COMPLETED, S.REJECTED]},
     )
 
 
@@ -350,9 +332,7 @@ def staff_export(request, fmt):
     criteria = filt.criteria()
     qs = services.inbox(request.user, **criteria)
     content, content_type, name = exports.export(qs, fmt, procedure=criteria.get("procedure"))
-    audit.record(
-        AuditLog.Action.EXPORT, None, request=request, target_label="申請一覧", detail={"format": fmt, "count": qs.count(), "filter": request.GET.dict()}
-    )
+    audit.record(AuditLog.Action.EXPORT, None, request=request, target_label="申請一覧", detail={"format": fmt, "count": qs.count(), "filter": request.GET.dict()})
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -60,7 +60,4 @@ def test_staff_endpoints_need_section_and_otp(client, demo):
     changed = client.post(f"/api/applications/staff/submissions/{created['id']}/status", {"to_status": "reviewing"}, content_type="application/json")
     assert changed.status_code == 200 and changed.json()["status"] == "reviewing"
     login_staff(client, User.objects.get(email="gomi@city.midorino.example.lg.jp"))
-    assert (
-        client.post(f"/api/applications/staff/submissions/{created['id']}/status", {"to_status": "completed"}, content_type="application/json").status_code
-        == 404
-    )
+    assert client.post(f"/api/applications/staff/submissions/{created['id']}/status", {"to_status": "completed"}, content_type="application/json").status_code == 404
