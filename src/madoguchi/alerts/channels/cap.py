@@ -180,7 +180,9 @@ def parse(data: bytes) -> ImportedAlert:
                 return info
         return None
 
-    main = pick("ja") or infos[0]
+    main = pick("ja")
+    if main is None:  # an element's truth is its child count, so no `or` here
+        main = infos[0]
     areas = []
     for area in main.findall(f"{{{NS}}}area"):
         desc = _text(area, "areaDesc")
