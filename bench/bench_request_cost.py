@@ -1,0 +1,72 @@
+"""CPU per request, in-process, on PostgreSQL + Redis: where the opening rush's budget goes.
+
+The rush (bench_reservations.py) is CPU-bound on a 2-core machine, so the figure that moves
+it is CPU per request. This prints it for four requests through the full middleware stack
+(Django's test client, no HTTP server, no profiler), so a change to the booking path can be
+weighed against the framework's own floor:
+
+  anonymous API read        GET  /api/core/municipality
+  authenticated no-op       GET  /api/accounts/me          (session + user + django-ninja)
+  booking (mostly succeed)  POST /api/reservations/bookings, random frames
+  booking of a taken frame  POST /api/reservations/bookings, always the same frame
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import bench_reservations as rush  # noqa: E402  (reuses its data set-up)
+
+from madoguchi.devtools.servers import app_env, manage, postgres, redis_server  # noqa: E402
+
+N = int(os.environ.get("BENCH_REQUESTS", 400))
+
+MEASURE = r"""
+import json, random, time
+from django.test import Client
+data = DATA
+frames = [(u, d, h) for u in data["units"] for d in data["week"] for h in range(9, 21)]
+rng = random.Random(1)
+client = Client(HTTP_HOST="127.0.0.1")
+keys = data["sessions"]
+def post(u, d, h):
+    return client.post("/api/reservations/bookings", json.dumps({"unit_id": u, "date": d, "start": f"{h:02d}:00"}), content_type="application/json")
+u0, d0, h0 = frames[0]
+cases = [
+    ("anonymous API read", lambda: client.get("/api/core/municipality")),
+    ("authenticated no-op", lambda: client.get("/api/accounts/me")),
+    ("booking (mostly succeed)", lambda: post(*rng.choice(frames))),
+    ("booking of a taken frame", lambda: post(u0, d0, h0)),
+]
+for name, call in cases:
+    for i in range(20):  # warm up: imports, connections, caches
+        client.cookies["sessionid"] = keys[i % len(keys)]; call()
+    statuses = {}
+    cpu, wall = time.process_time(), time.perf_counter()
+    for i in range(N):
+        client.cookies["sessionid"] = keys[i % len(keys)]
+        code = call().status_code
+        statuses[code] = statuses.get(code, 0) + 1
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(f"  {name:26s} {1000 * cpu / N:6.2f} ms CPU   {1000 * wall / N:6.2f} ms wall   {statuses}")
+"""
+
+
+def main() -> None:
+    with postgres() as db_url, redis_server() as redis_url:
+        env = app_env(db_url, redis_url, DB_CONN_MAX_AGE="60", LOG_LEVEL="ERROR", EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+        manage(env, "migrate", "--no-input")
+        data = rush._shell(env, "CLIENTS=100\n" + rush.SETUP)
+        out = manage(env, "shell", "-c", f"N={N}\n" + MEASURE.replace("DATA", json.dumps(data)))
+    print(f"request cost, in-process, PostgreSQL + Redis sessions, {N} requests each (app CPU only; PostgreSQL's is not counted)")
+    print("\n".join(line for line in out.stdout.splitlines() if line.startswith("  ")))
+
+
+if __name__ == "__main__":
+    main()
