@@ -72,6 +72,16 @@ def _changes(form, before: dict) -> dict:
     return {k: v for k, v in after.items() if (before[k] != v if k in before else v not in (None, ""))}
 
 
+def _save_audited(request, form, before: dict) -> bool:
+    """Save a set-up form and audit what it stored (create, or update when something changed);
+    True if it created the record."""
+    created = form.instance.pk is None
+    form.save()
+    if (changes := _changes(form, before)) or created:
+        audit.record(AuditLog.Action.CREATE if created else AuditLog.Action.UPDATE, form.instance, request=request, detail=changes)
+    return created
+
+
 def _readonly(form):
     for field in form.fields.values():
         field.disabled = True
@@ -97,10 +107,9 @@ def facility_create(request):
         _deny()
     form = FacilityForm(request.POST or None, sections=sections)
     if request.method == "POST" and form.is_valid():
-        facility = form.save(commit=False)
+        facility = form.instance
         facility.municipality = form.cleaned_data["section"].municipality
-        facility.save()
-        audit.record(AuditLog.Action.CREATE, facility, request=request, detail=_changes(form, {}))
+        _save_audited(request, form, {})
         messages.success(request, f"施設「{facility.name}」を登録しました。続けて開館時間・部屋・使用料を設定してください。")
         return redirect("reservations:setup_facility", pk=facility.pk)
     return render(request, "reservations/staff/setup_facility.html", {"form": form, "facility": None, "can_manage": True})
@@ -119,9 +128,7 @@ def facility_edit(request, pk: int):
     if not can_manage:
         _readonly(form)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        if changes := _changes(form, before):
-            audit.record(AuditLog.Action.UPDATE, facility, request=request, detail=changes)
+        _save_audited(request, form, before)
         messages.success(request, f"施設「{facility.name}」の情報を保存しました。")
         return redirect("reservations:setup_facility", pk=facility.pk)
     return render(
@@ -150,10 +157,7 @@ def unit_edit(request, pk: int | None = None, facility_pk: int | None = None):
     if not can_manage:
         _readonly(form)
     if request.method == "POST" and form.is_valid():
-        created = unit.pk is None
-        form.save()
-        if (changes := _changes(form, before)) or created:
-            audit.record(AuditLog.Action.CREATE if created else AuditLog.Action.UPDATE, unit, request=request, detail=changes)
+        created = _save_audited(request, form, before)
         messages.success(request, f"「{unit.name}」を{'追加' if created else '保存'}しました。")
         return redirect("reservations:setup_facility", pk=facility.pk)
     return render(request, "reservations/staff/setup_unit.html", {"form": form, "facility": facility, "unit": unit, "can_manage": can_manage})
@@ -321,10 +325,7 @@ def rule_edit(request, pk: int | None = None):
     if not can_manage:
         _readonly(form)
     if request.method == "POST" and form.is_valid():
-        created = rule.pk is None
-        form.save()
-        if (changes := _changes(form, before)) or created:
-            audit.record(AuditLog.Action.CREATE if created else AuditLog.Action.UPDATE, rule, request=request, detail=changes)
+        created = _save_audited(request, form, before)
         messages.success(request, f"減免基準「{rule.name}」を{'追加' if created else '保存'}しました。")
         return redirect("reservations:setup_rules")
     return render(request, "reservations/staff/setup_rule.html", {"form": form, "rule": rule, "can_manage": can_manage})
