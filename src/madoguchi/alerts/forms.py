@@ -26,9 +26,9 @@ class AccessibleForm(forms.Form):
                 field.widget.attrs["aria-describedby"] = " ".join(ids)
 
 
-class SubscribeForm(AccessibleForm):
-    channel = forms.ChoiceField(label=_("受け取り方"), choices=[("email", _("メール")), ("line", _("LINE"))], widget=forms.RadioSelect, initial="email")
-    email = forms.EmailField(label=_("メールアドレス"), required=False, help_text=_("メールで受け取る場合に入力してください。確認のメールを送ります。"))
+class ManageForm(AccessibleForm):
+    """受け取り設定: what a subscription receives (SubscribeForm adds how it is received)."""
+
     topics = forms.ModelMultipleChoiceField(
         label=_("分野"), queryset=Topic.objects.none(), widget=forms.CheckboxSelectMultiple, error_messages={"required": _("分野を1つ以上選んでください。")}
     )
@@ -56,31 +56,20 @@ class SubscribeForm(AccessibleForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("channel") == "email" and not data.get("email"):
-            self.add_error("email", _("メールで受け取るには、メールアドレスを入力してください。"))
         if data.get("facts") and not data.get("consent"):
             self.add_error("consent", _("属性を使うには同意が必要です。同意しない場合は、属性のチェックを外してください。"))
         return data
 
 
-class ManageForm(AccessibleForm):
-    """受け取り設定: what an existing subscription receives."""
-
-    topics = SubscribeForm.base_fields["topics"]
-    areas = SubscribeForm.base_fields["areas"]
-    language = SubscribeForm.base_fields["language"]
-    facts = SubscribeForm.base_fields["facts"]
-    consent = SubscribeForm.base_fields["consent"]
-
-    def __init__(self, *args, municipality=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["topics"].queryset = Topic.objects.filter(municipality=municipality, is_active=True)
-        self.fields["areas"].queryset = Area.objects.filter(municipality=municipality)
+class SubscribeForm(ManageForm):
+    channel = forms.ChoiceField(label=_("受け取り方"), choices=[("email", _("メール")), ("line", _("LINE"))], widget=forms.RadioSelect, initial="email")
+    email = forms.EmailField(label=_("メールアドレス"), required=False, help_text=_("メールで受け取る場合に入力してください。確認のメールを送ります。"))
+    field_order = ["channel", "email"]
 
     def clean(self):
         data = super().clean()
-        if data.get("facts") and not data.get("consent"):
-            self.add_error("consent", _("属性を使うには同意が必要です。同意しない場合は、属性のチェックを外してください。"))
+        if data.get("channel") == "email" and not data.get("email"):
+            self.add_error("email", _("メールで受け取るには、メールアドレスを入力してください。"))
         return data
 
 
