@@ -4,7 +4,7 @@
   on-commit announcements never fire, so tests drain the queue explicitly).
 - ``smtp_server``: a real SMTP server (aiosmtpd) on loopback; ``smtp_email`` points Django at it.
 - ``browser``/``page``: Debian's Chromium driven by Playwright; ``axe_check(page)`` fails on any
-  WCAG 2.x A/AA violation.
+  WCAG 2.x A/AA violation; ``reflow_check(page, label)`` fails if the page scrolls sideways.
 - ``demo``: the demo city (core + every app's demo.py).
 """
 
@@ -167,5 +167,16 @@ def axe_check():
             lines = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}" for v in violations]
             pytest.fail(f"axe-core found {len(violations)} WCAG A/AA violation(s) on {label or pg.url}:\n" + "\n".join(lines))
         return results
+
+    return check
+
+
+@pytest.fixture
+def reflow_check():
+    """WCAG 1.4.10 reflow: at the current viewport nothing may need horizontal scrolling."""
+
+    def check(pg, label: str = ""):
+        overflow = pg.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{label or pg.url} scrolls sideways by {overflow}px"
 
     return check

@@ -10,12 +10,7 @@ from madoguchi.alerts.models import Notice, Subscription, Topic
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def _no_overflow(page, what):
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 1, f"{what}: horizontal overflow of {overflow}px at 360px"
-
-
-def test_public_alert_pages_on_phone(live_server, page, axe_check, city, staff):
+def test_public_alert_pages_on_phone(live_server, page, axe_check, reflow_check, city, staff):
     notice = Notice.objects.create(
         municipality=city,
         section=staff["section"],
@@ -31,11 +26,11 @@ def test_public_alert_pages_on_phone(live_server, page, axe_check, city, staff):
     )
     page.goto(live_server.url + "/alerts/")
     axe_check(page, "notice list")
-    _no_overflow(page, "notice list")
+    reflow_check(page, "notice list")
     page.get_by_role("link", name="避難指示（川辺町）").first.click()
     page.wait_for_url(f"**/alerts/{notice.pk}/")
     axe_check(page, "notice detail")
-    _no_overflow(page, "notice detail")
+    reflow_check(page, "notice detail")
 
     page.goto(live_server.url + "/alerts/subscribe/")
     axe_check(page, "subscribe")
@@ -44,7 +39,7 @@ def test_public_alert_pages_on_phone(live_server, page, axe_check, city, staff):
     summary = page.locator("#error-summary").inner_text()
     assert "分野" in summary and "メールアドレス" in summary
     axe_check(page, "subscribe with errors")
-    _no_overflow(page, "subscribe with errors")
+    reflow_check(page, "subscribe with errors")
     page.locator("input[name=topics]").first.check()
     page.locator("input[name=areas]").first.check()
     page.locator("input[name=language][value=en]").check()
@@ -60,13 +55,13 @@ def test_public_alert_pages_on_phone(live_server, page, axe_check, city, staff):
     page.get_by_role("button").filter(has_text="登録").first.click()
     page.wait_for_load_state()
     axe_check(page, "confirmed")
-    _no_overflow(page, "confirmed")
+    reflow_check(page, "confirmed")
     sub.refresh_from_db()
     assert sub.status == "active"
 
     page.goto(f"{live_server.url}/alerts/manage/{services.manage_key(sub)}/")
     axe_check(page, "manage")
-    _no_overflow(page, "manage")
+    reflow_check(page, "manage")
     page.locator("input[name=language][value=ja-easy]").check()
     page.get_by_role("button", name="設定を保存する").click()
     page.get_by_role("status").filter(has_text="保存しました").wait_for()
@@ -88,6 +83,6 @@ def test_public_alert_pages_on_phone(live_server, page, axe_check, city, staff):
     page.get_by_role("link", name="メールの設定を変更").click()
     page.wait_for_url("**/alerts/manage/**")
     page.set_viewport_size({"width": 180, "height": 640})
-    _no_overflow(page, "manage at 200% zoom")
+    reflow_check(page, "manage at 200% zoom")
     page.goto(f"{live_server.url}/alerts/mine/")
-    _no_overflow(page, "my subscriptions at 200% zoom")
+    reflow_check(page, "my subscriptions at 200% zoom")

@@ -15,7 +15,7 @@ def _login(page, live_server, user):
     page.context.add_cookies([{"name": "sessionid", "value": c.cookies["sessionid"].value, "url": live_server.url}])
 
 
-def test_booking_flow_on_phone(live_server, page, axe_check, unit, hourly_unit, resident, counter):
+def test_booking_flow_on_phone(live_server, page, axe_check, reflow_check, unit, hourly_unit, resident, counter):
     _login(page, live_server, resident)
     page.goto(live_server.url + "/reservations/")
     axe_check(page, "facility search")
@@ -52,11 +52,10 @@ def test_booking_flow_on_phone(live_server, page, axe_check, unit, hourly_unit, 
         f"/reservations/queue/{counter.slug}/",
     ):
         page.goto(live_server.url + path)
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 1, f"{path} scrolls sideways by {overflow}px"
+        reflow_check(page, path)
 
 
-def test_lottery_and_ticket_pages_on_phone(live_server, page, axe_check, facility, unit, make_user, counter):
+def test_lottery_and_ticket_pages_on_phone(live_server, page, axe_check, reflow_check, facility, unit, make_user, counter):
     """Apply for a lottery, see the result and re-run it on the verification page; watch a
     queue ticket. axe on each page."""
     import datetime as dt
@@ -93,8 +92,7 @@ def test_lottery_and_ticket_pages_on_phone(live_server, page, axe_check, facilit
     page.set_viewport_size({"width": 180, "height": 640})
     for path in (f"/reservations/lotteries/{lot.pk}/", f"/reservations/lotteries/{lot.pk}/verify/", f"/reservations/ticket/{ticket.token}/"):
         page.goto(live_server.url + path)
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 1, f"{path} scrolls sideways by {overflow}px"
+        reflow_check(page, path)
 
 
 def test_staff_setup_pages_accessible(live_server, page, axe_check, django_user_model, section, facility, unit, hourly_unit):
