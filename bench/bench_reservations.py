@@ -175,8 +175,8 @@ def main() -> None:
     # The production shape: Redis carries sessions' cache and task wake-ups, and confirmation
     # emails (with their .ics) are built by a separate worker, not in the app processes.
     with postgres() as db_url, redis_server() as redis_url:
-        # LOG_LEVEL=ERROR: gunicorn() pipes stderr without reading it, and every 409 logs a
-        # django.request warning; a full pipe would block the workers.
+        # LOG_LEVEL=ERROR: every refused booking (409) logs a django.request warning; keep
+        # writing them out of the figure.
         # --keep-alive: gthread closes idle keep-alive connections after 2 s by default, and
         # under a rush it also drops those whose next request waits in its queue (the client
         # then sees a reset); a proxy in front would hold them, so hold them here too.

@@ -35,6 +35,7 @@ class NulSafeParser(Parser):
         return data
 
     def parse_querydict(self, data, list_fields, request):
+        # Query strings are already refused by core.middleware; this covers form-encoded bodies.
         if any("\x00" in s for k, vs in data.lists() for s in (k, *vs) if isinstance(s, str)):
             raise HttpError(400, "入力に使えない文字（NUL）が含まれています。")
         return super().parse_querydict(data, list_fields, request)

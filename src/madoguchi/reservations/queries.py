@@ -43,14 +43,19 @@ FROM {_t(OpeningHours)} WHERE {_c(OpeningHours, "facility")} = %s AND {_c(Openin
 ORDER BY {_c(OpeningHours, "id")} LIMIT 1"""
 
 
-def _active_frame_where() -> str:
-    # The same rows the partial unique constraint covers, minus holds whose time is up.
-    b = lambda f: "b." + _c(Booking, f)  # noqa: E731
+def _b(field: str) -> str:
+    return "b." + _c(Booking, field)
+
+
+def _live_booking() -> str:
+    """Bookings of alias ``b`` that hold their frame: the rows the partial unique constraint
+    covers, minus holds whose time is up (one parameter: now)."""
     statuses = ", ".join(f"'{s}'" for s in ACTIVE_BOOKING_STATUSES)
-    return (
-        f"{b('unit')} = %s AND {b('date')} = %s AND {b('start')} = %s AND {b('status')} IN ({statuses})"
-        f" AND NOT ({b('status')} = '{Booking.Status.HELD}' AND {b('hold_until')} IS NOT NULL AND {b('hold_until')} <= %s)"
-    )
+    return f"{_b('status')} IN ({statuses}) AND NOT ({_b('status')} = '{Booking.Status.HELD}' AND {_b('hold_until')} IS NOT NULL AND {_b('hold_until')} <= %s)"
+
+
+def _active_frame_where() -> str:
+    return f"{_b('unit')} = %s AND {_b('date')} = %s AND {_b('start')} = %s AND {_live_booking()}"
 
 
 def _time(value) -> dt.time:
@@ -99,14 +104,11 @@ def lock_registration(user_id: int) -> bool | None:
 
 @functools.cache
 def _counts_sql(vendor: str) -> str:
-    b = lambda f: "b." + _c(Booking, f)  # noqa: E731
-    statuses = ", ".join(f"'{s}'" for s in ACTIVE_BOOKING_STATUSES)
     return f"""
-SELECT COUNT(*), COALESCE(SUM(CASE WHEN {b("date")} = %s THEN 1 ELSE 0 END), 0)
-FROM {_t(Booking)} b INNER JOIN {_t(Unit)} u ON u.{_c(Unit, "id")} = {b("unit")}
-WHERE {b("user")} = %s AND u.{_c(Unit, "facility")} = %s AND {b("status")} IN ({statuses})
-  AND {b("date")} >= %s AND {b("date")} <= %s
-  AND NOT ({b("status")} = '{Booking.Status.HELD}' AND {b("hold_until")} IS NOT NULL AND {b("hold_until")} <= %s)"""
+SELECT COUNT(*), COALESCE(SUM(CASE WHEN {_b("date")} = %s THEN 1 ELSE 0 END), 0)
+FROM {_t(Booking)} b INNER JOIN {_t(Unit)} u ON u.{_c(Unit, "id")} = {_b("unit")}
+WHERE {_b("user")} = %s AND u.{_c(Unit, "facility")} = %s
+  AND {_b("date")} >= %s AND {_b("date")} <= %s AND {_live_booking()}"""
 
 
 def active_counts(user_id: int, facility_id: int, day: dt.date, month_start: dt.date, month_end: dt.date, now: dt.datetime) -> tuple[int, int]:
