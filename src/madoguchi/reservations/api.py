@@ -93,6 +93,7 @@ class BookingOut(Schema):
     status: str
     fee: int
     payment: str
+    pay_deadline: dt.datetime | None = Field(None, description="支払期限（抽選当選で使用料のある枠のみ。過ぎると取り消し）")
     cancellation_fee: int
 
 
@@ -174,6 +175,7 @@ def _booking_out(b: Booking) -> dict:
         status=b.status,
         fee=b.fee,
         payment=b.payment,
+        pay_deadline=b.pay_deadline,
         cancellation_fee=b.cancellation_fee,
     )
 

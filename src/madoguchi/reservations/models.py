@@ -85,6 +85,13 @@ class Facility(models.Model):
     cancel_deadline_days = models.PositiveIntegerField(_("無料で取消できる期限（利用日の何日前まで）"), default=3)
     cancel_fee_percent = models.PositiveIntegerField(_("期限後の取消料（使用料の％）"), default=50)
     pay_deadline_days = models.PositiveIntegerField(_("抽選当選後の本予約期限（日）"), default=7)
+    lottery_pay_days = models.PositiveIntegerField(
+        _("抽選当選後の支払期限（日）"),
+        default=14,
+        help_text=_(
+            "抽選日から数えます。過ぎても使用料が支払われていない当選枠は取り消され、先着順の空き予約になります。利用日のほうが早いときは利用日の前日までです。"
+        ),
+    )
     is_public = models.BooleanField(_("公開"), default=True)
 
     class Meta:
@@ -404,6 +411,8 @@ class Booking(models.Model):
     source = models.CharField(_("受付方法"), max_length=12, choices=Source.choices, default=Source.FIRST_COME)
     hold_until = models.DateTimeField(_("仮押さえ期限"), null=True, blank=True)
     confirm_deadline = models.DateTimeField(_("本予約期限"), null=True, blank=True)
+    # Only lottery wins with a fee carry one: first-come bookings pay on the day.
+    pay_deadline = models.DateTimeField(_("支払期限"), null=True, blank=True)
     purpose = models.CharField(_("利用目的"), max_length=100, blank=True)
     attendees = models.PositiveIntegerField(_("利用人数"), null=True, blank=True)
     category = models.CharField(_("利用者区分"), max_length=20, choices=UserCategory.choices, default=UserCategory.RESIDENT)

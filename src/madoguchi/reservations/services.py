@@ -65,6 +65,14 @@ class Frame:
         return (dt.datetime.combine(dt.date.min, self.end) - dt.datetime.combine(dt.date.min, self.start)).seconds / 3600
 
 
+PAY_GRACE = dt.timedelta(days=3)  # time to pay after a late 減免 decision
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight starting ``day``: a fee owed for a day is due before the day begins."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(0)))
+
+
 def _now(now=None) -> dt.datetime:
     return now or timezone.now()
 
@@ -453,9 +461,11 @@ def expire_holds(now=None) -> int:
     return Booking.objects.filter(status=Booking.Status.HELD, hold_until__lte=_now(now)).update(status=Booking.Status.EXPIRED)
 
 
-def decide_exemption(booking: Booking, approve: bool, percent: int | None = None, note: str = "") -> Booking:
+def decide_exemption(booking: Booking, approve: bool, percent: int | None = None, note: str = "", now=None) -> Booking:
     """減免 decided by staff: an approved exemption lowers the fee (by the rule's rate unless
-    staff give another), and the resident is told by email."""
+    staff give another), and the resident is told by email. A lottery win's 支払期限 that passed
+    or nears while staff decided moves to PAY_GRACE after the decision."""
+    now = _now(now)
     if booking.exemption != Booking.Exemption.REQUESTED:
         raise BookingError("exemption", "減免の申請がない予約です。")
     if percent is None:
@@ -468,6 +478,8 @@ def decide_exemption(booking: Booking, approve: bool, percent: int | None = None
         booking.fee = booking.base_fee * (100 - percent) // 100
         if booking.fee == 0:
             booking.payment = Booking.Payment.NOT_REQUIRED
+    if booking.pay_deadline and booking.payment == Booking.Payment.AT_COUNTER:
+        booking.pay_deadline = max(booking.pay_deadline, min(now + PAY_GRACE, _day_start(booking.date)))
     with transaction.atomic():
         booking.save()
         result = (
@@ -475,6 +487,8 @@ def decide_exemption(booking: Booking, approve: bool, percent: int | None = None
             if approve
             else "承認できませんでした。使用料は減免前の金額です。"
         )
+        if booking.pay_deadline and booking.payment == Booking.Payment.AT_COUNTER:
+            result += f"\n{timezone.localtime(booking.pay_deadline):%Y年%m月%d日 %H:%M}までに施設の窓口でお支払いください。"
         email(
             booking.user.email,
             f"【減免の審査結果】{booking.unit}",
@@ -536,6 +550,8 @@ def ics_attachment(booking_id: int):
 
 def _send_confirmation(b: Booking) -> None:
     fee = f"{b.fee:,}円（{b.get_payment_display()}）" if b.fee else "無料"
+    if b.pay_deadline and b.payment == Booking.Payment.AT_COUNTER:
+        fee += f"\n支払期限: {timezone.localtime(b.pay_deadline):%Y年%m月%d日 %H:%M}（過ぎると取り消されます）"
     body = (
         f"次の内容で予約を受け付けました。\n\n予約番号: {b.code}\n施設: {b.unit}\n日時: {_fmt_date(b.date)} {b.start:%H:%M}〜{b.end:%H:%M}\n"
         f"使用料: {fee}\n取消期限: 利用日の{b.unit.facility.cancel_deadline_days}日前まで無料"
@@ -687,10 +703,11 @@ def run_lottery(lottery: Lottery, now=None) -> Lottery:
             frame = frames[dt.time.fromisoformat(start)]
             _, user_id, group_id, category = app_rows[app_id]
             fee = _fee_amount(unit, fees.get((unit.pk, category)), frame.start, frame.end)
+            pay_by = min(now + dt.timedelta(days=lot.facility.lottery_pay_days), _day_start(day)) if fee else None
             bookings.append(
                 Booking(
                     unit=unit, date=day, start=frame.start, end=frame.end, user_id=user_id, group_id=group_id, category=category,
-                    base_fee=fee, fee=fee, status=Booking.Status.WON, source=Booking.Source.LOTTERY, confirm_deadline=lot.confirm_deadline,
+                    base_fee=fee, fee=fee, status=Booking.Status.WON, source=Booking.Source.LOTTERY, confirm_deadline=lot.confirm_deadline, pay_deadline=pay_by,
                     payment=Booking.Payment.AT_COUNTER if fee else Booking.Payment.NOT_REQUIRED,
                 )
             )  # fmt: skip
@@ -712,7 +729,9 @@ def send_lottery_results(lottery_id: int, batch: int = 500) -> int:
             for app_id, address in rows[i : i + batch]:
                 won = str(app_id) in winner_apps
                 body = f"申込番号: {app_id}\n" + (
-                    f"当選しました。\n{deadline}までに本予約の手続きをしてください。期限を過ぎると取り消され、先着順の空き予約になります。\n{conf.site_url()}/reservations/my/\n"
+                    f"当選しました。\n{deadline}までに本予約の手続きをしてください。期限を過ぎると取り消され、先着順の空き予約になります。\n"
+                    f"使用料のかかる枠は、抽選日から{lot.facility.lottery_pay_days}日以内（利用日のほうが早いときは前日まで）に施設の窓口でお支払いください。"
+                    f"支払期限を過ぎた枠も取り消されます。\n{conf.site_url()}/reservations/my/\n"
                     if won
                     else "残念ながら落選しました。\n抽選後の空き枠は先着順で予約できます。\n"
                 )
@@ -730,28 +749,63 @@ def draw_due_lotteries(now=None) -> int:
     return count
 
 
+def _remind(b: Booking, what: str, deadline: dt.datetime, dedupe: str) -> None:
+    with transaction.atomic():
+        email(
+            b.user.email,
+            f"【{what}の期限が近づいています】{b.unit} {b.date:%m/%d}",
+            f"抽選で当選した次の枠の{what}がまだです。\n予約番号: {b.code}\n{_fmt_date(b.date)} {b.start:%H:%M}〜{b.end:%H:%M}\n"
+            + (f"使用料: {b.fee:,}円（施設の窓口でお支払いください）\n" if b.status == Booking.Status.CONFIRMED else "")
+            + f"期限: {timezone.localtime(deadline):%Y年%m月%d日 %H:%M}（過ぎると取り消され、先着順の空き予約になります）\n"
+            f"{conf.site_url()}/reservations/my/\n",
+            dedupe_key=f"{dedupe}:{b.pk}",
+        )
+
+
+def _unpaid_win(now) -> Q:
+    """A confirmed lottery win still owing its fee at ``now``. A pending 減免 request holds the
+    deadline: the resident is not at fault while the city decides."""
+    return Q(status=Booking.Status.CONFIRMED, payment=Booking.Payment.AT_COUNTER, pay_deadline__lte=now) & ~Q(exemption=Booking.Exemption.REQUESTED)
+
+
 def remind_unconfirmed(now=None, hours: int = 48) -> int:
-    """Winners who have not confirmed get one reminder when the deadline is near."""
+    """Winners who have not confirmed, or not paid, get one reminder of each when its deadline
+    is near."""
     now = _now(now)
-    won = Booking.objects.filter(status=Booking.Status.WON, confirm_deadline__gt=now, confirm_deadline__lte=now + dt.timedelta(hours=hours))
+    soon = now + dt.timedelta(hours=hours)
+    won = Booking.objects.filter(status=Booking.Status.WON, confirm_deadline__gt=now, confirm_deadline__lte=soon)
+    unpaid = Booking.objects.filter(_unpaid_win(soon), pay_deadline__gt=now)
     sent = 0
     for b in won.select_related("unit__facility", "user"):
-        with transaction.atomic():
-            email(
-                b.user.email,
-                f"【本予約の期限が近づいています】{b.unit} {b.date:%m/%d}",
-                f"抽選で当選した次の枠の本予約がまだです。\n予約番号: {b.code}\n{_fmt_date(b.date)} {b.start:%H:%M}〜{b.end:%H:%M}\n"
-                f"期限: {timezone.localtime(b.confirm_deadline):%Y年%m月%d日 %H:%M}（過ぎると取り消され、先着順の空き予約になります）\n"
-                f"{conf.site_url()}/reservations/bookings/{b.code}/\n",
-                dedupe_key=f"booking-confirm-reminder:{b.pk}",
-            )
+        _remind(b, "本予約", b.confirm_deadline, "booking-confirm-reminder")
+        sent += 1
+    for b in unpaid.select_related("unit__facility", "user"):
+        _remind(b, "使用料の支払い", b.pay_deadline, "booking-pay-reminder")
         sent += 1
     return sent
 
 
 def release_unconfirmed(now=None) -> int:
-    """Frames won but not confirmed by the deadline go back to first-come."""
-    return Booking.objects.filter(status=Booking.Status.WON, confirm_deadline__lte=_now(now)).update(status=Booking.Status.RELEASED)
+    """Lottery wins not confirmed (本予約) by their deadline, or confirmed but not paid by their
+    支払期限, go back to first-come; each resident is told which deadline passed."""
+    now = _now(now)
+    due = Q(status=Booking.Status.WON, confirm_deadline__lte=now) | _unpaid_win(now)
+    released = 0
+    for b in Booking.objects.filter(due).select_related("unit", "user"):
+        with transaction.atomic():
+            # Conditional: a payment or confirmation recorded since the read keeps the booking.
+            if not Booking.objects.filter(due, pk=b.pk).update(status=Booking.Status.RELEASED):
+                continue
+            what = "本予約の期限" if b.status == Booking.Status.WON else "使用料の支払期限"
+            email(
+                b.user.email,
+                f"【当選枠の取消】{b.unit} {b.date:%m/%d}",
+                f"{what}を過ぎたため、抽選で当選した次の枠を取り消しました。\n予約番号: {b.code}\n{_fmt_date(b.date)} {b.start:%H:%M}〜{b.end:%H:%M}\n"
+                f"この枠は先着順の空き予約になりました。ご利用の場合はあらためて予約してください。\n{conf.site_url()}/reservations/\n",
+                dedupe_key=f"booking-released:{b.pk}",
+            )
+        released += 1
+    return released
 
 
 # --- groups --------------------------------------------------------------------------------

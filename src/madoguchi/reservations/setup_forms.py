@@ -89,7 +89,7 @@ class FacilityForm(LabelledErrors, forms.ModelForm):
             "postal_code", "address", "latitude", "longitude", "phone", "url", "hours_note",
             "description", "accessibility", "photo_url", "photo_alt",
             "booking_window_days", "booking_min_days", "max_bookings_per_month", "max_frames_per_day",
-            "cancel_deadline_days", "cancel_fee_percent", "pay_deadline_days",
+            "cancel_deadline_days", "cancel_fee_percent", "pay_deadline_days", "lottery_pay_days",
             "closes_on_holidays", "closes_year_end", "is_public",
         ]  # fmt: skip
         labels = {"description": _("説明（定員・設備など）"), "is_public": _("住民向けに公開する")}
@@ -149,6 +149,7 @@ class FacilityForm(LabelledErrors, forms.ModelForm):
                 "cancel_deadline_days",
                 "cancel_fee_percent",
                 "pay_deadline_days",
+                "lottery_pay_days",
             ],
         ),
         (_("休館日・公開"), ["closes_on_holidays", "closes_year_end", "is_public"]),
@@ -232,6 +233,9 @@ class FacilityForm(LabelledErrors, forms.ModelForm):
         window, minimum = data.get("booking_window_days"), data.get("booking_min_days")
         if window is not None and minimum is not None and minimum >= window:
             self.add_error("booking_min_days", _("予約受付（何日前まで）は、予約受付（何日先まで）より小さい日数にしてください。"))
+        confirm_days, pay_days = data.get("pay_deadline_days"), data.get("lottery_pay_days")
+        if confirm_days is not None and pay_days is not None and pay_days < confirm_days:
+            self.add_error("lottery_pay_days", _("抽選当選後の支払期限（日）は、本予約期限（日）と同じか長い日数にしてください。"))
         return data
 
     def _post_clean(self):

@@ -2,10 +2,11 @@ import datetime as dt
 import random
 
 import pytest
+from django.utils import timezone
 
 from madoguchi.reservations import lottery as L
 from madoguchi.reservations import services
-from madoguchi.reservations.models import Booking, Lottery, frame_key
+from madoguchi.reservations.models import Booking, Fee, Lottery, Unit, frame_key
 from madoguchi.reservations.services import BookingError
 
 
@@ -210,3 +211,69 @@ def test_application_form_groups_frames_by_unit_and_keeps_choices_on_error(lotte
     html = r.content.decode()
     assert "希望の時間枠を一覧から選んでください。" in html
     assert f'<option value="{first}" selected>' in html  # the first wish is not lost
+
+
+def test_unpaid_wins_are_released_after_the_pay_deadline(lottery, unit, facility, make_user, now, run_tasks, mailoutbox, client):
+    """Winners confirm (本予約) and pay by a deadline or the frame is released (抽選): paid and
+    free wins stay, an unpaid win is reminded once, then released with a notice; a pending 減免
+    holds the deadline, and a late decision gives time to pay."""
+    facility.lottery_pay_days = 10
+    facility.save()
+    day = dt.date(2027, 7, 7)
+    frames = [dt.time(9), dt.time(13), dt.time(18)]
+    users = [make_user(f"p{i}@example.jp") for i in range(3)]
+    for u, t in zip(users, frames, strict=True):
+        services.apply_lottery(lottery, u, [(unit, day, t)], now=now)
+    drawn_at = now + dt.timedelta(days=6)
+    services.run_lottery(lottery, now=drawn_at)
+    won = {b.user_id: b for b in Booking.objects.filter(status=Booking.Status.WON)}
+    assert len(won) == 3 and all(b.pay_deadline == drawn_at + dt.timedelta(days=10) for b in won.values())
+    payer, late, exempt = (won[u.pk] for u in users)
+    client.force_login(users[1])
+    html = client.get(f"/reservations/bookings/{late.code}/").content.decode()
+    assert "までに本予約をしてください" in html and "までに施設の窓口でお支払いください。過ぎると当選は取り消されます" in html
+    for b in (payer, late):
+        services.confirm(b, now=drawn_at)
+    services.confirm(exempt, exemption_reason="障害者団体の活動", now=drawn_at)
+    services.mark_paid(payer)
+    html = client.get("/reservations/my/").content.decode()
+    assert "支払期限" in html and (drawn_at + dt.timedelta(days=10)).strftime("%-m月%-d日") in html
+    # two days before: one reminder to the unpaid winner (not to the payer, not while 減免 is pending)
+    assert services.remind_unconfirmed(now=drawn_at + dt.timedelta(days=8, hours=1)) == 1
+    services.remind_unconfirmed(now=drawn_at + dt.timedelta(days=8, hours=2))
+    after = drawn_at + dt.timedelta(days=10, minutes=1)
+    assert services.release_unconfirmed(now=after) == 1
+    assert services.release_unconfirmed(now=after) == 0
+    states = {b.user_id: b.status for b in Booking.objects.filter(pk__in=[payer.pk, late.pk, exempt.pk])}
+    assert states == {users[0].pk: "confirmed", users[1].pk: "released", users[2].pk: "confirmed"}
+    with pytest.raises(BookingError):
+        services.mark_paid(Booking.objects.get(pk=late.pk))  # too late: the frame is gone
+    # the released frame is open first-come at once
+    assert services.book(make_user("next@example.jp"), unit, day, late.start, now=after).status == Booking.Status.CONFIRMED
+    # 減免 rejected after the deadline: three days from the decision to pay
+    b = services.decide_exemption(Booking.objects.get(pk=exempt.pk), False, now=after)
+    assert b.pay_deadline == after + services.PAY_GRACE
+    assert services.release_unconfirmed(now=after + dt.timedelta(days=1)) == 0
+    assert services.release_unconfirmed(now=after + dt.timedelta(days=3, minutes=1)) == 1
+    run_tasks()
+    subjects = [m.subject for m in mailoutbox]
+    assert sum("使用料の支払いの期限が近づいています" in s for s in subjects) == 1
+    assert sum("当選枠の取消" in s for s in subjects) == 2
+    body = next(m.body for m in mailoutbox if "当選枠の取消" in m.subject and m.to == [users[1].email])
+    assert "使用料の支払期限を過ぎたため" in body
+
+
+def test_pay_deadline_is_before_the_day_and_free_wins_have_none(lottery, unit, facility, make_user, now):
+    facility.lottery_pay_days = 60  # longer than the time left before the day of use
+    facility.save()
+    Fee.objects.filter(unit=unit).delete()
+    free_unit = unit
+    paid_unit = Unit.objects.create(facility=facility, name="小ホール", capacity=50)
+    Fee.objects.create(unit=paid_unit, category="resident", amount=1000)
+    day = dt.date(2027, 7, 7)
+    services.apply_lottery(lottery, make_user("f@example.jp"), [(free_unit, day, dt.time(9))], now=now)
+    services.apply_lottery(lottery, make_user("g@example.jp"), [(paid_unit, day, dt.time(9))], now=now)
+    services.run_lottery(lottery, now=now + dt.timedelta(days=6))
+    free, paid = (Booking.objects.get(unit=u) for u in (free_unit, paid_unit))
+    assert free.pay_deadline is None and free.payment == Booking.Payment.NOT_REQUIRED
+    assert paid.pay_deadline == timezone.make_aware(dt.datetime(2027, 7, 7))

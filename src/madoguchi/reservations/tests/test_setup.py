@@ -46,6 +46,7 @@ FACILITY_POST = {
     "cancel_deadline_days": "7",
     "cancel_fee_percent": "50",
     "pay_deadline_days": "7",
+    "lottery_pay_days": "14",
     "closes_year_end": "on",
     "is_public": "on",
 }
