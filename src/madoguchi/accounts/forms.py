@@ -1,5 +1,5 @@
-"""Forms. Every error names the field and what to do; widgets carry autocomplete and
-aria-describedby so that help and errors are announced with the input."""
+"""Forms. Every error names the field and what to do; widgets carry autocomplete, and Django
+points each input at its help and error text (aria-describedby, rendered by core/_field.html)."""
 
 from __future__ import annotations
 
@@ -21,45 +21,6 @@ from . import services
 User = get_user_model()
 
 
-class AccessibleFormMixin:
-    """Links help text and errors to their inputs (aria-describedby, aria-invalid)."""
-
-    def _describe(self):
-        for name, field in self.fields.items():
-            bf = self[name]
-            ids = []
-            if field.help_text:
-                ids.append(f"{bf.auto_id}-help")
-            if self.is_bound and (self._errors or {}).get(name):
-                ids.append(f"{bf.auto_id}-error")
-                field.widget.attrs["aria-invalid"] = "true"
-            else:
-                field.widget.attrs.pop("aria-invalid", None)
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-            else:
-                field.widget.attrs.pop("aria-describedby", None)
-
-    def full_clean(self):
-        super().full_clean()
-        self._describe()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        self._describe()  # errors added by views after validation get linked too
-
-    @property
-    def error_summary(self):
-        """[(anchor id or None, label, message)] for the summary at the top of the page."""
-        items = [(None, "", str(e)) for e in self.non_field_errors()]
-        for name, errors in self.errors.items():
-            if name == "__all__":
-                continue
-            for e in errors:
-                items.append((self[name].auto_id, str(self.fields[name].label), str(e)))
-        return items
-
-
 def _input(kind="text", autocomplete=None, **attrs):
     widget = {"text": forms.TextInput, "email": forms.EmailInput, "password": forms.PasswordInput, "tel": forms.TextInput}[kind]
     if autocomplete:
@@ -70,7 +31,7 @@ def _input(kind="text", autocomplete=None, **attrs):
 
 
 # --- sign-up and login --------------------------------------------------------------------------
-class SignupForm(AccessibleFormMixin, forms.Form):
+class SignupForm(forms.Form):
     email = forms.EmailField(
         label=_("メールアドレス"),
         max_length=254,
@@ -109,7 +70,7 @@ class SignupForm(AccessibleFormMixin, forms.Form):
         return data
 
 
-class LoginForm(AccessibleFormMixin, forms.Form):
+class LoginForm(forms.Form):
     """Email + password. Authentication and rate limits live in the view (they need the request)."""
 
     username = forms.EmailField(
@@ -135,7 +96,7 @@ class LoginForm(AccessibleFormMixin, forms.Form):
         return self.user_cache
 
 
-class ResendVerificationForm(AccessibleFormMixin, forms.Form):
+class ResendVerificationForm(forms.Form):
     email = forms.EmailField(
         label=_("登録したメールアドレス"),
         widget=_input("email", "email", inputmode="email"),
@@ -143,7 +104,7 @@ class ResendVerificationForm(AccessibleFormMixin, forms.Form):
     )
 
 
-class OTPForm(AccessibleFormMixin, forms.Form):
+class OTPForm(forms.Form):
     token = forms.CharField(
         label=_("確認コード（6桁）"),
         max_length=12,
@@ -162,7 +123,7 @@ class OTPForm(AccessibleFormMixin, forms.Form):
 
 
 # --- password reset through the outbox ----------------------------------------------------------
-class OutboxPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
+class OutboxPasswordResetForm(PasswordResetForm):
     email = forms.EmailField(
         label=_("登録したメールアドレス"),
         max_length=254,
@@ -178,7 +139,7 @@ class OutboxPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
         notify.email(to_email, subject, body)
 
 
-class MadoguchiSetPasswordForm(AccessibleFormMixin, SetPasswordForm):
+class MadoguchiSetPasswordForm(SetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("新しいパスワード")
@@ -199,7 +160,7 @@ class MadoguchiSetPasswordForm(AccessibleFormMixin, SetPasswordForm):
 
 
 # --- profile ------------------------------------------------------------------------------------
-class ProfileForm(AccessibleFormMixin, forms.ModelForm):
+class ProfileForm(forms.ModelForm):
     birth_date_text = forms.CharField(
         label=_("生年月日"),
         required=False,
@@ -295,7 +256,7 @@ class ProfileForm(AccessibleFormMixin, forms.ModelForm):
         return value
 
 
-class DeleteAccountForm(AccessibleFormMixin, forms.Form):
+class DeleteAccountForm(forms.Form):
     password = forms.CharField(
         label=_("現在のパスワード"),
         strip=False,
@@ -315,7 +276,7 @@ class DeleteAccountForm(AccessibleFormMixin, forms.Form):
 
 
 # --- staff administration -----------------------------------------------------------------------
-class StaffCreateForm(AccessibleFormMixin, forms.Form):
+class StaffCreateForm(forms.Form):
     email = forms.EmailField(
         label=_("メールアドレス"),
         widget=_input("email", "off"),
@@ -344,7 +305,7 @@ class StaffCreateForm(AccessibleFormMixin, forms.Form):
         return email
 
 
-class RoleForm(AccessibleFormMixin, forms.Form):
+class RoleForm(forms.Form):
     section = forms.ModelChoiceField(
         label=_("課"),
         queryset=Section.objects.none(),
@@ -357,7 +318,7 @@ class RoleForm(AccessibleFormMixin, forms.Form):
         self.fields["section"].queryset = sections
 
 
-class MadoguchiPasswordChangeForm(AccessibleFormMixin, PasswordChangeForm):
+class MadoguchiPasswordChangeForm(PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         labels = {"old_password": _("現在のパスワード"), "new_password1": _("新しいパスワード"), "new_password2": _("新しいパスワード（確認）")}

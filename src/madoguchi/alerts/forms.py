@@ -1,4 +1,5 @@
-"""Forms of alerts. Errors are linked to their inputs (aria-describedby / aria-invalid)."""
+"""Forms of alerts. Django links help and errors to their inputs (aria-describedby /
+aria-invalid); core/_field.html renders the texts those ids point at."""
 
 from __future__ import annotations
 
@@ -11,22 +12,7 @@ from .models import Area, Language, Notice, ProfileFact, Section, Severity, Shel
 CHANNEL_CHOICES = [("email", _("メール")), ("webpush", _("Webプッシュ通知")), ("line", _("LINE"))]
 
 
-class AccessibleForm(forms.Form):
-    def full_clean(self):
-        super().full_clean()
-        for name, field in self.fields.items():
-            bound = self[name]
-            ids = []
-            if field.help_text:
-                ids.append(f"{bound.auto_id}_help")
-            if name in self.errors:
-                ids.append(f"{bound.auto_id}_error")
-                field.widget.attrs["aria-invalid"] = "true"
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-
-
-class ManageForm(AccessibleForm):
+class ManageForm(forms.Form):
     """受け取り設定: what a subscription receives (SubscribeForm adds how it is received)."""
 
     topics = forms.ModelMultipleChoiceField(
@@ -73,7 +59,7 @@ class SubscribeForm(ManageForm):
         return data
 
 
-class ChangeEmailForm(AccessibleForm):
+class ChangeEmailForm(forms.Form):
     """Email channel setting on 受け取り設定: a new address, confirmed from that address."""
 
     new_email = forms.EmailField(
@@ -86,7 +72,7 @@ class ChangeEmailForm(AccessibleForm):
     )
 
 
-class NoticeForm(forms.ModelForm, AccessibleForm):
+class NoticeForm(forms.ModelForm):
     channels = forms.MultipleChoiceField(
         label=_("配信方法"),
         choices=CHANNEL_CHOICES,
@@ -180,7 +166,7 @@ class NoticeForm(forms.ModelForm, AccessibleForm):
         return notice
 
 
-class CapUploadForm(AccessibleForm):
+class CapUploadForm(forms.Form):
     file = forms.FileField(label=_("CAP ファイル（XML）"), help_text=_("CAP 1.2 形式の XML ファイル（1MB まで）。下書きとして取り込みます。"))
 
     def clean_file(self):
@@ -190,17 +176,17 @@ class CapUploadForm(AccessibleForm):
         return f
 
 
-class TopicForm(forms.ModelForm, AccessibleForm):
+class TopicForm(forms.ModelForm):
     class Meta:
         model = Topic
         fields = ["slug", "name", "name_easy", "name_en", "cap_category", "order", "is_active"]
 
 
-class AreaForm(forms.ModelForm, AccessibleForm):
+class AreaForm(forms.ModelForm):
     class Meta:
         model = Area
         fields = ["name", "name_kana", "name_en", "kind", "code", "order"]
 
 
-class RejectForm(AccessibleForm):
+class RejectForm(forms.Form):
     reason = forms.CharField(label=_("差し戻しの理由"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))

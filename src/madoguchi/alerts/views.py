@@ -425,9 +425,6 @@ def staff_import(request):
         else:
             messages.success(request, _("CAP を下書きとして取り込みました。分野・地域・本文を確認してください。"))
             return redirect("alerts:staff_detail", pk=notice.pk)
-    if form.errors:
-        bound = form["file"]
-        form.fields["file"].widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"{bound.auto_id}_help {bound.auto_id}_error"})
     return render(request, "alerts/staff_import.html", {"form": form})
 
 

@@ -72,16 +72,6 @@ class AuditFilterForm(forms.Form):
         self.fields["action"].error_messages["invalid_choice"] = _("操作を一覧から選んでください。")
         self.fields["target_type"].error_messages["invalid_choice"] = _("対象の種類を一覧から選んでください。")
 
-    def full_clean(self):
-        super().full_clean()
-        for name, field in self.fields.items():
-            ids = [f"id_{name}-help"] if field.help_text else []
-            if self._errors and self._errors.get(name):
-                ids.append(f"id_{name}-error")
-                field.widget.attrs["aria-invalid"] = "true"
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-
     def _date(self, name, label):
         text = self.cleaned_data.get(name, "").strip()
         if not text:
@@ -152,15 +142,10 @@ def audit_log(request):
     params = request.GET.copy()
     params.pop("page", None)
     querystring = params.urlencode()
-    error_summary = []
-    if form.is_bound and form.errors:
-        error_summary = [
-            (f"id_{name}", str(form.fields[name].label) if name in form.fields else "", str(e)) for name, errs in form.errors.items() for e in errs
-        ]
     return render(
         request,
         "core/audit_log.html",
-        {"form": form, "page": page, "querystring": querystring + "&" if querystring else "", "export_query": querystring, "error_summary": error_summary},
+        {"form": form, "page": page, "querystring": querystring + "&" if querystring else "", "export_query": querystring},
     )
 
 

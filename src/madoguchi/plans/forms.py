@@ -1,5 +1,5 @@
-"""Back-office forms. Every error names the field and what to do; inputs point at their help
-and error text with aria-describedby."""
+"""Back-office forms. Every error names the field and what to do; Django points each input at
+its help and error text (aria-describedby), rendered by core/_field.html."""
 
 from __future__ import annotations
 
@@ -12,24 +12,7 @@ from . import metrics
 from .models import Plan
 
 
-class AccessibleForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            ids = []
-            if field.help_text:
-                ids.append(f"id_{self.add_prefix(name)}_help")
-            ids.append(f"id_{self.add_prefix(name)}_error")
-            field.widget.attrs["aria-describedby"] = " ".join(ids)
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["aria-invalid"] = "true"
-
-
-class ImportForm(AccessibleForm):
+class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("計画のファイル"),
         help_text=_("Excel（.xlsx）、CSV・TSV（UTF-8 または Shift_JIS）、PDFから変換したテキスト（.txt）を選んでください。10MBまで。"),
@@ -43,7 +26,7 @@ class ImportForm(AccessibleForm):
     )
 
 
-class AcceptImportForm(AccessibleForm):
+class AcceptImportForm(forms.Form):
     title = forms.CharField(label=_("計画名"), max_length=200, error_messages={"required": _("計画名を入力してください。")})
     kind = forms.ChoiceField(label=_("種別"), choices=Plan.Kind.choices)
     status = forms.ChoiceField(label=_("状態"), choices=Plan.Status.choices)
@@ -67,7 +50,7 @@ class AcceptImportForm(AccessibleForm):
         return data
 
 
-class ReportForm(AccessibleForm):
+class ReportForm(forms.Form):
     rating = forms.ChoiceField(label=_("達成状況"), required=False)
     direction = forms.ChoiceField(label=_("今後の方向性"), required=False)
     done = forms.CharField(label=_("実施内容"), widget=forms.Textarea(attrs={"rows": 5}), required=False, help_text=_("この年度に行ったことを書いてください。"))
@@ -93,12 +76,9 @@ class ReportForm(AccessibleForm):
                 error_messages={"invalid": _("「%(label)s」は数値で入力してください（例: 12 または 45.5）。") % {"label": ind.name}},
             )
             self.indicator_fields.append((name, ind))
-        for name, field in self.fields.items():
-            ids = ([f"id_{name}_help"] if field.help_text else []) + [f"id_{name}_error"]
-            field.widget.attrs["aria-describedby"] = " ".join(ids)
 
 
-class ReviewForm(AccessibleForm):
+class ReviewForm(forms.Form):
     decision = forms.ChoiceField(label=_("確認結果"), choices=[("accept", _("確認済にする")), ("return", _("差し戻す"))], widget=forms.RadioSelect)
     review_comment = forms.CharField(
         label=_("コメント"), widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=_("差し戻すときは、直してほしい点を書いてください。")
@@ -111,7 +91,7 @@ class ReviewForm(AccessibleForm):
         return data
 
 
-class BindIndicatorForm(AccessibleForm):
+class BindIndicatorForm(forms.Form):
     metric = forms.ChoiceField(label=_("連動するプラットフォームの数値"), choices=metrics.choices, required=False)
     target = forms.DecimalField(
         label=_("目標値"), required=False, max_digits=14, decimal_places=2, error_messages={"invalid": _("目標値は数値で入力してください。")}
@@ -142,7 +122,7 @@ def _parse_scale(text: str, field: str):
     return scale
 
 
-class PlanSettingsForm(AccessibleForm):
+class PlanSettingsForm(forms.Form):
     title = forms.CharField(label=_("計画名"), max_length=200, error_messages={"required": _("計画名を入力してください。")})
     kind = forms.ChoiceField(label=_("種別"), choices=Plan.Kind.choices)
     status = forms.ChoiceField(label=_("状態"), choices=Plan.Status.choices)
@@ -208,7 +188,7 @@ class PlanSettingsForm(AccessibleForm):
         return data
 
 
-class ItemPredecessorForm(AccessibleForm):
+class ItemPredecessorForm(forms.Form):
     predecessor = forms.ModelChoiceField(
         label=_("前計画の取組"), queryset=None, required=False, help_text=_("この取組が引き継いでいる前計画の取組を選びます。")
     )

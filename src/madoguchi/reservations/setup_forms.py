@@ -18,26 +18,8 @@ def _h2a(value: str) -> str:
     return re.sub("[‐‑‒–—―−ー－]", "-", value).strip()
 
 
-def mark_errors(form) -> None:
-    """Point each invalid input at its message (aria-invalid, aria-describedby)."""
-    for name in form.errors:
-        if name in form.fields:
-            bound = form[name]
-            attrs = form.fields[name].widget.attrs
-            attrs["aria-invalid"] = "true"
-            ids = [i for i in (attrs.get("aria-describedby", "") or "").split() if i]
-            if form.fields[name].help_text:
-                ids.append(f"{bound.auto_id}_helptext")
-            ids.append(f"{bound.auto_id}_error")
-            attrs["aria-describedby"] = " ".join(dict.fromkeys(ids))
-
-
 class LabelledErrors:
     """Fills in default error messages that name the field (「定員（人）は0以上…」)."""
-
-    def full_clean(self):
-        super().full_clean()
-        mark_errors(self)
 
     def _name_errors(self):
         for field in self.fields.values():
@@ -387,7 +369,6 @@ class FeeTableForm(forms.Form):
                     data[key] = _h2a(data.get(key, "")).replace(",", "")
             self.data = data
         super().full_clean()
-        mark_errors(self)
 
 
 class ExemptionRuleForm(LabelledErrors, forms.ModelForm):

@@ -95,7 +95,7 @@ def test_staff_login_requires_totp(client, clerk):
     wrong = "123456" if _code(device) != "123456" else "654321"
     response = client.post(reverse("accounts:otp_verify"), {"token": wrong})
     assert response.status_code == 200 and "確認コードが正しくありません" in response.content.decode()
-    assert 'aria-describedby="id_token-help id_token-error"' in response.content.decode()
+    assert 'aria-describedby="id_token_helptext id_token_error"' in response.content.decode()
     response = client.post(reverse("accounts:otp_verify"), {"token": "12ab"})
     assert "6桁の数字" in response.content.decode()
     assert client.get(reverse("web:staff_home")).status_code == 302

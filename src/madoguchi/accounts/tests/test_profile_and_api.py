@@ -41,7 +41,7 @@ def test_profile_errors_name_the_field_and_keep_input(client, resident):
     html = response.content.decode()
     assert response.status_code == 200
     assert "ひらがな" in html and "郵便番号は7桁" in html and "電話番号は0から始まる" in html and "生年月日" in html
-    assert 'id="id_family_name_kana-error"' in html and 'aria-invalid="true"' in html
+    assert 'id="id_family_name_kana_error"' in html and 'aria-invalid="true"' in html
     assert 'value="緑野"' in html and 'value="midorino"' in html
     future = (dt.date.today() + dt.timedelta(days=400)).isoformat()
     html = client.post(reverse("accounts:profile"), {"birth_date_text": future}).content.decode()

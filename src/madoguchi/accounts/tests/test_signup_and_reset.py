@@ -61,7 +61,7 @@ def test_signup_errors_are_japanese_next_to_fields(client):
     response = client.post(reverse("accounts:signup"), {"email": "taro@example.jp", "password1": "12345678", "password2": "12345678"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'id="id_password1-error"' in html and 'aria-describedby="id_password1-help id_password1-error"' in html
+    assert 'id="id_password1_error"' in html and 'aria-describedby="id_password1_helptext id_password1_error"' in html
     assert "短すぎます" in html or "10 文字" in html or "10文字" in html
     assert 'value="taro@example.jp"' in html  # the rest of the input is kept
     response = client.post(reverse("accounts:signup"), {"email": "not-an-email", "password1": PASSWORD, "password2": PASSWORD + "x"})

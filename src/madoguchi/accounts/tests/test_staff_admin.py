@@ -54,7 +54,7 @@ def test_admin_creates_staff_who_sets_password_via_mailed_link(client, admin_use
     html = client.post(
         reverse("accounts:staff_create"), {"email": "new@city.test", "family_name": "x", "given_name": "y", "section": sections["hoiku"].pk, "role": "clerk"}
     ).content.decode()
-    assert "すでに登録されています" in html and 'id="id_email-error"' in html
+    assert "すでに登録されています" in html and 'id="id_email_error"' in html
 
 
 @pytest.mark.django_db

@@ -47,7 +47,7 @@ def test_filters_and_bad_input(client, setup):
     response = client.get(reverse("core:audit_log"), {"date_from": "令和99年99月", "ip": "not-an-ip", "section": "abc", "action": "nope"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "期間（開始日）" in html and "IP アドレスで入力" in html and 'id="id_ip-error"' in html and "監査ログ 0件" in html
+    assert "期間（開始日）" in html and "IP アドレスで入力" in html and 'id="id_ip_error"' in html and "監査ログ 0件" in html
     html = client.get(reverse("core:audit_log"), {"date_from": "2026-04-02", "date_to": "2026-04-01"}).content.decode()
     assert "開始日と同じか、それより後" in html
     assert client.get(reverse("core:audit_log"), {"page": "999"}).status_code == 200
