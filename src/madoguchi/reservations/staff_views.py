@@ -42,7 +42,17 @@ def home(request):
     counters = _counters(request.user).order_by("name")
     pending = Group.objects.filter(status=Group.Status.PENDING).count() if facilities.exists() else 0
     lotteries = Lottery.objects.filter(facility__in=facilities).select_related("facility").order_by("-month")[:10]
-    return render(request, "reservations/staff/home.html", {"facilities": facilities, "counters": counters, "pending_groups": pending, "lotteries": lotteries})
+    # Lottery wins still owing their fee, soonest deadline first: who may come to the counter to pay.
+    unpaid = list(
+        Booking.objects.filter(unit__facility__in=facilities, status__in=["won", "confirmed"], payment=Booking.Payment.AT_COUNTER, pay_deadline__isnull=False)
+        .select_related("unit__facility", "user")
+        .order_by("pay_deadline")[:50]
+    )
+    for facility_id in {b.unit.facility_id for b in unpaid}:
+        shown = [b for b in unpaid if b.unit.facility_id == facility_id]
+        audit.record(AuditLog.Action.VIEW, shown[0].unit.facility, request=request, detail={"bookings": [b.pk for b in shown], "list": "unpaid_lottery_wins"})
+    context = {"facilities": facilities, "counters": counters, "pending_groups": pending, "lotteries": lotteries, "unpaid": unpaid}
+    return render(request, "reservations/staff/home.html", context)
 
 
 @staff_required

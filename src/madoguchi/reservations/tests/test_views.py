@@ -278,3 +278,19 @@ def test_consultation_url_and_payment_at_counter(client, demo_city, django_user_
     assert booking.payment == "paid" and "受領しました" in r.content.decode()
     r = client.post(furl, {"action": "paid", "booking": booking.pk}, follow=True)
     assert "受領できません" in r.content.decode()
+
+
+def test_staff_home_lists_unpaid_lottery_wins_of_their_section_only(client, demo_city, django_user_model):
+    """使用料の受領待ち: staff see the lottery wins still owing their fee, soonest deadline first,
+    for their section's facilities only, and the read is audited."""
+    from madoguchi.core.models import Section
+
+    booking = Booking.objects.filter(status="confirmed", fee__gt=0).select_related("unit__facility__section").first()
+    deadline = timezone.now() + dt.timedelta(days=2)
+    Booking.objects.filter(pk=booking.pk).update(source="lottery", pay_deadline=deadline)
+    _otp_login(client, _staff(django_user_model, booking.unit.facility.section))
+    html = client.get("/reservations/staff/").content.decode()
+    assert "使用料の受領待ち" in html and booking.code in html
+    assert AuditLog.objects.filter(action=AuditLog.Action.VIEW, detail__list="unpaid_lottery_wins").exists()
+    _otp_login(client, _staff(django_user_model, Section.objects.get(name="子育て支援課")))
+    assert booking.code not in client.get("/reservations/staff/").content.decode()
