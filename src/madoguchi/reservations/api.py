@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from ninja import Path, Query, Router, Schema
 from ninja.security import django_auth
 from pydantic import Field
@@ -58,6 +59,8 @@ class FacilityOut(Schema):
     phone: str
     url: str
     accessibility: str
+    photo_url: str = Field("", description="施設の写真（アップロードされたもの、なければ市のサイトの写真のURL）")
+    photo_alt: str = Field("", description="写真の説明（代替テキスト）")
     opening_hours: dict[str, str]
     units: list[UnitOut]
 
@@ -141,6 +144,8 @@ def _facility_out(f: Facility) -> dict:
         phone=f.phone,
         url=f.url,
         accessibility=f.accessibility,
+        photo_url=f"{reverse('reservations:facility_photo', args=[f.pk])}?v={f.photo_version}" if f.photo else f.photo_url,
+        photo_alt=f.photo_alt,
         opening_hours={str(h.weekday): f"{h.opens:%H:%M}-{h.closes:%H:%M}" for h in f.opening_hours.all()},
         units=[
             dict(

@@ -22,6 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.models import Municipality, Section
 
+from . import photos
+from .photos import photo_path
+
 WEEKDAYS = ["月", "火", "水", "木", "金", "土", "日"]
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the counter
 
@@ -74,6 +77,7 @@ class Facility(models.Model):
     description = models.TextField(_("説明"), blank=True)
     accessibility = models.TextField(_("バリアフリー情報"), blank=True)
     hours_note = models.CharField(_("利用可能日時特記事項"), max_length=200, blank=True)
+    photo = models.FileField(_("写真"), upload_to=photo_path, blank=True, max_length=200)
     photo_url = models.URLField(_("写真のURL"), blank=True)
     photo_alt = models.CharField(_("写真の説明（代替テキスト）"), max_length=200, blank=True)
     closes_on_holidays = models.BooleanField(_("祝日は休館"), default=False)
@@ -102,6 +106,10 @@ class Facility(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def photo_version(self) -> str:
+        return photos.version(self.photo.name) if self.photo else ""
 
     @property
     def audit_section(self):

@@ -9,6 +9,9 @@ import jaconv
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from madoguchi.forms.uploads import UploadError
+
+from . import photos
 from .models import WEEKDAYS, ExemptionRule, Facility, FrameDefinition, Unit, UserCategory
 
 
@@ -69,7 +72,7 @@ class FacilityForm(LabelledErrors, forms.ModelForm):
         fields = [
             "section", "code", "name", "name_kana", "name_en", "kind", "purposes", "area",
             "postal_code", "address", "latitude", "longitude", "phone", "url", "hours_note",
-            "description", "accessibility", "photo_url", "photo_alt",
+            "description", "accessibility", "photo", "photo_url", "photo_alt",
             "booking_window_days", "booking_min_days", "max_bookings_per_month", "max_frames_per_day",
             "cancel_deadline_days", "cancel_fee_percent", "pay_deadline_days", "lottery_pay_days",
             "closes_on_holidays", "closes_year_end", "is_public",
@@ -85,8 +88,13 @@ class FacilityForm(LabelledErrors, forms.ModelForm):
             "booking_window_days": _("利用日の何日前から予約を受け付けるか（例: 31）"),
             "cancel_fee_percent": _("0 は取消料なし、100 は全額"),
             "is_public": _("チェックを外すと住民の画面に表示されず、予約もできません。"),
+            "photo": _("JPEG・PNG・WebP、10MBまで。撮影場所などの情報は取り除き、長辺1600ピクセルに縮小して公開します。"),
+            "photo_url": _("写真をアップロードしない場合に、市のサイトにある写真のURLを入力できます。"),
+            "photo_alt": _("写真に何が写っているか（例: 板張りの大ホール。ステージと可動席）。画面の読み上げで伝えます。"),
         }
         widgets = {
+            # A plain file input: the current photo is shown beside it, not as a storage link.
+            "photo": forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
             "description": forms.Textarea(attrs={"rows": 3}),
             "accessibility": forms.Textarea(attrs={"rows": 3}),
         }
@@ -98,6 +106,25 @@ class FacilityForm(LabelledErrors, forms.ModelForm):
         self.fields["section"].empty_label = None if sections is not None and len(sections) == 1 else "---------"
         self._name_errors()
         self.fields["section"].error_messages["invalid_choice"] = _("所管課は、あなたが管理者である課から選んでください。")
+
+    remove_photo = forms.BooleanField(label=_("今の写真を削除する"), required=False)
+
+    def clean_photo(self):
+        """The new photo re-encoded, or None: no change (the model field's own convention)."""
+        uploaded = self.files.get(self.add_prefix("photo"))
+        if uploaded is None:
+            return None
+        try:
+            return photos.prepare(uploaded, label=str(self.fields["photo"].label))
+        except UploadError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def save(self, commit=True):
+        old = Facility.objects.filter(pk=self.instance.pk).values_list("photo", flat=True).first() if self.instance.pk else ""
+        facility = super().save(commit)
+        if old and old != facility.photo.name:
+            photos.delete_later(old)
+        return facility
 
     FIELDSETS = [
         (
@@ -120,7 +147,7 @@ class FacilityForm(LabelledErrors, forms.ModelForm):
                 "hours_note",
             ],
         ),
-        (_("施設の説明・バリアフリー・写真"), ["description", "accessibility", "photo_url", "photo_alt"]),
+        (_("施設の説明・バリアフリー・写真"), ["description", "accessibility", "photo", "remove_photo", "photo_url", "photo_alt"]),
         (
             _("予約のルール（受付期間・上限・取消）"),
             [
@@ -215,6 +242,11 @@ class FacilityForm(LabelledErrors, forms.ModelForm):
         window, minimum = data.get("booking_window_days"), data.get("booking_min_days")
         if window is not None and minimum is not None and minimum >= window:
             self.add_error("booking_min_days", _("予約受付（何日前まで）は、予約受付（何日先まで）より小さい日数にしてください。"))
+        if data.get("remove_photo") and not data.get("photo"):
+            data["photo"] = False  # False clears the model field
+        has_photo = data.get("photo") or (self.instance.photo and data.get("photo") is None) or data.get("photo_url")
+        if has_photo and not (data.get("photo_alt") or "").strip() and "photo" not in self.errors:
+            self.add_error("photo_alt", _("写真の説明（代替テキスト）を入力してください。目の不自由な方には、この説明が読み上げられます。"))
         confirm_days, pay_days = data.get("pay_deadline_days"), data.get("lottery_pay_days")
         if confirm_days is not None and pay_days is not None and pay_days < confirm_days:
             self.add_error("lottery_pay_days", _("抽選当選後の支払期限（日）は、本予約期限（日）と同じか長い日数にしてください。"))

@@ -105,7 +105,7 @@ def facility_create(request):
     sections = permissions.scope(request.user, Section.objects.all(), "pk", action="manage").order_by("name")
     if not sections.exists():
         _deny()
-    form = FacilityForm(request.POST or None, sections=sections)
+    form = FacilityForm(request.POST or None, request.FILES or None, sections=sections)
     if request.method == "POST" and form.is_valid():
         facility = form.instance
         facility.municipality = form.cleaned_data["section"].municipality
@@ -124,7 +124,7 @@ def facility_edit(request, pk: int):
         _deny()
     sections = permissions.scope(request.user, Section.objects.all(), "pk", action="manage") if can_manage else Section.objects.filter(pk=facility.section_id)
     before = _snapshot(facility, FacilityForm)
-    form = FacilityForm(request.POST or None, instance=facility, sections=sections.order_by("name"))
+    form = FacilityForm(request.POST or None, request.FILES or None, instance=facility, sections=sections.order_by("name"))
     if not can_manage:
         _readonly(form)
     if request.method == "POST" and form.is_valid():

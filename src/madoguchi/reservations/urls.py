@@ -6,6 +6,7 @@ app_name = "reservations"
 urlpatterns = [
     path("", views.index, name="index"),
     path("facilities/<int:pk>/", views.facility_detail, name="facility"),
+    path("facilities/<int:pk>/photo/", views.facility_photo, name="facility_photo"),
     path("units/<int:pk>/", views.unit_calendar, name="calendar"),
     path("units/<int:pk>/<int:year>/<int:month>/", views.unit_calendar, name="calendar_month"),
     path("units/<int:pk>/hold/", views.hold, name="hold"),

@@ -7,7 +7,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -71,6 +71,19 @@ def facility_detail(request, pk: int):
     closures = facility.closed_periods.filter(end__gte=today).order_by("start")[:10]
     lotteries = facility.lotteries.order_by("-month")[:3]
     return render(request, "reservations/facility.html", {"facility": facility, "closures": closures, "lotteries": lotteries})
+
+
+def facility_photo(request, pk: int):
+    """The uploaded photo of a public facility (stored outside the web root). Its URL carries
+    the file's version, so browsers and proxies may keep it for a day."""
+    facility = get_object_or_404(Facility.objects.exclude(photo=""), pk=pk, is_public=True)
+    try:
+        handle = facility.photo.open("rb")
+    except FileNotFoundError:
+        raise Http404("写真が見つかりません。") from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def unit_calendar(request, pk: int, year: int | None = None, month: int | None = None):

@@ -118,6 +118,21 @@ def test_staff_setup_pages_accessible(live_server, page, axe_check, django_user_
     page.get_by_role("button", name="保存する").click()
     assert "名称（カナ）はカタカナで" in page.locator("#error-summary").inner_text()
     axe_check(page, "facility form with errors")
+    # a photo chosen in the browser is uploaded, previewed for staff and shown to residents
+    import io
+
+    from PIL import Image
+
+    jpeg = io.BytesIO()
+    Image.new("RGB", (800, 500), (40, 110, 60)).save(jpeg, "JPEG")
+    page.goto(f"{base}/facilities/{facility.pk}/")
+    page.locator("#id_photo").set_input_files({"name": "hall.jpg", "mimeType": "image/jpeg", "buffer": jpeg.getvalue()})
+    page.get_by_label("写真の説明（代替テキスト）").fill("板張りの大ホール")
+    page.get_by_role("button", name="保存する").click()
+    page.get_by_role("img", name="板張りの大ホール").wait_for()
+    axe_check(page, "facility form with its photo")
+    page.goto(f"{live_server.url}/reservations/facilities/{facility.pk}/")
+    assert page.get_by_role("img", name="板張りの大ホール").evaluate("img => img.naturalWidth") == 800
     page.goto(f"{base}/facilities/{facility.pk}/hours/")
     page.get_by_label("火曜日の開館").fill("")
     page.get_by_role("button", name="保存する").click()

@@ -286,3 +286,71 @@ def test_every_setup_page_renders_for_the_demo_city(client, django_user_model):
     before = AuditLog.objects.filter(action="update").count()
     assert client.post(f"/reservations/staff/setup/facilities/{f.pk}/fees/", data).status_code == 302
     assert AuditLog.objects.filter(action="update").count() == before
+
+
+def _image(fmt="PNG", size=(2400, 1200), exif=False):
+    import io
+
+    from PIL import Image
+
+    img = Image.new("RGBA" if fmt == "PNG" else "RGB", size, (30, 120, 200, 255) if fmt == "PNG" else (30, 120, 200))
+    out = io.BytesIO()
+    if exif:
+        data = Image.Exif()
+        data[0x010F] = "CameraMaker"  # Make
+        data[0x8825] = {2: (35.0, 41.0, 0.0)}  # GPSInfo: latitude
+        img.save(out, fmt, exif=data)
+    else:
+        img.save(out, fmt)
+    return out.getvalue()
+
+
+def test_facility_photo_upload_checked_reencoded_and_public(client, manager, section, facility, django_capture_on_commit_callbacks):
+    """写真: checked by content, re-encoded as a JPEG without camera data and at most 1600 px,
+    served on the public page; a wrong or broken file gets a message naming the field; the
+    description (alt text) is required; removing it deletes the stored file."""
+    import io
+
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    url = f"/reservations/staff/setup/facilities/{facility.pk}/"
+    base = {**FACILITY_POST, "section": section.pk, "code": facility.code, "name": facility.name, "name_kana": facility.name_kana}
+    pdf = SimpleUploadedFile("hall.jpg", b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", content_type="image/jpeg")
+    page = client.post(url, {**base, "photo": pdf, "photo_alt": "大ホール"}).content.decode()
+    assert "「写真」のファイル「hall.jpg」は名前が .jpg で終わっていますが、中身はPDFです" in page
+    broken = SimpleUploadedFile("hall.jpg", _image("JPEG")[:300], content_type="image/jpeg")
+    page = client.post(url, {**base, "photo": broken, "photo_alt": "大ホール"}).content.decode()
+    assert "画像として読み取れませんでした" in page
+    page = client.post(url, {**base, "photo": SimpleUploadedFile("hall.png", _image("PNG"))}).content.decode()
+    assert "写真の説明（代替テキスト）を入力してください" in page
+    facility.refresh_from_db()
+    assert not facility.photo
+    r = client.post(url, {**base, "photo": SimpleUploadedFile("hall.jpg", _image("JPEG", exif=True)), "photo_alt": "板張りの大ホール"})
+    assert r.status_code == 302
+    facility.refresh_from_db()
+    first = facility.photo.name
+    with default_storage.open(first) as fh:
+        stored = Image.open(io.BytesIO(fh.read()))
+        assert stored.format == "JPEG" and max(stored.size) == 1600 and not stored.getexif()
+    log = AuditLog.objects.filter(action="update", target_type="reservations.facility").latest("pk")
+    assert "photo" in log.detail
+    public = client.get(f"/reservations/facilities/{facility.pk}/").content.decode()
+    assert f"/reservations/facilities/{facility.pk}/photo/?v=" in public and 'alt="板張りの大ホール"' in public
+    photo = client.get(f"/reservations/facilities/{facility.pk}/photo/")
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg" and b"".join(photo.streaming_content)[:2] == b"\xff\xd8"
+    api = client.get("/api/reservations/facilities").json()
+    assert next(x for x in api if x["id"] == facility.pk)["photo_url"].startswith(f"/reservations/facilities/{facility.pk}/photo/")
+    # a PNG replaces it (transparency on white); the old file goes once the change is committed
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**base, "photo": SimpleUploadedFile("new.png", _image("PNG")), "photo_alt": "新しい写真"})
+    facility.refresh_from_db()
+    assert facility.photo.name != first and not default_storage.exists(first)
+    # removing it
+    second = facility.photo.name
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**base, "remove_photo": "on", "photo_alt": ""})
+    facility.refresh_from_db()
+    assert not facility.photo and not default_storage.exists(second)
+    assert client.get(f"/reservations/facilities/{facility.pk}/photo/").status_code == 404
