@@ -57,7 +57,7 @@ Store = import_module(settings.SESSION_ENGINE).SessionStore
 keys = []
 for u in users:
     st = Store()
-    st[SESSION_KEY] = str(u.pk); st[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"; st[HASH_SESSION_KEY] = u.get_session_auth_hash()
+    st[SESSION_KEY] = str(u.pk); st[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]; st[HASH_SESSION_KEY] = u.get_session_auth_hash()
     st.create(); keys.append(st.session_key)
 start = timezone.localdate() + dt.timedelta(days=7)
 print("BENCH" + json.dumps({"sessions": keys, "units": units, "week": [(start + dt.timedelta(days=d)).isoformat() for d in range(7)]}))

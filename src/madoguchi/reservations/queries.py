@@ -14,11 +14,11 @@ import functools
 
 from django.db import connection
 
+from madoguchi.core import rawsql
+
 from .models import ACTIVE_BOOKING_STATUSES, Booking, ClosedPeriod, Facility, Fee, Lottery, OpeningHours, Registration, Unit, UserCategory
 
-
-def _t(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+_t = rawsql.table
 
 
 def _c(model, field: str) -> str:
@@ -125,28 +125,8 @@ def active_counts(user_id: int, facility_id: int, day: dt.date, month_start: dt.
 
 @functools.cache
 def _unit_sql(vendor: str) -> str:
-    cols = [f"u.{connection.ops.quote_name(f.column)}" for f in Unit._meta.concrete_fields]
-    cols += [f"f.{connection.ops.quote_name(f.column)}" for f in Facility._meta.concrete_fields]
-    return f"SELECT {', '.join(cols)} FROM {_t(Unit)} u INNER JOIN {_t(Facility)} f ON f.{_c(Facility, 'id')} = u.{_c(Unit, 'facility')} WHERE u.{_c(Unit, 'id')} = %s"
-
-
-@functools.cache
-def _converters(model, vendor: str):
-    """Per column, the converters the ORM itself applies to values read from this backend."""
-    out = []
-    for f in model._meta.concrete_fields:
-        col = f.get_col(model._meta.db_table)
-        out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-    return out
-
-
-def _from_row(model, values):
-    converted = []
-    for (col, convs), value in zip(_converters(model, connection.vendor), values, strict=True):
-        for conv in convs:
-            value = conv(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields], converted)
+    cols = ", ".join(rawsql.columns(Unit, "u") + rawsql.columns(Facility, "f"))
+    return f"SELECT {cols} FROM {_t(Unit)} u INNER JOIN {_t(Facility)} f ON f.{_c(Facility, 'id')} = u.{_c(Unit, 'facility')} WHERE u.{_c(Unit, 'id')} = %s"
 
 
 def unit_with_facility(unit_id: int) -> Unit | None:
@@ -157,6 +137,6 @@ def unit_with_facility(unit_id: int) -> Unit | None:
     if row is None:
         return None
     n = len(Unit._meta.concrete_fields)
-    unit = _from_row(Unit, row[:n])
-    unit.facility = _from_row(Facility, row[n:])
+    unit = rawsql.from_row(Unit, row[:n])
+    unit.facility = rawsql.from_row(Facility, row[n:])
     return unit

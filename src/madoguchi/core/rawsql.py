@@ -1,0 +1,59 @@
+"""Reading one row by primary key without the ORM's query compiler (主キーでの1行読み取り).
+
+The few reads that every request (the signed-in user) or every booking attempt in a rush (the
+unit with its facility) makes spend more CPU compiling the ORM query than the database spends
+answering it: ``User.objects.get(pk=…)`` costs ~0.19 ms of Python against ~0.04 ms for the same
+row read here. The SQL is built once per process from the model's metadata (renamed tables or
+columns follow) and values pass through the converters the ORM itself would apply, so the
+instances are the same as the ORM's. Everywhere else, use the ORM.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.db import connection
+
+
+@functools.cache
+def _converters(model, vendor: str):
+    """Per column, the converters the ORM itself applies to values read from this backend."""
+    out = []
+    for f in model._meta.concrete_fields:
+        col = f.get_col(model._meta.db_table)
+        out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+    return out
+
+
+def from_row(model, values):
+    """A model instance from a row of ``columns(model)``, as the ORM would build it."""
+    converted = []
+    for (col, convs), value in zip(_converters(model, connection.vendor), values, strict=True):
+        for conv in convs:
+            value = conv(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields], converted)
+
+
+def columns(model, alias: str = "") -> list[str]:
+    prefix = f"{alias}." if alias else ""
+    return [prefix + connection.ops.quote_name(f.column) for f in model._meta.concrete_fields]
+
+
+def table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@functools.cache
+def _by_pk_sql(model, vendor: str) -> str:
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    return f"SELECT {', '.join(columns(model))} FROM {table(model)} WHERE {pk} = %s"
+
+
+def get_by_pk(model, pk):
+    """``model._default_manager.filter(pk=pk).first()`` for a model whose default manager adds
+    no filter; None when there is no such row."""
+    with connection.cursor() as cur:
+        cur.execute(_by_pk_sql(model, connection.vendor), [pk])
+        row = cur.fetchone()
+    return None if row is None else from_row(model, row)
