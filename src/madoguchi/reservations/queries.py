@@ -1,4 +1,4 @@
-"""The opening rush's three reads, written as SQL (予約開始の殺到で毎回走る読み取り).
+"""The opening rush's reads, written as SQL (予約開始の殺到で毎回走る読み取り).
 
 Every first-come booking runs these. Built through the ORM they cost more CPU to *compile*
 (filters, joins, subqueries) than PostgreSQL spends answering them, and that CPU is what caps
@@ -26,21 +26,25 @@ def _c(model, field: str) -> str:
 
 
 @functools.cache
-def _day_sql(vendor: str) -> str:
+def _unit_day_sql(vendor: str) -> str:
+    unit, facility = f"u.{_c(Unit, 'id')}", f"f.{_c(Facility, 'id')}"
     fees = ",\n".join(
-        f"(SELECT {_c(Fee, 'amount')} FROM {_t(Fee)} WHERE {_c(Fee, 'unit')} = %s AND {_c(Fee, 'category')} = '{c}' LIMIT 1)" for c in UserCategory.values
+        f"(SELECT {_c(Fee, 'amount')} FROM {_t(Fee)} WHERE {_c(Fee, 'unit')} = {unit} AND {_c(Fee, 'category')} = '{c}' LIMIT 1)" for c in UserCategory.values
     )
+    cols = ", ".join(rawsql.columns(Unit, "u") + rawsql.columns(Facility, "f"))
     return f"""
-SELECT {_c(OpeningHours, "opens")}, {_c(OpeningHours, "closes")},
+SELECT {cols}, oh.{_c(OpeningHours, "opens")}, oh.{_c(OpeningHours, "closes")},
   (SELECT {_c(ClosedPeriod, "reason")} FROM {_t(ClosedPeriod)}
-    WHERE {_c(ClosedPeriod, "facility")} = %s AND ({_c(ClosedPeriod, "unit")} IS NULL OR {_c(ClosedPeriod, "unit")} = %s)
+    WHERE {_c(ClosedPeriod, "facility")} = {facility} AND ({_c(ClosedPeriod, "unit")} IS NULL OR {_c(ClosedPeriod, "unit")} = {unit})
       AND {_c(ClosedPeriod, "start")} <= %s AND {_c(ClosedPeriod, "end")} >= %s
     ORDER BY {_c(ClosedPeriod, "id")} LIMIT 1),
-  (SELECT {_c(Lottery, "status")} FROM {_t(Lottery)} WHERE {_c(Lottery, "facility")} = %s AND {_c(Lottery, "month")} = %s LIMIT 1),
+  (SELECT {_c(Lottery, "status")} FROM {_t(Lottery)} WHERE {_c(Lottery, "facility")} = {facility} AND {_c(Lottery, "month")} = %s LIMIT 1),
   {fees},
-  (SELECT COUNT(*) FROM {_t(Booking)} b WHERE {_active_frame_where()}) > 0
-FROM {_t(OpeningHours)} WHERE {_c(OpeningHours, "facility")} = %s AND {_c(OpeningHours, "weekday")} = %s
-ORDER BY {_c(OpeningHours, "id")} LIMIT 1"""
+  (SELECT COUNT(*) FROM {_t(Booking)} b WHERE {_b("unit")} = {unit} AND {_b("date")} = %s AND {_b("start")} = %s AND {_live_booking()}) > 0
+FROM {_t(Unit)} u INNER JOIN {_t(Facility)} f ON {facility} = u.{_c(Unit, "facility")}
+  LEFT JOIN {_t(OpeningHours)} oh ON oh.{_c(OpeningHours, "facility")} = {facility} AND oh.{_c(OpeningHours, "weekday")} = %s
+WHERE {unit} = %s
+ORDER BY oh.{_c(OpeningHours, "id")} LIMIT 1"""
 
 
 def _b(field: str) -> str:
@@ -54,37 +58,37 @@ def _live_booking() -> str:
     return f"{_b('status')} IN ({statuses}) AND NOT ({_b('status')} = '{Booking.Status.HELD}' AND {_b('hold_until')} IS NOT NULL AND {_b('hold_until')} <= %s)"
 
 
-def _active_frame_where() -> str:
-    return f"{_b('unit')} = %s AND {_b('date')} = %s AND {_b('start')} = %s AND {_live_booking()}"
-
-
 def _time(value) -> dt.time:
     # SQLite hands TIME columns back as text.
     return dt.time.fromisoformat(value) if isinstance(value, str) else value
 
 
-def day_info(unit: Unit, day: dt.date, start: dt.time, now: dt.datetime):
-    """The unit's day in one round trip: opening hours (an unsaved ``OpeningHours``, or None on
-    a weekly closed day), the closure reason, the month's lottery status, the fee per user
-    category, and whether the frame starting at ``start`` is already taken (so the many
-    attempts at a taken frame in a rush are refused before any lock or insert; the database
-    constraint still decides the races)."""
+def unit_day(unit_id: int, day: dt.date, start: dt.time, now: dt.datetime):
+    """The unit with its facility and the unit's day, in one round trip; None if there is no
+    such unit. The day is None on a weekly closed day (no opening hours), else a tuple of the
+    opening hours (an unsaved ``OpeningHours``), the closure reason, the month's lottery status,
+    the fee per user category, and whether the frame starting at ``start`` is already taken (so
+    the many attempts at a taken frame in a rush are refused before any lock or insert; the
+    database constraint still decides the races)."""
     ops = connection.ops
-    facility_id, d = unit.facility_id, ops.adapt_datefield_value(day)
-    params = [facility_id, unit.pk, d, d, facility_id, ops.adapt_datefield_value(day.replace(day=1))]
-    params += [unit.pk] * len(UserCategory.values)
-    # tzinfo dropped: an aware time never matches a frame (refused as "hours" below) and SQLite
-    # cannot bind one.
-    params += [unit.pk, d, ops.adapt_timefield_value(start.replace(tzinfo=None)), ops.adapt_datetimefield_value(now)]
-    params += [facility_id, day.weekday()]
+    d = ops.adapt_datefield_value(day)
+    # tzinfo dropped: an aware time never matches a frame (refused as "hours" by the caller)
+    # and SQLite cannot bind one.
+    params = [d, d, ops.adapt_datefield_value(day.replace(day=1)), d, ops.adapt_timefield_value(start.replace(tzinfo=None))]
+    params += [ops.adapt_datetimefield_value(now), day.weekday(), unit_id]
     with connection.cursor() as cur:
-        cur.execute(_day_sql(connection.vendor), params)
+        cur.execute(_unit_day_sql(connection.vendor), params)
         row = cur.fetchone()
     if row is None:
         return None
-    opens, closes, closure, lottery_status, *fees, taken = row
-    hours = OpeningHours(facility_id=facility_id, weekday=day.weekday(), opens=_time(opens), closes=_time(closes))
-    return hours, closure, lottery_status, dict(zip(UserCategory.values, fees, strict=True)), bool(taken)
+    n_unit, n_facility = len(Unit._meta.concrete_fields), len(Facility._meta.concrete_fields)
+    unit = rawsql.from_row(Unit, row[:n_unit])
+    unit.facility = rawsql.from_row(Facility, row[n_unit : n_unit + n_facility])
+    opens, closes, closure, lottery_status, *fees, taken = row[n_unit + n_facility :]
+    if opens is None:
+        return unit, None
+    hours = OpeningHours(facility_id=unit.facility_id, weekday=day.weekday(), opens=_time(opens), closes=_time(closes))
+    return unit, (hours, closure, lottery_status, dict(zip(UserCategory.values, fees, strict=True)), bool(taken))
 
 
 @functools.cache
@@ -121,22 +125,3 @@ def active_counts(user_id: int, facility_id: int, day: dt.date, month_start: dt.
         cur.execute(_counts_sql(connection.vendor), params)
         month, day_count = cur.fetchone()
     return int(month), int(day_count)
-
-
-@functools.cache
-def _unit_sql(vendor: str) -> str:
-    cols = ", ".join(rawsql.columns(Unit, "u") + rawsql.columns(Facility, "f"))
-    return f"SELECT {cols} FROM {_t(Unit)} u INNER JOIN {_t(Facility)} f ON f.{_c(Facility, 'id')} = u.{_c(Unit, 'facility')} WHERE u.{_c(Unit, 'id')} = %s"
-
-
-def unit_with_facility(unit_id: int) -> Unit | None:
-    """``Unit.objects.select_related("facility").get(pk=…)`` in a fifth of the CPU."""
-    with connection.cursor() as cur:
-        cur.execute(_unit_sql(connection.vendor), [unit_id])
-        row = cur.fetchone()
-    if row is None:
-        return None
-    n = len(Unit._meta.concrete_fields)
-    unit = rawsql.from_row(Unit, row[:n])
-    unit.facility = rawsql.from_row(Facility, row[n:])
-    return unit

@@ -270,18 +270,32 @@ def _taken(day: dt.date, frame: Frame) -> BookingError:
     return BookingError("taken", f"{_fmt_date(day)} {frame.label} はすでに予約されています。別の時間枠を選んでください。")
 
 
+_UNREAD = object()
+
+
 def hold(
-    user, unit: Unit, day: dt.date, start: dt.time, *, group: Group | None = None, now=None, confirm: bool = False, purpose: str = "", attendees=None
+    user,
+    unit: Unit,
+    day: dt.date,
+    start: dt.time,
+    *,
+    group: Group | None = None,
+    now=None,
+    confirm: bool = False,
+    purpose: str = "",
+    attendees=None,
+    day_info=_UNREAD,
 ) -> Booking:
     """Hold (仮押さえ) a frame for ``conf.hold_minutes()``; with ``confirm`` book it at once.
-    The database refuses a second active booking of the same frame."""
+    The database refuses a second active booking of the same frame. ``day_info`` is the day
+    ``queries.unit_day`` read with the unit, when the caller has it (the API)."""
     now = _now(now)
     facility = unit.facility
     if not unit.is_active or not facility.is_public:
         raise BookingError("unit", "この部屋・コートは現在予約を受け付けていません。")
     # One round trip reads the day's opening hours with the closure, the month's lottery and
     # the unit's fees alongside (the opening rush pays for every round trip; see queries.py).
-    info = queries.day_info(unit, day, start, now)
+    info = queries.unit_day(unit.pk, day, start, now)[1] if day_info is _UNREAD else day_info
     if info is None:
         reason = closed_reason(facility, day, unit)
     else:
