@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from madoguchi.devtools.loadgen import SERVER_ROLES, Conn, cpu_by_role  # noqa: E402
 from madoguchi.devtools.servers import app_env, gunicorn, manage, postgres, redis_server, worker  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 500))
@@ -72,69 +73,13 @@ import json; print("BENCH" + json.dumps({"active": active.count(), "double": dup
 """
 
 
-ROLES = {"app (gunicorn)": "gunicorn", "PostgreSQL": "postgres", "task worker": "runworker", "Redis": "redis-server"}
-
-
-def _cpu_by_role() -> dict[str, float]:
-    """CPU seconds used so far by the processes of each role (from /proc), to show where a
-    2-core machine's time goes during the rush."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out = dict.fromkeys(ROLES, 0.0)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            cmd = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        for role, needle in ROLES.items():
-            if needle in cmd:
-                out[role] += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-                break
-    return out
+ROLES = SERVER_ROLES
 
 
 def _shell(env, code: str) -> dict:
     out = manage(env, "shell", "-c", code)
     line = next(x for x in out.stdout.splitlines() if x.startswith("BENCH"))
     return json.loads(line[5:])
-
-
-class Conn:
-    """A minimal HTTP/1.1 keep-alive client on asyncio streams, one connection per simulated
-    resident. httpx's pool costs the load generator O(connections) CPU per request (at 300
-    connections ~20 ms each), which capped earlier runs at ~20 requests/s whatever the app did."""
-
-    def __init__(self, host: str, port: int):
-        self.host, self.port = host, port
-        self.reader = self.writer = None
-
-    async def post(self, path: str, body: bytes, headers: str) -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        head = f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Length: {len(body)}\r\n{headers}\r\n"
-        self.writer.write(head.encode() + body)
-        try:
-            status_line = await self.reader.readuntil(b"\r\n")
-            length, close = 0, False
-            while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
-                name, _, value = line.decode("latin-1").partition(":")
-                name = name.strip().lower()
-                if name == "content-length":
-                    length = int(value)
-                elif name == "connection" and value.strip().lower() == "close":
-                    close = True
-            data = await self.reader.readexactly(length)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            self.close()
-            raise
-        if close:
-            self.close()
-        return int(status_line.split()[1]), data
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
 
 
 async def client(host: str, port: int, session_key: str, frames: list, deadline: float, rng: random.Random, stats: dict) -> None:
@@ -191,9 +136,9 @@ def main() -> None:
         manage(env, "migrate", "--no-input")
         data = _shell(env, f"CLIENTS={CLIENTS}\n" + SETUP)
         with worker(env, nice=WORKER_NICE), gunicorn(env, workers=WORKERS, threads=THREADS) as url:
-            cpu0 = _cpu_by_role()
+            cpu0 = cpu_by_role()
             stats = asyncio.run(rush(url, data))
-            cpu1 = _cpu_by_role()
+            cpu1 = cpu_by_role()
         check = _shell(env, CHECK)
     lat = sorted(stats["latency"])
     attempts = len(lat)

@@ -21,9 +21,3 @@ def render(submission: Submission, *, for_signature: bool = False) -> bytes:
 
 def filename(submission: Submission) -> str:
     return f"application-{submission.receipt_number or 'draft'}.pdf"
-
-
-def attachment(submission_id: int):
-    """Builder for ``core.notify.email`` attachments: made by the worker when the mail is sent."""
-    submission = Submission.objects.select_related("procedure", "form_version").get(pk=submission_id)
-    return filename(submission), render(submission), "application/pdf"

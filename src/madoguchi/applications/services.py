@@ -210,6 +210,9 @@ def _site_url(path: str) -> str:
 
 
 def _notify_submitted(submission: Submission, resubmission: bool, event: SubmissionEvent) -> None:
+    """The receipt email says what was received and where to follow it. It carries no answers
+    and no PDF: email travels unencrypted, and the copy (申請内容の控え) is on the signed-in
+    page, rendered when asked for (WeasyPrint with CJK fonts costs ~160 ms of CPU a copy)."""
     if not submission.applicant_email:
         return
     context = {"submission": submission, "resubmission": resubmission, "url": _site_url(reverse("applications:my_detail", args=[submission.uuid]))}
@@ -220,7 +223,6 @@ def _notify_submitted(submission: Submission, resubmission: bool, event: Submiss
         subject,
         body,
         dedupe_key=f"applications.submitted:{event.pk}",
-        attachments=[{"builder": "madoguchi.applications.pdf.attachment", "kwargs": {"submission_id": submission.pk}}],
     )
 
 

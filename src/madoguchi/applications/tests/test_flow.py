@@ -103,7 +103,21 @@ def test_catalogue_has_at_least_30_real_procedures_and_search(client, demo):
     assert "粗大ごみ収集の申込" not in response.content.decode()
 
 
-def test_resident_applies_gets_receipt_email_with_pdf(client, demo, smtp_email, run_tasks, django_capture_on_commit_callbacks):
+def _pdf_fonts(data: bytes) -> bytes:
+    """The names of the fonts a PDF embeds (its object streams are deflated)."""
+    import re
+    import zlib
+
+    streams = []
+    for m in re.finditer(rb"stream\r?\n", data):
+        try:
+            streams.append(zlib.decompress(data[m.end() : data.find(b"endstream", m.end())]))
+        except zlib.error:
+            continue
+    return b" ".join(re.findall(rb"/FontName\s*/([A-Za-z0-9+\-]+)", data + b"".join(streams)))
+
+
+def test_resident_applies_gets_receipt_email_and_pdf_copy(client, demo, smtp_email, run_tasks, django_capture_on_commit_callbacks):
     user = resident(demo)
     client.force_login(user)
     submission = start(client, "juminhyo")
@@ -132,11 +146,16 @@ def test_resident_applies_gets_receipt_email_with_pdf(client, demo, smtp_email, 
     # the section's notice carries no personal data, only the receipt number and a link
     assert submission.receipt_number in section_notice["Subject"] and user.full_name not in section_notice.get_content()
     assert not list(section_notice.iter_attachments())
-    pdfs = [part for part in message.iter_attachments() if part.get_content_type() == "application/pdf"]
-    assert pdfs and pdfs[0].get_content().startswith(b"%PDF")
+    # the receipt carries no answers and no attachment; the PDF copy is on the signed-in page
+    assert not list(message.iter_attachments())
+    body = message.get_content()
+    assert submission.receipt_number in body and str(submission.uuid) in body
+    assert user.full_name not in body.split("様", 1)[1] and "申請内容の控え（PDF）" in body
     detail = client.get(reverse("applications:my_detail", args=[submission.uuid])).content.decode()
     assert "受付済" in detail and submission.receipt_number in detail
-    assert client.get(reverse("applications:my_pdf", args=[submission.uuid]))["Content-Type"] == "application/pdf"
+    copy = client.get(reverse("applications:my_pdf", args=[submission.uuid]))
+    assert copy["Content-Type"] == "application/pdf" and copy.content.startswith(b"%PDF")
+    assert b"Noto-Sans-CJK-JP" in _pdf_fonts(copy.content)  # Japanese text in an embedded Japanese font
 
 
 def test_errors_are_japanese_next_to_field_and_input_is_kept(client, demo):

@@ -1,0 +1,74 @@
+"""Load generation helpers for the benchmarks: a minimal keep-alive HTTP client and CPU per
+server role. Benchmarks run the load generator on the same 2-core machine as the servers, so
+the client must be cheap and the report must say where the CPU went."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+# Process command-line fragments → the role named in reports.
+SERVER_ROLES = {"app (gunicorn)": "gunicorn", "PostgreSQL": "postgres", "task worker": "runworker", "Redis": "redis-server"}
+
+
+def cpu_by_role(roles: dict[str, str] = SERVER_ROLES) -> dict[str, float]:
+    """CPU seconds used so far by the processes of each role (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = dict.fromkeys(roles, 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            cmd = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        for role, needle in roles.items():
+            if needle in cmd:
+                out[role] += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+                break
+    return out
+
+
+class Conn:
+    """A minimal HTTP/1.1 keep-alive client on asyncio streams, one connection per simulated
+    resident. httpx's pool costs the load generator O(connections) CPU per request (at 300
+    connections ~20 ms each), which capped earlier runs at ~20 requests/s whatever the app did."""
+
+    def __init__(self, host: str, port: int, headers: str = ""):
+        self.host, self.port, self.headers = host, port, headers
+        self.reader = self.writer = None
+
+    async def get(self, path: str, headers: str = "") -> tuple[int, bytes]:
+        return await self.request("GET", path, b"", headers)
+
+    async def post(self, path: str, body: bytes, headers: str = "") -> tuple[int, bytes]:
+        return await self.request("POST", path, body, headers)
+
+    async def request(self, method: str, path: str, body: bytes, headers: str = "") -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        length = f"Content-Length: {len(body)}\r\n" if method != "GET" else ""
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{length}{self.headers}{headers}\r\n"
+        self.writer.write(head.encode() + body)
+        try:
+            status_line = await self.reader.readuntil(b"\r\n")
+            length_in, close = 0, False
+            while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
+                name, _, value = line.decode("latin-1").partition(":")
+                name = name.strip().lower()
+                if name == "content-length":
+                    length_in = int(value)
+                elif name == "connection" and value.strip().lower() == "close":
+                    close = True
+            data = await self.reader.readexactly(length_in)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.close()
+            raise
+        if close:
+            self.close()
+        return int(status_line.split()[1]), data
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
