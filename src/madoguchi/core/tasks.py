@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -91,17 +91,42 @@ def enqueue(name: str, *, dedupe_key: str | None = None, delay: float = 0, **pay
         raise KeyError(f"unknown task {name!r}")
     run_after = timezone.now() + timedelta(seconds=delay)
     if dedupe_key:
-        # A savepoint keeps the caller's transaction usable when the key already exists.
-        try:
-            with transaction.atomic():
-                row = Task.objects.create(name=name, payload=payload, dedupe_key=dedupe_key, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts)
-        except IntegrityError:
+        # INSERT … ON CONFLICT DO NOTHING: an existing key costs no error, so the caller's
+        # transaction needs no savepoint (three round trips fewer on every request that mails).
+        row = Task(name=name, payload=payload, dedupe_key=dedupe_key, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts)
+        row.pk = _insert_unless_duplicate(row)
+        if row.pk is None:
             return Task.objects.get(dedupe_key=dedupe_key)
+        row._state.adding = False
     else:
         row = Task.objects.create(name=name, payload=payload, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts)
     if not delay:
         transaction.on_commit(lambda: _announce(row.pk))
     return row
+
+
+@functools.cache
+def _insert_sql(vendor: str) -> str:
+    from . import rawsql
+    from .models import Task
+
+    fields = [f for f in Task._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    return (
+        f"INSERT INTO {rawsql.table(Task)} ({', '.join(quote(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote(Task._meta.get_field('dedupe_key').column)}) DO NOTHING RETURNING {quote(Task._meta.pk.column)}"
+    )
+
+
+def _insert_unless_duplicate(row) -> int | None:
+    """Insert ``row`` (values prepared by the fields themselves, as ``save`` would); its id, or
+    None when a task with the same dedupe key exists."""
+    fields = [f for f in type(row)._meta.concrete_fields if not f.primary_key]
+    params = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+    with connection.cursor() as cur:
+        cur.execute(_insert_sql(connection.vendor), params)
+        found = cur.fetchone()
+    return None if found is None else found[0]
 
 
 def _announce(task_id: int) -> None:
@@ -126,14 +151,49 @@ def _redis():
     return redis.Redis.from_url(settings.REDIS_URL)
 
 
-def _claim(task_id: int, worker_id: str) -> bool:
-    from django.db.models import Q
-
+def _c(field: str) -> str:
     from .models import Task
 
-    now = timezone.now()
-    claimable = Q(status=Task.Status.PENDING, run_after__lte=now) | Q(status=Task.Status.RUNNING, locked_until__lt=now)
-    return bool(Task.objects.filter(claimable, pk=task_id).update(status=Task.Status.RUNNING, locked_until=now + LEASE, locked_by=worker_id))
+    return connection.ops.quote_name(Task._meta.get_field(field).column)
+
+
+@functools.cache
+def _claim_sql(vendor: str) -> str:
+    from . import rawsql
+    from .models import Task
+
+    S = Task.Status
+    return (
+        f"UPDATE {rawsql.table(Task)} SET {_c('status')} = '{S.RUNNING}', {_c('locked_until')} = %s, {_c('locked_by')} = %s "
+        f"WHERE {_c('id')} = %s AND (({_c('status')} = '{S.PENDING}' AND {_c('run_after')} <= %s) OR ({_c('status')} = '{S.RUNNING}' AND {_c('locked_until')} < %s)) "
+        f"RETURNING {', '.join(rawsql.columns(Task))}"
+    )
+
+
+@functools.cache
+def _done_sql(vendor: str) -> str:
+    from . import rawsql
+    from .models import Task
+
+    return (
+        f"UPDATE {rawsql.table(Task)} SET {_c('attempts')} = %s, {_c('status')} = '{Task.Status.DONE}', {_c('locked_until')} = NULL, "
+        f"{_c('finished_at')} = %s, {_c('last_error')} = '' WHERE {_c('id')} = %s"
+    )
+
+
+def _claim(task_id: int, worker_id: str):
+    """Take the task if it is due (or its lease ran out) and read it, in one conditional
+    UPDATE … RETURNING (atomic on PostgreSQL and SQLite alike); None if another worker has it."""
+    from . import rawsql
+    from .models import Task
+
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    lease = ops.adapt_datetimefield_value(timezone.now() + LEASE)
+    with connection.cursor() as cur:
+        cur.execute(_claim_sql(connection.vendor), [lease, worker_id, task_id, now, now])
+        row = cur.fetchone()
+    return None if row is None else rawsql.from_row(Task, row)
 
 
 def run_task(task_id: int, worker_id: str | None = None) -> bool:
@@ -141,9 +201,9 @@ def run_task(task_id: int, worker_id: str | None = None) -> bool:
     from .models import Task
 
     worker_id = worker_id or _worker_id()
-    if not _claim(task_id, worker_id):
+    row = _claim(task_id, worker_id)
+    if row is None:
         return False
-    row = Task.objects.get(pk=task_id)
     entry = _REGISTRY.get(row.name)
     attempts = row.attempts + 1
     try:
@@ -162,7 +222,8 @@ def run_task(task_id: int, worker_id: str | None = None) -> bool:
         )
         log.warning("task %s#%s failed (attempt %s): %s", row.name, task_id, attempts, type(exc).__name__)
         return True
-    Task.objects.filter(pk=task_id).update(attempts=attempts, status=Task.Status.DONE, locked_until=None, finished_at=timezone.now(), last_error="")
+    with connection.cursor() as cur:
+        cur.execute(_done_sql(connection.vendor), [attempts, connection.ops.adapt_datetimefield_value(timezone.now()), task_id])
     return True
 
 
