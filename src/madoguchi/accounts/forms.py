@@ -117,7 +117,7 @@ class OTPForm(forms.Form):
         import unicodedata
 
         token = unicodedata.normalize("NFKC", self.cleaned_data["token"]).replace(" ", "").replace("-", "")
-        if not token.isdigit() or len(token) != 6:
+        if not (token.isascii() and token.isdigit()) or len(token) != 6:
             raise ValidationError(_("確認コードは6桁の数字で入力してください。"))
         return token
 

@@ -54,7 +54,7 @@ def staff_list(request):
     if q:
         qs = qs.filter(Q(email__icontains=q) | Q(family_name__icontains=q) | Q(given_name__icontains=q))
     sections = Section.objects.filter(kind=Section.Kind.SECTION).order_by("name")
-    if section_id.isdigit():
+    if section_id.isascii() and section_id.isdigit():
         qs = qs.filter(staff_roles__section_id=int(section_id))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()

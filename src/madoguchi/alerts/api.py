@@ -87,7 +87,7 @@ def push_subscribe(request, data: PushSubscriptionIn):
     municipality = Municipality.current()
     from django.db.models import Q
 
-    ids = [int(t) for t in data.topics if t.isdigit()]
+    ids = [int(t) for t in data.topics if t.isascii() and t.isdigit()]  # "³".isdigit() is True, int("³") fails
     topics = list(Topic.objects.filter(Q(slug__in=data.topics) | Q(pk__in=ids), municipality=municipality, is_active=True))
     if not topics:
         raise HttpError(422, "分野を1つ以上選んでください。")

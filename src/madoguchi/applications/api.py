@@ -133,10 +133,6 @@ def submit(request, slug: str, payload: SubmissionIn, idempotency_key: str = Hea
     if procedure is None:
         return 404, {"detail": "手続が見つかりません。"}
     key = f"{request.user.pk}:{idempotency_key}"[:64] if idempotency_key else None
-    if key:
-        existing = Submission.objects.filter(idempotency_key=key).first()
-        if existing:
-            return 200, existing
     if procedure.identity_assurance != Procedure.Assurance.NONE and not request.user.email_verified:
         return 403, {"detail": "メールアドレスの確認が済んでいません。"}
     from madoguchi.forms.models import Upload
@@ -146,6 +142,7 @@ def submit(request, slug: str, payload: SubmissionIn, idempotency_key: str = Hea
         return 400, {"detail": "添付ファイルの指定が正しくありません。ご自身がアップロードしたファイルを指定してください。"}
     try:
         case = services.new_submission(procedure, payload.answers, user=request.user)
+        # A repeated Idempotency-Key meets the unique key on INSERT and gets the first case back.
         submission = services.submit(case, actor=request.user, request=request, idempotency_key=key)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {}
@@ -154,7 +151,7 @@ def submit(request, slug: str, payload: SubmissionIn, idempotency_key: str = Hea
         if isinstance(exc, (TypeError, AttributeError, KeyError)):
             return 422, {"detail": "回答の形式が正しくありません。フォーム定義（SCHEMA.md）の形式で送ってください。"}
         raise
-    return 201, submission
+    return (201 if submission is case else 200), submission
 
 
 @router.get("/my/submissions", auth=django_auth, response=list[SubmissionOut], summary="自分の申請の一覧と状況")

@@ -104,9 +104,16 @@ def next_receipt_number(today: dt.date | None = None) -> str:
     from django.db import connection
 
     fy = fiscal_year(today or timezone.localdate())
+    table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
+    if connection.get_autocommit():
+        # On its own the UPDATE is one atomic statement: no BEGIN/COMMIT round trips.
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE fiscal_year = %s RETURNING last", [fy])
+            row = cursor.fetchone()
+        if row is not None:
+            return f"{fy}-{row[0]:06d}"
     with transaction.atomic():
         with connection.cursor() as cursor:
-            table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
             cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE fiscal_year = %s RETURNING last", [fy])
             row = cursor.fetchone()
         if row is None:
@@ -162,37 +169,45 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
         fields.update(status=S.RECEIVED, submitted_at=now, receipt_number=next_receipt_number(timezone.localdate(now)))
         if idempotency_key:
             fields["idempotency_key"] = idempotency_key
+    if submission.pk is None:
+        for key, value in fields.items():
+            setattr(submission, key, value)
+        try:
+            # The INSERT comes first in its transaction, so a repeated idempotency key rolls
+            # back nothing else and needs no savepoint.
+            with transaction.atomic():
+                submission.save(force_insert=True)
+                _after_submit(submission, resubmission, actor, request)
+        except IntegrityError:
+            existing = Submission.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+            if existing is None:
+                raise
+            return existing
+        return submission
     with transaction.atomic():
-        if submission.pk is None:
-            for key, value in fields.items():
-                setattr(submission, key, value)
-            try:
-                with transaction.atomic():
-                    submission.save(force_insert=True)
-            except IntegrityError:
-                existing = Submission.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
-                if existing is None:
-                    raise
-                return existing
-        else:
-            if not Submission.objects.filter(pk=submission.pk, status=submission.status).update(**fields):
-                submission.refresh_from_db()  # another request got there first
-                return submission
-            for key, value in fields.items():
-                setattr(submission, key, value)
-        event = SubmissionEvent.objects.create(
-            submission=submission,
-            kind=SubmissionEvent.Kind.RESUBMITTED if resubmission else SubmissionEvent.Kind.SUBMITTED,
-            actor=actor,
-            from_staff=submission.channel == Submission.Channel.COUNTER,
-            to_status=submission.status,
-        )
-        if submission.channel == Submission.Channel.COUNTER and actor is not None:
-            audit.record(AuditLog.Action.CREATE, submission, request=request, actor=actor, detail={"channel": "counter"})
-        _notify_submitted(submission, resubmission, event)
-        if submission.channel != Submission.Channel.COUNTER:
-            _notify_section(submission, event, "補正後の再提出" if resubmission else "新しい申請", "再提出がありました" if resubmission else "新しい申請が届きました")
+        if not Submission.objects.filter(pk=submission.pk, status=submission.status).update(**fields):
+            submission.refresh_from_db()  # another request got there first
+            return submission
+        for key, value in fields.items():
+            setattr(submission, key, value)
+        _after_submit(submission, resubmission, actor, request)
     return submission
+
+
+def _after_submit(submission: Submission, resubmission: bool, actor, request) -> None:
+    """The event, audit and emails of a submission, inside its transaction."""
+    event = SubmissionEvent.objects.create(
+        submission=submission,
+        kind=SubmissionEvent.Kind.RESUBMITTED if resubmission else SubmissionEvent.Kind.SUBMITTED,
+        actor=actor,
+        from_staff=submission.channel == Submission.Channel.COUNTER,
+        to_status=submission.status,
+    )
+    if submission.channel == Submission.Channel.COUNTER and actor is not None:
+        audit.record(AuditLog.Action.CREATE, submission, request=request, actor=actor, detail={"channel": "counter"})
+    _notify_submitted(submission, resubmission, event)
+    if submission.channel != Submission.Channel.COUNTER:
+        _notify_section(submission, event, "補正後の再提出" if resubmission else "新しい申請", "再提出がありました" if resubmission else "新しい申請が届きました")
 
 
 def new_submission(procedure: Procedure, answers: dict, *, user, channel=Submission.Channel.API) -> Submission:

@@ -57,12 +57,13 @@ def postal_code(request, postal_code: str):
     operation_id="forms_definition",
 )
 def form_definition(request, form_id: int = Path(..., ge=1, le=MAX_ID)):
-    from .models import Form
+    from .models import FormVersion
 
-    form = Form.objects.filter(pk=form_id).first() if 1 <= form_id <= MAX_ID else None
-    version = form.published_version() if form else None
+    # The form and its latest published version in one query.
+    version = FormVersion.objects.filter(form_id=form_id, status=FormVersion.Status.PUBLISHED).select_related("form").order_by("-number").first()
     if version is None:
         return 404, {"detail": "公開中のフォームが見つかりません。"}
+    form = version.form
     return 200, {
         "id": form.pk,
         "name": form.name,

@@ -119,7 +119,7 @@ def staff_create(request):
             errors["name"] = "「フォーム名」は200文字以内で入力してください。"
         section = None
         if values["section"]:
-            section = sections.filter(pk=values["section"] if values["section"].isdigit() else 0).first()
+            section = sections.filter(pk=values["section"] if values["section"].isascii() and values["section"].isdigit() else 0).first()
             if section is None:
                 errors["section"] = "「担当課」は示された一覧から選んでください。"
         elif not is_platform_admin(request.user):

@@ -108,7 +108,7 @@ class RegistrationForm(forms.ModelForm):
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
         digits = phone.replace("-", "").replace("‐", "")
-        if not digits.isdigit() or not 10 <= len(digits) <= 11:
+        if not (digits.isascii() and digits.isdigit()) or not 10 <= len(digits) <= 11:
             raise forms.ValidationError(_("電話番号は10桁か11桁の数字で入力してください（例: 090-1234-5678）。"))
         return phone
 

@@ -211,7 +211,8 @@ def counter_day(request, pk: int):
         except BookingError as e:
             checkin_form.add_error("code" if action == "checkin" else None, e.message)
     tickets = QueueTicket.objects.filter(counter=counter, date=day).order_by("due_at", "number")
-    issued = QueueTicket.objects.filter(counter=counter, pk=request.GET.get("issued")).first() if request.GET.get("issued", "").isdigit() else None
+    issued_id = request.GET.get("issued", "")
+    issued = QueueTicket.objects.filter(counter=counter, pk=issued_id).first() if issued_id.isascii() and issued_id.isdigit() else None
     return render(
         request,
         "reservations/staff/counter_day.html",

@@ -65,6 +65,13 @@ def test_push_subscribe_rejects_bad_keys(city, client):
         content_type="application/json",
     )
     assert resp.status_code == 422 and "鍵" in resp.json()["detail"]
+    # "³" is a digit to str.isdigit() but not to int(): a topic list like this is refused, not a 500
+    resp = client.post(
+        "/api/alerts/push/subscribe",
+        json.dumps({"endpoint": "https://push.example/x", "keys": {"p256dh": "short", "auth": "x"}, "topics": ["³", "1"]}),
+        content_type="application/json",
+    )
+    assert resp.status_code < 500
 
 
 def test_line_push_and_invalid_user(city, staff, line_api, run_tasks):
