@@ -227,14 +227,25 @@ def run_task(task_id: int, worker_id: str | None = None) -> bool:
     return True
 
 
-def due_task_ids(limit: int = 50) -> list[int]:
-    from django.db.models import Q
-
+@functools.cache
+def _due_sql(vendor: str) -> str:
+    from . import rawsql
     from .models import Task
 
-    now = timezone.now()
-    q = Q(status=Task.Status.PENDING, run_after__lte=now) | Q(status=Task.Status.RUNNING, locked_until__lt=now)
-    return list(Task.objects.filter(q).order_by("run_after", "id").values_list("pk", flat=True)[:limit])
+    S = Task.Status
+    return (
+        f"SELECT {_c('id')} FROM {rawsql.table(Task)} "
+        f"WHERE ({_c('status')} = '{S.PENDING}' AND {_c('run_after')} <= %s) OR ({_c('status')} = '{S.RUNNING}' AND {_c('locked_until')} < %s) "
+        f"ORDER BY {_c('run_after')}, {_c('id')} LIMIT %s"
+    )
+
+
+def due_task_ids(limit: int = 50) -> list[int]:
+    """Tasks due now, and tasks whose worker's lease ran out, oldest first."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cur:
+        cur.execute(_due_sql(connection.vendor), [now, now, limit])
+        return [row[0] for row in cur.fetchall()]
 
 
 def enqueue_periodic(now=None) -> None:
@@ -249,14 +260,14 @@ def run_pending(limit: int = 1000, worker_id: str | None = None) -> int:
     """Run due tasks until none are left (or ``limit``); returns how many ran."""
     done = 0
     while done < limit:
-        ids = due_task_ids(min(50, limit - done))
-        if not ids:
-            break
+        batch = min(50, limit - done)
+        ids = due_task_ids(batch)
         ran_any = False
         for tid in ids:
             if run_task(tid, worker_id):
                 done += 1
                 ran_any = True
+        # Tasks may enqueue tasks: look again while the last look found work.
         if not ran_any:
             break
     return done
@@ -282,8 +293,8 @@ def work_forever(stop: threading.Event | None = None, poll: float = 2.0, periodi
         except Exception:
             log.exception("task worker loop error")
             ran = 0
-        if ran:
-            continue
+        if ran >= 200:
+            continue  # more may be due; otherwise the next wake-up (or poll) brings new work
         if client is not None:
             try:
                 client.brpop(REDIS_KEY, timeout=max(1, int(poll)))
