@@ -18,7 +18,7 @@ from madoguchi.core import audit
 from madoguchi.core.models import AuditLog
 from madoguchi.core.permissions import can, is_staff_member
 
-from . import services
+from . import queries, services
 from .models import LifeEvent, Procedure, Submission
 
 router = Router(tags=["applications"])
@@ -129,9 +129,10 @@ def procedure(request, slug: str):
     summary="申請する（Idempotency-Key で二重申請を防止）",
 )
 def submit(request, slug: str, payload: SubmissionIn, idempotency_key: str = Header("", alias="Idempotency-Key", max_length=64)):
-    procedure = Procedure.objects.filter(slug=slug[:80], is_published=True).select_related("section", "municipality", "form").first()
-    if procedure is None:
+    found = queries.published_procedure(slug[:80])  # procedure, section, form and version in one read
+    if found is None:
         return 404, {"detail": "手続が見つかりません。"}
+    procedure, version = found
     key = f"{request.user.pk}:{idempotency_key}"[:64] if idempotency_key else None
     if procedure.identity_assurance != Procedure.Assurance.NONE and not request.user.email_verified:
         return 403, {"detail": "メールアドレスの確認が済んでいません。"}
@@ -141,7 +142,7 @@ def submit(request, slug: str, payload: SubmissionIn, idempotency_key: str = Hea
     if ids and Upload.objects.filter(pk__in=ids).exclude(owner=request.user).exists():
         return 400, {"detail": "添付ファイルの指定が正しくありません。ご自身がアップロードしたファイルを指定してください。"}
     try:
-        case = services.new_submission(procedure, payload.answers, user=request.user)
+        case = services.new_submission(procedure, payload.answers, user=request.user, version=version)
         # A repeated Idempotency-Key meets the unique key on INSERT and gets the first case back.
         submission = services.submit(case, actor=request.user, request=request, idempotency_key=key)
     except ValidationError as exc:

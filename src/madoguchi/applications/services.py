@@ -210,11 +210,16 @@ def _after_submit(submission: Submission, resubmission: bool, actor, request) ->
         _notify_section(submission, event, "補正後の再提出" if resubmission else "新しい申請", "再提出がありました" if resubmission else "新しい申請が届きました")
 
 
-def new_submission(procedure: Procedure, answers: dict, *, user, channel=Submission.Channel.API) -> Submission:
-    """An unsaved case with its answers (the API submits in one step, without a draft)."""
+_UNREAD = object()
+
+
+def new_submission(procedure: Procedure, answers: dict, *, user, channel=Submission.Channel.API, version=_UNREAD) -> Submission:
+    """An unsaved case with its answers (the API submits in one step, without a draft).
+    ``version``: the form's published version when the caller read it with the procedure."""
     if not procedure.can_apply_online:
         raise ValidationError("この手続はオンラインで申請できません。")
-    version = procedure.form.published_version()
+    if version is _UNREAD:
+        version = procedure.form.published_version()
     if version is None:
         raise ValidationError("この手続の申請フォームは準備中です。")
     return Submission(procedure=procedure, section=procedure.section, form_version=version, applicant=user, answers=answers, channel=channel)

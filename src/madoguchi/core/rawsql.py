@@ -35,6 +35,19 @@ def from_row(model, values):
     return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields], converted)
 
 
+def split(row, *models) -> list:
+    """Instances of ``models`` from a row that selected ``columns(model)`` of each in turn; a
+    model whose primary key is NULL (an outer join that found nothing) gives None."""
+    out, at = [], 0
+    for model in models:
+        n = len(model._meta.concrete_fields)
+        values = row[at : at + n]
+        pk_index = model._meta.concrete_fields.index(model._meta.pk)
+        out.append(None if values[pk_index] is None else from_row(model, values))
+        at += n
+    return out
+
+
 def columns(model, alias: str = "") -> list[str]:
     prefix = f"{alias}." if alias else ""
     return [prefix + connection.ops.quote_name(f.column) for f in model._meta.concrete_fields]
