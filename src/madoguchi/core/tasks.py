@@ -235,7 +235,8 @@ def _due_sql(vendor: str) -> str:
     S = Task.Status
     return (
         f"SELECT {_c('id')} FROM {rawsql.table(Task)} "
-        f"WHERE ({_c('status')} = '{S.PENDING}' AND {_c('run_after')} <= %s) OR ({_c('status')} = '{S.RUNNING}' AND {_c('locked_until')} < %s) "
+        f"WHERE {_c('status')} IN ('{S.PENDING}', '{S.RUNNING}') "  # the task_open partial index
+        f"AND (({_c('status')} = '{S.PENDING}' AND {_c('run_after')} <= %s) OR ({_c('status')} = '{S.RUNNING}' AND {_c('locked_until')} < %s)) "
         f"ORDER BY {_c('run_after')}, {_c('id')} LIMIT %s"
     )
 
@@ -278,30 +279,45 @@ def _worker_id() -> str:
 
 
 def work_forever(stop: threading.Event | None = None, poll: float = 2.0, periodic_every: float = 30.0) -> None:
-    """The loop of ``manage.py runworker`` (redis mode) and of the embedded thread."""
+    """The loop of ``manage.py runworker`` (redis mode) and of the embedded thread.
+
+    In redis mode the wake-up carries the task's id: a worker pops one id and runs that task
+    (claiming it, so a task announced twice or already swept runs once). A sweep of the table
+    every ``poll`` seconds finds what no announcement covers: delayed tasks, retries after a
+    failure, leases of dead workers, announcements lost while Redis was down. On PostgreSQL a
+    busy outbox table is full of dead index entries until vacuum, so looking for due rows after
+    every announcement cost more than the tasks themselves."""
     stop = stop or threading.Event()
     worker_id = _worker_id()
-    last_periodic = 0.0
+    last_periodic = last_sweep = 0.0
     client = _redis() if settings.TASK_MODE == "redis" and settings.REDIS_URL else None
     while not stop.is_set():
         close_old_connections()
+        ran = 0
         try:
             if time.monotonic() - last_periodic > periodic_every:
                 enqueue_periodic()
                 last_periodic = time.monotonic()
-            ran = run_pending(limit=200, worker_id=worker_id)
+            if client is None or time.monotonic() - last_sweep > poll:
+                ran = run_pending(limit=200, worker_id=worker_id)
+                last_sweep = time.monotonic()
         except Exception:
             log.exception("task worker loop error")
-            ran = 0
         if ran >= 200:
-            continue  # more may be due; otherwise the next wake-up (or poll) brings new work
-        if client is not None:
-            try:
-                client.brpop(REDIS_KEY, timeout=max(1, int(poll)))
-            except Exception:
-                stop.wait(poll)
-        else:
+            continue  # more may be due
+        if client is None:
             EmbeddedWorker.wait(poll)
+            continue
+        try:
+            popped = client.brpop(REDIS_KEY, timeout=max(1, int(poll)))
+        except Exception:
+            stop.wait(poll)
+            continue
+        if popped:
+            try:
+                run_task(int(popped[1]), worker_id)
+            except Exception:
+                log.exception("task worker loop error")
 
 
 class EmbeddedWorker:
