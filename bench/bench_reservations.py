@@ -26,11 +26,11 @@ from madoguchi.devtools.servers import app_env, gunicorn, manage, postgres, redi
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 500))
 DURATION = float(os.environ.get("BENCH_SECONDS", 20))
-WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
+WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
 # The task worker runs at a lower CPU priority (nice), as the README recommends when it shares
 # the app's machine: confirmation emails wait out the rush instead of taking its CPU.
 WORKER_NICE = int(os.environ.get("BENCH_WORKER_NICE", 10))
-THREADS = int(os.environ.get("BENCH_THREADS", 2))
+THREADS = int(os.environ.get("BENCH_THREADS", 3))
 
 SETUP = r"""
 import datetime as dt, json

@@ -5,7 +5,7 @@ a city would run it). N concurrent clients, each signed in as its own resident, 
 form definition and submit an application through the API. Prints submissions/s, p50/p99 latency
 of the submit request and the error count.
 
-    python bench/bench_submissions.py [--clients 50] [--seconds 20] [--workers 4] [--threads 4]
+    python bench/bench_submissions.py [--clients 50] [--seconds 20] [--workers 3] [--threads 3] [--worker-nice 10]
 Target (2-core machine): >= 150 submissions/s, p99 < 500 ms at 50 clients.
 """
 
@@ -144,8 +144,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=3)
     # As the README recommends for a worker sharing the app's host: PDFs and emails wait.
     parser.add_argument("--worker-nice", type=int, default=10)
     asyncio.run(main(parser.parse_args()))
