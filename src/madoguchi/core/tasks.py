@@ -6,7 +6,9 @@ never runs. After commit the row is announced to a worker:
 
 - ``TASK_MODE=eager``: run at once in the same thread after commit (tests, management commands);
 - ``TASK_MODE=embedded`` (default): an in-process worker thread (no extra server needed);
-- ``TASK_MODE=redis``: separate ``manage.py runworker`` processes, woken through a Redis list.
+- ``TASK_MODE=redis``: separate ``manage.py runworker`` processes; the row's id goes on a Redis
+  list, a worker pops it and runs that task, and every worker also sweeps the table every few
+  seconds for what no announcement covers (delayed tasks, retries, lost announcements).
 
 Workers claim a row with a conditional UPDATE (status pending → running), which is atomic on
 PostgreSQL and SQLite alike, so any number of processes can work the same table. A worker that
