@@ -206,6 +206,7 @@ def test_application_form_groups_frames_by_unit_and_keeps_choices_on_error(lotte
     url = f"/reservations/lotteries/{lottery.pk}/"
     html = client.get(url).content.decode()
     assert f'<optgroup label="{unit.name}">' in html
+    assert "抽選日から7日以内に本予約" in html and "14日以内（利用日のほうが早いときは前日まで）" in html  # the rules, before applying
     first = frame_key(unit.pk, dt.date(2027, 7, 7), dt.time(9))
     r = client.post(url, {"wish1": first, "wish2": "not/a/frame"})
     html = r.content.decode()
