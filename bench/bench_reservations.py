@@ -73,9 +73,6 @@ import json; print("BENCH" + json.dumps({"active": active.count(), "double": dup
 """
 
 
-ROLES = SERVER_ROLES
-
-
 def _shell(env, code: str) -> dict:
     out = manage(env, "shell", "-c", code)
     line = next(x for x in out.stdout.splitlines() if x.startswith("BENCH"))
@@ -157,7 +154,7 @@ def main() -> None:
     print(f"  server errors          {errors:8d}   (must be 0)  statuses {dict(stats['status'])}")
     print(f"  connection errors      {dropped:8d}   (must be 0)")
     print(f"  load generator CPU     {stats['client_cpu']:8.1f} s   (same machine)")
-    per = ", ".join(f"{role} {(cpu1[role] - cpu0[role]) / max(attempts, 1) * 1000:.1f}" for role in ROLES)
+    per = ", ".join(f"{role} {(cpu1[role] - cpu0[role]) / max(attempts, 1) * 1000:.1f}" for role in SERVER_ROLES)
     print(f"  CPU ms per attempt     {per}")
     print(f"  double bookings in DB  {check['double']:8d}   (must be 0; {check['active']} active bookings)")
 

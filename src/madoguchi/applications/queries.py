@@ -18,9 +18,7 @@ from madoguchi.forms.models import Form, FormVersion
 
 from .models import Procedure
 
-
-def _c(model, field: str, alias: str) -> str:
-    return f"{alias}.{connection.ops.quote_name(model._meta.get_field(field).column)}"
+_c = rawsql.column
 
 
 @functools.cache

@@ -105,27 +105,25 @@ def next_receipt_number(today: dt.date | None = None) -> str:
 
     fy = fiscal_year(today or timezone.localdate())
     table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
-    if connection.get_autocommit():
-        # On its own the UPDATE is one atomic statement: no BEGIN/COMMIT round trips.
+
+    def bump():
         with connection.cursor() as cursor:
             cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE fiscal_year = %s RETURNING last", [fy])
-            row = cursor.fetchone()
-        if row is not None:
-            return f"{fy}-{row[0]:06d}"
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE fiscal_year = %s RETURNING last", [fy])
-            row = cursor.fetchone()
-        if row is None:
-            try:
-                with transaction.atomic():
-                    ReceiptCounter.objects.create(fiscal_year=fy, last=1)
-                    return f"{fy}-{1:06d}"
-            except IntegrityError:  # another process created the year's row first
-                pass
-            with connection.cursor() as cursor:
-                cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE fiscal_year = %s RETURNING last", [fy])
-                row = cursor.fetchone()
+            return cursor.fetchone()
+
+    # On its own the UPDATE is one atomic statement: no BEGIN/COMMIT round trips.
+    row = bump() if connection.get_autocommit() else None
+    if row is None:
+        with transaction.atomic():
+            row = bump()
+            if row is None:
+                try:
+                    with transaction.atomic():
+                        ReceiptCounter.objects.create(fiscal_year=fy, last=1)
+                        return f"{fy}-{1:06d}"
+                except IntegrityError:  # another process created the year's row first
+                    pass
+                row = bump()
     return f"{fy}-{row[0]:06d}"
 
 

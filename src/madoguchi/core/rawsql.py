@@ -53,6 +53,12 @@ def columns(model, alias: str = "") -> list[str]:
     return [prefix + connection.ops.quote_name(f.column) for f in model._meta.concrete_fields]
 
 
+def column(model, field: str, alias: str = "") -> str:
+    """The quoted column of ``field`` (a field name, FKs included), prefixed by ``alias.``."""
+    name = connection.ops.quote_name(model._meta.get_field(field).column)
+    return f"{alias}.{name}" if alias else name
+
+
 def table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 

@@ -154,9 +154,10 @@ def _redis():
 
 
 def _c(field: str) -> str:
+    from . import rawsql
     from .models import Task
 
-    return connection.ops.quote_name(Task._meta.get_field(field).column)
+    return rawsql.column(Task, field)
 
 
 @functools.cache
@@ -189,9 +190,8 @@ def _claim(task_id: int, worker_id: str):
     from . import rawsql
     from .models import Task
 
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    lease = ops.adapt_datetimefield_value(timezone.now() + LEASE)
+    ops, now = connection.ops, timezone.now()
+    lease, now = ops.adapt_datetimefield_value(now + LEASE), ops.adapt_datetimefield_value(now)
     with connection.cursor() as cur:
         cur.execute(_claim_sql(connection.vendor), [lease, worker_id, task_id, now, now])
         row = cur.fetchone()

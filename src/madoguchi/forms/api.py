@@ -72,15 +72,19 @@ def form_definition(request, form_id: int = Path(..., ge=1, le=MAX_ID)):
 
 @functools.cache
 def _head_sql(vendor: str) -> str:
-    from django.db import connection
+    from madoguchi.core import rawsql
 
     from .models import Form, FormVersion
 
-    q = connection.ops.quote_name
-    v, f = (lambda n: "v." + q(FormVersion._meta.get_field(n).column)), (lambda n: "f." + q(Form._meta.get_field(n).column))
+    def v(name):
+        return rawsql.column(FormVersion, name, "v")
+
+    def f(name):
+        return rawsql.column(Form, name, "f")
+
     return (
         f"SELECT {v('id')}, {v('published_at')}, {f('id')}, {f('name')}, {f('allows_my_number')} "
-        f"FROM {q(FormVersion._meta.db_table)} v INNER JOIN {q(Form._meta.db_table)} f ON {f('id')} = {v('form')} "
+        f"FROM {rawsql.table(FormVersion)} v INNER JOIN {rawsql.table(Form)} f ON {f('id')} = {v('form')} "
         f"WHERE {v('form')} = %s AND {v('status')} = '{FormVersion.Status.PUBLISHED}' ORDER BY {v('number')} DESC LIMIT 1"
     )
 

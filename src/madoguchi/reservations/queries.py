@@ -18,11 +18,7 @@ from madoguchi.core import rawsql
 
 from .models import ACTIVE_BOOKING_STATUSES, Booking, ClosedPeriod, Facility, Fee, Lottery, OpeningHours, Registration, Unit, UserCategory
 
-_t = rawsql.table
-
-
-def _c(model, field: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(field).column)
+_t, _c = rawsql.table, rawsql.column
 
 
 @functools.cache
