@@ -31,6 +31,7 @@ def test_resident_applies_on_a_phone(live_server, page, axe_check, demo):
     page.locator("[name='address__address']").fill("東京都千代田区千代田1-1")
     page.get_by_label("日中に連絡がとれる電話番号").fill("03-1234-5678")
     page.get_by_role("button", name="次へ進む").click()
+    page.locator("#error-summary").wait_for()  # the same URL comes back with errors
     assert page.locator("[aria-invalid='true']").count() >= 1
     assert "ふりがな" in page.locator(".field__error").first.inner_text()
     axe_check(page, "form with an error")
