@@ -206,6 +206,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "madoguchi@city.example.lg.jp")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# New applications, resubmissions and residents' messages reach a section's 連絡先メール as one
+# digest per this many minutes (one email per case would flood a busy section).
+SECTION_DIGEST_MINUTES = int(env("SECTION_DIGEST_MINUTES", "5"))
 
 # --- Logging: never a password or a マイナンバー (core.logging.RedactingFilter) ---------------
 LOGGING = {

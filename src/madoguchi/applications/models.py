@@ -169,12 +169,16 @@ class SubmissionEvent(models.Model):
     to_status = models.CharField(max_length=12, blank=True)
     body = models.TextField(_("内容"), blank=True)
     visible_to_applicant = models.BooleanField(default=True)
+    # Still to be listed in the owning section's next digest email (services.section_digest).
+    section_pending = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("申請の履歴")
         verbose_name_plural = _("申請の履歴")
         ordering = ["created_at", "id"]
+        # Only the few rows waiting for a digest are indexed, so the index stays tiny.
+        indexes = [models.Index(fields=["id"], condition=models.Q(section_pending=True), name="event_section_pending")]
 
     @property
     def to_status_label(self) -> str:

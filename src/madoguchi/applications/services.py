@@ -200,12 +200,11 @@ def _after_submit(submission: Submission, resubmission: bool, actor, request) ->
         actor=actor,
         from_staff=submission.channel == Submission.Channel.COUNTER,
         to_status=submission.status,
+        section_pending=submission.channel != Submission.Channel.COUNTER,  # the section took it itself
     )
     if submission.channel == Submission.Channel.COUNTER and actor is not None:
         audit.record(AuditLog.Action.CREATE, submission, request=request, actor=actor, detail={"channel": "counter"})
     _notify_submitted(submission, resubmission, event)
-    if submission.channel != Submission.Channel.COUNTER:
-        _notify_section(submission, event, "補正後の再提出" if resubmission else "新しい申請", "再提出がありました" if resubmission else "新しい申請が届きました")
 
 
 _UNREAD = object()
@@ -244,17 +243,63 @@ def _notify_submitted(submission: Submission, resubmission: bool, event: Submiss
     )
 
 
-def _notify_section(submission: Submission, event: SubmissionEvent, subject: str, what: str) -> None:
-    """Tell the owning section (its 連絡先メール, if set) that something arrived. The email holds
-    no personal data — only the receipt number and a link to the back office."""
-    if not submission.section.email:
-        return
+_DIGEST_KINDS = {
+    SubmissionEvent.Kind.SUBMITTED: "新しい申請",
+    SubmissionEvent.Kind.RESUBMITTED: "補正後の再提出",
+    SubmissionEvent.Kind.MESSAGE: "申請者からのメッセージ",
+}
+DIGEST_LINES = 50  # cases listed one by one in a digest; the rest are counted
+
+
+def section_digest(limit: int = 20000) -> int:
+    """Email each section (its 連絡先メール) one digest of what arrived since the last one: new
+    applications, resubmissions and residents' messages, by receipt number and link only (no
+    personal data). Runs every ``SECTION_DIGEST_MINUTES``; returns how many events it covered.
+
+    The events to report carry ``section_pending``; the emails are queued in the same
+    transaction that clears the flag, so a worker dying half-way neither loses nor repeats a
+    digest. Sections without an address have their events cleared all the same."""
+    from itertools import groupby
+
+    with transaction.atomic():
+        pending = list(
+            SubmissionEvent.objects.select_for_update(of=("self",))
+            .filter(section_pending=True)
+            .select_related("submission__procedure", "submission__section__municipality")
+            .order_by("id")[:limit]
+        )
+        by_section = sorted(pending, key=lambda e: (e.submission.section_id, e.pk))
+        for _, group in groupby(by_section, key=lambda e: e.submission.section_id):
+            events = list(group)
+            section = events[0].submission.section
+            if section.email:
+                _send_digest(section, events)
+        SubmissionEvent.objects.filter(pk__in=[e.pk for e in pending]).update(section_pending=False)
+    return len(pending)
+
+
+def _send_digest(section, events: list[SubmissionEvent]) -> None:
+    counts = {label: sum(1 for e in events if e.kind == kind) for kind, label in _DIGEST_KINDS.items()}
+    summary = "、".join(f"{label} {n}件" for label, n in counts.items() if n)
+    lines = [
+        f"{section.name} 御中",
+        "",
+        "前回のお知らせのあと、次のものが届きました（個人情報は載せていません）。",
+        summary + "。",
+        "",
+    ]
+    for event in events[:DIGEST_LINES]:
+        case = event.submission
+        lines.append(f"・{_DIGEST_KINDS.get(event.kind, event.get_kind_display())} {case.receipt_number} {case.procedure.name}")
+        lines.append("  " + _site_url(reverse("applications:staff_detail", args=[case.uuid])))
+    if len(events) > DIGEST_LINES:
+        lines.append(f"ほか {len(events) - DIGEST_LINES}件は受付一覧で確認してください。")
+    lines += ["", "受付一覧: " + _site_url(reverse("applications:staff_inbox"))]
     notify.email(
-        submission.section.email,
-        f"【{subject}】{submission.receipt_number} {submission.procedure.name}",
-        f"受付番号 {submission.receipt_number}（{submission.procedure.name}）: {what}。職員用画面で確認してください。\n"
-        + _site_url(reverse("applications:staff_detail", args=[submission.uuid])),
-        dedupe_key=f"applications.staffnotice:{event.pk}",
+        section.email,
+        f"【{section.municipality.name}】{summary}（{section.name}）",
+        "\n".join(lines) + "\n",
+        dedupe_key=f"applications.digest:{section.pk}:{events[0].pk}",
     )
 
 
@@ -376,11 +421,10 @@ def post_message(submission: Submission, body: str, *, sender, from_staff: bool,
         from_staff=from_staff,
         body=body,
         visible_to_applicant=not internal,
+        section_pending=not from_staff,  # listed in the section's next digest
     )
     if from_staff and not internal:
         _notify_change(submission, event)
-    elif not from_staff:
-        _notify_section(submission, event, "申請へのメッセージ", "申請者からメッセージが届きました")
     return event
 
 

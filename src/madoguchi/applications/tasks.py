@@ -1,5 +1,7 @@
 """Background jobs of online applications."""
 
+from django.conf import settings
+
 from madoguchi.core.tasks import periodic
 
 from . import services
@@ -9,3 +11,9 @@ from . import services
 def purge_expired():
     """保存年限を過ぎた申請と添付ファイルを削除する (what is deleted goes to the audit log)."""
     return services.purge_expired()
+
+
+@periodic("applications.section_digest", every=settings.SECTION_DIGEST_MINUTES * 60)
+def section_digest():
+    """課への新着のお知らせ: one email per section per period (services.section_digest)."""
+    return services.section_digest()
