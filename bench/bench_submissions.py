@@ -122,7 +122,7 @@ async def main(args) -> None:
             cpu1, client_cpu = cpu_by_role(), time.process_time() - client_cpu
             for conn in conns:
                 conn.close()
-            # Work the window left behind (confirmation and section emails): the worker's debt.
+            # Work the window left behind (the confirmation emails): the worker's debt.
             backlog = _open_tasks(env)
             drain_started = time.monotonic()
             while (left := _open_tasks(env)) and time.monotonic() - drain_started < 300:
