@@ -371,6 +371,30 @@ def hold(
     return booking
 
 
+def hold_expired_error() -> BookingError:
+    return BookingError(
+        "hold_expired",
+        f"仮押さえの期限（{conf.hold_minutes()}分）が過ぎたため、この時間枠は確保されていません。カレンダーからもう一度時間枠を選んでください。",
+    )
+
+
+def confirm_problem(booking: Booking, now=None) -> BookingError | None:
+    """Why ``booking`` can no longer be confirmed (本予約), or None. A hold past its time is
+    expired whether or not the periodic ``expire_holds`` has flipped its status yet."""
+    now = _now(now)
+    if booking.status == Booking.Status.HELD:
+        if booking.hold_until is None or booking.hold_until <= now:
+            return hold_expired_error()
+    elif booking.status == Booking.Status.EXPIRED:
+        return hold_expired_error()
+    elif booking.status == Booking.Status.WON:
+        if booking.confirm_deadline and booking.confirm_deadline <= now:
+            return BookingError("confirm_deadline", "本予約の期限が過ぎたため、当選した枠は取り消されました。")
+    else:
+        return BookingError("status", f"この予約は「{booking.get_status_display()}」のため確定できません。")
+    return None
+
+
 def confirm(
     booking: Booking,
     *,
@@ -386,14 +410,9 @@ def confirm(
     now = _now(now)
     with transaction.atomic():
         b = Booking.objects.select_for_update().get(pk=booking.pk)
-        if b.status == Booking.Status.HELD:
-            if b.hold_until is None or b.hold_until <= now:
-                raise BookingError("hold_expired", f"仮押さえの期限（{conf.hold_minutes()}分）が過ぎました。もう一度時間枠を選んでください。")
-        elif b.status == Booking.Status.WON:
-            if b.confirm_deadline and b.confirm_deadline <= now:
-                raise BookingError("confirm_deadline", "本予約の期限が過ぎたため、当選した枠は取り消されました。")
-        else:
-            raise BookingError("status", f"この予約は「{b.get_status_display()}」のため確定できません。")
+        problem = confirm_problem(b, now)
+        if problem:
+            raise problem
         if attendees is not None and b.unit.capacity and attendees > b.unit.capacity:
             raise BookingError("capacity", f"利用人数が定員（{b.unit.capacity}人）を超えています。{b.unit.capacity}人以下にしてください。")
         if group is not None:

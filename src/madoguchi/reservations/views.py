@@ -135,9 +135,18 @@ def _my_booking(request, code: str) -> Booking:
     return get_object_or_404(Booking.objects.select_related("unit__facility"), code=code, user=request.user)
 
 
+def _back_to_calendar(request, booking: Booking, error: BookingError):
+    """A hold that ran out: say so and send the resident to the unit's calendar for that month
+    (わたしの予約 does not list expired holds, so sending them there would hide what happened)."""
+    messages.error(request, error.message)
+    return redirect("reservations:calendar_month", pk=booking.unit_id, year=booking.date.year, month=booking.date.month)
+
+
 @login_required
 def confirm(request, code: str):
     booking = _my_booking(request, code)
+    if booking.status == Booking.Status.EXPIRED or (booking.status == Booking.Status.HELD and services.confirm_problem(booking)):
+        return _back_to_calendar(request, booking, services.hold_expired_error())
     if booking.status not in (Booking.Status.HELD, Booking.Status.WON):
         return redirect("reservations:my")
     groups = list(Group.objects.filter(owner=request.user, status=Group.Status.VERIFIED))
@@ -150,6 +159,8 @@ def confirm(request, code: str):
         try:
             services.confirm(booking, **data)
         except BookingError as e:
+            if e.rule == "hold_expired":
+                return _back_to_calendar(request, booking, e)
             form.add_error("attendees" if e.rule == "capacity" else None, e.message)
         else:
             messages.success(request, f"予約を受け付けました。予約番号は {booking.code} です。確認のメールを送りました。")

@@ -294,3 +294,33 @@ def test_staff_home_lists_unpaid_lottery_wins_of_their_section_only(client, demo
     assert AuditLog.objects.filter(action=AuditLog.Action.VIEW, detail__list="unpaid_lottery_wins").exists()
     _otp_login(client, _staff(django_user_model, Section.objects.get(name="子育て支援課")))
     assert booking.code not in client.get("/reservations/staff/").content.decode()
+
+
+def test_expired_hold_sends_resident_back_to_the_calendar_with_the_reason(client, demo_city, django_user_model):
+    """After ``expire_holds`` has run, opening or posting the confirm page says the hold ran
+    out and shows the unit's calendar for that month (わたしの予約 hides expired holds)."""
+    from madoguchi.core.demo import RESIDENT_EMAIL
+
+    user = django_user_model.objects.get(email=RESIDENT_EMAIL)
+    client.force_login(user)
+    unit = Unit.objects.get(name="第1会議室")
+    day, start = _future_free(unit)
+    client.post(f"/reservations/units/{unit.pk}/hold/", {"date": day.isoformat(), "start": start.strftime("%H:%M")})
+    booking = Booking.objects.get(user=user, status="held")
+    Booking.objects.filter(pk=booking.pk).update(hold_until=timezone.now() - dt.timedelta(seconds=1))
+    assert services.expire_holds() == 1
+    calendar_url = f"/reservations/units/{unit.pk}/{day.year}/{day.month}/"
+    for r in (
+        client.get(f"/reservations/bookings/{booking.code}/"),
+        client.post(f"/reservations/bookings/{booking.code}/", {"purpose": "会議", "attendees": "5"}),
+    ):
+        assert r.status_code == 302 and r["Location"] == calendar_url
+    page = client.get(calendar_url).content.decode()
+    assert "仮押さえの期限" in page and "過ぎた" in page and "もう一度時間枠を選んでください" in page
+    # a hold past its time that the periodic task has not flipped yet gets the same answer
+    client.post(f"/reservations/units/{unit.pk}/hold/", {"date": day.isoformat(), "start": start.strftime("%H:%M")})
+    again = Booking.objects.get(user=user, status="held")
+    Booking.objects.filter(pk=again.pk).update(hold_until=timezone.now() - dt.timedelta(seconds=1))
+    r = client.post(f"/reservations/bookings/{again.code}/", {"purpose": "会議", "attendees": "5"})
+    assert r.status_code == 302 and r["Location"] == calendar_url
+    assert Booking.objects.get(pk=again.pk).status == "held"
