@@ -47,7 +47,7 @@ BAD_LOGIN = gettext_noop("メールアドレスまたはパスワードが正し
 
 
 def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR") or ""
+    return audit.client_ip(request) or ""
 
 
 def _safe_next(request, default: str = "") -> str:

@@ -9,6 +9,7 @@ import io
 from django.utils import timezone
 
 from madoguchi.core.codes import redact_my_numbers
+from madoguchi.core.spreadsheet import csv_row, xlsx_row
 from madoguchi.core.wareki import format_wareki_datetime
 
 from .services import engine_for
@@ -55,13 +56,13 @@ def export(queryset, fmt: str, procedure=None) -> tuple[bytes, str, str]:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("申請一覧")
         for line in rows(queryset, procedure):
-            ws.append(line)
+            ws.append(xlsx_row(ws, line))
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"applications-{stamp}.xlsx"
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     for line in rows(queryset, procedure):
-        writer.writerow(line)
+        writer.writerow(csv_row(line))
     # The BOM makes Excel (Japanese Windows) read UTF-8 instead of Shift_JIS.
     return ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", f"applications-{stamp}.csv"

@@ -3,14 +3,29 @@ of a resident's data; the request supplies who and from where."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from .codes import redact_my_numbers
 from .middleware import current_request
 from .models import AuditLog
 
 
-def _client_ip(request) -> str | None:
+def client_ip(request) -> str | None:
+    """The resident's or staff member's address. Behind ``TRUSTED_PROXY_HOPS`` reverse proxies
+    REMOTE_ADDR is the proxy's; the address the nearest trusted proxy saw is that many entries
+    from the right of X-Forwarded-For (entries further left are whatever the client sent)."""
     if request is None:
         return None
+    from django.conf import settings
+
+    hops = settings.TRUSTED_PROXY_HOPS
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if hops and forwarded:
+        candidate = forwarded[-hops] if len(forwarded) >= hops else forwarded[0]
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            pass
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -44,6 +59,6 @@ def record(action: str, target=None, *, request=None, actor=None, detail: dict |
         target_label=redact_my_numbers(target_label)[:200],
         section=section,
         detail=_redact(detail or {}),
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
     )

@@ -21,6 +21,7 @@ from madoguchi.web.staff import staff_required
 from . import audit
 from .models import AuditLog, Section
 from .permissions import is_platform_admin
+from .spreadsheet import csv_row, xlsx_row
 from .wareki import WarekiError, parse_date
 
 EXPORT_LIMIT = 100_000
@@ -149,26 +150,18 @@ def audit_log(request):
     )
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # Excel runs cells that start with these as formulas (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
-
-
-def _row(entry: AuditLog) -> list[str]:
+def _row(entry: AuditLog) -> list:
     return [
-        _cell(timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S")),
-        _cell(entry.actor_label),
-        _cell(entry.get_action_display()),
-        _cell(entry.target_type),
-        _cell(entry.target_id),
-        _cell(entry.target_label),
-        _cell(entry.section.name if entry.section_id else ""),
-        _cell(entry.ip_address),
-        _cell(entry.user_agent),
-        _cell(json.dumps(entry.detail, ensure_ascii=False) if entry.detail else ""),
+        timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+        entry.actor_label,
+        entry.get_action_display(),
+        entry.target_type,
+        entry.target_id,
+        entry.target_label,
+        entry.section.name if entry.section_id else "",
+        entry.ip_address,
+        entry.user_agent,
+        json.dumps(entry.detail, ensure_ascii=False) if entry.detail else "",
     ]
 
 
@@ -202,9 +195,9 @@ def audit_log_export(request, fmt: str):
         writer = csv.writer(_Echo())
 
         def stream():
-            yield "\ufeff" + writer.writerow(header)
+            yield "\ufeff" + writer.writerow(csv_row(header))
             for entry in rows:
-                yield writer.writerow(_row(entry))
+                yield writer.writerow(csv_row(_row(entry)))
 
         response = StreamingHttpResponse((chunk.encode("utf-8") for chunk in stream()), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
@@ -215,7 +208,7 @@ def audit_log_export(request, fmt: str):
     sheet = book.create_sheet("監査ログ")
     sheet.append(header)
     for entry in rows:
-        sheet.append(_row(entry))
+        sheet.append(xlsx_row(sheet, _row(entry)))
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

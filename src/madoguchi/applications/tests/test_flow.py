@@ -281,6 +281,15 @@ def test_exports_csv_bom_and_xlsx_mask_my_number(client, demo):
     assert submission.receipt_number in values and MY_NUMBER not in values
     assert AuditLog.objects.filter(action="export").count() >= 2
 
+    # What a resident typed never runs as a formula when staff open the export in Excel.
+    formula = '=HYPERLINK("http://evil.example/","開く")'
+    Submission.objects.filter(pk=submission.pk).update(applicant_name=formula)
+    text = client.get(reverse("applications:staff_export", args=["csv"])).content.decode("utf-8-sig")
+    assert "'" + formula.replace('"', '""') in text
+    wb = load_workbook(io.BytesIO(client.get(reverse("applications:staff_export", args=["xlsx"])).content))
+    cells = [c for row in wb.active.iter_rows() for c in row if c.value == formula]
+    assert cells and all(c.data_type == "s" for c in cells)
+
 
 def test_bulk_status_change_and_filters(client, demo):
     client.force_login(resident(demo))
