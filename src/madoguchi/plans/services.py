@@ -31,13 +31,28 @@ def is_reviewer(user) -> bool:
     return user.staff_roles.filter(section__is_information_policy=True).exists()
 
 
+def items_of_sections(section_ids_, qs=None):
+    """The one rule of responsibility: an item belongs to a section if the section is listed on
+    it (主管課 or 関係課), or if it is given to 各課 in the section's municipality. Example plans
+    (other municipalities') belong to nobody. Used for seeing, filing and the section view."""
+    qs = qs if qs is not None else Item.objects.all()
+    ids = set(section_ids_ or ())
+    if not ids:
+        return qs.none()
+    municipalities = Section.objects.filter(pk__in=ids).values_list("municipality_id", flat=True)
+    return (
+        qs.filter(plan__is_example=False)
+        .filter(Q(section_links__section_id__in=ids) | Q(all_sections=True, plan__municipality_id__in=list(municipalities)))
+        .distinct()
+    )
+
+
 def visible_items(user, qs=None):
     """Sections see the items they are responsible for (and items given to 各課); reviewers see all."""
     qs = qs if qs is not None else Item.objects.all()
     if is_reviewer(user):
         return qs
-    allowed = section_ids(user, "view") or set()
-    return qs.filter(Q(section_links__section_id__in=allowed) | Q(all_sections=True, plan__is_example=False)).distinct()
+    return items_of_sections(section_ids(user, "view"), qs)
 
 
 def can_view_item(user, item: Item) -> bool:
@@ -45,15 +60,13 @@ def can_view_item(user, item: Item) -> bool:
 
 
 def can_file(user, item: Item) -> bool:
-    """A responsible section's staff (any listed section) or a reviewer may write the report."""
+    """Staff with change rights in a responsible section (same rule as ``visible_items``:
+    listed sections, or every section when the item is given to 各課) or a reviewer."""
     if item.plan.is_example:
         return False
     if is_reviewer(user):
         return True
-    allowed = section_ids(user, "change") or set()
-    if item.all_sections and not item.section_links.exists():
-        return bool(allowed)
-    return item.section_links.filter(section_id__in=allowed).exists()
+    return items_of_sections(section_ids(user, "change"), Item.objects.filter(pk=item.pk)).exists()
 
 
 def user_sections(user):

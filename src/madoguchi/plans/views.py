@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -275,12 +275,7 @@ def section_view(request):
         section = sections.first()
     items = []
     if section is not None:
-        items = (
-            Item.objects.filter(plan__is_example=False, plan__municipality=section.municipality)
-            .filter(Q(section_links__section=section) | Q(all_sections=True))
-            .select_related("plan")
-            .distinct()
-        )
+        items = services.items_of_sections({section.pk}).select_related("plan")
         items = sorted(items, key=lambda i: (i.plan_id, i.order))
     return render(request, "plans/section.html", {"sections": sections, "section": section, "items": items, "year": fiscal_year(timezone.localdate())})
 
