@@ -43,20 +43,36 @@ def _apply_choices(sub: Subscription, topics, areas, facts=None, consent: bool =
         TargetingConsent.objects.filter(subscription=sub).delete()
 
 
+def owns_address(user, email: str) -> bool:
+    """A signed-in account whose verified address this is (no second confirmation needed)."""
+    return bool(user is not None and user.is_authenticated and getattr(user, "email_verified", False) and (user.email or "").lower() == email.strip().lower())
+
+
 def subscribe_email(municipality, email: str, *, topics, areas, language="ja", facts=None, consent=False, user=None) -> Subscription:
     """Create (or refresh) an email subscription and send the confirmation link (double opt-in).
-    A verified account's own address needs no second confirmation."""
+    A verified account's own address needs no second confirmation.
+
+    Anyone can type any address into the form, so an ACTIVE subscription is never changed
+    from here: nothing is stored and the address gets a link to its own 受け取り設定 page
+    instead. A PENDING one gets a fresh confirmation (new token, the 7-day clock restarted)."""
     email = email.strip().lower()
-    sub = Subscription.objects.filter(municipality=municipality, channel=Channel.EMAIL, address=email).first()
+    owner = owns_address(user, email)
+    sub = Subscription.objects.select_for_update().filter(municipality=municipality, channel=Channel.EMAIL, address=email).first()
+    if sub is not None and sub.status == Subscription.Status.ACTIVE and not owner:
+        _send_settings_link(sub)
+        return sub
     if sub is None:
         sub = Subscription.objects.create(municipality=municipality, channel=Channel.EMAIL, address=email, language=language, user=user)
     else:
         sub.language = language
-        if sub.status in (Subscription.Status.UNSUBSCRIBED, Subscription.Status.FAILED):
+        if sub.status != Subscription.Status.ACTIVE:
+            # a new request: a new confirmation link (the old one stops working) and 7 more days
             sub.status = Subscription.Status.PENDING
+            sub.token = _new_token()
+            sub.created_at = timezone.now()  # the confirmation clock
         sub.save()
     _apply_choices(sub, topics, areas, facts, consent)
-    if user is not None and user.is_authenticated and user.email_verified and user.email.lower() == email:
+    if owner:
         confirm(sub)
     elif sub.status == Subscription.Status.PENDING:
         url = conf.site_url() + reverse("alerts:confirm", args=[sub.token])
@@ -72,15 +88,35 @@ def subscribe_email(municipality, email: str, *, topics, areas, language="ja", f
     return sub
 
 
+def _new_token() -> str:
+    from .models import _token
+
+    return _token()
+
+
+def _send_settings_link(sub: Subscription) -> None:
+    """Someone asked (through the public form) to change an active subscription: tell the
+    address and give it the signed link to its own 受け取り設定 page. Nothing is changed."""
+    url = conf.site_url() + reverse("alerts:manage", args=[manage_key(sub)])
+    city = sub.municipality.name
+    notify.email(
+        sub.address,
+        _("【%(city)s】お知らせメールの受け取り設定の変更について") % {"city": city},
+        _(
+            "%(city)sのお知らせメールの登録画面で、このアドレスの受け取り設定（分野・地域・言語など）を変更する申し込みがありました。\n"
+            "このアドレスはすでに登録済みのため、設定はまだ変わっていません。\n"
+            "設定を変更する場合は、次のリンクから変更してください。\n\n%(url)s\n\n"
+            "心当たりがない場合は、このメールを無視してください。設定は変わらず、配信もこれまでどおり続きます。\n"
+        )
+        % {"city": city, "url": url},
+        dedupe_key=f"alerts:settings_link:{sub.pk}:{secrets.token_hex(4)}",
+    )
+
+
 def confirm(sub: Subscription) -> bool:
     if sub.status == Subscription.Status.ACTIVE:
         return False
-    if (
-        sub.channel == Channel.EMAIL
-        and sub.status == Subscription.Status.PENDING
-        and timezone.now() - sub.created_at > dt.timedelta(days=7)
-        and not sub.confirmed_at
-    ):
+    if sub.channel == Channel.EMAIL and sub.status == Subscription.Status.PENDING and timezone.now() - sub.created_at > dt.timedelta(days=7):
         raise ValidationError(_("確認の期限（7日）が過ぎています。もう一度登録してください。"))
     sub.status = Subscription.Status.ACTIVE
     sub.confirmed_at = timezone.now()

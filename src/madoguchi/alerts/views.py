@@ -124,7 +124,10 @@ def subscribe(request):
             sub = services.subscribe_email(
                 municipality, d["email"], topics=d["topics"], areas=d["areas"], language=d["language"], facts=d["facts"], consent=d["consent"], user=user
             )
-        return render(request, "alerts/subscribe_done.html", {"sub": sub})
+        # The same page whether or not the address was already subscribed (the form must not
+        # tell who is); only the signed-in owner of a verified address is subscribed at once.
+        started = services.owns_address(user, d["email"]) and sub.status == Subscription.Status.ACTIVE
+        return render(request, "alerts/subscribe_done.html", {"email": d["email"].strip().lower(), "started": started})
     return render(request, "alerts/subscribe.html", {"form": form, "vapid_key": public_key()})
 
 
