@@ -899,16 +899,20 @@ def book_visit(user, counter: Counter, day: dt.date, start: dt.time, *, mode: st
         raise BookingError("window", f"予約の受付期間外です。{counter.booking_window_days}日先まで予約できます。")
     if mode == Visit.Mode.ONLINE and not counter.allows_online:
         raise BookingError("mode", "この窓口はオンライン相談を受け付けていません。来庁を選んでください。")
-    if Visit.objects.filter(user=user, slot__counter=counter, slot__date=day, status=Visit.Status.BOOKED).exists():
-        raise BookingError("limit_day", "同じ窓口の予約は1日1件までです。予約を変更するには、先に今の予約を取り消してください。")
     with transaction.atomic():
+        # One visit per counter per day (per resident), checked under locks so two submits at
+        # once cannot both pass: the resident's user row serialises their own bookings (two
+        # different slots of the same day lock different slot rows), and the slot row is
+        # locked before its count changes. Lock order is always user → slot.
+        list(type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
         try:
             with transaction.atomic():
-                slot, _ = CounterSlot.objects.get_or_create(
-                    counter=counter, date=day, start=start, defaults={"end": times[start], "capacity": counter.capacity}
-                )
+                CounterSlot.objects.get_or_create(counter=counter, date=day, start=start, defaults={"end": times[start], "capacity": counter.capacity})
         except IntegrityError:  # another process created it first
-            slot = CounterSlot.objects.get(counter=counter, date=day, start=start)
+            pass
+        slot = CounterSlot.objects.select_for_update().get(counter=counter, date=day, start=start)
+        if Visit.objects.filter(user=user, slot__counter=counter, slot__date=day, status=Visit.Status.BOOKED).exists():
+            raise BookingError("limit_day", "同じ窓口の予約は1日1件までです。予約を変更するには、先に今の予約を取り消してください。")
         # The capacity rule in one conditional UPDATE: it succeeds only while a place is left.
         if not CounterSlot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1):
             raise BookingError("full", f"{_fmt_date(day)} {start:%H:%M} の枠は満員です。別の時間を選んでください。")

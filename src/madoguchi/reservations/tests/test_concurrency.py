@@ -82,3 +82,54 @@ def test_no_double_booking_across_processes(transactional_db, facility, hourly_u
     slot = CounterSlot.objects.get(counter=counter, date=day, start=counter.opens)
     assert slot.booked == 3 == Visit.objects.filter(slot=slot, status="booked").count()
     assert sum(r["visit_ok"] for r in results) == 3
+
+
+def test_one_visit_per_counter_per_day_under_concurrency(transactional_db, counter, make_user):
+    """Two submits of the same resident at once (different slots of the same day): the second
+    waits for the first's locks and is refused, instead of both passing an unlocked check."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from madoguchi.reservations import services
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks and concurrent transactions)")
+    counter.booking_window_days = 60
+    counter.save()
+    user = make_user("same@example.jp")
+    day = timezone.localdate() + dt.timedelta(days=3)
+    while not office_calendar.is_open(day, counter.municipality):
+        day += dt.timedelta(days=1)
+    first_booked = threading.Event()
+    outcome = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                services.book_visit(user, counter, day, dt.time(9))
+                first_booked.set()
+                time.sleep(1.5)  # keep the transaction (and its locks) open
+            outcome["first"] = "ok"
+        finally:
+            first_booked.set()
+            connections.close_all()
+
+    def second():
+        try:
+            first_booked.wait(10)
+            services.book_visit(user, counter, day, dt.time(9, 30))
+            outcome["second"] = "ok"
+        except services.BookingError as e:
+            outcome["second"] = e.rule
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert outcome == {"first": "ok", "second": "limit_day"}
+    assert Visit.objects.filter(user=user, status="booked").count() == 1
+    assert sum(CounterSlot.objects.filter(counter=counter, date=day).values_list("booked", flat=True)) == 1
