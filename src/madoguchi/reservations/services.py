@@ -9,6 +9,7 @@ import calendar as pycalendar
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -904,7 +905,7 @@ def book_visit(user, counter: Counter, day: dt.date, start: dt.time, *, mode: st
         # once cannot both pass: the resident's user row serialises their own bookings (two
         # different slots of the same day lock different slot rows), and the slot row is
         # locked before its count changes. Lock order is always user → slot.
-        list(type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
         try:
             with transaction.atomic():
                 CounterSlot.objects.get_or_create(counter=counter, date=day, start=start, defaults={"end": times[start], "capacity": counter.capacity})
