@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core import notify
+from madoguchi.core.codes import find_my_numbers
 from madoguchi.core.models import Section, StaffRole
 from madoguchi.core.wareki import WarekiError, format_wareki, parse_date
 
@@ -254,6 +255,14 @@ class ProfileForm(forms.ModelForm):
         if value and not services.is_phone(value):
             raise ValidationError(_("電話番号は0から始まる10桁または11桁の数字で入力してください。例: 090-1234-5678"))
         return value
+
+    def clean(self):
+        # The profile prefills every form: a マイナンバー typed here would travel into each one.
+        cleaned = super().clean()
+        for name in ("family_name", "given_name", "address", "address_building"):
+            if find_my_numbers(str(cleaned.get(name) or "")):
+                self.add_error(name, _("%(field)sにマイナンバー（個人番号）を書かないでください。") % {"field": self.fields[name].label})
+        return cleaned
 
 
 class DeleteAccountForm(forms.Form):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from madoguchi.core import audit, notify
+from madoguchi.core.codes import find_my_numbers
 from madoguchi.core.models import AuditLog
 from madoguchi.core.wareki import fiscal_year
 from madoguchi.forms.engine import FormEngine
@@ -243,17 +244,19 @@ def _notify_submitted(submission: Submission, resubmission: bool, event: Submiss
     )
 
 
-_DIGEST_KINDS = {
-    SubmissionEvent.Kind.SUBMITTED: "新しい申請",
-    SubmissionEvent.Kind.RESUBMITTED: "補正後の再提出",
-    SubmissionEvent.Kind.MESSAGE: "申請者からのメッセージ",
-}
+_DIGEST_LABELS = ("新しい申請", "補正後の再提出", "申請者からのメッセージ", "取下げ")
+
+
+def _digest_label(event: SubmissionEvent) -> str:
+    if event.kind == SubmissionEvent.Kind.STATUS:  # the only resident-made status change
+        return "取下げ"
+    return {SubmissionEvent.Kind.SUBMITTED: "新しい申請", SubmissionEvent.Kind.RESUBMITTED: "補正後の再提出"}.get(event.kind, "申請者からのメッセージ")
 DIGEST_LINES = 50  # cases listed one by one in a digest; the rest are counted
 
 
 def section_digest(limit: int = 20000) -> int:
     """Email each section (its 連絡先メール) one digest of what arrived since the last one: new
-    applications, resubmissions and residents' messages, by receipt number and link only (no
+    applications, resubmissions, residents' messages and withdrawals, by receipt number and link only (no
     personal data). Runs every ``SECTION_DIGEST_MINUTES``; returns how many events it covered.
 
     The events to report carry ``section_pending``; the emails are queued in the same
@@ -279,7 +282,8 @@ def section_digest(limit: int = 20000) -> int:
 
 
 def _send_digest(section, events: list[SubmissionEvent]) -> None:
-    counts = {label: sum(1 for e in events if e.kind == kind) for kind, label in _DIGEST_KINDS.items()}
+    labels = [_digest_label(e) for e in events]
+    counts = {label: labels.count(label) for label in _DIGEST_LABELS}
     summary = "、".join(f"{label} {n}件" for label, n in counts.items() if n)
     lines = [
         f"{section.name} 御中",
@@ -290,7 +294,7 @@ def _send_digest(section, events: list[SubmissionEvent]) -> None:
     ]
     for event in events[:DIGEST_LINES]:
         case = event.submission
-        lines.append(f"・{_DIGEST_KINDS.get(event.kind, event.get_kind_display())} {case.receipt_number} {case.procedure.name}")
+        lines.append(f"・{_digest_label(event)} {case.receipt_number} {case.procedure.name}")
         lines.append("  " + _site_url(reverse("applications:staff_detail", args=[case.uuid])))
     if len(events) > DIGEST_LINES:
         lines.append(f"ほか {len(events) - DIGEST_LINES}件は受付一覧で確認してください。")
@@ -321,11 +325,18 @@ def _retain_until(closed: dt.datetime, years: int) -> dt.date:
     return dt.date(start_year + years, 4, 1) - dt.timedelta(days=1)
 
 
+def refuse_my_number(text: str, field: str, label: str) -> None:
+    """Free text kept on a case and sent by email must not carry a マイナンバー (個人番号)."""
+    if find_my_numbers(text or ""):
+        raise ValidationError({field: [f"「{label}」にマイナンバー（個人番号）を書かないでください。"]})
+
+
 def change_status(submission: Submission, to_status: str, *, actor, comment: str = "", request=None) -> SubmissionEvent:
     """Staff move a case (審査中, 補正依頼, 完了, 却下 …) with an optional comment to the resident."""
     from madoguchi.core.permissions import require
 
     require(actor, "change", submission)
+    refuse_my_number(comment, "comment", "コメント")
     allowed = STAFF_TRANSITIONS.get(submission.status, set())
     if to_status not in allowed:
         raise WorkflowError(f"「{S(submission.status).label}」の申請を「{S(to_status).label}」にすることはできません。")
@@ -351,6 +362,7 @@ def change_status(submission: Submission, to_status: str, *, actor, comment: str
 
 def bulk_change_status(submissions, to_status: str, *, actor, comment: str = "", request=None) -> tuple[int, list[str]]:
     """Apply one status to many cases; returns (changed, [Japanese reasons for the skipped])."""
+    refuse_my_number(comment, "comment", "コメント")  # once, before any case changes
     changed, skipped = 0, []
     for submission in submissions:
         try:
@@ -368,6 +380,7 @@ def withdraw(submission: Submission, *, user, reason: str = "") -> SubmissionEve
         raise PermissionDenied("ご自身の申請のみ取り下げできます。")
     if submission.status not in WITHDRAWABLE:
         raise WorkflowError(f"「{S(submission.status).label}」の申請は取り下げできません。")
+    refuse_my_number(reason, "reason", "取下げの理由")
     with transaction.atomic():
         from_status = submission.status
         if not Submission.objects.filter(pk=submission.pk, status=from_status).update(status=S.WITHDRAWN, updated_at=timezone.now()):
@@ -376,7 +389,9 @@ def withdraw(submission: Submission, *, user, reason: str = "") -> SubmissionEve
         submission.closed_at = timezone.now()
         submission.retain_until = _retain_until(submission.closed_at, submission.procedure.retention_years)
         submission.save(update_fields=["closed_at", "retain_until"])
-        event = SubmissionEvent.objects.create(submission=submission, kind=SubmissionEvent.Kind.STATUS, actor=user, from_status=from_status, to_status=S.WITHDRAWN, body=reason)
+        event = SubmissionEvent.objects.create(
+            submission=submission, kind=SubmissionEvent.Kind.STATUS, actor=user, from_status=from_status, to_status=S.WITHDRAWN, body=reason, section_pending=True
+        )
         _notify_change(submission, event)
     return event
 
@@ -401,10 +416,7 @@ def post_message(submission: Submission, body: str, *, sender, from_staff: bool,
         raise ValidationError({"body": ["「メッセージ」を入力してください。"]})
     if len(body) > 2000:
         raise ValidationError({"body": ["「メッセージ」は2000文字以内で入力してください。"]})
-    from madoguchi.core.codes import find_my_numbers
-
-    if find_my_numbers(body):
-        raise ValidationError({"body": ["メッセージにマイナンバー（個人番号）を書かないでください。"]})
+    refuse_my_number(body, "body", "メッセージ")
     if from_staff:
         from madoguchi.core.permissions import require
 

@@ -319,7 +319,11 @@ def _bulk(request):
         messages.error(request, "一括変更するには、申請を1件以上選び、変更後の状態を選んでください。")
         return redirect(request.get_full_path())
     submissions = scope(request.user, Submission.objects.filter(uuid__in=ids).select_related("procedure"))
-    changed, skipped = services.bulk_change_status(submissions, to_status, actor=request.user, comment=request.POST.get("comment", ""), request=request)
+    try:
+        changed, skipped = services.bulk_change_status(submissions, to_status, actor=request.user, comment=request.POST.get("comment", ""), request=request)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(request.get_full_path())
     messages.success(request, f"{changed}件の状態を「{S(to_status).label}」にしました。")
     for reason in skipped[:10]:
         messages.warning(request, reason)

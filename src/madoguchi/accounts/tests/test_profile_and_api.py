@@ -46,6 +46,8 @@ def test_profile_errors_name_the_field_and_keep_input(client, resident):
     future = (dt.date.today() + dt.timedelta(days=400)).isoformat()
     html = client.post(reverse("accounts:profile"), {"birth_date_text": future}).content.decode()
     assert "未来の日付" in html
+    html = client.post(reverse("accounts:profile"), {"family_name": "緑野", "address": "東京都みどり野市中央 123456789018"}).content.decode()
+    assert "住所にマイナンバー（個人番号）を書かないでください" in html and 'value="緑野"' in html
 
 
 @pytest.mark.django_db

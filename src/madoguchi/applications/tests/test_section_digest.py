@@ -76,3 +76,34 @@ def test_section_without_address_is_cleared_and_the_task_is_registered(demo, set
     assert services.section_digest() == 1
     assert not SubmissionEvent.objects.filter(section_pending=True).exists()
     assert _PERIODIC["applications.section_digest"] == settings.SECTION_DIGEST_MINUTES * 60
+
+
+def test_withdrawal_is_listed_and_free_text_refuses_a_my_number(demo, run_tasks, settings):
+    from django.core.exceptions import ValidationError
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    User = get_user_model()
+    resident = User.objects.get(email="resident@example.jp")
+    staff = User.objects.get(email="kaigo@city.midorino.example.lg.jp")
+    first, second = _apply(resident), _apply(resident)
+    my_number = "123456789018"  # passes the check digit
+    for call, field in [
+        (lambda: services.change_status(first, Submission.Status.CORRECTION, actor=staff, comment=f"番号 {my_number} を確認"), "comment"),
+        (lambda: services.bulk_change_status([first], Submission.Status.REVIEWING, actor=staff, comment=my_number), "comment"),
+        (lambda: services.withdraw(first, user=resident, reason=f"{my_number} のため"), "reason"),
+        (lambda: services.post_message(first, my_number, sender=resident, from_staff=False), "body"),
+    ]:
+        with pytest.raises(ValidationError) as caught:
+            call()
+        assert "マイナンバー" in caught.value.message_dict[field][0]
+    first.refresh_from_db()
+    assert first.status == Submission.Status.RECEIVED  # nothing changed
+
+    services.section_digest()
+    services.withdraw(second, user=resident, reason="不要になりました")
+    run_tasks()
+    mail.outbox.clear()
+    assert services.section_digest() == 1
+    run_tasks()
+    (digest,) = mail.outbox
+    assert "取下げ 1件" in digest.subject and second.receipt_number in digest.body
