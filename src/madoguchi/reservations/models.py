@@ -566,6 +566,11 @@ class Visit(models.Model):
         return f"{self.code} {self.slot.counter}"
 
     @property
+    def starts_at(self):
+        """When the visit's slot starts (aware, local time zone)."""
+        return timezone.make_aware(dt.datetime.combine(self.slot.date, self.slot.start))
+
+    @property
     def audit_section(self):
         return self.slot.counter.section
 

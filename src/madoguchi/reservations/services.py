@@ -960,10 +960,30 @@ def cancel_visit(visit: Visit, user, now=None) -> Visit:
             raise BookingError("owner", "ご自分の予約だけ取り消せます。")
         if v.status != Visit.Status.BOOKED:
             raise BookingError("status", f"この予約は「{v.get_status_display()}」のため取り消せません。")
+        if v.starts_at <= now:
+            raise BookingError(
+                "past",
+                f"予約の時刻（{_fmt_date(v.slot.date)} {v.slot.start:%H:%M}）を過ぎたため、取り消せません。ご用件は窓口にお問い合わせください。",
+            )
         v.status = Visit.Status.CANCELLED
         v.cancelled_at = now
         v.save()
         CounterSlot.objects.filter(pk=v.slot_id, booked__gt=0).update(booked=F("booked") - 1)
+    return v
+
+
+def mark_no_show(visit: Visit, now=None) -> Visit:
+    """Staff record that a booked visitor did not come (来庁なし). Only once the slot has
+    started, and only for a visit still 予約済み; the slot's count stays (the time has passed)."""
+    now = _now(now)
+    with transaction.atomic():
+        v = Visit.objects.select_for_update().select_related("slot").get(pk=visit.pk)
+        if v.status != Visit.Status.BOOKED:
+            raise BookingError("status", f"予約番号 {v.code} は「{v.get_status_display()}」のため、来庁なしにできません。")
+        if v.starts_at > now:
+            raise BookingError("not_started", f"予約番号 {v.code} の予約時刻（{v.slot.start:%H:%M}）はまだです。時刻を過ぎてから来庁なしにしてください。")
+        v.status = Visit.Status.NO_SHOW
+        v.save(update_fields=["status"])
     return v
 
 

@@ -198,6 +198,12 @@ def counter_day(request, pk: int):
                 t = services.call_next(counter, (request.POST.get("window") or "1")[:10])
                 messages.success(request, f"{t.number} 番を呼び出しました。" if t else "お待ちの方はいません。")
                 return redirect(f"{request.path}?date={day.isoformat()}")
+            if action == "no_show":
+                v = get_object_or_404(Visit, pk=request.POST.get("visit") or 0, slot__counter=counter)
+                services.mark_no_show(v)
+                audit.record(AuditLog.Action.UPDATE, v, request=request, detail={"status": Visit.Status.NO_SHOW})
+                messages.success(request, f"予約番号 {v.code}（{v.slot.start:%H:%M}）を「来庁なし」にしました。")
+                return redirect(f"{request.path}?date={day.isoformat()}")
             if action == "meeting":
                 v = get_object_or_404(Visit, pk=request.POST.get("visit") or 0, slot__counter=counter)
                 mform = MeetingUrlForm(request.POST)
@@ -216,7 +222,16 @@ def counter_day(request, pk: int):
     return render(
         request,
         "reservations/staff/counter_day.html",
-        {"counter": counter, "day": day, "visits": visits, "form": checkin_form, "tickets": tickets, "state": services.queue_state(counter), "issued": issued},
+        {
+            "counter": counter,
+            "day": day,
+            "visits": visits,
+            "form": checkin_form,
+            "tickets": tickets,
+            "state": services.queue_state(counter),
+            "issued": issued,
+            "now": timezone.now(),
+        },
     )
 
 

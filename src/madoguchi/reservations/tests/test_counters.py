@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from madoguchi.reservations import services
 from madoguchi.reservations.models import CounterSlot, QueueTicket, Visit
@@ -73,3 +74,19 @@ def test_reminder_day_before(counter, resident, now, run_tasks, mailoutbox):
     assert services.send_reminders(now=now) == 0
     run_tasks()
     assert any("https://meet.example.jp/abc" in m.body for m in mailoutbox)
+
+
+def test_visit_cannot_be_cancelled_once_its_slot_started_and_staff_mark_no_show(counter, resident, now):
+    v = services.book_visit(resident, counter, D, dt.time(9), now=now)
+    started = timezone.make_aware(dt.datetime(2027, 6, 2, 9, 0))
+    with pytest.raises(BookingError) as e:
+        services.cancel_visit(v, resident, now=started)
+    assert e.value.rule == "past" and "09:00" in e.value.message and "取り消せません" in e.value.message
+    assert CounterSlot.objects.get().booked == 1  # the count is not lowered
+    with pytest.raises(BookingError) as e:
+        services.mark_no_show(v, now=started - dt.timedelta(minutes=1))
+    assert e.value.rule == "not_started" and v.code in e.value.message
+    assert services.mark_no_show(v, now=started).status == Visit.Status.NO_SHOW
+    with pytest.raises(BookingError) as e:
+        services.mark_no_show(v, now=started)
+    assert e.value.rule == "status" and "来庁なし" in e.value.message

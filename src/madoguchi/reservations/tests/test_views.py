@@ -324,3 +324,33 @@ def test_expired_hold_sends_resident_back_to_the_calendar_with_the_reason(client
     r = client.post(f"/reservations/bookings/{again.code}/", {"purpose": "会議", "attendees": "5"})
     assert r.status_code == 302 and r["Location"] == calendar_url
     assert Booking.objects.get(pk=again.pk).status == "held"
+
+
+def test_past_visit_shows_no_qr_or_cancel_and_staff_mark_no_show(client, demo_city, django_user_model):
+    from madoguchi.core.demo import RESIDENT_EMAIL
+    from madoguchi.core.models import Section
+
+    resident = django_user_model.objects.get(email=RESIDENT_EMAIL)
+    counter = Counter.objects.get(slug="shomeisho")
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while services.counter_day(counter, day)["closed"]:
+        day += dt.timedelta(days=1)
+    v = services.book_visit(resident, counter, day, dt.time(9))
+    client.force_login(resident)
+    assert f"/reservations/visits/{v.code}/cancel/" in client.get("/reservations/my/").content.decode()
+    # the slot's time passes (move the slot into the past rather than the clock)
+    past = timezone.localdate() - dt.timedelta(days=1)
+    v.slot.__class__.objects.filter(pk=v.slot_id).update(date=past)
+    page = client.get("/reservations/my/").content.decode()
+    assert f"/reservations/visits/{v.code}/cancel/" not in page and f"/reservations/visits/{v.code}/qr.png" not in page
+    assert "予約の時刻を過ぎました" in page
+    r = client.post(f"/reservations/visits/{v.code}/cancel/", follow=True)
+    assert "過ぎたため、取り消せません" in r.content.decode()
+    assert Visit.objects.get(pk=v.pk).status == "booked"
+    _otp_login(client, _staff(django_user_model, Section.objects.get(pk=counter.section_id)))
+    url = f"/reservations/staff/counters/{counter.pk}/?date={past.isoformat()}"
+    assert "来庁なし" in client.get(url).content.decode()
+    r = client.post(url, {"action": "no_show", "visit": v.pk}, follow=True)
+    assert "来庁なし」にしました" in r.content.decode()
+    assert Visit.objects.get(pk=v.pk).status == "no_show"
+    assert AuditLog.objects.filter(action="update", target_type="reservations.visit", detail__status="no_show").exists()
