@@ -8,14 +8,18 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
-from madoguchi.core import audit
+from madoguchi.core import audit, notify
 from madoguchi.core.models import AuditLog, Section
 from madoguchi.core.permissions import is_platform_admin, section_ids
+from madoguchi.core.wareki import fiscal_year as fiscal_year_of
+from madoguchi.core.wareki import format_fiscal_year
 
 from . import metrics
 from .models import Indicator, IndicatorValue, Item, Phase, Plan, ProgressReport
@@ -76,6 +80,21 @@ def user_sections(user):
 
 
 # --- reports -----------------------------------------------------------------------------
+def report_year(plan: Plan, today: dt.date | None = None) -> int:
+    """The fiscal year whose report is currently due. A year's report is due by the plan's
+    deadline in the next fiscal year (e.g. 令和7年度 → 2026-05-31), so until that deadline the
+    year just closed is the one to report on; after it, the current year. Kept inside the plan
+    period."""
+    today = today or timezone.localdate()
+    current = fiscal_year_of(today)
+    year = current - 1 if today <= plan.report_deadline(current - 1) else current
+    if plan.start_year and year < plan.start_year:
+        year = plan.start_year
+    if plan.end_year and year > plan.end_year:
+        year = plan.end_year
+    return year
+
+
 @dataclass
 class ReportInput:
     rating: str = ""
@@ -157,7 +176,79 @@ def review_report(report: ProgressReport, user, *, accept: bool, comment: str = 
         actor=user,
         detail={"review": "accepted" if accept else "returned", "comment": comment[:500]},
     )
+    if not accept:
+        notify_returned(report)
     return report
+
+
+def sections_to_notify(report: ProgressReport) -> list[Section]:
+    """The sections that filed the report: the item's sections the submitter belongs to, else
+    the item's lead section."""
+    item = report.item
+    linked = item.ordered_sections()
+    if report.submitted_by_id:
+        own = set(report.submitted_by.staff_roles.values_list("section_id", flat=True))
+        mine = [s for s in linked if s.pk in own]
+        if not mine and item.all_sections:
+            mine = list(Section.objects.filter(pk__in=own, municipality=item.plan.municipality))
+        if mine:
+            return mine
+    return linked[:1]
+
+
+def notify_returned(report: ProgressReport) -> list[str]:
+    """Email the filing section(s) that a report was returned, with the reason and the link."""
+    to = sorted({s.email for s in sections_to_notify(report) if s.email})
+    if not to:
+        return []
+    item = report.item
+    url = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + reverse("plans:report", args=[item.pk, report.fiscal_year])
+    year = format_fiscal_year(report.fiscal_year)
+    subject = f"【DX推進計画】進捗報告が差し戻されました（{year} {item.number} {item.title}）"[:200]
+    body = (
+        f"{item.plan.title}\n{item.number} {item.title}\n{year}の進捗報告が情報政策課から差し戻されました。\n\n"
+        f"差戻し理由:\n{report.review_comment}\n\n"
+        f"報告を直して、もう一度提出してください:\n{url}\n"
+    )
+    notify.email(to, subject, body, dedupe_key=f"plans.returned:{report.pk}:{int(report.reviewed_at.timestamp())}")
+    return to
+
+
+@dataclass
+class SectionRow:
+    item: Item
+    fiscal_year: int
+    report: ProgressReport | None
+
+    @property
+    def deadline(self) -> dt.date:
+        return self.item.plan.report_deadline(self.fiscal_year)
+
+
+def section_rows(section: Section, today: dt.date | None = None) -> list[SectionRow]:
+    """The section's items, each with the fiscal year whose report is currently due and that
+    year's report (status and 差戻し理由), in plan and document order."""
+    items = sorted(items_of_sections({section.pk}).select_related("plan"), key=lambda i: (i.plan_id, i.order))
+    years = {}
+    for item in items:
+        if item.plan_id not in years:
+            years[item.plan_id] = report_year(item.plan, today)
+    wanted = {(i.pk, years[i.plan_id]) for i in items}
+    reports = {
+        (r.item_id, r.fiscal_year): r
+        for r in ProgressReport.objects.filter(item__in=[i.pk for i in items], fiscal_year__in=set(years.values()))
+        if (r.item_id, r.fiscal_year) in wanted
+    }
+    return [SectionRow(i, years[i.plan_id], reports.get((i.pk, years[i.plan_id]))) for i in items]
+
+
+def open_reports(items):
+    """Returned (差戻し) and draft (作成中) reports of the given items, returned first."""
+    qs = ProgressReport.objects.filter(item__in=items, status__in=[ProgressReport.Status.RETURNED, ProgressReport.Status.DRAFT])
+    qs = qs.select_related("item__plan").order_by("item__plan", "item__order", "-fiscal_year")
+    returned = [r for r in qs if r.status == ProgressReport.Status.RETURNED]
+    drafts = [r for r in qs if r.status == ProgressReport.Status.DRAFT]
+    return returned, drafts
 
 
 @dataclass

@@ -244,7 +244,12 @@ def reports(request):
     submitted = ProgressReport.objects.filter(item__in=items, status=ProgressReport.Status.SUBMITTED).select_related("item__plan")
     plans = Plan.objects.filter(is_example=False)
     overdue = services.overdue_reports(plans, items=items)
-    return render(request, "plans/reports.html", {"submitted": submitted, "overdue": overdue, "is_reviewer": is_reviewer})
+    returned, drafts = services.open_reports(items)
+    return render(
+        request,
+        "plans/reports.html",
+        {"submitted": submitted, "overdue": overdue, "returned": returned, "drafts": drafts, "is_reviewer": is_reviewer},
+    )
 
 
 @staff_required
@@ -273,11 +278,8 @@ def section_view(request):
         section = sections.filter(pk=int(request.GET.get("section") or 0)).first() or sections.first()
     except ValueError:
         section = sections.first()
-    items = []
-    if section is not None:
-        items = services.items_of_sections({section.pk}).select_related("plan")
-        items = sorted(items, key=lambda i: (i.plan_id, i.order))
-    return render(request, "plans/section.html", {"sections": sections, "section": section, "items": items, "year": fiscal_year(timezone.localdate())})
+    rows = services.section_rows(section) if section is not None else []
+    return render(request, "plans/section.html", {"sections": sections, "section": section, "rows": rows})
 
 
 @staff_required

@@ -2,6 +2,8 @@
 reopening accepted reports, editing an item's sections and indicators, metrics of closed
 years, and re-import matching."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -44,3 +46,55 @@ def test_kakuka_items_stay_within_the_municipality(org, plan):
     foreign = Item.objects.create(plan=other_plan, key="x", number="1", title="別市の全課取組", all_sections=True)
     shimin = org["users"]["shimin"]
     assert not services.can_view_item(shimin, foreign) and not services.can_file(shimin, foreign)
+
+
+# --- 2. section view: the year currently due, report status, 差戻し理由, notification ---------------
+def test_report_year_is_the_year_currently_due(org, plan):
+    plan.start_year, plan.end_year = 2024, 2030
+    plan.report_due_month, plan.report_due_day = 5, 31
+    assert services.report_year(plan, dt.date(2026, 4, 10)) == 2025  # reporting season for 令和7年度
+    assert services.report_year(plan, dt.date(2026, 5, 31)) == 2025
+    assert services.report_year(plan, dt.date(2026, 6, 1)) == 2026
+    assert services.report_year(plan, dt.date(2027, 3, 31)) == 2026
+    assert services.report_year(plan, dt.date(2024, 4, 1)) == 2024  # not before the plan starts
+    assert services.report_year(plan, dt.date(2033, 1, 1)) == 2030  # nor after it ends
+
+
+def _outbox():
+    from madoguchi.core.models import Task
+
+    return list(Task.objects.filter(name="core.send_email"))
+
+
+def test_section_view_shows_status_and_return_reason_and_notifies(client, org, plan):
+    shimin, ip = org["users"]["shimin"], org["users"]["ip"]
+    org["shimin"].email = "shimin@example.lg.jp"
+    org["shimin"].save()
+    item = Item.objects.get(plan=plan, number="2")  # 市民課 lead
+    year = services.report_year(plan)
+    report = services.save_report(item, year, shimin, services.ReportInput(rating="partly", done="試行した。"), submit=True)
+    before = len(_outbox())
+    services.review_report(report, ip, accept=False, comment="実施件数を書いてください。")
+    mails = _outbox()[before:]
+    assert len(mails) == 1 and mails[0].payload["to"] == ["shimin@example.lg.jp"]
+    assert "実施件数を書いてください。" in mails[0].payload["body"] and "差し戻" in mails[0].payload["subject"]
+    staff_login(client, shimin)
+    page = client.get(reverse("plans:section")).content.decode()
+    assert reverse("plans:report", args=[item.pk, year]) in page
+    assert "差戻し" in page and "実施件数を書いてください。" in page
+    draft_item = Item.objects.get(plan=plan, number="1")
+    services.save_report(draft_item, year, shimin, services.ReportInput(done="途中"), submit=False)
+    page = client.get(reverse("plans:section")).content.decode()
+    assert "作成中" in page
+    reports_page = client.get(reverse("plans:reports")).content.decode()
+    assert "差し戻された報告" in reports_page and "実施件数を書いてください。" in reports_page
+    assert reverse("plans:report", args=[draft_item.pk, year]) in reports_page
+
+
+def test_no_email_when_the_section_has_none(org, plan):
+    shimin, ip = org["users"]["shimin"], org["users"]["ip"]
+    item = Item.objects.get(plan=plan, number="2")
+    report = services.save_report(item, plan.start_year + 1, shimin, services.ReportInput(rating="partly", done="x"), submit=True)
+    before = len(_outbox())
+    services.review_report(report, ip, accept=False, comment="直してください。")
+    assert len(_outbox()) == before
