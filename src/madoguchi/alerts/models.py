@@ -230,6 +230,9 @@ class Notice(models.Model):
     send_at = models.DateTimeField(_("配信予定日時"), null=True, blank=True)
     status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # 二人制: whoever wrote, last edited or asked to send a notice may not also approve it.
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("最終更新者"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("配信依頼者"))
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("配信日時"), null=True, blank=True)

@@ -363,8 +363,28 @@ def may_send_alone(user, notice: Notice) -> bool:
     return is_platform_admin(user) or user.has_perm("alerts.send_alone")
 
 
+def approval_severity_is_emergency(notice: Notice) -> bool:
+    """The approval rule looks at the notice and, for a 訂正・取消, at the original too: cancelling
+    an emergency notice is as weighty as sending it, whatever severity the draft now says."""
+    if notice.is_emergency:
+        return True
+    ref = notice.references if notice.references_id else None
+    return bool(ref is not None and notice.kind in (Notice.Kind.UPDATE, Notice.Kind.CANCEL) and ref.is_emergency)
+
+
 def needs_approval(user, notice: Notice) -> bool:
-    return notice.is_emergency and not may_send_alone(user, notice)
+    return approval_severity_is_emergency(notice) and not may_send_alone(user, notice)
+
+
+def involved_in(user, notice: Notice) -> bool:
+    """Wrote, last edited or asked to send this notice (so may not be its second person)."""
+    if user is None or user.pk is None:
+        return False
+    return user.pk in {notice.created_by_id, notice.edited_by_id, notice.requested_by_id}
+
+
+def may_approve(user, notice: Notice) -> bool:
+    return notice.status == Notice.Status.PENDING_APPROVAL and can(user, "approve", notice) and not involved_in(user, notice)
 
 
 def audit_notice(action, notice, user=None, **detail):
@@ -382,9 +402,10 @@ def request_send(notice: Notice, user) -> Notice:
     problems = validation_problems(notice)
     if problems:
         raise ValidationError(problems)
+    notice.requested_by = user
     if needs_approval(user, notice):
         notice.status = Notice.Status.PENDING_APPROVAL
-        notice.save(update_fields=["status", "updated_at"])
+        notice.save(update_fields=["status", "requested_by", "updated_at"])
         audit_notice(AuditLog.Action.UPDATE, notice, user, step="approval_requested")
         return notice
     return _dispatch(notice, user)
@@ -397,8 +418,10 @@ def approve(notice: Notice, approver) -> Notice:
         raise ValidationError(_("承認待ちのお知らせではありません。"))
     if not can(approver, "approve", notice):
         raise PermissionDenied(_("このお知らせを承認する権限（承認者）がありません。"))
-    if approver.pk == notice.created_by_id:
-        raise PermissionDenied(_("作成した本人は承認できません。別の承認者に依頼してください。"))
+    if notice.requested_by_id is None:
+        raise ValidationError(_("配信の依頼が記録されていません。もう一度「配信する」から依頼してください。"))
+    if involved_in(approver, notice):
+        raise PermissionDenied(_("作成・編集・配信依頼をした本人は承認できません。別の承認者に依頼してください。"))
     problems = validation_problems(notice)
     if problems:
         raise ValidationError(problems)
@@ -424,13 +447,14 @@ def _dispatch(notice: Notice, user) -> Notice:
     now = timezone.now()
     if notice.send_at and notice.send_at > now:
         notice.status = Notice.Status.SCHEDULED
-        notice.save(update_fields=["status", "updated_at"])
+        notice.save(update_fields=["status", "requested_by", "updated_at"])
         enqueue("alerts.fan_out", dedupe_key=f"alerts:fanout:{notice.pk}", delay=(notice.send_at - now).total_seconds(), notice_id=notice.pk)
         audit_notice(AuditLog.Action.SEND, notice, user, scheduled_for=notice.send_at.isoformat())
         return notice
     notice.status = Notice.Status.SENDING
     notice.sent_at = now
-    notice.save(update_fields=["status", "sent_at", "updated_at"])
+    notice.save(update_fields=["status", "sent_at", "requested_by", "updated_at"])
+    stop_cancelled_original(notice)
     enqueue("alerts.fan_out", dedupe_key=f"alerts:fanout:{notice.pk}", notice_id=notice.pk)
     audit_notice(AuditLog.Action.SEND, notice, user, channels=notice.channels)
     return notice
@@ -467,7 +491,7 @@ def start_correction(original: Notice, user, kind: str) -> Notice:
         references=original,
         topic=original.topic,
         all_areas=original.all_areas,
-        severity=original.severity if kind == Notice.Kind.UPDATE else "Minor",
+        severity=original.severity,  # a 取消 of an emergency notice needs the same approval
         title=original.title,
         body=body,
         channels=original.channels,
@@ -479,6 +503,21 @@ def start_correction(original: Notice, user, kind: str) -> Notice:
     new.shelters.set(original.shelters.all() if kind == Notice.Kind.UPDATE else [])
     audit_notice(AuditLog.Action.CREATE, new, user, references=original.pk)
     return new
+
+
+def stop_cancelled_original(notice: Notice) -> int:
+    """When a 取消 goes out, the original's messages not yet handed to a medium (pending,
+    waiting for a retry, or claimed by a worker whose lease ran out) are skipped, so nobody
+    gets the cancelled notice after its cancellation. Idempotent."""
+    if notice.kind != Notice.Kind.CANCEL or not notice.references_id or notice.status not in (Notice.Status.SENDING, Notice.Status.SENT):
+        return 0
+    now = timezone.now()
+    n = Delivery.objects.filter(Q(state=Delivery.State.PENDING) | Q(state=Delivery.State.CLAIMED, lease_until__lt=now), notice_id=notice.references_id).update(
+        state=Delivery.State.SKIPPED, lease_until=None, error="取消のお知らせを配信したため送りません"
+    )
+    if n:
+        finish_if_done(notice.references_id)
+    return n
 
 
 # --- fan-out and delivery -------------------------------------------------------------------
@@ -518,6 +557,7 @@ def fan_out(notice_id: int) -> int:
             return 0  # woke early; the sweep or the delayed task runs it on time
         Notice.objects.filter(pk=notice.pk, status=Notice.Status.SCHEDULED).update(status=Notice.Status.SENDING, sent_at=timezone.now())
         notice.refresh_from_db()
+    stop_cancelled_original(notice)
     created = 0
     for name in notice.channels or []:
         if name not in channels.subscriber_channels():

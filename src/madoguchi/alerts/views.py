@@ -306,7 +306,7 @@ def _staff_notices(request):
 @staff_required
 def staff_list(request):
     notices = _staff_notices(request).select_related("topic", "section").order_by("-created_at")[:200]
-    waiting = [n for n in notices if n.status == Notice.Status.PENDING_APPROVAL and can(request.user, "approve", n)]
+    waiting = [n for n in notices if services.may_approve(request.user, n)]
     return render(request, "alerts/staff_list.html", {"notices": notices, "waiting": waiting})
 
 
@@ -333,6 +333,7 @@ def staff_edit(request, pk: int | None = None):
         with transaction.atomic():
             is_new = form.instance.pk is None
             obj = form.save(commit=False)
+            obj.edited_by = request.user
             if is_new:
                 obj.created_by = request.user
             elif obj.status == Notice.Status.PENDING_APPROVAL:
@@ -347,7 +348,9 @@ def staff_edit(request, pk: int | None = None):
 
 @staff_required
 def staff_detail(request, pk: int):
-    notice = get_object_or_404(_staff_notices(request).select_related("topic", "section", "references", "created_by", "approved_by"), pk=pk)
+    notice = get_object_or_404(
+        _staff_notices(request).select_related("topic", "section", "references", "created_by", "edited_by", "requested_by", "approved_by"), pk=pk
+    )
     audit.record(AuditLog.Action.VIEW, notice)
     problems = services.validation_problems(notice) if notice.status in (Notice.Status.DRAFT, Notice.Status.PENDING_APPROVAL) else []
     history = AuditLog.objects.filter(target_type="alerts.notice", target_id=str(notice.pk)).exclude(action=AuditLog.Action.VIEW).order_by("created_at")
@@ -360,7 +363,7 @@ def staff_detail(request, pk: int):
             "previews": services.previews(notice),
             "report": services.report(notice),
             "history": history,
-            "can_approve": notice.status == Notice.Status.PENDING_APPROVAL and can(request.user, "approve", notice) and request.user.pk != notice.created_by_id,
+            "can_approve": services.may_approve(request.user, notice),
             "needs_approval": services.needs_approval(request.user, notice),
             "reject_form": RejectForm(),
         },
