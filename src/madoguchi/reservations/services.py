@@ -1009,8 +1009,9 @@ def check_in(counter: Counter, code: str, now=None) -> Visit:
         v.status = Visit.Status.CHECKED_IN
         v.checked_in_at = now
         v.save()
-        slot_at = timezone.make_aware(dt.datetime.combine(v.slot.date, v.slot.start))
-        issue_ticket(counter, visit=v, due_at=max(slot_at, now), now=now)
+        # A booked visitor's ticket carries their slot time: from then on ``call_next`` serves
+        # them before walk-ins, however early or late they checked in.
+        issue_ticket(counter, visit=v, due_at=v.starts_at, now=now)
     return v
 
 
@@ -1035,11 +1036,16 @@ def waiting(counter: Counter, day: dt.date):
 
 
 def call_next(counter: Counter, window: str = "1", now=None) -> QueueTicket | None:
+    """Call the next ticket. The rule (順番の決まり): booked visitors who have checked in and
+    whose slot time has come are served first, in slot order (then ticket number); after them
+    walk-ins (当日の整理券) in the order their numbers were issued. A booked visitor who
+    checked in early waits until their slot time, so walk-ins are served meanwhile."""
     now = _now(now)
     day = timezone.localtime(now).date()
     with transaction.atomic():
         QueueTicket.objects.filter(counter=counter, date=day, status=QueueTicket.Status.CALLED, window=window).update(status=QueueTicket.Status.DONE)
-        ticket = waiting(counter, day).filter(due_at__lte=now).select_for_update(skip_locked=True).first()
+        due = waiting(counter, day).filter(due_at__lte=now).select_for_update(skip_locked=True)
+        ticket = due.filter(visit__isnull=False).order_by("due_at", "number").first() or due.filter(visit__isnull=True).order_by("number").first()
         if ticket is None:
             return None
         ticket.status = QueueTicket.Status.CALLED
@@ -1056,10 +1062,22 @@ def queue_state(counter: Counter, now=None) -> dict:
     return {"counter": counter, "called": called, "waiting": waiting(counter, day).count()}
 
 
-def ticket_position(ticket: QueueTicket) -> dict:
+def ticket_position(ticket: QueueTicket, now=None) -> dict:
+    """How many are ahead of ``ticket`` under ``call_next``'s rule (an estimate: a booked
+    visitor whose slot time comes later joins ahead of walk-ins then)."""
     if ticket.status != QueueTicket.Status.WAITING:
         return {"ahead": 0, "wait_minutes": 0}
-    ahead = waiting(ticket.counter, ticket.date).filter(Q(due_at__lt=ticket.due_at) | Q(due_at=ticket.due_at, number__lt=ticket.number)).count()
+    now = _now(now)
+    others = waiting(ticket.counter, ticket.date).exclude(pk=ticket.pk)
+    booked_due = Q(visit__isnull=False, due_at__lte=now)
+    if ticket.visit_id is None:
+        ahead = others.filter(booked_due | Q(visit__isnull=True, number__lt=ticket.number)).count()
+    else:
+        earlier_booked = Q(visit__isnull=False) & (Q(due_at__lt=ticket.due_at) | Q(due_at=ticket.due_at, number__lt=ticket.number))
+        if ticket.due_at <= now:
+            ahead = others.filter(earlier_booked).count()
+        else:  # until the slot time, the walk-ins already waiting are served first
+            ahead = others.filter(earlier_booked | Q(visit__isnull=True)).count()
     return {"ahead": ahead, "wait_minutes": ahead * ticket.counter.service_minutes}
 
 

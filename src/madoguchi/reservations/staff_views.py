@@ -190,7 +190,8 @@ def counter_day(request, pk: int):
                 v = services.check_in(counter, checkin_form.cleaned_data["code"])
                 audit.record(AuditLog.Action.UPDATE, v, request=request, detail={"checked_in": True})
                 messages.success(request, f"{v.user} さん（{v.slot.start:%H:%M}）を受け付けました。整理券 {v.ticket.number} 番。")
-                return redirect(f"{request.path}?date={day.isoformat()}")
+                # Show the ticket's QR/link, as for a walk-in, so the visitor can follow the queue.
+                return redirect(f"{request.path}?date={day.isoformat()}&issued={v.ticket.pk}")
             if action == "issue":
                 t = services.issue_ticket(counter)
                 return redirect(f"{request.path}?date={day.isoformat()}&issued={t.pk}")

@@ -43,6 +43,8 @@ def test_closed_day_and_cancel(counter, resident, now):
 
 
 def test_check_in_and_queue(counter, make_user, now):
+    """Booked visitors whose slot time has come are called before walk-ins; until then the
+    walk-ins are served."""
     today_now = now.replace(hour=9, minute=40)
     v = services.book_visit(make_user("v@example.jp"), counter, dt.date(2027, 6, 1), dt.time(10), now=now.replace(hour=8))
     t1 = services.issue_ticket(counter, now=today_now)
@@ -51,17 +53,35 @@ def test_check_in_and_queue(counter, make_user, now):
     assert visit.status == Visit.Status.CHECKED_IN
     t3 = visit.ticket
     assert (t1.number, t2.number, t3.number) == (1, 2, 3)
+    assert t3.due_at == timezone.make_aware(dt.datetime(2027, 6, 1, 10))
+    early = today_now + dt.timedelta(minutes=3)
+    # before 10:00 the booked visitor waits behind the walk-ins already there
+    assert services.ticket_position(t3, now=early) == {"ahead": 2, "wait_minutes": 10}
+    assert services.ticket_position(t2, now=early)["ahead"] == 1
+    assert services.call_next(counter, "1", now=early).number == 1
     # a walk-in issued after 10:00 queues behind the booked visitor
     t4 = services.issue_ticket(counter, now=today_now + dt.timedelta(minutes=25))
-    assert services.ticket_position(t4)["ahead"] == 3
-    assert services.ticket_position(t2) == {"ahead": 1, "wait_minutes": 5}
     at = today_now + dt.timedelta(minutes=30)
-    called = [services.call_next(counter, "1", now=at).number for _ in range(4)]
-    assert called == [1, 2, 3, 4]
+    assert services.ticket_position(t4, now=at)["ahead"] == 2  # booked 3, walk-in 2
+    assert services.ticket_position(t3, now=at)["ahead"] == 0
+    assert services.ticket_position(t2, now=at) == {"ahead": 1, "wait_minutes": 5}
+    called = [services.call_next(counter, "1", now=at).number for _ in range(3)]
+    assert called == [3, 2, 4]  # the booked visitor first, then walk-ins by number
     assert services.call_next(counter, "1", now=at) is None
     assert QueueTicket.objects.filter(status=QueueTicket.Status.DONE).count() == 4
     with pytest.raises(BookingError):
         services.check_in(counter, "NOPE1234", now=at)
+
+
+def test_late_booked_visitor_is_served_before_earlier_walk_ins(counter, make_user, now):
+    """Checked in after the slot time: still ahead of walk-ins issued before them."""
+    v = services.book_visit(make_user("late@example.jp"), counter, dt.date(2027, 6, 1), dt.time(10, 30), now=now.replace(hour=8))
+    at = now.replace(hour=10, minute=35)
+    walk_in = services.issue_ticket(counter, now=at - dt.timedelta(minutes=3))
+    booked = services.check_in(counter, v.code, now=at).ticket
+    assert services.ticket_position(walk_in, now=at)["ahead"] == 1
+    assert services.call_next(counter, "1", now=at) == booked
+    assert services.call_next(counter, "2", now=at) == walk_in
 
 
 def test_reminder_day_before(counter, resident, now, run_tasks, mailoutbox):

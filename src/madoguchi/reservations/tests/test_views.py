@@ -354,3 +354,21 @@ def test_past_visit_shows_no_qr_or_cancel_and_staff_mark_no_show(client, demo_ci
     assert "来庁なし」にしました" in r.content.decode()
     assert Visit.objects.get(pk=v.pk).status == "no_show"
     assert AuditLog.objects.filter(action="update", target_type="reservations.visit", detail__status="no_show").exists()
+
+
+def test_staff_check_in_shows_the_tickets_qr_and_link(client, demo_city, django_user_model):
+    from madoguchi.core.demo import RESIDENT_EMAIL
+    from madoguchi.core.models import Section
+    from madoguchi.reservations.models import CounterSlot
+
+    counter = Counter.objects.get(slug="shomeisho")
+    today = timezone.localdate()
+    slot = CounterSlot.objects.create(counter=counter, date=today, start=dt.time(9), end=dt.time(9, 30), capacity=2, booked=1)
+    v = Visit.objects.create(slot=slot, user=django_user_model.objects.get(email=RESIDENT_EMAIL))
+    _otp_login(client, _staff(django_user_model, Section.objects.get(pk=counter.section_id)))
+    r = client.post(f"/reservations/staff/counters/{counter.pk}/", {"action": "checkin", "code": v.code})
+    ticket = Visit.objects.get(pk=v.pk).ticket
+    assert r.status_code == 302 and f"issued={ticket.pk}" in r["Location"]
+    page = client.get(r["Location"]).content.decode()
+    assert f"/reservations/ticket/{ticket.token}/qr.png" in page and f"/reservations/ticket/{ticket.token}/" in page
+    assert "を受け付けました" in page
