@@ -886,6 +886,31 @@ def counter_day(counter: Counter, day: dt.date, now=None) -> dict:
     return {"date": day, "closed": None, "slots": slots}
 
 
+class _OfficeDays:
+    """The municipality's special days read once, for ``office_calendar.closed_reason`` over
+    many days (it reads them on every call otherwise)."""
+
+    def __init__(self, municipality):
+        self.closes_year_end = municipality.closes_year_end
+        self._open = municipality.extra_open_days()
+        self._closed = municipality.extra_closed_days()
+
+    def extra_open_days(self):
+        return self._open
+
+    def extra_closed_days(self):
+        return self._closed
+
+
+def counter_dates(counter: Counter, now=None) -> list[dict]:
+    """Every date a resident may book at ``counter``: today to ``booking_window_days`` ahead,
+    each with ``closed`` (the reason, e.g. 土曜日・祝日) when the office is shut that day."""
+    today = timezone.localtime(_now(now)).date()
+    office = _OfficeDays(counter.municipality)
+    days = [today + dt.timedelta(days=i) for i in range(counter.booking_window_days + 1)]
+    return [{"date": d, "weekday": WEEKDAYS[d.weekday()], "closed": office_calendar.closed_reason(d, office)} for d in days]
+
+
 def book_visit(user, counter: Counter, day: dt.date, start: dt.time, *, mode: str = Visit.Mode.IN_PERSON, procedure: str = "", now=None) -> Visit:
     now = timezone.localtime(_now(now))
     reason = office_calendar.closed_reason(day, counter.municipality)

@@ -334,6 +334,9 @@ def counter_detail(request, slug: str):
         day = today
         messages.error(request, "日付は 2027-06-09 の形で指定してください。")
     day = min(max(day, today), today + dt.timedelta(days=counter.booking_window_days))
+    days = services.counter_dates(counter)
+    if not request.GET.get("date"):  # open on the first day the office is open
+        day = next((d["date"] for d in days if not d["closed"]), day)
     form = VisitForm(request.POST or None)
     if not counter.allows_online:
         form.fields["mode"].choices = [c for c in form.fields["mode"].choices if c[0] == Visit.Mode.IN_PERSON]
@@ -350,7 +353,6 @@ def counter_detail(request, slug: str):
             else:
                 messages.success(request, f"予約しました。予約番号は {visit.code} です。QRコードをメールで送りました。")
                 return redirect("reservations:my")
-    days = [today + dt.timedelta(days=i) for i in range(0, 14)]
     return render(
         request,
         "reservations/counter.html",

@@ -372,3 +372,19 @@ def test_staff_check_in_shows_the_tickets_qr_and_link(client, demo_city, django_
     page = client.get(r["Location"]).content.decode()
     assert f"/reservations/ticket/{ticket.token}/qr.png" in page and f"/reservations/ticket/{ticket.token}/" in page
     assert "を受け付けました" in page
+
+
+def test_counter_date_links_follow_the_booking_window_and_mark_closed_days(client, demo_city):
+    counter = Counter.objects.get(slug="shomeisho")
+    counter.booking_window_days = 45
+    counter.save()
+    today = timezone.localdate()
+    page = client.get(f"/reservations/counters/{counter.slug}/").content.decode()
+    days = services.counter_dates(counter)
+    assert len(days) == 46 and days[-1]["date"] == today + dt.timedelta(days=45)
+    open_day = next(d["date"] for d in reversed(days) if not d["closed"])
+    assert open_day > today + dt.timedelta(days=14) and f'href="?date={open_day.isoformat()}"' in page
+    assert f"?date={(today + dt.timedelta(days=46)).isoformat()}" not in page
+    saturday = next(d for d in days if d["date"].weekday() == 5)
+    assert saturday["closed"] == "土曜日" and f'href="?date={saturday["date"].isoformat()}"' not in page
+    assert "閉庁日: 土曜日、予約できません" in page and "45日先まで予約できます" in page
