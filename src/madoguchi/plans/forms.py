@@ -84,6 +84,17 @@ class ReviewForm(forms.Form):
         label=_("コメント"), widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=_("差し戻すときは、直してほしい点を書いてください。")
     )
 
+    def __init__(self, *args, reopen: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if reopen:  # an accepted report can only be returned (差戻し), with a reason
+            self.fields["decision"].choices = [("return", _("差し戻す（確認済を取り消して担当課に直してもらう）"))]
+            self.fields["decision"].initial = "return"
+            self.fields["review_comment"].help_text = _("確認済の報告を差し戻す理由（直してほしい点）を書いてください。必須です。")
+        self.fields["decision"].error_messages = {
+            "required": _("確認結果を選んでください。"),
+            "invalid_choice": _("確認結果は表示されている選択肢から選んでください。"),
+        }
+
     def clean(self):
         data = super().clean()
         if data.get("decision") == "return" and not (data.get("review_comment") or "").strip():

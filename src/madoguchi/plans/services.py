@@ -161,8 +161,12 @@ def review_report(report: ProgressReport, user, *, accept: bool, comment: str = 
     if not is_reviewer(user):
         raise PermissionDenied("進捗報告の確認は情報政策課が行います。")
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    if report.status != ProgressReport.Status.SUBMITTED:
-        raise ValidationError("提出済の報告だけを確認できます。")
+    previous = report.status
+    reopening = previous == ProgressReport.Status.ACCEPTED
+    if reopening and accept:
+        raise ValidationError({"decision": "この報告はすでに確認済です。直す必要があるときは「差し戻す」を選び、理由を入力してください。"})
+    if previous not in (ProgressReport.Status.SUBMITTED, ProgressReport.Status.ACCEPTED):
+        raise ValidationError("提出済の報告を確認するか、確認済の報告を差し戻すことができます。この報告は担当課が作成中です。")
     if not accept and not comment.strip():
         raise ValidationError({"review_comment": "差し戻す理由（直してほしい点）を入力してください。"})
     report.status = ProgressReport.Status.ACCEPTED if accept else ProgressReport.Status.RETURNED
@@ -174,7 +178,7 @@ def review_report(report: ProgressReport, user, *, accept: bool, comment: str = 
         AuditLog.Action.APPROVE if accept else AuditLog.Action.UPDATE,
         report,
         actor=user,
-        detail={"review": "accepted" if accept else "returned", "comment": comment[:500]},
+        detail={"review": "accepted" if accept else ("reopened" if reopening else "returned"), "previous": previous, "comment": comment[:500]},
     )
     if not accept:
         notify_returned(report)

@@ -258,17 +258,23 @@ def review(request, pk: int):
     report = get_object_or_404(ProgressReport.objects.select_related("item__plan"), pk=pk)
     if not services.is_reviewer(request.user):
         raise PermissionDenied("進捗報告の確認は情報政策課が行います。")
-    form = ReviewForm(request.POST or None)
+    reopen = report.status == ProgressReport.Status.ACCEPTED
+    if report.status not in (ProgressReport.Status.SUBMITTED, ProgressReport.Status.ACCEPTED):
+        messages.info(request, "この報告は担当課が作成中（または差戻し中）のため、確認できません。")
+        return redirect("plans:item", pk=report.item_id)
+    form = ReviewForm(request.POST or None, reopen=reopen)
     if request.method == "POST" and form.is_valid():
         try:
             services.review_report(report, request.user, accept=form.cleaned_data["decision"] == "accept", comment=form.cleaned_data["review_comment"])
         except ValidationError as exc:
-            form.add_error(None, " ".join(exc.messages))
+            for field, errs in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+                for e in errs:
+                    form.add_error(field if field in form.fields else None, e)
         else:
             messages.success(request, "確認結果を保存しました。")
             return redirect("plans:reports")
     indicators = [(ind, ind.actual(report.fiscal_year)) for ind in report.item.indicators.all()]
-    return render(request, "plans/review.html", {"report": report, "form": form, "indicators": indicators, "plan": report.item.plan})
+    return render(request, "plans/review.html", {"report": report, "form": form, "indicators": indicators, "plan": report.item.plan, "reopen": reopen})
 
 
 @staff_required

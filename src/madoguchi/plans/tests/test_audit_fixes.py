@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from madoguchi.plans import services
 from madoguchi.plans.demo import load_demo_plan
-from madoguchi.plans.models import Item
+from madoguchi.plans.models import Item, ProgressReport
 
 from .conftest import staff_login
 
@@ -98,3 +98,40 @@ def test_no_email_when_the_section_has_none(org, plan):
     before = len(_outbox())
     services.review_report(report, ip, accept=False, comment="直してください。")
     assert len(_outbox()) == before
+
+
+# --- 3. an accepted report can be reopened (差戻し) with a reason, audited -------------------------
+def test_reviewer_returns_an_accepted_report(client, org, plan):
+    from django.core.exceptions import ValidationError
+
+    from madoguchi.core.models import AuditLog
+
+    sports, ip = org["users"]["sports"], org["users"]["ip"]
+    item = Item.objects.get(plan=plan, number="3")
+    year = plan.start_year + 1
+    report = services.save_report(item, year, sports, services.ReportInput(rating="achieved", done="運用を始めた。"), submit=True)
+    report = services.review_report(report, ip, accept=True)
+    with pytest.raises(ValidationError):  # locked for the section
+        services.save_report(item, year, sports, services.ReportInput(rating="partly", done="x"), submit=True)
+    with pytest.raises(ValidationError) as exc:
+        services.review_report(report, ip, accept=False, comment=" ")
+    assert "review_comment" in exc.value.message_dict
+    with pytest.raises(ValidationError):
+        services.review_report(report, ip, accept=True)
+    staff_login(client, ip)
+    url = reverse("plans:review", args=[report.pk])
+    assert "確認済を差し戻す" in client.get(reverse("plans:item", args=[item.pk])).content.decode()
+    body = client.post(url, {"decision": "return", "review_comment": ""}).content.decode()
+    assert "差し戻す理由" in body and 'aria-invalid="true"' in body
+    resp = client.post(url, {"decision": "accept"})  # not offered for an accepted report
+    assert resp.status_code == 200
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.ACCEPTED
+    resp = client.post(url, {"decision": "return", "review_comment": "指標の実績が誤っています。"})
+    assert resp.status_code == 302
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.RETURNED and report.review_comment == "指標の実績が誤っています。"
+    log = AuditLog.objects.filter(target_type="plans.progressreport", target_id=str(report.pk)).order_by("-id").first()
+    assert log.detail["review"] == "reopened" and log.detail["previous"] == "accepted"
+    report = services.save_report(item, year, sports, services.ReportInput(rating="partly", done="運用を始めた。訂正。"), submit=True)
+    assert report.status == ProgressReport.Status.SUBMITTED
