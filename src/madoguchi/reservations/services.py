@@ -574,6 +574,9 @@ def booking_ics(booking: Booking) -> bytes:
     ev.add("location", booking.unit.facility.address or booking.unit.facility.name)
     ev.add("description", f"予約番号 {booking.code}")
     cal.add_component(ev)
+    # DTSTART;TZID=Asia/Tokyo needs a matching VTIMEZONE (RFC 5545 3.2.19); icalendar ≥ 6.1
+    # builds it from the zone data.
+    cal.add_missing_timezones()
     return cal.to_ical()
 
 

@@ -143,8 +143,19 @@ def test_exemption_approved_by_staff(unit, resident, now):
 
 def test_ics(unit, resident, now):
     b = services.book(resident, unit, D, T9, now=now)
-    ics = services.booking_ics(b).decode()
+    raw = services.booking_ics(b)
+    ics = raw.decode()
     assert "BEGIN:VEVENT" in ics and b.code in ics and "20270609T090000" in ics
+    # RFC 5545: every TZID used has its VTIMEZONE; a calendar program reads the start right
+    from icalendar import Calendar
+
+    cal = Calendar.from_ical(raw)
+    assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Asia/Tokyo"]
+    assert cal.get_used_tzids() == {"Asia/Tokyo"} and not cal.get_missing_tzids()
+    (event,) = cal.walk("VEVENT")
+    start = event.decoded("DTSTART")
+    assert start == b.starts_at and start.astimezone(dt.timezone.utc) == dt.datetime(2027, 6, 9, 0, 0, tzinfo=dt.timezone.utc)
+    assert event.decoded("DTEND") == b.ends_at and str(event["UID"]) == f"booking-{b.code}@madoguchi"
 
 
 def test_search(unit, hourly_unit, city, resident, now):
