@@ -651,10 +651,11 @@ class _Marker:
                 self.flush()
             return
         if result.outcome == Outcome.PERMANENT:
+            # only an address-specific refusal marks the subscription (see Outcome)
             self.counts["failed"] += 1
             Delivery.objects.filter(pk=d.pk).update(state=Delivery.State.FAILED, error=result.error[:500], lease_until=None)
             Subscription.objects.filter(pk=d.subscription_id).update(status=Subscription.Status.FAILED, failure_reason=result.error[:300])
-        elif d.attempts >= conf.max_attempts():
+        elif result.outcome == Outcome.FAILED or d.attempts >= conf.max_attempts():
             self.counts["failed"] += 1
             Delivery.objects.filter(pk=d.pk).update(state=Delivery.State.FAILED, error=result.error[:500], lease_until=None)
         else:

@@ -12,7 +12,13 @@ from enum import StrEnum
 class Outcome(StrEnum):
     SENT = "sent"
     RETRY = "retry"  # temporary: try again later with backoff
-    PERMANENT = "permanent"  # the address is dead: mark the subscription and skip it later
+    # The address itself is dead (SMTP RCPT 5xx for this recipient, push 404/410, LINE "the
+    # 'to' user is invalid"): the message fails and the subscription is marked failed.
+    PERMANENT = "permanent"
+    # This message was refused for a reason that is not the address (the relay refused our
+    # MAIL FROM or the DATA, push 400/413, a generic LINE 400): the delivery fails and is
+    # reported; the subscription stays active.
+    FAILED = "failed"
 
 
 @dataclass

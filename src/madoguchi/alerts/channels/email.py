@@ -1,5 +1,7 @@
 """Email channel: plain text + HTML, RFC 8058 one-click unsubscribe headers, one SMTP connection
-per batch. SMTP 5xx for a recipient is permanent; 4xx and connection trouble are retried."""
+per batch. SMTP 5xx at RCPT for a recipient is permanent (the subscription is marked failed);
+a refused MAIL FROM, 4xx and connection trouble are retried; a refused DATA fails that message
+only."""
 
 from __future__ import annotations
 
@@ -121,10 +123,16 @@ class EmailChannel(Channel):
                     report(Result(d.pk, Outcome.SENT))
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, text = next(iter(exc.recipients.values()))
-                    report(Result(d.pk, Outcome.PERMANENT if code >= 500 else Outcome.RETRY, f"SMTP {code} {_decode(text)}"))
+                    report(Result(d.pk, rcpt_outcome(code, _decode(text)), f"SMTP {code} {_decode(text)}"))
+                    _reset(smtp)
+                except smtplib.SMTPSenderRefused as exc:
+                    # MAIL FROM refused: our sender/relay setup, not the recipient — retried
+                    report(Result(d.pk, Outcome.RETRY, f"SMTP MAIL FROM {exc.smtp_code} {_decode(exc.smtp_error)}"))
                     _reset(smtp)
                 except smtplib.SMTPResponseException as exc:
-                    report(Result(d.pk, Outcome.PERMANENT if exc.smtp_code >= 500 else Outcome.RETRY, f"SMTP {exc.smtp_code} {_decode(exc.smtp_error)}"))
+                    # DATA refused (e.g. 554 content/policy): this message failed, the address did not
+                    outcome = Outcome.FAILED if exc.smtp_code >= 500 else Outcome.RETRY
+                    report(Result(d.pk, outcome, f"SMTP {exc.smtp_code} {_decode(exc.smtp_error)}"))
                     _reset(smtp)
                 except (OSError, smtplib.SMTPException) as exc:
                     report(Result(d.pk, Outcome.RETRY, f"{type(exc).__name__}: {exc}"))
@@ -142,6 +150,18 @@ PH_TOKEN = "tok9f3c1e7aPLACEHOLDERtok9f3c1e7a"
 PH_MANAGE_URL = "https://manage-9f3c1e7a.placeholder.invalid/x"
 TOKEN_USES = 3  # List-Unsubscribe header, text part, HTML part
 MANAGE_USES = 2  # text part, HTML part
+
+
+def rcpt_outcome(code: int, text: str) -> Outcome:
+    """A refusal at RCPT TO. 5xx names this recipient as undeliverable (5.1.1 no such user,
+    5.2.1 disabled …) — except 5.7.x (relaying denied, authentication required: our setup)
+    and 5.3.x/5.4.x (the receiving system or network), which say nothing about the address."""
+    if code < 500:
+        return Outcome.RETRY
+    m = re.match(r"\s*5\.(\d+)\.\d+", text or "")
+    if m and m.group(1) in ("3", "4", "7"):
+        return Outcome.RETRY
+    return Outcome.PERMANENT
 
 
 def _plain_ascii(value: str) -> bool:

@@ -63,14 +63,33 @@ class LineChannel(Channel):
                     status = exc.status or 0
                     if status == 409:  # the same retry key was accepted before
                         report(Result(d.pk, Outcome.SENT))
-                    elif status == 400 and "to" in (exc.body or ""):
+                    elif status == 400 and recipient_invalid(exc.body):
                         report(Result(d.pk, Outcome.PERMANENT, f"LINE 400: 宛先のユーザーIDが無効です {(exc.body or '')[:200]}"))
-                    elif status == 400:
-                        report(Result(d.pk, Outcome.PERMANENT, f"LINE 400: {(exc.body or '')[:200]}"))
+                    elif status == 400:  # our request (size, format, token scope): not the user
+                        report(Result(d.pk, Outcome.FAILED, f"LINE 400: {(exc.body or '')[:200]}"))
                     else:
                         report(Result(d.pk, Outcome.RETRY, f"LINE {status}: {(exc.body or '')[:200]}"))
                 except Exception as exc:  # noqa: BLE001 — network trouble: retried with backoff
                     report(Result(d.pk, Outcome.RETRY, f"{type(exc).__name__}: {exc}"[:300]))
+
+
+def recipient_invalid(body) -> bool:
+    """A LINE error body saying the recipient (the ``to`` user id) is invalid, e.g.
+    ``{"message": "The property, 'to', in the request body is invalid (line: -, column: -)"}``
+    or ``{"message": "...", "details": [{"property": "to", ...}]}``."""
+    import json
+
+    try:
+        data = json.loads(body or "")
+    except (TypeError, ValueError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    details = data.get("details") or []
+    if any(isinstance(x, dict) and x.get("property") == "to" for x in details):
+        return True
+    message = str(data.get("message", "")).lower()
+    return "'to'" in message and "invalid" in message
 
 
 def parse_webhook(body: str, signature: str):

@@ -231,7 +231,7 @@ def _send_one(d, data: bytes, common: dict) -> Result:
     try:
         body = WebPusher({"endpoint": sub.address, "keys": {"p256dh": sub.push_p256dh, "auth": sub.push_auth}}).encode(data, "aes128gcm")["body"]
     except (WebPushException, ValueError, TypeError) as exc:
-        return Result(d.pk, Outcome.PERMANENT, f"購読情報が不正です: {exc}"[:300])
+        return Result(d.pk, Outcome.FAILED, f"購読情報が不正です: {exc}"[:300])
     try:
         headers = {**common, **_vapid_headers(origin), "Topic": d.idempotency_key.replace("-", "")}
         status, text = _post(origin, sub.address, body, headers)
@@ -242,9 +242,10 @@ def _send_one(d, data: bytes, common: dict) -> Result:
     if status in PERMANENT_STATUS:
         return Result(d.pk, Outcome.PERMANENT, f"push {status}: 購読が無効になりました")
     if status in (400, 403, 413):
-        # our request was refused as such: retrying the same bytes will not help (403: VAPID
-        # trouble on our side, which an operator can fix, so that one is retried)
-        return Result(d.pk, Outcome.RETRY if status == 403 else Outcome.PERMANENT, f"push {status}: {text[:200].decode(errors='replace')}")
+        # our request was refused as such, not the subscription: retrying the same bytes will
+        # not help, so the message fails (403: VAPID trouble on our side, which an operator can
+        # fix, so that one is retried); only 404/410 say the subscription is gone
+        return Result(d.pk, Outcome.RETRY if status == 403 else Outcome.FAILED, f"push {status}: {text[:200].decode(errors='replace')}")
     return Result(d.pk, Outcome.RETRY, f"push {status}")
 
 

@@ -118,6 +118,10 @@ class PushHandler(BaseHTTPRequestHandler):
             self.send_response(410)
             self.end_headers()
             return
+        if token in owner.status:  # a push service refusing this request (400, 413 …)
+            self.send_response(owner.status[token])
+            self.end_headers()
+            return
         with owner.lock:
             owner.received.append({"token": token, "payload": payload, "topic": self.headers.get("Topic"), "urgency": self.headers.get("Urgency")})
         self.send_response(201)
@@ -134,6 +138,7 @@ def push_service(settings):
     server = _Server(PushHandler)
     server.subscribers = {}
     server.gone = set()
+    server.status = {}
     from madoguchi.alerts.channels.webpush import public_key
 
     server.expected_key = public_key()
@@ -161,6 +166,7 @@ class LineHandler(BaseHTTPRequestHandler):
         owner = self.server.owner
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         problems = []
+        generic = False
         if self.headers.get("Authorization") != f"Bearer {owner.token}":
             problems.append("bad token")
             status = 401
@@ -179,6 +185,8 @@ class LineHandler(BaseHTTPRequestHandler):
                 status = 200
                 if data["to"].startswith("Uinvalid"):
                     status = 400
+                elif data["to"].startswith("Ubadrequest"):  # refused for the request, not the user
+                    status, generic = 400, True
                 elif key in owner.keys:
                     status = 409
             except Exception as exc:  # noqa: BLE001
@@ -192,6 +200,10 @@ class LineHandler(BaseHTTPRequestHandler):
         out = (
             json.dumps({"sentMessages": [{"id": "1", "quoteToken": "q"}]}).encode()
             if status == 200
+            else json.dumps(
+                {"message": "The request body has 1 error(s)", "details": [{"message": "Length must be between 0 and 5000", "property": "messages[0].text"}]}
+            ).encode()
+            if generic
             else json.dumps({"message": "The property, 'to', in the request body is invalid (line: -, column: -)"}).encode()
         )
         self.send_response(status)
