@@ -154,7 +154,7 @@ def test_ics(unit, resident, now):
     assert cal.get_used_tzids() == {"Asia/Tokyo"} and not cal.get_missing_tzids()
     (event,) = cal.walk("VEVENT")
     start = event.decoded("DTSTART")
-    assert start == b.starts_at and start.astimezone(dt.timezone.utc) == dt.datetime(2027, 6, 9, 0, 0, tzinfo=dt.timezone.utc)
+    assert start == b.starts_at and start.astimezone(dt.UTC) == dt.datetime(2027, 6, 9, 0, 0, tzinfo=dt.UTC)
     assert event.decoded("DTEND") == b.ends_at and str(event["UID"]) == f"booking-{b.code}@madoguchi"
 
 
