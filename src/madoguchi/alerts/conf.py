@@ -91,3 +91,26 @@ def cap_feed_url() -> str:
 
 def cap_sender() -> str:
     return _get("ALERTS_CAP_SENDER", getattr(settings, "DEFAULT_FROM_EMAIL", "madoguchi@example.jp"))
+
+
+DEFAULT_PUSH_ORIGINS = ("fcm.googleapis.com", "updates.push.services.mozilla.com", "*.notify.windows.com", "web.push.apple.com")
+
+
+def push_allowed_origins() -> list[str]:
+    """Host names (suffixes) a Web Push endpoint may point at: the browsers' push services.
+    ALERTS_PUSH_ALLOWED_ORIGINS: a list, or a comma-separated string in the environment;
+    ``*.example.com`` and ``example.com`` both allow example.com's subdomains."""
+    value = getattr(settings, "ALERTS_PUSH_ALLOWED_ORIGINS", None)
+    if value is None:
+        value = os.environ.get("ALERTS_PUSH_ALLOWED_ORIGINS") or ",".join(DEFAULT_PUSH_ORIGINS)
+    if isinstance(value, str):
+        value = value.split(",")
+    return [v.strip().lower().lstrip("*").lstrip(".") for v in value if v.strip()]
+
+
+def push_allow_loopback() -> bool:
+    """Allow http(s)://127.0.0.1 / localhost endpoints (tests and benchmarks only)."""
+    value = getattr(settings, "ALERTS_PUSH_ALLOW_LOOPBACK", None)
+    if value is None:
+        value = os.environ.get("ALERTS_PUSH_ALLOW_LOOPBACK", "")
+    return str(value).lower() in ("1", "true", "yes", "on")

@@ -136,12 +136,36 @@ def unsubscribe(sub: Subscription) -> bool:
     return True
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def push_endpoint_allowed(endpoint: str) -> bool:
+    """The server POSTs to this URL, so only the browsers' push services may be named
+    (conf.push_allowed_origins(), matched by host-name suffix on a label boundary), over https
+    on the default port, without user info; loopback only where the settings allow it (tests)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(endpoint)
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port
+    except ValueError:
+        return False
+    if not host or parts.username is not None or parts.password is not None or any(c in endpoint for c in " \t\r\n\\"):
+        return False
+    if host in LOOPBACK_HOSTS:
+        return conf.push_allow_loopback() and parts.scheme in ("http", "https")
+    if parts.scheme != "https" or port not in (None, 443):
+        return False
+    return any(host == allowed or host.endswith("." + allowed) for allowed in conf.push_allowed_origins())
+
+
 def subscribe_push(municipality, *, endpoint: str, p256dh: str, auth: str, topics, areas, language="ja", user=None) -> Subscription:
     """The browser already asked the person (Notification permission), so push starts at once."""
     import base64
 
-    if not endpoint.startswith("https://") and not endpoint.startswith("http://127.0.0.1"):
-        raise ValidationError(_("プッシュ通知の送信先（endpoint）は https の URL である必要があります。"))
+    if not push_endpoint_allowed(endpoint):
+        raise ValidationError(_("プッシュ通知の送信先（endpoint）が、ブラウザのプッシュ通知サービスの https の URL ではありません。"))
     try:
         key = base64.urlsafe_b64decode(p256dh + "=" * (-len(p256dh) % 4))
         secret = base64.urlsafe_b64decode(auth + "=" * (-len(auth) % 4))

@@ -135,6 +135,7 @@ def push_service(settings):
     v = Vapid02()
     v.generate_keys()
     settings.VAPID_PRIVATE_KEY = v.private_pem().decode()
+    settings.ALERTS_PUSH_ALLOW_LOOPBACK = True  # the stand-in push service listens on 127.0.0.1
     server = _Server(PushHandler)
     server.subscribers = {}
     server.gone = set()

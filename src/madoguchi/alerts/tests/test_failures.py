@@ -132,3 +132,40 @@ def test_line_generic_400_does_not_mark_the_user(city, staff, line_api, run_task
         s.refresh_from_db()
     assert (good.status, bad_request.status, invalid.status) == ("active", "active", "failed")
     assert Delivery.objects.get(notice=notice, subscription=bad_request).state == "failed"
+
+
+def test_push_endpoint_must_be_a_known_push_service(city, client, settings):
+    from madoguchi.alerts.services import push_endpoint_allowed
+
+    settings.ALERTS_PUSH_ALLOW_LOOPBACK = False
+    for url in (
+        "https://fcm.googleapis.com/fcm/send/abc",
+        "https://updates.push.services.mozilla.com/wpush/v2/abc",
+        "https://wns2-par02p.notify.windows.com/w/?token=abc",
+        "https://web.push.apple.com/QO1",
+    ):
+        assert push_endpoint_allowed(url), url
+    for url in (
+        "http://fcm.googleapis.com/fcm/send/abc",  # not https
+        "https://fcm.googleapis.com:8443/x",  # another port
+        "https://evilfcm.googleapis.com.attacker.example/x",
+        "https://notfcm.googleapis.com.evil/x",
+        "https://xfcm.googleapis.com@169.254.169.254/latest/meta-data",
+        "https://169.254.169.254/latest/meta-data",
+        "https://internal.city.lg.jp/admin",
+        "http://127.0.0.1:8000/x",
+        "https://localhost/x",
+        "not a url",
+    ):
+        assert not push_endpoint_allowed(url), url
+    resp = client.post(
+        "/api/alerts/push/subscribe",
+        json.dumps({"endpoint": "https://169.254.169.254/x", "keys": {"p256dh": "A" * 87, "auth": "A" * 22}, "topics": ["bousai"]}),
+        content_type="application/json",
+    )
+    assert resp.status_code == 422 and "送信先" in resp.json()["detail"]
+    assert not Subscription.objects.filter(channel="webpush").exists()
+    settings.ALERTS_PUSH_ALLOW_LOOPBACK = True
+    assert push_endpoint_allowed("http://127.0.0.1:8000/x")
+    settings.ALERTS_PUSH_ALLOWED_ORIGINS = ["push.example.jp"]
+    assert push_endpoint_allowed("https://a.push.example.jp/x") and not push_endpoint_allowed("https://fcm.googleapis.com/x")
