@@ -889,6 +889,9 @@ def counter_day(counter: Counter, day: dt.date, now=None) -> dict:
     return {"date": day, "closed": None, "slots": slots}
 
 
+ONLINE_URL_PENDING = "オンライン（会議のURLは決まりしだい担当課からメールでお送りし、わたしの予約にも表示します）"
+
+
 class _OfficeDays:
     """The municipality's special days read once, for ``office_calendar.closed_reason`` over
     many days (it reads them on every call otherwise)."""
@@ -948,8 +951,12 @@ def book_visit(user, counter: Counter, day: dt.date, start: dt.time, *, mode: st
         visit = Visit.objects.create(slot=slot, user=user, mode=mode, procedure=procedure[:200])
         body = (
             f"{counter.name}の予約を受け付けました。\n\n予約番号: {visit.code}\n日時: {_fmt_date(day)} {start:%H:%M}〜{times[start]:%H:%M}\n"
-            f"場所: {counter.location or counter.section.location}\n当日は添付のQRコードか予約番号を窓口でお見せください。\n"
-            f"予約の確認・取消: {conf.site_url()}/reservations/my/\n"
+            + (
+                f"場所: {ONLINE_URL_PENDING}\n"
+                if mode == Visit.Mode.ONLINE
+                else f"場所: {counter.location or counter.section.location}\n当日は添付のQRコードか予約番号を窓口でお見せください。\n"
+            )
+            + f"予約の確認・取消: {conf.site_url()}/reservations/my/\n"
         )
         email(
             user.email,
@@ -1116,12 +1123,18 @@ def send_reminders(now=None) -> int:
     sent = 0
     for v in Visit.objects.filter(status=Visit.Status.BOOKED, slot__date=tomorrow, reminded_at__isnull=True).select_related("slot__counter", "user"):
         c = v.slot.counter
-        where = f"オンライン（会議のURL: {v.meeting_url}）" if v.mode == Visit.Mode.ONLINE and v.meeting_url else (c.location or c.section.location)
+        if v.mode == Visit.Mode.ONLINE and v.meeting_url:
+            where = f"オンライン（会議のURL: {v.meeting_url}）"
+        elif v.mode == Visit.Mode.ONLINE:
+            # No URL yet: the office is not where an online consultation happens.
+            where = ONLINE_URL_PENDING
+        else:
+            where = c.location or c.section.location
         with transaction.atomic():
             email(
                 v.user.email,
                 f"【明日のご予約】{c.name} {v.slot.start:%H:%M}",
-                f"明日 {_fmt_date(v.slot.date)} {v.slot.start:%H:%M} に{c.name}のご予約があります。\n予約番号: {v.code}\n場所: {where}\n",
+                f"明日 {_fmt_date(v.slot.date)} {v.slot.start:%H:%M} に{c.name}のご予約があります。\n予約番号: {v.code}\n場所: {where}\n予約の確認・取消: {conf.site_url()}/reservations/my/\n",
                 dedupe_key=f"visit-reminder:{v.pk}",
             )
             Visit.objects.filter(pk=v.pk).update(reminded_at=now)

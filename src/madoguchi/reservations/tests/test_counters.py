@@ -110,3 +110,18 @@ def test_visit_cannot_be_cancelled_once_its_slot_started_and_staff_mark_no_show(
     with pytest.raises(BookingError) as e:
         services.mark_no_show(v, now=started)
     assert e.value.rule == "status" and "来庁なし" in e.value.message
+
+
+def test_online_reminder_without_meeting_url_does_not_give_the_office(counter, resident, now, run_tasks, mailoutbox):
+    counter.kind = "consultation"
+    counter.allows_online = True
+    counter.location = "本庁舎1階 2番窓口"
+    counter.save()
+    services.book_visit(resident, counter, D, dt.time(9), mode=Visit.Mode.ONLINE, now=now)
+    assert services.send_reminders(now=now) == 1
+    run_tasks()
+    (reminder,) = [m for m in mailoutbox if "明日のご予約" in m.subject]
+    assert "本庁舎1階" not in reminder.body
+    assert "場所: オンライン" in reminder.body and "メールでお送りし、わたしの予約にも表示します" in reminder.body and "/reservations/my/" in reminder.body
+    (confirmation,) = [m for m in mailoutbox if "来庁予約" in m.subject]
+    assert "本庁舎1階" not in confirmation.body and "会議のURLは決まりしだい" in confirmation.body
