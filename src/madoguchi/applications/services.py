@@ -155,13 +155,13 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
     if submission.status not in (S.DRAFT, S.CORRECTION):
         return submission
     engine = engine_for(submission)
-    errors = engine.validate_all(submission.answers)
+    answers, errors = engine.clean_all(submission.answers)  # API answers arrive uncleaned
     if errors:
         raise ValidationError(errors)
     resubmission = submission.status == S.CORRECTION
     now = timezone.now()
-    name, email = _applicant_contact(submission.answers, engine, submission.applicant)
-    fields = dict(search_text=engine.search_text(submission.answers)[:20000], applicant_name=name, applicant_email=email, updated_at=now)
+    name, email = _applicant_contact(answers, engine, submission.applicant)
+    fields = dict(answers=answers, search_text=engine.search_text(answers)[:20000], applicant_name=name, applicant_email=email, updated_at=now)
     if resubmission:
         fields.update(status=S.REVIEWING)
     else:

@@ -602,18 +602,28 @@ class FormEngine:
             return {}
         return {f.key: str(value)}
 
-    def validate_all(self, answers: dict) -> dict[str, list[str]]:
-        """Errors of every visible field, before the final submit ({} when all is well)."""
+    def clean_all(self, answers: dict) -> tuple[dict, dict[str, list[str]]]:
+        """The answers as the form pages would have stored them (R8.4.1 → 2026-04-01, kana
+        normalised …), and the errors of every visible field ({} when all is well). Answers to
+        unknown or hidden fields are dropped: an API client cannot store what no field asks."""
+        cleaned: dict = {}
         errors: dict[str, list[str]] = {}
         for f in self.fields.values():
             if not f.has_input or not self.is_visible(f, answers):
                 continue
             value = answers.get(f.key)
             try:
-                self.clean_field(f, self.as_data(f, value), None, value, None)
+                value = self.clean_field(f, self.as_data(f, value), None, value, None)
             except FieldError as exc:
                 errors[f.key] = [exc.message]
-        return errors
+                continue
+            if value is not None:
+                cleaned[f.key] = value
+        return self.drop_hidden(cleaned), errors
+
+    def validate_all(self, answers: dict) -> dict[str, list[str]]:
+        """Errors of every visible field, before the final submit ({} when all is well)."""
+        return self.clean_all(answers)[1]
 
     def first_page_with_errors(self, errors: dict) -> int | None:
         for page in self.pages:

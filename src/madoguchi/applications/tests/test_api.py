@@ -45,6 +45,19 @@ def test_submit_is_idempotent_and_validated(client, demo):
     assert mine[0]["status"] == "received"
 
 
+def test_api_answers_are_stored_as_the_form_would_store_them(client, demo):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(email="resident@example.jp"))
+    answers = {**ANSWERS, "name_kana": "ミドリノ　サクラ", "birth_date": "H2.4.1", "phone": "０３－１２３４－５６７８", "extra": "123456789018"}
+    created = client.post("/api/applications/procedures/kaigo-saikofu/submissions", {"answers": answers}, content_type="application/json")
+    assert created.status_code == 201
+    stored = Submission.objects.get(receipt_number=created.json()["receipt_number"]).answers
+    assert stored["birth_date"] == "1990-04-01" and stored["phone"] == "03-1234-5678"
+    assert stored["name_kana"] == "みどりの　さくら"  # katakana to hiragana, full width
+    assert "extra" not in stored  # no field asks for it: not kept (it was a マイナンバー)
+
+
 def test_staff_endpoints_need_section_and_otp(client, demo):
     from django.contrib.auth import get_user_model
 
