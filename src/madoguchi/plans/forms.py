@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from madoguchi.core.models import Municipality
+from madoguchi.core.models import Municipality, Section
 
 from . import metrics
 from .models import Plan
@@ -210,3 +210,105 @@ class ItemPredecessorForm(forms.Form):
 
         pred = item.plan.predecessor
         self.fields["predecessor"].queryset = Item.objects.filter(plan=pred).order_by("order") if pred else Item.objects.none()
+
+
+class ItemEditForm(forms.Form):
+    """情報政策課 sets what an import could not: the responsible sections (主管課 first, then
+    関係課), the item's texts and its indicators' baseline and target."""
+
+    number = forms.CharField(label=_("番号（記載どおり）"), max_length=40, required=False)
+    title = forms.CharField(label=_("取組名"), max_length=300, error_messages={"required": _("取組名を入力してください。")})
+    lead_section = forms.ModelChoiceField(
+        label=_("主管課"),
+        queryset=Section.objects.none(),
+        required=False,
+        help_text=_("この取組の進捗報告を取りまとめる課を1つ選びます。"),
+        error_messages={"invalid_choice": _("主管課は一覧から選んでください。")},
+    )
+    related_sections = forms.ModelMultipleChoiceField(
+        label=_("関係課"),
+        queryset=Section.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("主管課と一緒に取り組む課を選びます（複数可）。関係課も進捗報告を作成できます。"),
+        error_messages={"invalid_choice": _("関係課は一覧から選んでください。"), "invalid_pk_value": _("関係課は一覧から選んでください。")},
+    )
+    all_sections = forms.BooleanField(
+        label=_("全課（各課）が担当"), required=False, help_text=_("計画に「各課」とある取組です。どの課も見て、進捗報告を作成できます。")
+    )
+    description = forms.CharField(label=_("取組内容"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    goal = forms.CharField(label=_("目指す姿・効果"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    current_state = forms.CharField(label=_("現状"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    issues = forms.CharField(label=_("課題"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    process = forms.CharField(label=_("取組プロセス"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    TEXT_FIELDS = ("number", "title", "description", "goal", "current_state", "issues", "process", "all_sections")
+    INDICATOR_FIELDS = (("baseline", _("基準値")), ("baseline_year", _("基準年度（西暦）")), ("target", _("目標値")), ("target_year", _("目標年度（西暦）")))
+
+    def __init__(self, *args, item, indicators=(), **kwargs):
+        links = list(item.section_links.order_by("-is_lead", "order", "id"))
+        initial = {f: getattr(item, f) for f in self.TEXT_FIELDS}
+        initial["lead_section"] = links[0].section_id if links else None
+        initial["related_sections"] = [link.section_id for link in links[1:]]
+        for ind in indicators:
+            for name, _label in self.INDICATOR_FIELDS:
+                initial[f"ind{ind.pk}_{name}"] = getattr(ind, name)
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        sections = Section.objects.filter(municipality=item.plan.municipality, kind=Section.Kind.SECTION).order_by("code", "name")
+        self.fields["lead_section"].queryset = sections
+        self.fields["lead_section"].empty_label = _("（選ばない）")
+        self.fields["related_sections"].queryset = sections
+        self.indicator_fields = []
+        for ind in indicators:
+            names = []
+            for name, label in self.INDICATOR_FIELDS:
+                field_name = f"ind{ind.pk}_{name}"
+                full = _("「%(ind)s」の%(label)s") % {"ind": ind.name, "label": label}
+                if name.endswith("_year"):
+                    self.fields[field_name] = forms.IntegerField(
+                        label=full,
+                        required=False,
+                        min_value=1989,
+                        max_value=2100,
+                        error_messages={
+                            "invalid": _("%(label)sは西暦の数字で入力してください（例: 2026）。") % {"label": full},
+                            "min_value": _("%(label)sは1989〜2100の西暦で入力してください。") % {"label": full},
+                            "max_value": _("%(label)sは1989〜2100の西暦で入力してください。") % {"label": full},
+                        },
+                    )
+                else:
+                    self.fields[field_name] = forms.DecimalField(
+                        label=full,
+                        required=False,
+                        max_digits=14,
+                        decimal_places=2,
+                        error_messages={
+                            "invalid": _("%(label)sは数値で入力してください（例: 12 または 45.5）。") % {"label": full},
+                            "max_digits": _("%(label)sは整数部12桁・小数2桁までで入力してください。") % {"label": full},
+                            "max_decimal_places": _("%(label)sは小数2桁までで入力してください。") % {"label": full},
+                            "max_whole_digits": _("%(label)sは整数部12桁までで入力してください。") % {"label": full},
+                        },
+                    )
+                names.append(field_name)
+            self.indicator_fields.append((ind, names))
+
+    def main_fields(self):
+        grouped = {name for _ind, names in self.indicator_fields for name in names}
+        return [self[name] for name in self.fields if name not in grouped]
+
+    def indicator_groups(self):
+        return [(ind, [self[name] for name in names]) for ind, names in self.indicator_fields]
+
+    def clean(self):
+        data = super().clean()
+        lead, related = data.get("lead_section"), list(data.get("related_sections") or [])
+        if lead is not None and lead in related:
+            self.add_error("related_sections", _("主管課（%(name)s）は関係課から外してください。") % {"name": lead.name})
+        if related and lead is None:
+            self.add_error("lead_section", _("関係課を選ぶときは、主管課も1つ選んでください。"))
+        return data
+
+    def indicator_values(self) -> dict:
+        """indicator id → {baseline, baseline_year, target, target_year} from cleaned data."""
+        return {ind.pk: {name: self.cleaned_data.get(f"ind{ind.pk}_{name}") for name, _label in self.INDICATOR_FIELDS} for ind, _names in self.indicator_fields}

@@ -22,7 +22,7 @@ from madoguchi.core.wareki import fiscal_year as fiscal_year_of
 from madoguchi.core.wareki import format_fiscal_year
 
 from . import metrics
-from .models import Indicator, IndicatorValue, Item, Phase, Plan, ProgressReport
+from .models import Indicator, IndicatorValue, Item, ItemSection, Phase, Plan, ProgressReport
 
 
 # --- who may do what ---------------------------------------------------------------------
@@ -77,6 +77,65 @@ def user_sections(user):
     if is_platform_admin(user):
         return Section.objects.all()
     return Section.objects.filter(pk__in=section_ids(user, "view") or set())
+
+
+# --- editing items after import ----------------------------------------------------------
+ITEM_TEXT_FIELDS = ("number", "title", "description", "goal", "current_state", "issues", "process", "all_sections")
+INDICATOR_EDIT_FIELDS = ("baseline", "baseline_year", "target", "target_year")
+
+
+@transaction.atomic
+def update_item(item: Item, user, *, fields: dict, lead: Section | None, related: list[Section], indicators: dict | None = None, request=None) -> dict:
+    """情報政策課 sets an item's responsible sections (主管課 first, then 関係課), its texts and
+    its indicators' baseline and target. Returns what changed (also written to the audit log)."""
+    if not is_reviewer(user):
+        raise PermissionDenied("取組の編集は情報政策課が行います。")
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    municipality_id = item.plan.municipality_id
+    wanted = ([lead] if lead is not None else []) + [s for s in related if lead is None or s.pk != lead.pk]
+    if any(s.municipality_id != municipality_id for s in wanted):
+        raise ValidationError({"related_sections": "この計画の自治体の課から選んでください。"})
+    if related and lead is None:
+        raise ValidationError({"lead_section": "関係課を選ぶときは、主管課も1つ選んでください。"})
+    changes: dict = {}
+    for name in ITEM_TEXT_FIELDS:
+        if name in fields and getattr(item, name) != fields[name]:
+            changes[name] = {"from": getattr(item, name), "to": fields[name]}
+            setattr(item, name, fields[name])
+    before = [s.name for s in item.ordered_sections()]
+    after = [s.name for s in wanted]
+    if before != after:
+        changes["sections"] = {"from": before, "to": after}
+        ItemSection.objects.filter(item=item).delete()
+        ItemSection.objects.bulk_create([ItemSection(item=item, section=s, is_lead=(i == 0), order=i) for i, s in enumerate(wanted)])
+    if changes:
+        item.save()
+    for ind in item.indicators.filter(pk__in=list((indicators or {}).keys())):
+        values = indicators[ind.pk]
+        diff = {}
+        for name in INDICATOR_EDIT_FIELDS:
+            if name in values and getattr(ind, name) != values[name]:
+                diff[name] = {
+                    "from": str(getattr(ind, name)) if getattr(ind, name) is not None else None,
+                    "to": str(values[name]) if values[name] is not None else None,
+                }
+                setattr(ind, name, values[name])
+        if diff:
+            ind.save()
+            changes.setdefault("indicators", {})[ind.name] = diff
+    if changes:
+        audit.record(AuditLog.Action.UPDATE, item, request=request, actor=user, detail={"edit": _jsonable(changes)})
+    return changes
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    return str(value)
 
 
 # --- reports -----------------------------------------------------------------------------

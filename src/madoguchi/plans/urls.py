@@ -9,6 +9,7 @@ urlpatterns = [
     path("staff/", views.staff_plans, name="staff_plans"),
     path("staff/<int:pk>/", views.plan_tree, name="tree"),
     path("staff/<int:pk>/settings/", views.plan_settings, name="settings"),
+    path("staff/items/<int:pk>/edit/", views.item_edit, name="item_edit"),
     path("staff/items/<int:pk>/predecessor/", views.item_predecessor, name="item_predecessor"),
     path("staff/<int:pk>/gantt/", views.gantt, name="gantt"),
     path("staff/<int:pk>/dashboard/", views.dashboard, name="dashboard"),

@@ -17,7 +17,7 @@ from madoguchi.web.staff import staff_required
 
 from . import compare as compare_mod
 from . import exports, services
-from .forms import AcceptImportForm, BindIndicatorForm, ImportForm, ItemPredecessorForm, PlanSettingsForm, ReportForm, ReviewForm
+from .forms import AcceptImportForm, BindIndicatorForm, ImportForm, ItemEditForm, ItemPredecessorForm, PlanSettingsForm, ReportForm, ReviewForm
 from .importer import PlanImportError, fixes, parse, save_preview
 from .models import Indicator, Item, Placement, Plan, PlanImport, ProgressReport
 
@@ -454,3 +454,33 @@ def item_predecessor(request, pk: int):
     else:
         messages.error(request, "前計画の取組は一覧から選んでください。")
     return redirect("plans:item", pk=item.pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def item_edit(request, pk: int):
+    item = get_object_or_404(Item.objects.select_related("plan__municipality"), pk=pk)
+    if not services.is_reviewer(request.user):
+        raise PermissionDenied("取組の編集は情報政策課が行います。")
+    indicators = list(item.indicators.all())
+    form = ItemEditForm(request.POST or None, item=item, indicators=indicators)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            changes = services.update_item(
+                item,
+                request.user,
+                fields={f: d[f] for f in services.ITEM_TEXT_FIELDS},
+                lead=d["lead_section"],
+                related=list(d["related_sections"]),
+                indicators=form.indicator_values(),
+                request=request,
+            )
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                for e in errs:
+                    form.add_error(field if field in form.fields else None, e)
+        else:
+            messages.success(request, "取組を保存しました。" if changes else "変更はありませんでした。")
+            return redirect("plans:item", pk=item.pk)
+    return render(request, "plans/item_edit.html", {"plan": item.plan, "item": item, "form": form})

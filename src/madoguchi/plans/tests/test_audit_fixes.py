@@ -135,3 +135,58 @@ def test_reviewer_returns_an_accepted_report(client, org, plan):
     assert log.detail["review"] == "reopened" and log.detail["previous"] == "accepted"
     report = services.save_report(item, year, sports, services.ReportInput(rating="partly", done="運用を始めた。訂正。"), submit=True)
     assert report.status == ProgressReport.Status.SUBMITTED
+
+
+# --- 4. reviewer-only item edit: sections (主管課 first), texts, indicator baseline/target ------------
+def test_reviewer_sets_sections_of_an_imported_item(client, org, plan):
+    from madoguchi.core.models import AuditLog
+    from madoguchi.plans.models import Indicator
+
+    item = Item.objects.create(plan=plan, key="imported-1", number="9", title="取込で担当課のない取組")
+    ind = Indicator.objects.create(item=item, name="電子申請件数", unit="件")
+    shimin, sports = org["users"]["shimin"], org["users"]["sports"]
+    assert not services.can_view_item(shimin, item)
+    url = reverse("plans:item_edit", args=[item.pk])
+    staff_login(client, shimin)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"title": "x"}).status_code == 403
+    staff_login(client, org["users"]["ip"])
+    assert url in client.get(reverse("plans:item", args=[item.pk])).content.decode()
+    assert client.get(url).status_code == 200
+    base = {"number": "9", "title": item.title}
+    # errors name the field and say what to do
+    body = client.post(url, {**base, "related_sections": [org["sports"].pk]}).content.decode()
+    assert "主管課も1つ選んでください" in body and 'aria-invalid="true"' in body
+    body = client.post(url, {**base, "lead_section": org["shimin"].pk, "related_sections": [org["shimin"].pk]}).content.decode()
+    assert "関係課から外してください" in body
+    body = client.post(url, {**base, "lead_section": org["shimin"].pk, f"ind{ind.pk}_target": "多い"}).content.decode()
+    assert "「電子申請件数」の目標値は数値で入力してください" in body
+    resp = client.post(
+        url,
+        {
+            **base,
+            "title": "電子申請の拡大",
+            "lead_section": org["shimin"].pk,
+            "related_sections": [org["sports"].pk],
+            f"ind{ind.pk}_baseline": "10",
+            f"ind{ind.pk}_baseline_year": "2024",
+            f"ind{ind.pk}_target": "50",
+            f"ind{ind.pk}_target_year": "2028",
+        },
+    )
+    assert resp.status_code == 302
+    item.refresh_from_db()
+    ind.refresh_from_db()
+    assert item.title == "電子申請の拡大"
+    assert [s.name for s in item.ordered_sections()] == ["市民課", "生涯学習スポーツ課"] and item.lead_section == org["shimin"]
+    assert str(ind.target) == "50.00" and ind.baseline_year == 2024
+    assert services.can_file(shimin, item) and services.can_file(sports, item)
+    log = AuditLog.objects.filter(target_type="plans.item", target_id=str(item.pk)).latest("id")
+    assert log.detail["edit"]["sections"]["to"] == ["市民課", "生涯学習スポーツ課"]
+    assert (
+        log.detail["edit"]["indicators"]["電子申請件数"]["target"]["to"] == "50.00" or log.detail["edit"]["indicators"]["電子申請件数"]["target"]["to"] == "50"
+    )
+    # swap lead and related: the order follows the form
+    client.post(url, {**base, "title": "電子申請の拡大", "lead_section": org["sports"].pk, "related_sections": [org["shimin"].pk]})
+    item.refresh_from_db()
+    assert item.lead_section == org["sports"]
