@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
+from madoguchi.core.wareki import fiscal_year as fiscal_year_of
 from madoguchi.core.wareki import fiscal_year_range
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,11 @@ def online_applications(municipality, fiscal_year):
 
 @_safe
 def online_procedures(municipality, fiscal_year):
+    """Published procedures a resident can apply for here, counted as
+    ``Procedure.can_apply_online`` decides: online, with a form, not sent to an external site
+    (マイナポータル …), and not requiring the マイナンバーカード. The catalogue keeps no history, so
+    without a date field only the current fiscal year is answered: a closed year's actual is
+    never rewritten with today's count."""
     model = _model(*_PROCEDURES)
     if model is None:
         return None
@@ -143,11 +149,25 @@ def online_procedures(municipality, fiscal_year):
     for flag in (_field(model, "is_published", "published", "is_active"), _field(model, "online", "is_online")):
         if flag:
             qs = qs.filter(**{flag: True})
+    if _field(model, "form"):
+        qs = qs.filter(form__isnull=False)
+    if _field(model, "external_url"):
+        qs = qs.filter(external_url="")
+    if _field(model, "identity_assurance"):
+        qs = qs.exclude(identity_assurance="my_number_card")
     created = _field(model, "published_at", "created_at")
     if created:
         _, end = fiscal_year_range(fiscal_year)
         qs = qs.filter(**{f"{created}__date__lte" if _is_datetime(model, created) else f"{created}__lte": end})
+    elif fiscal_year != current_fiscal_year():
+        return None  # a snapshot: only the current year can be known
     return Decimal(qs.count())
+
+
+def current_fiscal_year() -> int:
+    from django.utils import timezone
+
+    return fiscal_year_of(timezone.localdate())
 
 
 @_safe

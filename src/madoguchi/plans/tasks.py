@@ -5,12 +5,11 @@ from madoguchi.core.tasks import periodic
 
 @periodic("plans.refresh_bound_indicators", every=6 * 3600)
 def refresh_bound_indicators() -> None:
-    import datetime as dt
-
-    from madoguchi.core.wareki import fiscal_year
-
+    """This and last fiscal year. A metric without a date field (a snapshot such as the
+    procedure catalogue) answers only for the current year, so a closed year is never rewritten."""
+    from .metrics import current_fiscal_year
     from .services import fill_bound_indicators
 
-    this_year = fiscal_year(dt.date.today())
+    this_year = current_fiscal_year()
     for year in (this_year - 1, this_year):
         fill_bound_indicators(year)

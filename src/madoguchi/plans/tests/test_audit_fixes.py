@@ -190,3 +190,40 @@ def test_reviewer_sets_sections_of_an_imported_item(client, org, plan):
     client.post(url, {**base, "title": "電子申請の拡大", "lead_section": org["sports"].pk, "related_sections": [org["shimin"].pk]})
     item.refresh_from_db()
     assert item.lead_section == org["sports"]
+
+
+# --- 5. online procedures: counted like can_apply_online, closed years never rewritten -----------
+def test_online_procedures_counts_like_can_apply_online_and_keeps_closed_years(org, plan):
+    from decimal import Decimal
+
+    from django.apps import apps
+
+    from madoguchi.plans import metrics
+    from madoguchi.plans.models import Indicator, IndicatorValue
+
+    try:
+        Procedure = apps.get_model("applications", "Procedure")
+        Form = apps.get_model("forms", "Form")
+    except LookupError:
+        pytest.skip("applications/forms apps not installed")
+    form = Form.objects.create(name="申請フォーム")
+    kinds = [
+        ("ok", dict(online=True, form=form)),
+        ("no-form", dict(online=True, form=None)),
+        ("offline", dict(online=False, form=form)),
+        ("portal", dict(online=True, form=form, external_url="https://myna.go.jp/x")),
+        ("jpki", dict(online=True, form=form, identity_assurance="my_number_card")),
+        ("hidden", dict(online=True, form=form, is_published=False)),
+    ]
+    procs = [Procedure.objects.create(municipality=org["muni"], section=org["shimin"], slug=slug, name=slug, summary="-", **kw) for slug, kw in kinds]
+    expected = sum(1 for p in procs if p.can_apply_online and p.is_published)
+    this_year = metrics.current_fiscal_year()
+    assert metrics.compute("online_procedures", org["muni"], this_year) == Decimal(expected) == Decimal(1)
+    assert metrics.compute("online_procedures", org["muni"], this_year - 1) is None  # no history kept
+    ind = Indicator.objects.get(item__plan=plan, metric="online_procedures")
+    IndicatorValue.objects.update_or_create(indicator=ind, fiscal_year=this_year - 1, defaults={"value": Decimal(7), "source": "metric"})
+    from madoguchi.plans.tasks import refresh_bound_indicators
+
+    refresh_bound_indicators()
+    assert ind.actual(this_year - 1) == Decimal(7)  # the closed year keeps its actual
+    assert ind.actual(this_year) == Decimal(1)

@@ -117,13 +117,15 @@ def test_metrics_read_sibling_apps_per_municipality(org):
     from madoguchi.core.models import Section
 
     other_section = Section.objects.create(municipality=other, name="市民課")
-    year = 2025
+    year = metrics.current_fiscal_year()
+    Form = apps.get_model("forms", "Form")
+    form = Form.objects.create(name="申請フォーム")
     for slug, muni, section, online in [
         ("a", org["muni"], org["shimin"], True),
         ("b", org["muni"], org["shimin"], False),
         ("c", other, other_section, True),
     ]:
-        Procedure.objects.create(municipality=muni, section=section, slug=slug, name=slug, summary="-", online=online)
+        Procedure.objects.create(municipality=muni, section=section, slug=slug, name=slug, summary="-", online=online, form=form)
     assert metrics.compute("online_procedures", org["muni"], year) == Decimal(1)
     assert metrics.compute("online_procedures", other, year) == Decimal(1)
     assert metrics.available("online_procedures")
