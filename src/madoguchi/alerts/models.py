@@ -238,6 +238,9 @@ class Notice(models.Model):
     sent_at = models.DateTimeField(_("配信日時"), null=True, blank=True)
     source = models.CharField(_("取込元"), max_length=300, blank=True)
     source_identifier = models.CharField(_("取込元の識別子"), max_length=300, blank=True, db_index=True)
+    # Set by the CAP import when the message could not be taken as it was meant (e.g. a 訂正・取消
+    # whose original is not here); shown to staff until they deal with it.
+    import_warning = models.CharField(_("取込時の注意"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

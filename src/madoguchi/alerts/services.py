@@ -817,10 +817,16 @@ def report(notice: Notice) -> dict:
 
 def import_cap(municipality, data: bytes, *, section, source: str, user=None) -> Notice:
     """Turn a CAP 1.2 message into a draft notice (never sent without a person)."""
-    from .channels.cap import parse
+    from .channels.cap import CapImportError, parse
     from .models import Area, Severity, Topic
 
     alert = parse(data)
+    if alert.status != "Actual":
+        # Exercise / System / Test / Draft messages are not real alerts: never a notice that
+        # could go out to residents as one.
+        raise CapImportError(
+            _("CAP の status が「%(status)s」のため取り込みませんでした。取り込むのは実際の情報（Actual）だけです。") % {"status": alert.status or "—"}
+        )
     existing = Notice.objects.filter(municipality=municipality, source_identifier=f"{alert.sender}|{alert.identifier}").first()
     if existing:
         return existing
@@ -829,6 +835,12 @@ def import_cap(municipality, data: bytes, *, section, source: str, user=None) ->
     if alert.references:
         ref = Notice.objects.filter(municipality=municipality, source_identifier__endswith="|" + alert.references[-1]).first()
     kind = alert.msg_type if alert.msg_type in ("Update", "Cancel") and ref else Notice.Kind.ALERT
+    warning = ""
+    if alert.msg_type in ("Update", "Cancel") and ref is None:
+        warning = _(
+            "取込元では%(kind)s（CAP msgType: %(type)s）ですが、参照先の元のお知らせ（%(refs)s）がこのシステムにありません。"
+            "通常のお知らせとして配信してよいか、元のお知らせと内容を確認してください。"
+        ) % {"kind": Notice.Kind(alert.msg_type).label, "type": alert.msg_type, "refs": " ".join(alert.references) or "—"}
     notice = Notice.objects.create(
         municipality=municipality,
         section=section,
@@ -845,6 +857,7 @@ def import_cap(municipality, data: bytes, *, section, source: str, user=None) ->
         channels=["email", "webpush", "line"],
         source=source[:300],
         source_identifier=f"{alert.sender}|{alert.identifier}"[:300],
+        import_warning=warning[:500],
         created_by=user,
     )
     names = set(alert.area_names)
@@ -853,7 +866,7 @@ def import_cap(municipality, data: bytes, *, section, source: str, user=None) ->
     if municipality.name in names or not names:
         notice.all_areas = True
         notice.save(update_fields=["all_areas"])
-    audit_notice(AuditLog.Action.CREATE, notice, user, imported_from=source[:300])
+    audit_notice(AuditLog.Action.CREATE, notice, user, imported_from=source[:300], **({"import_warning": warning[:300]} if warning else {}))
     return notice
 
 
@@ -868,7 +881,12 @@ def import_cap_feed(municipality, url: str, section) -> list[Notice]:
     resp.raise_for_status()
     doc = etree.fromstring(resp.content, parser=_parser())
     if doc.tag == f"{{{NS}}}alert":
-        return [import_cap(municipality, resp.content, section=section, source=url)]
+        try:
+            with transaction.atomic():
+                return [import_cap(municipality, resp.content, section=section, source=url)]
+        except CapImportError as exc:
+            log.warning("CAP import of %s skipped: %s", url, exc)
+            return []
     out = []
     atom = "{http://www.w3.org/2005/Atom}"
     for entry in doc.iter(f"{atom}entry"):
