@@ -79,6 +79,20 @@ def user_sections(user):
     return Section.objects.filter(pk__in=section_ids(user, "view") or set())
 
 
+# --- plans -------------------------------------------------------------------------------
+def predecessor_cycle(plan: Plan, predecessor: Plan | None) -> list[Plan]:
+    """The chain that would loop back to ``plan`` if ``predecessor`` became its 前計画
+    (e.g. A→B→A), or [] when there is no loop."""
+    chain, seen, current = [], set(), predecessor
+    while current is not None and current.pk not in seen:
+        chain.append(current)
+        if current.pk == plan.pk:
+            return chain
+        seen.add(current.pk)
+        current = current.predecessor
+    return []
+
+
 # --- editing items after import ----------------------------------------------------------
 ITEM_TEXT_FIELDS = ("number", "title", "description", "goal", "current_state", "issues", "process", "all_sections")
 INDICATOR_EDIT_FIELDS = ("baseline", "baseline_year", "target", "target_year")

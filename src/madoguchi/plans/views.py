@@ -429,8 +429,15 @@ def plan_settings(request, pk: int):
             "report_due_day",
         ):
             setattr(plan, field, d[field])
+        cycle = services.predecessor_cycle(plan, d["predecessor"])
         if Plan.objects.filter(municipality=plan.municipality, title=plan.title).exclude(pk=plan.pk).exists():
             form.add_error("title", "同じ自治体に同じ名前の計画があります。別の計画名を入力してください。")
+        elif cycle:
+            chain = " → ".join([plan.title] + [p.title for p in cycle])
+            form.add_error(
+                "predecessor",
+                f"前計画をたどると元の計画に戻ってしまいます（{chain}）。この計画より前に策定された計画を選ぶか、「---------」（前計画なし）を選んでください。",
+            )
         else:
             plan.save()
             audit.record(AuditLog.Action.UPDATE, plan, request=request, detail={"settings": True})

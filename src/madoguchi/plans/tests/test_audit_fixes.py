@@ -227,3 +227,31 @@ def test_online_procedures_counts_like_can_apply_online_and_keeps_closed_years(o
     refresh_bound_indicators()
     assert ind.actual(this_year - 1) == Decimal(7)  # the closed year keeps its actual
     assert ind.actual(this_year) == Decimal(1)
+
+
+# --- 6. a predecessor cycle is refused ---------------------------------------------------------
+def test_predecessor_cycle_is_refused(client, org, plan):
+    from madoguchi.plans.models import Plan
+
+    a = Plan.objects.create(municipality=org["muni"], title="第1次計画", start_year=2016, end_year=2020)
+    b = Plan.objects.create(municipality=org["muni"], title="第2次計画", start_year=2021, end_year=2025, predecessor=a)
+    assert services.predecessor_cycle(a, b) == [b, a]
+    assert services.predecessor_cycle(b, a) == [] and services.predecessor_cycle(a, None) == []
+    assert services.predecessor_cycle(a, a) == [a]
+    staff_login(client, org["users"]["ip"])
+    data = {
+        "title": a.title,
+        "kind": "promotion",
+        "status": "adopted",
+        "start_year": 2016,
+        "end_year": 2020,
+        "report_due_month": 5,
+        "report_due_day": 31,
+        "rating_scale": "a:達成\nb:未達成",
+        "direction_scale": "continue:継続\nstop:中止",
+        "predecessor": b.pk,
+    }
+    body = client.post(reverse("plans:settings", args=[a.pk]), data).content.decode()
+    assert "前計画をたどると元の計画に戻ってしまいます" in body and "第1次計画 → 第2次計画 → 第1次計画" in body
+    a.refresh_from_db()
+    assert a.predecessor is None
