@@ -227,13 +227,38 @@ def _site_url(path: str) -> str:
     return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
 
 
+CASE_LINK_SALT = "applications.case-link"
+
+
+def case_url(submission: Submission) -> str:
+    """Where the applicant follows the case. A resident with an account signs in to see it; a
+    case made without an account (or at the counter) has no login to ask for, so its emails
+    carry a signed link (照会用リンク) that opens the case in the browser that follows it."""
+    if submission.applicant_id:
+        return _site_url(reverse("applications:my_detail", args=[submission.uuid]))
+    from django.core import signing
+
+    token = signing.dumps(str(submission.uuid), salt=CASE_LINK_SALT, compress=True)
+    return _site_url(reverse("applications:case_link", args=[token]))
+
+
+def case_from_link(token: str) -> Submission | None:
+    from django.core import signing
+
+    try:
+        uuid = signing.loads(token, salt=CASE_LINK_SALT)
+    except signing.BadSignature:
+        return None
+    return Submission.objects.filter(uuid=uuid).exclude(status=S.DRAFT).first()
+
+
 def _notify_submitted(submission: Submission, resubmission: bool, event: SubmissionEvent) -> None:
     """The receipt email says what was received and where to follow it. It carries no answers
     and no PDF: email travels unencrypted, and the copy (申請内容の控え) is on the signed-in
     page, rendered when asked for (WeasyPrint with CJK fonts costs ~160 ms of CPU a copy)."""
     if not submission.applicant_email:
         return
-    context = {"submission": submission, "resubmission": resubmission, "url": _site_url(reverse("applications:my_detail", args=[submission.uuid]))}
+    context = {"submission": submission, "resubmission": resubmission, "url": case_url(submission)}
     subject = render_to_string("applications/email/submitted_subject.txt", context).strip()
     body = render_to_string("applications/email/submitted.txt", context)
     notify.email(
@@ -310,7 +335,7 @@ def _send_digest(section, events: list[SubmissionEvent]) -> None:
 def _notify_change(submission: Submission, event: SubmissionEvent) -> None:
     if not submission.applicant_email or not event.visible_to_applicant:
         return
-    context = {"submission": submission, "event": event, "url": _site_url(reverse("applications:my_detail", args=[submission.uuid]))}
+    context = {"submission": submission, "event": event, "url": case_url(submission)}
     subject = render_to_string("applications/email/changed_subject.txt", context).strip()
     body = render_to_string("applications/email/changed.txt", context)
     notify.email(submission.applicant_email, subject, body, dedupe_key=f"applications.event:{event.pk}")

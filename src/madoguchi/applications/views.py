@@ -102,7 +102,29 @@ def _submission_for(request, uuid, mode: str) -> Submission:
         return submission
     if submission.applicant_id is None and submission.channel == Submission.Channel.ONLINE and submission.session_key and submission.session_key == request.session.session_key:
         return submission
+    if submission.applicant_id is None and str(submission.uuid) in request.session.get(CASE_LINKS, []):
+        return submission  # opened from the signed link in the case's emails
     raise Http404
+
+
+CASE_LINKS = "applications_case_links"
+
+
+def case_link(request, token):
+    """The signed link (照会用リンク) in the emails of a case made without an account: remember
+    the case in this browser's session and show it."""
+    submission = services.case_from_link(token)
+    if submission is None:
+        return render(request, "applications/case_link_invalid.html", status=404)
+    if submission.applicant_id:  # a resident's own account protects the case: sign in
+        return redirect_to_login(reverse("applications:my_detail", args=[submission.uuid]))
+    opened = [u for u in request.session.get(CASE_LINKS, []) if u != str(submission.uuid)][-19:]
+    request.session[CASE_LINKS] = [*opened, str(submission.uuid)]
+    return redirect("applications:my_detail", submission.uuid)
+
+
+def _resident(request):
+    return request.user if request.user.is_authenticated else None
 
 
 def _urls(mode: str) -> dict:
@@ -213,7 +235,7 @@ def my_list(request):
 
 
 def my_detail(request, uuid):
-    if not request.user.is_authenticated:
+    if not request.user.is_authenticated and str(uuid) not in request.session.get(CASE_LINKS, []):
         return redirect_to_login(request.get_full_path())
     submission = _submission_for(request, uuid, "citizen")
     if submission.status == S.DRAFT:
@@ -237,11 +259,9 @@ def _steps(submission: Submission) -> list[dict]:
 
 @require_POST
 def my_message(request, uuid):
-    if not request.user.is_authenticated:
-        raise PermissionDenied
-    submission = _submission_for(request, uuid, "citizen")
+    submission = _submission_for(request, uuid, "citizen")  # own account, or the case's signed link
     try:
-        services.post_message(submission, request.POST.get("body", ""), sender=request.user, from_staff=False)
+        services.post_message(submission, request.POST.get("body", ""), sender=_resident(request), from_staff=False)
         messages.success(request, "メッセージを送信しました。")
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
@@ -250,11 +270,9 @@ def my_message(request, uuid):
 
 @require_POST
 def my_withdraw(request, uuid):
-    if not request.user.is_authenticated:
-        raise PermissionDenied
-    submission = _submission_for(request, uuid, "citizen")
+    submission = _submission_for(request, uuid, "citizen")  # own account, or the case's signed link
     try:
-        services.withdraw(submission, user=request.user, reason=request.POST.get("reason", "")[:500])
+        services.withdraw(submission, user=_resident(request), reason=request.POST.get("reason", "")[:500])
         messages.success(request, "申請を取り下げました。")
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
