@@ -19,6 +19,27 @@ def text(notice, language: str, unsubscribe: str | None = None) -> str:
     return body
 
 
+def stop_line(language: str, token: str) -> str:
+    """The unsubscribe line appended to every LINE message (with the real URL)."""
+    return f"\n{render.LABELS[render._lang(language)]['stop']}: {render.unsubscribe_url_for(token)}"
+
+
+def stop_line_room(language: str) -> int:
+    """Characters the unsubscribe line can take: its label and the URL of the longest token
+    a subscription can have (Subscription.token max_length), on this site's SITE_URL."""
+    from ..models import Subscription
+
+    return len(stop_line(language, "x" * Subscription._meta.get_field("token").max_length))
+
+
+def fit(body: str, tail: str) -> str:
+    """``body`` + ``tail`` within MAX_TEXT: the body is shortened (with …), never the tail,
+    so the unsubscribe link at the end always arrives whole."""
+    if len(body) + len(tail) <= MAX_TEXT:
+        return body + tail
+    return body[: max(0, MAX_TEXT - len(tail) - 1)] + "…" + tail
+
+
 def api_client():
     from linebot.v3.messaging import ApiClient, Configuration
 
@@ -32,7 +53,7 @@ class LineChannel(Channel):
     def validate(self, notice) -> list[str]:
         problems = []
         for lang in notice.languages():
-            length = len(text(notice, lang)) + 80  # room for the page and unsubscribe URLs
+            length = len(text(notice, lang)) + stop_line_room(lang)  # room for the real unsubscribe line
             if length > MAX_TEXT:
                 problems.append(
                     _("LINE では1通%(max)s文字までです。%(lang)sの本文を%(over)s文字以上減らしてください（現在 約%(len)s文字）。")
@@ -55,9 +76,9 @@ class LineChannel(Channel):
                 sub = d.subscription
                 if sub.language not in cache:
                     cache[sub.language] = text(notice, sub.language)
-                message = cache[sub.language] + f"\n{render.LABELS[render._lang(sub.language)]['stop']}: {render.unsubscribe_url(sub)}"
+                message = fit(cache[sub.language], stop_line(sub.language, sub.token))
                 try:
-                    api.push_message(PushMessageRequest(to=sub.address, messages=[TextMessage(text=message[:MAX_TEXT])]), x_line_retry_key=d.idempotency_key)
+                    api.push_message(PushMessageRequest(to=sub.address, messages=[TextMessage(text=message)]), x_line_retry_key=d.idempotency_key)
                     report(Result(d.pk, Outcome.SENT))
                 except ApiException as exc:
                     status = exc.status or 0

@@ -169,3 +169,26 @@ def test_push_endpoint_must_be_a_known_push_service(city, client, settings):
     assert push_endpoint_allowed("http://127.0.0.1:8000/x")
     settings.ALERTS_PUSH_ALLOWED_ORIGINS = ["push.example.jp"]
     assert push_endpoint_allowed("https://a.push.example.jp/x") and not push_endpoint_allowed("https://fcm.googleapis.com/x")
+
+
+def test_line_message_never_cuts_the_unsubscribe_link(city, staff, line_api, settings):
+    from madoguchi.alerts.channels import line
+    from madoguchi.alerts.models import Subscription as Sub
+
+    settings.SITE_URL = "https://" + "a" * 150 + ".example.jp"
+    notice = _notice(city, staff, ["line"])
+    notice.body = "あ" * (line.MAX_TEXT - 150)  # fitted the old fixed 80-character margin
+    notice.save()
+    assert any("LINE では1通5000文字まで" in p for p in services.validation_problems(notice))
+    # Should such a notice be sent anyway (e.g. validated under another SITE_URL), the body is
+    # shortened, never the link.
+    sub = _subs(city, "line", ["U" + "2" * 32])[0]
+    Delivery.objects.create(notice=notice, subscription=sub, channel="line")
+    Notice.objects.filter(pk=notice.pk).update(status="sending")
+    services.deliver(notice.pk, "line")
+    assert line_api.errors == []
+    sent = line_api.received[0]["messages"][0]["text"]
+    assert len(sent) <= line.MAX_TEXT
+    url = f"{settings.SITE_URL}/alerts/unsubscribe/{sub.token}/"
+    assert sent.endswith(url) and "…\n" in sent
+    assert line.stop_line_room("ja") >= len(line.stop_line("ja", Sub.objects.get(pk=sub.pk).token))
