@@ -32,14 +32,27 @@ class AcceptImportForm(forms.Form):
     status = forms.ChoiceField(label=_("状態"), choices=Plan.Status.choices)
     start_year = forms.IntegerField(label=_("計画期間（開始年度・西暦）"), min_value=1989, max_value=2100, required=False, help_text=_("例: 2026（令和8年度）"))
     end_year = forms.IntegerField(label=_("計画期間（終了年度・西暦）"), min_value=1989, max_value=2100, required=False, help_text=_("例: 2030（令和12年度）"))
+    update_plan = forms.ModelChoiceField(
+        label=_("既存の計画を更新"),
+        queryset=Plan.objects.none(),
+        required=False,
+        help_text=_(
+            "改訂版や（案）が取れた版を取り込むときは、更新する計画を選びます。同じファイル名または同じ計画名（末尾の（案）は無視）の計画が最初に選ばれています。"
+        ),
+        error_messages={"invalid_choice": _("更新する計画は一覧から選んでください。新しい計画として保存するときは「新しい計画として保存」を選びます。")},
+    )
     acknowledge = forms.BooleanField(
         label=_("読み取れなかった項目を確認しました（保存後に画面から補えます）"),
         required=False,
     )
 
-    def __init__(self, *args, has_problems: bool = False, **kwargs):
+    def __init__(self, *args, has_problems: bool = False, municipality=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_problems = has_problems
+        self.fields["update_plan"].queryset = (
+            Plan.objects.filter(municipality=municipality).order_by("-start_year", "title") if municipality else Plan.objects.none()
+        )
+        self.fields["update_plan"].empty_label = _("新しい計画として保存")
 
     def clean(self):
         data = super().clean()

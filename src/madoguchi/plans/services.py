@@ -4,6 +4,7 @@ reports, overdue reports, bound indicators, the dashboard and the end-of-plan ev
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -91,6 +92,29 @@ def predecessor_cycle(plan: Plan, predecessor: Plan | None) -> list[Plan]:
         seen.add(current.pk)
         current = current.predecessor
     return []
+
+
+_DRAFT_SUFFIX = re.compile(r"[\s\u3000]*[（(]\s*(?:素)?案\s*[）)][\s\u3000]*$")
+
+
+def plan_title_key(title: str) -> str:
+    """A title without a trailing （案）/(案)/（素案） and surrounding spaces, for matching a
+    revised document to the plan imported from its draft."""
+    return _DRAFT_SUFFIX.sub("", (title or "").strip()).strip()
+
+
+def match_existing_plan(municipality, title: str, source_name: str = "") -> Plan | None:
+    """The plan a re-imported document should update by default: the municipality's plan saved
+    from the same file name, else the one whose title matches ignoring a trailing （案）."""
+    plans = Plan.objects.filter(municipality=municipality)
+    if source_name:
+        found = plans.filter(source_name=source_name[:200]).order_by("-updated_at").first()
+        if found is not None:
+            return found
+    key = plan_title_key(title)
+    if not key:
+        return None
+    return next((p for p in plans.order_by("-updated_at") if plan_title_key(p.title) == key), None)
 
 
 # --- editing items after import ----------------------------------------------------------

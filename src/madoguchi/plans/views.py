@@ -351,11 +351,19 @@ def import_preview(request, pk: int):
         imp.save(update_fields=["decisions"])
         messages.success(request, f"対応を反映しました（{len(decisions)}件）。")
         return redirect("plans:import_preview", pk=imp.pk)
-    existing = Plan.objects.filter(municipality=imp.municipality, title=pv.title).first()
+    existing = services.match_existing_plan(imp.municipality, pv.title, imp.filename)
     form = AcceptImportForm(
         request.POST or None,
         has_problems=bool(pv.problems),
-        initial={"title": pv.title, "kind": pv.kind or "other", "status": pv.status or "adopted", "start_year": pv.start_year, "end_year": pv.end_year},
+        municipality=imp.municipality,
+        initial={
+            "title": pv.title,
+            "kind": pv.kind or "other",
+            "status": pv.status or "adopted",
+            "start_year": pv.start_year,
+            "end_year": pv.end_year,
+            "update_plan": existing.pk if existing else None,
+        },
     )
     if request.method == "POST" and "discard" in request.POST:
         imp.status = PlanImport.Status.DISCARDED
@@ -371,6 +379,7 @@ def import_preview(request, pk: int):
             source_name=imp.filename,
             is_example=not imp.municipality.is_default,
             overrides={"kind": d["kind"], "status": d["status"], "start_year": d["start_year"], "end_year": d["end_year"]},
+            target=d["update_plan"],
         )
         imp.status = PlanImport.Status.SAVED
         imp.plan = result.plan

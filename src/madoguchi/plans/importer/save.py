@@ -24,17 +24,31 @@ class SaveResult:
 
 @transaction.atomic
 def save_preview(
-    pv: Preview, municipality: Municipality, *, title: str | None = None, source_name: str = "", is_example: bool = False, overrides: dict | None = None
+    pv: Preview,
+    municipality: Municipality,
+    *,
+    title: str | None = None,
+    source_name: str = "",
+    is_example: bool = False,
+    overrides: dict | None = None,
+    target=None,
 ) -> SaveResult:
+    """``target``: an existing plan of the municipality to update (a revised document, e.g. the
+    adopted version of a （案）); it takes the new title unless another plan already has it."""
     from ..models import Indicator, Item, ItemSection, Node, Placement, Plan, ScheduleEntry
 
     overrides = overrides or {}
     title = (title or pv.title)[:200]
-    plan, created = Plan.objects.select_for_update().get_or_create(
-        municipality=municipality,
-        title=title,
-        defaults=dict(kind=pv.kind or Plan.Kind.OTHER, status=pv.status or Plan.Status.ADOPTED),
-    )
+    if target is not None:
+        plan, created = Plan.objects.select_for_update().get(pk=target.pk, municipality=municipality), False
+        if not Plan.objects.filter(municipality=municipality, title=title).exclude(pk=plan.pk).exists():
+            plan.title = title
+    else:
+        plan, created = Plan.objects.select_for_update().get_or_create(
+            municipality=municipality,
+            title=title,
+            defaults=dict(kind=pv.kind or Plan.Kind.OTHER, status=pv.status or Plan.Status.ADOPTED),
+        )
     plan.kind = overrides.get("kind") or pv.kind or plan.kind
     plan.status = overrides.get("status") or pv.status or plan.status
     plan.start_year = overrides.get("start_year") or pv.start_year or plan.start_year

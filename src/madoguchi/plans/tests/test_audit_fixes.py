@@ -255,3 +255,51 @@ def test_predecessor_cycle_is_refused(client, org, plan):
     assert "前計画をたどると元の計画に戻ってしまいます" in body and "第1次計画 → 第2次計画 → 第1次計画" in body
     a.refresh_from_db()
     assert a.predecessor is None
+
+
+# --- 6. re-import: a revised document updates the plan it revises --------------------------------
+def test_plan_matching_ignores_a_trailing_draft_mark(org):
+    from madoguchi.plans.models import Plan
+
+    draft = Plan.objects.create(municipality=org["muni"], title="みどり野市DX推進計画（案）", source_name="dx_draft.xlsx")
+    assert services.plan_title_key("みどり野市DX推進計画 (案)") == "みどり野市DX推進計画"
+    assert services.match_existing_plan(org["muni"], "みどり野市DX推進計画", "dx_final.xlsx") == draft
+    assert services.match_existing_plan(org["muni"], "別の題名", "dx_draft.xlsx") == draft
+    assert services.match_existing_plan(org["muni"], "別の題名", "other.xlsx") is None
+
+
+def test_revised_document_updates_instead_of_duplicating(client, org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from madoguchi.plans.models import Plan
+
+    from .conftest import seed
+
+    staff_login(client, org["users"]["ip"])
+    muni = org["muni"]
+
+    def upload(name):
+        resp = client.post(reverse("plans:import_upload"), {"file": SimpleUploadedFile(name, seed("002")), "municipality": muni.pk})
+        assert resp.status_code == 302
+        return resp["Location"]
+
+    from madoguchi.plans.importer import parse
+
+    title = parse(seed("002"), "plan.txt").title
+    common = {"kind": "basic", "status": "adopted", "start_year": "2026", "end_year": "2030", "acknowledge": "on"}
+    url = upload("plan_draft.txt")
+    assert client.post(url, {**common, "title": f"{title}（案）", "status": "draft"}).status_code == 302
+    draft = Plan.objects.get(municipality=muni)
+    items = draft.items.count()
+    # the adopted version arrives under another file name and without （案）
+    Plan.objects.filter(pk=draft.pk).update(source_name="renamed-elsewhere.txt")
+    url = upload("plan_final.txt")
+    body = client.get(url).content.decode()
+    assert "改訂版とみられます" in body and f'value="{draft.pk}" selected' in body
+    # an unknown plan id is refused with what to do
+    body = client.post(url, {**common, "title": title, "update_plan": "999999"}).content.decode()
+    assert "更新する計画は一覧から選んでください" in body
+    assert client.post(url, {**common, "title": title, "update_plan": draft.pk}).status_code == 302
+    assert Plan.objects.filter(municipality=muni).count() == 1
+    draft.refresh_from_db()
+    assert draft.title == title and draft.items.count() == items and draft.source_name == "plan_final.txt"

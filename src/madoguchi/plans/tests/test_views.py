@@ -118,7 +118,7 @@ def test_import_upload_preview_accept_and_reimport(client, org):
         body = preview.content.decode()
         assert "再掲" in body and "読み取れなかった項目" in body and "51行目" in body
         if round_ == 1:
-            assert "既にあります" in body
+            assert "改訂版とみられます" in body
         resp = client.post(
             resp["Location"],
             {"title": "武蔵野市DX推進計画（第八次総合情報化基本計画）", "kind": "basic", "status": "adopted", "start_year": "2026", "end_year": "2030"},
