@@ -490,6 +490,9 @@ class Counter(models.Model):
     capacity = models.PositiveIntegerField(_("1枠の定員"), default=2)
     booking_window_days = models.PositiveIntegerField(_("予約受付（何日先まで）"), default=30)
     allows_online = models.BooleanField(_("オンライン相談可"), default=False)
+    meeting_url = models.URLField(
+        _("オンライン相談の会議URL（既定）"), blank=True, help_text=_("オンラインの予約に最初から付けるURL。予約ごとに日の一覧で変えられます。")
+    )
     service_minutes = models.PositiveIntegerField(_("1人あたりの平均対応時間（分）"), default=10)
     is_public = models.BooleanField(_("公開"), default=True)
 
@@ -505,6 +508,26 @@ class Counter(models.Model):
     @property
     def audit_section(self):
         return self.section
+
+
+class CounterHours(models.Model):
+    """受付時間 of a counter on one weekday. A counter with no rows takes bookings at
+    ``Counter.opens``–``closes`` on every day the office is open; once rows exist, a weekday
+    without a row takes none (受付なし)."""
+
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="weekday_hours")
+    weekday = models.PositiveSmallIntegerField(_("曜日"), choices=[(i, w) for i, w in enumerate(WEEKDAYS)])
+    opens = models.TimeField(_("受付開始"))
+    closes = models.TimeField(_("受付終了"))
+
+    class Meta:
+        verbose_name = _("窓口の受付時間")
+        verbose_name_plural = _("窓口の受付時間")
+        ordering = ["counter", "weekday"]
+        constraints = [
+            models.UniqueConstraint(fields=["counter", "weekday"], name="counterhours_unique"),
+            models.CheckConstraint(condition=Q(opens__lt=models.F("closes")), name="counterhours_opens_before_closes"),
+        ]
 
 
 class CounterSlot(models.Model):

@@ -26,6 +26,7 @@ from .models import (
     Booking,
     ClosedPeriod,
     Counter,
+    CounterHours,
     CounterSlot,
     ExemptionRule,
     Facility,
@@ -862,10 +863,33 @@ def verify_group(group: Group, staff_user, approve: bool, note: str = "") -> Gro
 
 
 # --- counter visits and consultations ------------------------------------------------------
-def slot_times(counter: Counter) -> list[tuple[dt.time, dt.time]]:
+def counter_week(counter: Counter) -> dict[int, tuple[dt.time, dt.time]]:
+    """受付時間 per weekday (0 = 月): the counter's weekday rows, or ``opens``–``closes`` on
+    every weekday when it has none."""
+    rows = {h.weekday: (h.opens, h.closes) for h in CounterHours.objects.filter(counter=counter)}
+    return rows or {wd: (counter.opens, counter.closes) for wd in range(7)}
+
+
+def counter_closed_reason(counter: Counter, day: dt.date, week=None, office=None) -> str | None:
+    """Why ``counter`` takes no bookings on ``day`` (閉庁日 or a weekday without 受付時間)."""
+    reason = office_calendar.closed_reason(day, office or counter.municipality)
+    if reason:
+        return reason
+    week = week if week is not None else counter_week(counter)
+    if day.weekday() not in week:
+        return f"{WEEKDAYS[day.weekday()]}曜日は受付なし"
+    return None
+
+
+def slot_times(counter: Counter, day: dt.date | None = None, week=None) -> list[tuple[dt.time, dt.time]]:
+    """The slots of ``counter`` on ``day``'s weekday (none on a weekday without 受付時間)."""
+    week = week if week is not None else counter_week(counter)
+    hours = week.get(day.weekday()) if day is not None else (counter.opens, counter.closes)
+    if hours is None:
+        return []
     out = []
-    t = dt.datetime.combine(dt.date.min, counter.opens)
-    close = dt.datetime.combine(dt.date.min, counter.closes)
+    t = dt.datetime.combine(dt.date.min, hours[0])
+    close = dt.datetime.combine(dt.date.min, hours[1])
     step = dt.timedelta(minutes=counter.slot_minutes)
     while t + step <= close:
         out.append((t.time(), (t + step).time()))
@@ -876,12 +900,13 @@ def slot_times(counter: Counter) -> list[tuple[dt.time, dt.time]]:
 def counter_day(counter: Counter, day: dt.date, now=None) -> dict:
     """Slots of ``day`` with remaining places (for the booking page)."""
     now = timezone.localtime(_now(now))
-    reason = office_calendar.closed_reason(day, counter.municipality)
+    week = counter_week(counter)
+    reason = counter_closed_reason(counter, day, week)
     if reason:
         return {"date": day, "closed": reason, "slots": []}
     existing = {s.start: s for s in CounterSlot.objects.filter(counter=counter, date=day)}
     slots = []
-    for start, end in slot_times(counter):
+    for start, end in slot_times(counter, day, week):
         s = existing.get(start)
         remaining = s.remaining if s else counter.capacity
         past = dt.datetime.combine(day, start) <= now.replace(tzinfo=None)
@@ -913,18 +938,23 @@ def counter_dates(counter: Counter, now=None) -> list[dict]:
     each with ``closed`` (the reason, e.g. 土曜日・祝日) when the office is shut that day."""
     today = timezone.localtime(_now(now)).date()
     office = _OfficeDays(counter.municipality)
+    week = counter_week(counter)
     days = [today + dt.timedelta(days=i) for i in range(counter.booking_window_days + 1)]
-    return [{"date": d, "weekday": WEEKDAYS[d.weekday()], "closed": office_calendar.closed_reason(d, office)} for d in days]
+    return [{"date": d, "weekday": WEEKDAYS[d.weekday()], "closed": counter_closed_reason(counter, d, week, office)} for d in days]
 
 
 def book_visit(user, counter: Counter, day: dt.date, start: dt.time, *, mode: str = Visit.Mode.IN_PERSON, procedure: str = "", now=None) -> Visit:
     now = timezone.localtime(_now(now))
+    week = counter_week(counter)
     reason = office_calendar.closed_reason(day, counter.municipality)
     if reason:
         raise BookingError("closed", f"{_fmt_date(day)}は閉庁日です（{reason}）。別の日を選んでください。")
-    times = dict(slot_times(counter))
+    if day.weekday() not in week:
+        raise BookingError("closed", f"{_fmt_date(day)}は受付のない曜日です（{WEEKDAYS[day.weekday()]}曜日は受付なし）。別の日を選んでください。")
+    times = dict(slot_times(counter, day, week))
     if start not in times:
-        raise BookingError("hours", f"{start:%H:%M} は受付時間（{counter.opens:%H:%M}〜{counter.closes:%H:%M}）の予約枠ではありません。")
+        opens, closes = week[day.weekday()]
+        raise BookingError("hours", f"{start:%H:%M} は受付時間（{opens:%H:%M}〜{closes:%H:%M}）の予約枠ではありません。表示されている時間から選んでください。")
     if dt.datetime.combine(day, start) <= now.replace(tzinfo=None):
         raise BookingError("past", "過去の時間は予約できません。これからの日時を選んでください。")
     if day > now.date() + dt.timedelta(days=counter.booking_window_days):
@@ -948,11 +978,13 @@ def book_visit(user, counter: Counter, day: dt.date, start: dt.time, *, mode: st
         # The capacity rule in one conditional UPDATE: it succeeds only while a place is left.
         if not CounterSlot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1):
             raise BookingError("full", f"{_fmt_date(day)} {start:%H:%M} の枠は満員です。別の時間を選んでください。")
-        visit = Visit.objects.create(slot=slot, user=user, mode=mode, procedure=procedure[:200])
+        visit = Visit.objects.create(
+            slot=slot, user=user, mode=mode, procedure=procedure[:200], meeting_url=counter.meeting_url if mode == Visit.Mode.ONLINE else ""
+        )
         body = (
             f"{counter.name}の予約を受け付けました。\n\n予約番号: {visit.code}\n日時: {_fmt_date(day)} {start:%H:%M}〜{times[start]:%H:%M}\n"
             + (
-                f"場所: {ONLINE_URL_PENDING}\n"
+                f"場所: {f'オンライン（会議のURL: {visit.meeting_url}）' if visit.meeting_url else ONLINE_URL_PENDING}\n"
                 if mode == Visit.Mode.ONLINE
                 else f"場所: {counter.location or counter.section.location}\n当日は添付のQRコードか予約番号を窓口でお見せください。\n"
             )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from madoguchi.forms.uploads import UploadError
 
 from . import photos
-from .models import WEEKDAYS, ExemptionRule, Facility, FrameDefinition, Unit, UserCategory
+from .models import WEEKDAYS, Counter, ExemptionRule, Facility, FrameDefinition, Unit, UserCategory
 
 
 def _h2a(value: str) -> str:
@@ -422,3 +422,118 @@ class ExemptionRuleForm(LabelledErrors, forms.ModelForm):
         if value is not None and not (1 <= value <= 100):
             raise forms.ValidationError(_("減免率（％）は1〜100で入力してください（100は全額免除）。"))
         return value
+
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class CounterForm(LabelledErrors, forms.ModelForm):
+    """窓口・相談の登録・編集 (来庁予約 and 相談予約)."""
+
+    class Meta:
+        model = Counter
+        fields = [
+            "section", "kind", "name", "slug", "procedures", "location", "slot_minutes", "capacity",
+            "booking_window_days", "service_minutes", "allows_online", "meeting_url", "is_public",
+        ]  # fmt: skip
+        labels = {"slug": _("URL用の名前"), "is_public": _("住民向けに公開する")}
+        help_texts = {
+            "slug": _("半角英小文字・数字・ハイフン（例: tennyu-tenshutsu）。予約ページのURLになります。"),
+            "procedures": _("例: 転入届、転出届、マイナンバーカードの住所変更"),
+            "slot_minutes": _("5〜240分。受付時間をこの長さで区切って予約枠にします。"),
+            "capacity": _("1つの予約枠で受け付ける人数"),
+            "booking_window_days": _("今日から何日先まで予約を受け付けるか（1〜365）"),
+            "service_minutes": _("整理券の待ち時間の目安に使います。"),
+            "meeting_url": _("オンライン相談の予約に最初から付けるURL（https://）。予約ごとに日の一覧で変えられます。"),
+            "is_public": _("チェックを外すと住民の画面に表示されず、予約もできません。"),
+        }
+        widgets = {"procedures": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, sections=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if sections is not None:
+            self.fields["section"].queryset = sections
+        self.fields["section"].empty_label = None if sections is not None and len(sections) == 1 else "---------"
+        self._name_errors()
+        self.fields["section"].error_messages["invalid_choice"] = _("担当課は、あなたが管理者である課から選んでください。")
+        self.fields["slug"].validators = []  # clean_slug checks, after turning full-width into ASCII
+
+    def clean_slug(self):
+        slug = _h2a(self.cleaned_data.get("slug", "")).lower()
+        if not SLUG_RE.match(slug):
+            raise forms.ValidationError(_("URL用の名前は半角英小文字・数字・ハイフンで入力してください（例: tennyu-tenshutsu）。"))
+        return slug
+
+    def _range(self, name, low, high):
+        value = self.cleaned_data.get(name)
+        if value is not None and not low <= value <= high:
+            label = self.fields[name].label
+            raise forms.ValidationError(_("%(label)sは%(low)s〜%(high)sの数で入力してください。") % {"label": label, "low": low, "high": high})
+        return value
+
+    def clean_slot_minutes(self):
+        return self._range("slot_minutes", 5, 240)
+
+    def clean_capacity(self):
+        return self._range("capacity", 1, 100)
+
+    def clean_booking_window_days(self):
+        return self._range("booking_window_days", 1, 365)
+
+    def clean_service_minutes(self):
+        return self._range("service_minutes", 1, 240)
+
+    def clean_meeting_url(self):
+        url = (self.cleaned_data.get("meeting_url") or "").strip()
+        if url and not url.startswith("https://"):
+            raise forms.ValidationError(_("オンライン相談の会議URLは https:// から始まるURLを入力してください。"))
+        return url
+
+    def clean(self):
+        data = super().clean()
+        if data.get("meeting_url") and not data.get("allows_online"):
+            self.add_error("allows_online", _("会議URLを設定するときは「オンライン相談可」にチェックしてください（不要なら会議URLを空欄に）。"))
+        section, slug = data.get("section"), data.get("slug")
+        if section and slug:
+            clash = Counter.objects.filter(municipality=section.municipality_id, slug=slug).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("slug", _("URL用の名前「%(slug)s」はほかの窓口が使っています。別の名前にしてください。") % {"slug": slug})
+        return data
+
+
+class CounterDayForm(LabelledErrors, forms.Form):
+    """One weekday's 受付時間 of a counter: none (受付なし) or opens–closes."""
+
+    closed = forms.BooleanField(label=_("受付なし"), required=False)
+    opens = forms.TimeField(label=_("受付開始"), required=False, widget=TimeInput())
+    closes = forms.TimeField(label=_("受付終了"), required=False, widget=TimeInput())
+
+    def __init__(self, *args, weekday: int = 0, slot_minutes: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.weekday = weekday
+        self.slot_minutes = slot_minutes
+        self.day_label = f"{WEEKDAYS[weekday]}曜日"
+        for name in ("closed", "opens", "closes"):
+            self.fields[name].label = f"{self.day_label}の{self.fields[name].label}"
+        self._name_errors()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("closed"):
+            return data
+        opens, closes = data.get("opens"), data.get("closes")
+        if "opens" not in self.errors and not opens:
+            self.add_error("opens", _("%(day)sの受付開始時刻を入力するか、受付なしにチェックしてください。") % {"day": self.day_label})
+        if "closes" not in self.errors and not closes:
+            self.add_error("closes", _("%(day)sの受付終了時刻を入力するか、受付なしにチェックしてください。") % {"day": self.day_label})
+        if opens and closes:
+            minutes = (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
+            if minutes <= 0:
+                self.add_error("closes", _("%(day)sの受付終了時刻は受付開始時刻より後にしてください。") % {"day": self.day_label})
+            elif self.slot_minutes and minutes < self.slot_minutes:
+                self.add_error(
+                    "closes",
+                    _("%(day)sの受付時間が1枠の長さ（%(m)s分）より短いため、予約枠ができません。受付終了時刻を遅くしてください。")
+                    % {"day": self.day_label, "m": self.slot_minutes},
+                )
+        return data

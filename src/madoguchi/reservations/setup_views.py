@@ -23,8 +23,21 @@ from madoguchi.core import audit, permissions
 from madoguchi.core.models import AuditLog, Municipality, Section
 from madoguchi.web.staff import staff_required
 
-from .models import ACTIVE_BOOKING_STATUSES, Booking, ExemptionRule, Facility, Fee, FrameDefinition, OpeningHours, Unit, UserCategory
-from .setup_forms import ExemptionRuleForm, FacilityForm, FeeTableForm, FrameForm, OpeningDayForm, UnitForm
+from .models import (
+    ACTIVE_BOOKING_STATUSES,
+    WEEKDAYS,
+    Booking,
+    Counter,
+    CounterHours,
+    ExemptionRule,
+    Facility,
+    Fee,
+    FrameDefinition,
+    OpeningHours,
+    Unit,
+    UserCategory,
+)
+from .setup_forms import CounterDayForm, CounterForm, ExemptionRuleForm, FacilityForm, FeeTableForm, FrameForm, OpeningDayForm, UnitForm
 
 NO_MANAGE = "施設の設定を変更できるのは、所管課の管理者の権限を持つ職員だけです。担当者・承認者は閲覧のみできます。"
 EXTRA_FRAMES = 2
@@ -329,3 +342,94 @@ def rule_edit(request, pk: int | None = None):
         messages.success(request, f"減免基準「{rule.name}」を{'追加' if created else '保存'}しました。")
         return redirect("reservations:setup_rules")
     return render(request, "reservations/staff/setup_rule.html", {"form": form, "rule": rule, "can_manage": can_manage})
+
+
+# --- counters and consultations (窓口・相談の設定) ---------------------------------------------
+NO_MANAGE_COUNTER = "窓口・相談の設定を変更できるのは、担当課の管理者の権限を持つ職員だけです。担当者・承認者は閲覧のみできます。"
+
+
+def _counter(request, pk: int) -> Counter:
+    return get_object_or_404(permissions.scope(request.user, Counter.objects.select_related("section", "municipality"), "section"), pk=pk)
+
+
+def _counter_days(data, counter: Counter, slot_minutes: int | None) -> list[CounterDayForm]:
+    existing = {h.weekday: h for h in counter.weekday_hours.all()} if counter.pk else {}
+    forms = []
+    for wd in range(7):
+        h = existing.get(wd)
+        if existing:
+            initial = {"closed": h is None, "opens": h.opens if h else counter.opens, "closes": h.closes if h else counter.closes}
+        else:  # no rows yet: the counter's hours on weekdays (the office is shut at weekends)
+            initial = {"closed": wd >= 5, "opens": counter.opens, "closes": counter.closes}
+        forms.append(CounterDayForm(data, prefix=f"d{wd}", weekday=wd, slot_minutes=slot_minutes, initial=initial))
+    return forms
+
+
+@staff_required
+@_explain_denial
+def counter_list(request):
+    counters = permissions.scope(request.user, Counter.objects.select_related("section"), "section").order_by("section__name", "kind", "name")
+    return render(request, "reservations/staff/setup_counters.html", {"counters": counters, "can_create": permissions.can(request.user, "manage")})
+
+
+@staff_required
+@_explain_denial
+def counter_edit(request, pk: int | None = None):
+    """窓口・相談の登録・編集: the counter's details and its 受付時間 per weekday on one page."""
+    if pk is None:
+        sections = permissions.scope(request.user, Section.objects.all(), "pk", action="manage").order_by("name")
+        if not sections.exists():
+            raise PermissionDenied(NO_MANAGE_COUNTER)
+        counter, can_manage = Counter(), True
+    else:
+        counter = _counter(request, pk)
+        can_manage = permissions.can(request.user, "manage", counter)
+        manageable = permissions.scope(request.user, Section.objects.all(), "pk", action="manage")
+        sections = manageable if can_manage else Section.objects.filter(pk=counter.section_id)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied(NO_MANAGE_COUNTER)
+    data = request.POST if request.method == "POST" else None
+    before = _snapshot(counter, CounterForm)
+    form = CounterForm(data, instance=counter, sections=sections.order_by("name"))
+    slot_minutes = form.cleaned_data.get("slot_minutes") if data is not None and form.is_valid() else counter.slot_minutes
+    days = _counter_days(data, counter, slot_minutes)
+    if not can_manage:
+        for f in [form, *days]:
+            _readonly(f)
+    hours_error = ""
+    if request.method == "POST":
+        ok = form.is_valid() and all([f.is_valid() for f in days])
+        open_days = [f for f in days if f.is_valid() and not f.cleaned_data.get("closed")]
+        if ok and not open_days:
+            hours_error = "受付時間: すべての曜日が「受付なし」です。少なくとも1つの曜日の受付開始・受付終了時刻を入力してください。"
+        if ok and not hours_error:
+            with transaction.atomic():
+                old_hours = (
+                    {h.weekday: [h.opens.isoformat("minutes"), h.closes.isoformat("minutes")] for h in counter.weekday_hours.all()} if counter.pk else {}
+                )
+                c = form.instance
+                if c.pk is None:
+                    c.municipality = form.cleaned_data["section"].municipality
+                # opens/closes keep the widest span, for anything that reads them directly
+                c.opens = min(f.cleaned_data["opens"] for f in open_days)
+                c.closes = max(f.cleaned_data["closes"] for f in open_days)
+                created = c.pk is None
+                form.save()
+                c.weekday_hours.all().delete()
+                new_hours = {}
+                for f in open_days:
+                    CounterHours.objects.create(counter=c, weekday=f.weekday, opens=f.cleaned_data["opens"], closes=f.cleaned_data["closes"])
+                    new_hours[f.weekday] = [f.cleaned_data["opens"].isoformat("minutes"), f.cleaned_data["closes"].isoformat("minutes")]
+                changes = _changes(form, before)
+                if new_hours != old_hours:
+                    changes["受付時間"] = {WEEKDAYS[wd]: span for wd, span in sorted(new_hours.items())}
+                if changes or created:
+                    audit.record(AuditLog.Action.CREATE if created else AuditLog.Action.UPDATE, c, request=request, detail=changes)
+            messages.success(request, f"窓口「{c.name}」を{'登録' if created else '保存'}しました。")
+            return redirect("reservations:setup_counter", pk=c.pk)
+    errors = [(field, e) for f in [form, *days] for field in f if field.errors for e in field.errors]
+    return render(
+        request,
+        "reservations/staff/setup_counter.html",
+        {"form": form, "days": days, "counter": counter if counter.pk else None, "can_manage": can_manage, "errors": errors, "hours_error": hours_error},
+    )

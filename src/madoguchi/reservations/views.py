@@ -356,8 +356,13 @@ def counter_detail(request, slug: str):
     return render(
         request,
         "reservations/counter.html",
-        {"counter": counter, "day": services.counter_day(counter, day), "form": form, "days": days, "selected": day},
+        {"counter": counter, "day": services.counter_day(counter, day), "form": form, "days": days, "selected": day, "week": _week_rows(counter)},
     )
+
+
+def _week_rows(counter: Counter) -> list[dict]:
+    week = services.counter_week(counter)
+    return [{"weekday": w, "hours": week.get(i)} for i, w in enumerate(WEEKDAYS)]
 
 
 @login_required
