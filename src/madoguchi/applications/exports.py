@@ -14,6 +14,8 @@ from madoguchi.core.wareki import format_wareki_datetime
 
 from .services import engine_for
 
+AUDITED_RECEIPTS = 20000  # receipt numbers listed in an export's audit record
+
 BASE_COLUMNS = ["受付番号", "手続", "状態", "申請日時", "受付方法", "申請者氏名", "連絡先メール", "担当者"]
 
 

@@ -354,7 +354,9 @@ def staff_export(request, fmt):
     criteria = filt.criteria()
     qs = services.inbox(request.user, **criteria)
     content, content_type, name = exports.export(qs, fmt, procedure=criteria.get("procedure"))
-    audit.record(AuditLog.Action.EXPORT, None, request=request, target_label="申請一覧", detail={"format": fmt, "count": qs.count(), "filter": request.GET.dict()})
+    # Which cases left the system, so "who exported 2026-000123?" has an answer (audit log filter).
+    receipts = list(qs.order_by().values_list("receipt_number", flat=True)[: exports.AUDITED_RECEIPTS])
+    audit.record(AuditLog.Action.EXPORT, None, request=request, target_label="申請一覧", detail={"format": fmt, "count": qs.count(), "filter": request.GET.dict(), "receipts": receipts})
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -11,6 +11,7 @@ import json
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -54,6 +55,13 @@ class AuditFilterForm(forms.Form):
         label=_("操作者（メールアドレスの一部）"), required=False, max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"})
     )
     action = forms.ChoiceField(label=_("操作"), required=False, choices=[("", _("すべて"))] + list(AuditLog.Action.choices))
+    target = forms.CharField(
+        label=_("対象（受付番号・予約番号など）"),
+        required=False,
+        max_length=100,
+        help_text=_("その対象の閲覧・変更と、それを含む出力を探します。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}),
+    )
     target_type = forms.ChoiceField(label=_("対象の種類"), required=False)
     section = forms.ModelChoiceField(label=_("課"), required=False, queryset=Section.objects.order_by("name"), empty_label=_("すべて"))
     date_from = _date_field(_("期間（開始日）"))
@@ -100,6 +108,9 @@ class AuditFilterForm(forms.Form):
             qs = qs.filter(actor_label__icontains=data["actor"])
         if data.get("action"):
             qs = qs.filter(action=data["action"])
+        if data.get("target"):
+            # The label of a read or change, or the detail of an export that listed it.
+            qs = qs.filter(Q(target_label__icontains=data["target"]) | Q(detail__icontains=data["target"]))
         if data.get("target_type"):
             qs = qs.filter(target_type=data["target_type"])
         if data.get("section"):

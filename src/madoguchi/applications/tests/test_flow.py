@@ -280,6 +280,13 @@ def test_exports_csv_bom_and_xlsx_mask_my_number(client, demo):
     values = [c for row in wb.active.iter_rows(values_only=True) for c in row]
     assert submission.receipt_number in values and MY_NUMBER not in values
     assert AuditLog.objects.filter(action="export").count() >= 2
+    from madoguchi.core.views import AuditFilterForm
+
+    client.get(reverse("applications:staff_detail", args=[submission.uuid]))
+    search = AuditFilterForm(data={"target": submission.receipt_number})
+    assert search.is_valid()
+    found = search.filter(AuditLog.objects.all())
+    assert found.filter(action="export").count() == 2 and found.filter(action="view").exists()  # who exported it, who read it
 
     # What a resident typed never runs as a formula when staff open the export in Excel.
     formula = '=HYPERLINK("http://evil.example/","開く")'
