@@ -148,3 +148,44 @@ def test_staff_setup_pages_accessible(live_server, page, axe_check, django_user_
     axe_check(page, "unit form")
     page.goto(f"{base}/exemption-rules/new/")
     axe_check(page, "exemption rule form")
+
+
+def test_counter_setup_and_counter_pages_accessible(live_server, page, axe_check, django_user_model, other_section, counter, resident):
+    """窓口・相談の設定 (with errors), the counter's public page with its closed days, and the
+    staff day list pass axe."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from madoguchi.accounts.testing import login_staff
+    from madoguchi.core.models import StaffRole
+
+    manager = django_user_model.objects.create_user(email="shimin-kacho@city.example.jp", password=None, is_staff=True)
+    StaffRole.objects.create(user=manager, section=other_section, role=StaffRole.Role.MANAGER)
+    TOTPDevice.objects.create(user=manager, name="t", confirmed=True)
+    c = Client()
+    login_staff(c, manager)
+    page.context.add_cookies([{"name": "sessionid", "value": c.cookies["sessionid"].value, "url": live_server.url}])
+    base = f"{live_server.url}/reservations/staff/setup/counters"
+    page.goto(f"{base}/")
+    axe_check(page, "counter setup list")
+    page.goto(f"{base}/{counter.pk}/")
+    page.get_by_label("水曜日の受付開始").fill("")
+    page.get_by_label("予約受付（何日先まで）").fill("400")
+    page.get_by_role("button", name="保存する").click()
+    summary = page.locator("#error-summary").inner_text()
+    assert "水曜日の受付開始時刻を入力するか" in summary and "1〜365" in summary
+    axe_check(page, "counter form with errors")
+    page.get_by_label("水曜日の受付なし").check()
+    page.get_by_label("予約受付（何日先まで）").fill("40")
+    page.get_by_role("button", name="保存する").click()
+    page.wait_for_url(f"**/setup/counters/{counter.pk}/")
+    counter.refresh_from_db()
+    assert counter.booking_window_days == 40 and not counter.weekday_hours.filter(weekday=2).exists()
+    axe_check(page, "counter form")
+    page.goto(f"{base}/new/")
+    axe_check(page, "new counter form")
+    page.goto(f"{live_server.url}/reservations/staff/counters/{counter.pk}/")
+    axe_check(page, "counter day list")
+    page.goto(f"{live_server.url}/reservations/counters/{counter.slug}/")
+    assert page.locator(".day-picker__closed").count() > 0 and "水曜日は受付なし" in page.content()
+    axe_check(page, "counter page with closed days")
