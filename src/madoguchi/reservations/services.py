@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -575,10 +576,18 @@ def booking_ics(booking: Booking) -> bytes:
     ev.add("location", booking.unit.facility.address or booking.unit.facility.name)
     ev.add("description", f"予約番号 {booking.code}")
     cal.add_component(ev)
-    # DTSTART;TZID=Asia/Tokyo needs a matching VTIMEZONE (RFC 5545 3.2.19); icalendar ≥ 6.1
-    # builds it from the zone data.
-    cal.add_missing_timezones()
+    # DTSTART;TZID=Asia/Tokyo needs a matching VTIMEZONE (RFC 5545 3.2.19). Built from the zone
+    # data it costs ~11 ms of CPU, which every booking email paid: build it once per process.
+    for position, tzid in enumerate(sorted(cal.get_missing_tzids())):
+        cal.subcomponents.insert(position, _vtimezone(tzid))
     return cal.to_ical()
+
+
+@functools.cache
+def _vtimezone(tzid: str):
+    from icalendar import Timezone
+
+    return Timezone.from_tzid(tzid)
 
 
 def ics_attachment(booking_id: int):
