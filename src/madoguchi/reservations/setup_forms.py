@@ -282,34 +282,43 @@ class UnitForm(LabelledErrors, forms.ModelForm):
         self._name_errors()
 
 
-class OpeningDayForm(LabelledErrors, forms.Form):
-    """One weekday's row: closed (定休日) or opens–closes."""
+class _WeekdayHoursForm(LabelledErrors, forms.Form):
+    """One weekday's row of hours: closed, or opens–closes. Subclasses name the three fields
+    (labels); the messages are built from them."""
 
-    closed = forms.BooleanField(label=_("休館"), required=False)
-    opens = forms.TimeField(label=_("開館"), required=False, widget=TimeInput())
-    closes = forms.TimeField(label=_("閉館"), required=False, widget=TimeInput())
+    closed = forms.BooleanField(required=False)
+    opens = forms.TimeField(required=False, widget=TimeInput())
+    closes = forms.TimeField(required=False, widget=TimeInput())
+    labels: tuple = ()
 
     def __init__(self, *args, weekday: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.weekday = weekday
-        day = f"{WEEKDAYS[weekday]}曜日"
-        self.day_label = day
-        for name in ("closed", "opens", "closes"):
-            self.fields[name].label = f"{day}の{self.fields[name].label}"
+        self.day_label = f"{WEEKDAYS[weekday]}曜日"
+        for name, label in zip(("closed", "opens", "closes"), self.labels, strict=True):
+            self.fields[name].label = f"{self.day_label}の{label}"
         self._name_errors()
 
     def clean(self):
         data = super().clean()
         if data.get("closed"):
             return data
+        closed, opens_label, closes_label = self.labels
+        words = {"day": self.day_label, "closed": closed, "opens": opens_label, "closes": closes_label}
         opens, closes = data.get("opens"), data.get("closes")
         if "opens" not in self.errors and not opens:
-            self.add_error("opens", _("%(day)sの開館時刻を入力するか、休館にチェックしてください。") % {"day": self.day_label})
+            self.add_error("opens", _("%(day)sの%(opens)s時刻を入力するか、%(closed)sにチェックしてください。") % words)
         if "closes" not in self.errors and not closes:
-            self.add_error("closes", _("%(day)sの閉館時刻を入力するか、休館にチェックしてください。") % {"day": self.day_label})
+            self.add_error("closes", _("%(day)sの%(closes)s時刻を入力するか、%(closed)sにチェックしてください。") % words)
         if opens and closes and opens >= closes:
-            self.add_error("closes", _("%(day)sの閉館時刻は開館時刻より後にしてください。") % {"day": self.day_label})
+            self.add_error("closes", _("%(day)sの%(closes)s時刻は%(opens)s時刻より後にしてください。") % words)
         return data
+
+
+class OpeningDayForm(_WeekdayHoursForm):
+    """One weekday's row of a facility: closed (定休日) or opens–closes."""
+
+    labels = (_("休館"), _("開館"), _("閉館"))
 
 
 class FrameForm(LabelledErrors, forms.ModelForm):
@@ -501,26 +510,27 @@ class CounterForm(LabelledErrors, forms.ModelForm):
         return data
 
 
-class CounterDayForm(LabelledErrors, forms.Form):
-    """One weekday's 受付時間 of a counter: none (受付なし) or opens–closes."""
+class CounterDayForm(_WeekdayHoursForm):
+    """One weekday's 受付時間 of a counter: none (受付なし) or opens–closes, long enough for a slot."""
 
-    closed = forms.BooleanField(label=_("受付なし"), required=False)
-    opens = forms.TimeField(label=_("受付開始"), required=False, widget=TimeInput())
-    closes = forms.TimeField(label=_("受付終了"), required=False, widget=TimeInput())
+    labels = (_("受付なし"), _("受付開始"), _("受付終了"))
 
-    def __init__(self, *args, weekday: int = 0, slot_minutes: int | None = None, **kwargs):
+    def __init__(self, *args, slot_minutes: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.weekday = weekday
         self.slot_minutes = slot_minutes
-        self.day_label = f"{WEEKDAYS[weekday]}曜日"
-        for name in ("closed", "opens", "closes"):
-            self.fields[name].label = f"{self.day_label}の{self.fields[name].label}"
-        self._name_errors()
 
     def clean(self):
         data = super().clean()
-        if data.get("closed"):
+        opens, closes = data.get("opens"), data.get("closes")
+        if data.get("closed") or not (opens and closes) or opens >= closes or not self.slot_minutes:
             return data
+        if (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute) < self.slot_minutes:
+            self.add_error(
+                "closes",
+                _("%(day)sの受付時間が1枠の長さ（%(m)s分）より短いため、予約枠ができません。受付終了時刻を遅くしてください。")
+                % {"day": self.day_label, "m": self.slot_minutes},
+            )
+        return data
         opens, closes = data.get("opens"), data.get("closes")
         if "opens" not in self.errors and not opens:
             self.add_error("opens", _("%(day)sの受付開始時刻を入力するか、受付なしにチェックしてください。") % {"day": self.day_label})
