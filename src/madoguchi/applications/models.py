@@ -171,6 +171,8 @@ class SubmissionEvent(models.Model):
     visible_to_applicant = models.BooleanField(default=True)
     # Still to be listed in the owning section's next digest email (services.section_digest).
     section_pending = models.BooleanField(default=False)
+    # On a 補正依頼: the answers as submitted, which staff keep seeing while the resident edits.
+    answers = models.JSONField(_("補正依頼時の申請内容"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,14 +7,14 @@ from django.template.loader import render_to_string
 from .models import Submission
 
 
-def render(submission: Submission, *, for_signature: bool = False) -> bytes:
+def render(submission: Submission, *, for_signature: bool = False, answers: dict | None = None) -> bytes:
     from weasyprint import HTML
 
     from .services import engine_for
 
     html = render_to_string(
         "applications/pdf.html",
-        {"submission": submission, "rows": engine_for(submission).summary(submission.answers), "for_signature": for_signature},
+        {"submission": submission, "rows": engine_for(submission).summary(submission.answers if answers is None else answers), "for_signature": for_signature},
     )
     return HTML(string=html).write_pdf()
 

@@ -159,6 +159,7 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
     if errors:
         raise ValidationError(errors)
     resubmission = submission.status == S.CORRECTION
+    changed = changed_fields(engine, correction_snapshot(submission), answers) if resubmission else []
     now = timezone.now()
     name, email = _applicant_contact(answers, engine, submission.applicant)
     fields = dict(answers=answers, search_text=engine.search_text(answers)[:20000], applicant_name=name, applicant_email=email, updated_at=now)
@@ -176,7 +177,7 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
             # back nothing else and needs no savepoint.
             with transaction.atomic():
                 submission.save(force_insert=True)
-                _after_submit(submission, resubmission, actor, request)
+                _after_submit(submission, resubmission, actor, request, changed)
         except IntegrityError:
             existing = Submission.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
             if existing is None:
@@ -189,15 +190,16 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
             return submission
         for key, value in fields.items():
             setattr(submission, key, value)
-        _after_submit(submission, resubmission, actor, request)
+        _after_submit(submission, resubmission, actor, request, changed)
     return submission
 
 
-def _after_submit(submission: Submission, resubmission: bool, actor, request) -> None:
+def _after_submit(submission: Submission, resubmission: bool, actor, request, changed: list[str] = ()) -> None:
     """The event, audit and emails of a submission, inside its transaction."""
     event = SubmissionEvent.objects.create(
         submission=submission,
         kind=SubmissionEvent.Kind.RESUBMITTED if resubmission else SubmissionEvent.Kind.SUBMITTED,
+        body=("補正で変わった項目: " + "、".join(changed)) if changed else ("変わった項目はありません" if resubmission else ""),
         actor=actor,
         from_staff=submission.channel == Submission.Channel.COUNTER,
         to_status=submission.status,
@@ -350,6 +352,23 @@ def _retain_until(closed: dt.datetime, years: int) -> dt.date:
     return dt.date(start_year + years, 4, 1) - dt.timedelta(days=1)
 
 
+def correction_snapshot(submission: Submission) -> dict | None:
+    """While a case waits for its 補正, the answers as they were submitted (the resident's edits
+    in progress are not the case yet); None otherwise."""
+    if submission.status != S.CORRECTION or submission.pk is None:
+        return None
+    event = submission.events.filter(kind=SubmissionEvent.Kind.STATUS, to_status=S.CORRECTION, answers__isnull=False).order_by("-id").first()
+    return event.answers if event else None
+
+
+def changed_fields(engine: FormEngine, before: dict | None, after: dict) -> list[str]:
+    """Labels of the fields whose answer differs (names only: the event is shown to the resident)."""
+    if before is None:
+        return []
+    keys = [f for f in engine.fields.values() if f.has_input]
+    return [f.label for f in keys if before.get(f.key) != after.get(f.key)]
+
+
 def refuse_my_number(text: str, field: str, label: str) -> None:
     """Free text kept on a case and sent by email must not carry a マイナンバー (個人番号)."""
     if find_my_numbers(text or ""):
@@ -367,8 +386,12 @@ def change_status(submission: Submission, to_status: str, *, actor, comment: str
         raise WorkflowError(f"「{S(submission.status).label}」の申請を「{S(to_status).label}」にすることはできません。")
     if to_status == S.CORRECTION and not comment.strip():
         raise WorkflowError("補正依頼には、申請者に直してほしい内容をコメント欄に書いてください。")
+    # Taking a case back from 補正依頼 without a resubmission discards the resident's edits in
+    # progress: the case is again what was submitted.
+    restore = correction_snapshot(submission)
     with transaction.atomic():
-        updated = Submission.objects.filter(pk=submission.pk, status=submission.status).update(status=to_status, updated_at=timezone.now())
+        extra = {"answers": restore} if restore is not None else {}
+        updated = Submission.objects.filter(pk=submission.pk, status=submission.status).update(status=to_status, updated_at=timezone.now(), **extra)
         if not updated:
             raise WorkflowError("他の職員がこの申請を更新しました。画面を再読み込みしてから操作してください。")
         from_status = submission.status
@@ -377,8 +400,17 @@ def change_status(submission: Submission, to_status: str, *, actor, comment: str
             submission.closed_at = timezone.now()
             submission.retain_until = _retain_until(submission.closed_at, submission.procedure.retention_years)
             submission.save(update_fields=["closed_at", "retain_until"])
+        if restore is not None:
+            submission.answers = restore
         event = SubmissionEvent.objects.create(
-            submission=submission, kind=SubmissionEvent.Kind.STATUS, actor=actor, from_staff=True, from_status=from_status, to_status=to_status, body=comment.strip()
+            submission=submission,
+            kind=SubmissionEvent.Kind.STATUS,
+            actor=actor,
+            from_staff=True,
+            from_status=from_status,
+            to_status=to_status,
+            body=comment.strip(),
+            answers=submission.answers if to_status == S.CORRECTION else None,
         )
         audit.record(AuditLog.Action.UPDATE, submission, request=request, actor=actor, detail={"status": [from_status, to_status]})
         _notify_change(submission, event)
@@ -528,13 +560,14 @@ def upload_ids(answers: dict) -> set[int]:
     return ids
 
 
-def attached_files(submission: Submission) -> list[dict]:
-    """Files attached to a case, with the label of the field they answer."""
+def attached_files(submission: Submission, answers: dict | None = None) -> list[dict]:
+    """Files attached to a case (or to ``answers`` of it), with the label of the field they answer."""
     engine = engine_for(submission)
+    answers = submission.answers if answers is None else answers
     files = []
     for page in engine.pages:
         for field in page.fields:
-            value = submission.answers.get(field.key)
+            value = answers.get(field.key)
             for item in value if isinstance(value, list) else [value]:
                 if isinstance(item, dict) and item.get("upload_id"):
                     files.append({"label": field.label, "upload_id": int(item["upload_id"]), "name": item.get("name", ""), "size": item.get("size", 0)})
@@ -587,6 +620,8 @@ def _purge_orphan_uploads() -> int:
     referenced: set[int] = set()
     for answers in Submission.objects.filter(updated_at__gte=oldest).values_list("answers", flat=True).iterator(chunk_size=500):
         referenced.update(upload_ids(answers or {}))
+    for answers in SubmissionEvent.objects.filter(created_at__gte=oldest, answers__isnull=False).values_list("answers", flat=True).iterator(chunk_size=500):
+        referenced.update(upload_ids(answers or {}))  # the as-submitted copy kept during a 補正
     deleted = 0
     for upload in candidates.exclude(pk__in=referenced).iterator():
         upload.delete()

@@ -284,8 +284,8 @@ def my_pdf(request, uuid):
     return _pdf_response(submission)
 
 
-def _pdf_response(submission: Submission, *, for_signature: bool = False) -> HttpResponse:
-    response = HttpResponse(pdf.render(submission, for_signature=for_signature), content_type="application/pdf")
+def _pdf_response(submission: Submission, *, for_signature: bool = False, answers: dict | None = None) -> HttpResponse:
+    response = HttpResponse(pdf.render(submission, for_signature=for_signature, answers=answers), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{pdf.filename(submission)}"'
     return response
 
@@ -302,7 +302,10 @@ def submission_file(request, uuid, upload_id):
             return redirect("accounts:otp_verify")
     else:
         submission = _submission_for(request, uuid, "citizen")
-    if upload_id not in services.upload_ids(submission.answers):
+    allowed = services.upload_ids(submission.answers)
+    if staff_view:
+        allowed |= services.upload_ids(services.correction_snapshot(submission) or {})
+    if upload_id not in allowed:
         raise Http404
     upload = get_object_or_404(Upload, pk=upload_id)
     if staff_view:
@@ -376,13 +379,16 @@ def staff_detail(request, uuid):
     from django.contrib.auth import get_user_model
 
     colleagues = get_user_model().objects.filter(staff_roles__section=submission.section, is_active=True).distinct()
+    snapshot = services.correction_snapshot(submission)  # during 補正: what was submitted, not edits in progress
+    answers = submission.answers if snapshot is None else snapshot
     return render(
         request,
         "applications/staff_detail.html",
         {
             "submission": submission,
-            "rows": services.engine_for(submission).summary(submission.answers),
-            "files": services.attached_files(submission),
+            "in_correction": snapshot is not None,
+            "rows": services.engine_for(submission).summary(answers),
+            "files": services.attached_files(submission, answers),
             "events": submission.events.select_related("actor"),
             "targets": [(s, S(s).label) for s in sorted(services.STAFF_TRANSITIONS.get(submission.status, ()))],
             "colleagues": colleagues,
@@ -422,7 +428,7 @@ def staff_pdf(request, uuid):
     if not can(request.user, "view", submission):
         raise Http404
     audit.record(AuditLog.Action.EXPORT, submission, request=request, detail={"format": "pdf"})
-    return _pdf_response(submission, for_signature=submission.channel == Submission.Channel.COUNTER)
+    return _pdf_response(submission, for_signature=submission.channel == Submission.Channel.COUNTER, answers=services.correction_snapshot(submission))
 
 
 # --- staff: counter mode (書かない窓口) -------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""補正依頼: while the resident edits, staff keep seeing what was submitted; the resubmission
+records which fields changed; taking the case back without a resubmission restores it."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from madoguchi.accounts.testing import login_staff
+from madoguchi.applications import services
+from madoguchi.applications.models import Submission
+
+from .test_section_digest import _apply
+
+pytestmark = pytest.mark.django_db
+
+
+def _edit_phone(case, resident, phone):
+    """Post page 0 as the browser would: every field as shown, with the phone changed."""
+    engine = services.engine_for(case)
+    data = {"action": "save"}
+    for f in engine.pages[0].fields:
+        if f.has_input:
+            data.update(engine.as_data(f, case.answers.get(f.key)))
+    data["phone"] = phone
+    services.save_page(case, 0, data, {}, owner=resident, validate=False)
+    case.refresh_from_db()
+
+
+def _people():
+    User = get_user_model()
+    return User.objects.get(email="resident@example.jp"), User.objects.get(email="kaigo@city.midorino.example.lg.jp")
+
+
+def test_staff_see_the_submitted_answers_until_the_resubmission(client, demo):
+    resident, clerk = _people()
+    case = _apply(resident)
+    services.change_status(case, Submission.Status.CORRECTION, actor=clerk, comment="電話番号をご確認ください。")
+    case.refresh_from_db()
+    # The resident is half-way through the fix: the page stored an edit in progress.
+    _edit_phone(case, resident, "090-0000-1111")
+    assert case.answers["phone"] == "090-0000-1111"
+
+    login_staff(client, clerk)
+    html = client.get(reverse("applications:staff_detail", args=[case.uuid])).content.decode()
+    assert "補正依頼中です" in html and "03-1234-5678" in html and "090-0000-1111" not in html
+
+    case.refresh_from_db()
+    services.submit(case, actor=resident)
+    case.refresh_from_db()
+    assert case.status == Submission.Status.REVIEWING and case.answers["phone"] == "090-0000-1111"
+    event = case.events.get(kind="resubmitted")
+    assert event.body == "補正で変わった項目: 日中に連絡がとれる電話番号"
+    html = client.get(reverse("applications:staff_detail", args=[case.uuid])).content.decode()
+    assert "090-0000-1111" in html and "補正依頼中です" not in html
+
+
+def test_taking_back_a_correction_restores_what_was_submitted(demo):
+    resident, clerk = _people()
+    case = _apply(resident)
+    services.change_status(case, Submission.Status.CORRECTION, actor=clerk, comment="電話番号をご確認ください。")
+    case.refresh_from_db()
+    _edit_phone(case, resident, "090-0000-1111")
+    services.change_status(case, Submission.Status.REVIEWING, actor=clerk, comment="確認できました。補正は不要です。")
+    case.refresh_from_db()
+    assert case.status == Submission.Status.REVIEWING and case.answers["phone"] == "03-1234-5678"
