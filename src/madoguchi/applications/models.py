@@ -85,6 +85,12 @@ class Procedure(models.Model):
         # マイナンバーカード (JPKI) procedures are applied for through マイナポータル, not here.
         return self.online and self.form_id is not None and not self.external_url and self.identity_assurance != self.Assurance.MY_NUMBER_CARD
 
+    @property
+    def can_take_at_counter(self) -> bool:
+        """書かない窓口: staff fill any procedure that has a form for a visitor, online or not;
+        the visitor's identity is checked in person (so マイナンバーカード procedures too)."""
+        return self.form_id is not None
+
 
 class Submission(models.Model):
     """申請: a resident's application for one procedure (a draft until submitted)."""

@@ -55,7 +55,10 @@ def engine_for(submission: Submission) -> FormEngine:
 def start_draft(procedure: Procedure, *, user=None, session_key: str = "", channel=Submission.Channel.ONLINE, taken_by=None) -> Submission:
     """Open (or resume) a draft. A resident has at most one open draft per procedure, so the
     "apply" button never creates clutter and a half-filled form is found again."""
-    if not procedure.can_apply_online:
+    if channel == Submission.Channel.COUNTER:
+        if not procedure.can_take_at_counter:
+            raise ValidationError("この手続には申請フォームがないため、窓口モードで受け付けられません。")
+    elif not procedure.can_apply_online:
         raise ValidationError("この手続はオンラインで申請できません。")
     version = procedure.form.published_version()
     if version is None:

@@ -436,7 +436,8 @@ def staff_pdf(request, uuid):
 
 @staff_required
 def counter_home(request):
-    procedures = scope(request.user, Procedure.objects.filter(online=True, form__isnull=False).select_related("section"), action="change")
+    # Every procedure with a form, online or counter-only: identity is checked in person.
+    procedures = scope(request.user, Procedure.objects.filter(form__isnull=False).select_related("section"), action="change")
     return render(request, "applications/counter_home.html", {"procedures": procedures})
 
 

@@ -366,3 +366,20 @@ def test_retention_purge_deletes_and_audits(demo):
 def test_receipt_numbers_are_unique_and_sequential(db):
     a, b = services.next_receipt_number(), services.next_receipt_number()
     assert a != b and int(b.split("-")[1]) == int(a.split("-")[1]) + 1
+
+
+def test_counter_mode_takes_counter_only_and_card_procedures(client, demo):
+    """書かない窓口 serves visitors for procedures residents cannot do online (identity checked in person)."""
+    Procedure.objects.filter(slug="juminhyo").update(online=False)
+    Procedure.objects.filter(slug="tenshutsu").update(identity_assurance=Procedure.Assurance.MY_NUMBER_CARD)
+    login_staff(client, staff("shimin"))
+    home = client.get(reverse("applications:counter_home")).content.decode()
+    assert "住民票の写しの交付請求" in home
+    for slug in ("juminhyo", "tenshutsu"):
+        procedure = Procedure.objects.get(slug=slug)
+        assert client.post(reverse("applications:counter_start", args=[slug])).status_code == 302
+        assert Submission.objects.filter(procedure=procedure, channel="counter").exists()
+    # Online, the same procedure is refused.
+    client.force_login(resident(demo))
+    client.post(reverse("applications:start", args=["juminhyo"]))
+    assert not Submission.objects.filter(procedure__slug="juminhyo", channel="online").exists()
