@@ -108,7 +108,8 @@ def push_subscribe(request, data: PushSubscriptionIn):
             )
     except ValidationError as exc:
         raise HttpError(422, exc.messages[0]) from None
-    return {"status": sub.status, "unsubscribe": f"/alerts/unsubscribe/{sub.token}/"}
+    # the signed 受け取り設定 link: the page shows it so the resident can change or stop this push
+    return {"status": sub.status, "unsubscribe": f"/alerts/unsubscribe/{sub.token}/", "manage": services.manage_path(sub)}
 
 
 class PushEndpointIn(Schema):

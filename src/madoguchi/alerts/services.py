@@ -254,6 +254,12 @@ def manage_key(sub_or_token) -> str:
     return signing.Signer(salt=MANAGE_SALT).sign(token)
 
 
+def manage_path(sub: Subscription) -> str:
+    """Site-relative 受け取り設定 link of a subscription (the page shown after subscribing to
+    push in the browser links to it; every push message carries the absolute one)."""
+    return reverse("alerts:manage", args=[manage_key(sub)])
+
+
 def subscription_for_manage_key(value: str) -> Subscription | None:
     from django.core import signing
 

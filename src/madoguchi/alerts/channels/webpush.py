@@ -20,7 +20,14 @@ MAX_PLAINTEXT = 4096 - 86 - 16 - 1
 PERMANENT_STATUS = {404, 410}
 
 
-def payload(notice, language: str) -> bytes:
+# The 「配信停止」 action opens the subscription's signed 受け取り設定 page at its stop button.
+STOP_FRAGMENT = "#stop"
+PH_KEY = "KEY9f3c1e7a"  # stands for the signed manage key while a language's payload is built once
+
+
+def payload(notice, language: str, manage_url: str = "") -> bytes:
+    """JSON the service worker shows: title, body, the notice URL and, for a subscriber, the
+    signed 受け取り設定 link (``unsubscribe``) with its localized action label."""
     data = {
         "title": render.title(notice, language),
         "body": notice.text(language)[1],
@@ -28,7 +35,30 @@ def payload(notice, language: str) -> bytes:
         "tag": f"notice-{notice.identifier}",
         "severity": notice.severity,
     }
+    if manage_url:
+        data["unsubscribe"] = manage_url + STOP_FRAGMENT
+        data["unsubscribe_label"] = render.LABELS[render._lang(language)]["stop"]
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def longest_manage_url() -> str:
+    """The longest 受け取り設定 URL a subscriber can get here (a token of 64 characters, twice
+    what the model makes), for the size check before sending."""
+    return render.manage_url_for("x" * 64)
+
+
+def subscriber_payload(notice, sub, cache: dict) -> bytes:
+    """The payload for one subscription: built once per language with a placeholder key; the
+    subscription's signed key (ASCII) is put into the bytes (an HMAC per message)."""
+    from ..services import manage_key
+
+    lang = sub.language
+    if lang not in cache:
+        cache[lang] = payload(notice, lang, render.manage_url_for_key(PH_KEY))
+    tpl = cache[lang]
+    if not sub.token.isascii() or tpl.count(PH_KEY.encode()) != 1:
+        return payload(notice, lang, render.manage_url_for(sub.token))
+    return tpl.replace(PH_KEY.encode(), manage_key(sub.token).encode())
 
 
 _VAPID = None
@@ -68,7 +98,8 @@ class WebPushChannel(Channel):
     def validate(self, notice) -> list[str]:
         problems = []
         for lang in notice.languages():
-            size = len(payload(notice, lang)) + 120  # room for the notice URL once saved
+            # room for the notice URL once saved; the real (longest) 受け取り設定 link is included
+            size = len(payload(notice, lang, longest_manage_url())) + (0 if notice.pk else 120)
             if size > MAX_PLAINTEXT:
                 problems.append(
                     _(
@@ -79,7 +110,7 @@ class WebPushChannel(Channel):
         return problems
 
     def preview(self, notice, language: str) -> Preview:
-        data = payload(notice, language)
+        data = payload(notice, language, longest_manage_url())
         return Preview(
             self.name, self.label, language, subject=render.title(notice, language), text=notice.text(language)[1], size=len(data), limit=MAX_PLAINTEXT
         )
@@ -95,19 +126,17 @@ class WebPushChannel(Channel):
         database connection) as each request completes."""
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
-        data_by_lang: dict[str, bytes] = {}
-        for d in deliveries:
-            if d.subscription.language not in data_by_lang:
-                data_by_lang[d.subscription.language] = payload(notice, d.subscription.language)
+        cache: dict[str, bytes] = {}
+        data = {d.pk: subscriber_payload(notice, d.subscription, cache) for d in deliveries}
         common = {"Urgency": "high" if notice.is_emergency else "normal", "TTL": str(_ttl(notice)), "Content-Encoding": "aes128gcm"}
         common["Content-Type"] = "application/octet-stream"
         threads = max(1, min(conf.push_threads(), len(deliveries)))
         if threads == 1:
             for d in deliveries:
-                report(_send_one(d, data_by_lang[d.subscription.language], common))
+                report(_send_one(d, data[d.pk], common))
             return
         with ThreadPoolExecutor(threads, thread_name_prefix="webpush") as pool:
-            futures = [pool.submit(_send_one, d, data_by_lang[d.subscription.language], common) for d in deliveries]
+            futures = [pool.submit(_send_one, d, data[d.pk], common) for d in deliveries]
             for f in as_completed(futures):
                 report(f.result())
 

@@ -211,3 +211,71 @@ def test_cap_upload_page_shows_precise_error(city, staff, client):
     resp = client.post("/alerts/staff/import/", {"file": SimpleUploadedFile("x.xml", b"<alert>")})
     assert resp.status_code == 200
     assert "XML として読み取れません" in resp.content.decode()
+
+
+def test_webpush_payload_carries_signed_stop_link_that_works(city, staff, push_service, run_tasks, client, settings):
+    """Every push carries the subscription's signed 受け取り設定 link (the 「配信停止」 action);
+    the subscribe response links it too; opening it and confirming stops further pushes."""
+    from django.test import Client
+
+    from madoguchi.alerts.channels import webpush
+
+    settings.SITE_URL = "https://city.example.jp"
+    subs = {}
+    for name in ("keep", "stop"):
+        info = push_service.new_subscriber(name)
+        resp = client.post(
+            "/api/alerts/push/subscribe",
+            json.dumps({"endpoint": info["endpoint"], "keys": {"p256dh": info["p256dh"], "auth": info["auth"]}, "topics": ["bousai"], "language": "ja"}),
+            content_type="application/json",
+        )
+        assert resp.status_code == 200, resp.content
+        subs[name] = Subscription.objects.get(address=info["endpoint"])
+        assert resp.json()["manage"] == f"/alerts/manage/{services.manage_key(subs[name])}/"
+
+    notice = _notice(city, staff, ["webpush"])
+    services.request_send(notice, staff["clerk"])
+    run_tasks()
+    assert push_service.errors == []
+    got = {r["token"]: r["payload"] for r in push_service.received}
+    for name, sub in subs.items():
+        url = got[name]["unsubscribe"]
+        assert url == f"https://city.example.jp/alerts/manage/{services.manage_key(sub)}/#stop"
+        assert got[name]["unsubscribe_label"] == "配信停止"
+        assert got[name]["url"].endswith(f"/alerts/{notice.pk}/")
+    assert got["keep"]["unsubscribe"] != got["stop"]["unsubscribe"]
+
+    # an altered link is refused
+    path = got["stop"]["unsubscribe"].removeprefix("https://city.example.jp").split("#")[0]
+    assert Client().get(path[:-3] + "xx/").status_code == 404
+
+    # the page works without JavaScript: a plain form, POST with the CSRF token
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(path)
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="stop"' in html and 'name="action" value="unsubscribe"' in html
+    assert browser.post(path, {"action": "unsubscribe"}).status_code == 403  # no CSRF token
+    token = browser.cookies["csrftoken"].value
+    done = browser.post(path, {"action": "unsubscribe", "csrfmiddlewaretoken": token})
+    assert done.status_code == 200 and "配信を停止しました" in done.content.decode()
+    subs["stop"].refresh_from_db()
+    assert subs["stop"].status == Subscription.Status.UNSUBSCRIBED
+    assert browser.get(path).status_code == 404  # the link no longer opens settings
+
+    push_service.received.clear()
+    second = _notice(city, staff, ["webpush"], title="給水車")
+    services.request_send(second, staff["clerk"])
+    run_tasks()
+    assert [r["token"] for r in push_service.received] == ["keep"]
+
+    # the size check counts the link: a body that fits without it is refused with it
+    room = webpush.MAX_PLAINTEXT - len(webpush.payload(second, "ja"))
+    second.body += "a" * (room - 10)
+    second.title_en = second.body_en = ""
+    assert len(webpush.payload(second, "ja")) <= webpush.MAX_PLAINTEXT
+    assert webpush.WebPushChannel().validate(second)
+
+
+def test_service_worker_offers_stop_action(client):
+    js = client.get("/alerts/sw.js").content.decode()
+    assert '"unsubscribe"' in js and "event.action" in js and "openWindow" in js

@@ -56,7 +56,17 @@
         button.disabled = false;
         return;
       }
+      const result = await resp.json().catch(() => ({}));
       status.textContent = "このブラウザへのプッシュ通知を登録しました。";
+      if (result.manage) {
+        // the signed 受け取り設定 page: change topics or stop this push (works without script)
+        const p = document.getElementById("push-manage");
+        const a = document.getElementById("push-manage-link");
+        if (p && a) {
+          a.href = result.manage;
+          p.hidden = false;
+        }
+      }
     } catch (e) {
       status.textContent = "登録できませんでした（" + e.message + "）。時間をおいてもう一度お試しください。";
       button.disabled = false;
