@@ -99,6 +99,9 @@ class BookingOut(Schema):
     payment: str
     pay_deadline: dt.datetime | None = Field(None, description="支払期限（抽選当選で使用料のある枠のみ。過ぎると取り消し）")
     cancellation_fee: int
+    cancellation_fee_paid_at: dt.datetime | None = Field(None, description="取消料の収納日時（未収なら null）")
+    refund_amount: int = Field(0, description="返金額（支払い済みの予約を取り消したとき: 使用料 − 取消料）")
+    refunded_at: dt.datetime | None = Field(None, description="返金日時（未返金なら null）")
 
 
 class SlotOut(Schema):
@@ -183,6 +186,9 @@ def _booking_out(b: Booking) -> dict:
         payment=b.payment,
         pay_deadline=b.pay_deadline,
         cancellation_fee=b.cancellation_fee,
+        cancellation_fee_paid_at=b.cancellation_fee_paid_at,
+        refund_amount=b.refund_amount,
+        refunded_at=b.refunded_at,
     )
 
 

@@ -432,6 +432,12 @@ class Booking(models.Model):
     exemption_percent = models.PositiveIntegerField(_("減免率（％）"), default=0)
     payment = models.CharField(_("支払い"), max_length=15, choices=Payment.choices, default=Payment.AT_COUNTER)
     cancellation_fee = models.PositiveIntegerField(_("取消料"), default=0)
+    # 取消料の収納: recorded by staff at the counter, or at the cancellation itself when it is
+    # withheld from a fee already paid.
+    cancellation_fee_paid_at = models.DateTimeField(_("取消料の収納日時"), null=True, blank=True)
+    # 返金額 = 支払い済みの使用料 − 取消料, set when a paid booking is cancelled.
+    refund_amount = models.PositiveIntegerField(_("返金額"), default=0)
+    refunded_at = models.DateTimeField(_("返金日時"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -462,6 +468,16 @@ class Booking(models.Model):
     @property
     def ends_at(self) -> dt.datetime:
         return timezone.make_aware(dt.datetime.combine(self.date, self.end))
+
+    @property
+    def cancellation_fee_due(self) -> bool:
+        """取消料 not yet received (未収)."""
+        return self.status == self.Status.CANCELLED and self.cancellation_fee > 0 and self.cancellation_fee_paid_at is None
+
+    @property
+    def refund_due(self) -> bool:
+        """返金 not yet done."""
+        return self.status == self.Status.CANCELLED and self.refund_amount > 0 and self.refunded_at is None
 
     @property
     def is_active(self) -> bool:

@@ -449,6 +449,14 @@ def cancellation_fee(booking: Booking, now=None) -> int:
     return booking.fee * booking.unit.facility.cancel_fee_percent // 100
 
 
+def refund_amount(booking: Booking, fee: int) -> int:
+    """返金額 when ``booking`` is cancelled with 取消料 ``fee``: 支払い済みの使用料 − 取消料
+    (0 when the fee was not paid)."""
+    if booking.payment != Booking.Payment.PAID:
+        return 0
+    return max(booking.fee - fee, 0)
+
+
 def cancel(booking: Booking, user, now=None, by_staff: bool = False, reason: str = "") -> Booking:
     now = _now(now)
     with transaction.atomic():
@@ -460,12 +468,26 @@ def cancel(booking: Booking, user, now=None, by_staff: bool = False, reason: str
         if b.starts_at <= now:
             raise BookingError("past", "利用開始時刻を過ぎた予約は取り消せません。施設にお問い合わせください。")
         b.cancellation_fee = 0 if by_staff else cancellation_fee(b, now)
+        paid = b.payment == Booking.Payment.PAID
+        if paid:
+            # The 取消料 is withheld from the fee already paid; the rest is owed back (返金額).
+            b.refund_amount = refund_amount(b, b.cancellation_fee)
+            if b.cancellation_fee:
+                b.cancellation_fee_paid_at = now
         b.status = Booking.Status.CANCELLED
         b.cancelled_at = now
         b.save()
         body = f"{b.user.full_name if hasattr(b.user, 'full_name') else ''} 様\n\n次の予約を取り消しました。{('（' + reason + '）') if reason else ''}\n予約番号: {b.code}\n{b.unit}\n{_fmt_date(b.date)} {b.start:%H:%M}〜{b.end:%H:%M}\n"
-        if b.cancellation_fee:
+        if b.cancellation_fee and paid:
+            body += f"取消料: {b.cancellation_fee:,}円（取消期限を過ぎたため。お支払い済みの使用料から差し引きます）\n"
+        elif b.cancellation_fee:
             body += f"取消料: {b.cancellation_fee:,}円（取消期限を過ぎたため。施設の窓口でお支払いください）\n"
+        if b.refund_amount:
+            body += (
+                f"返金額: {b.refund_amount:,}円（お支払い済みの使用料{b.fee:,}円"
+                + (f"から取消料{b.cancellation_fee:,}円を差し引いた額" if b.cancellation_fee else "の全額")
+                + "。施設の窓口でお受け取りください）\n"
+            )
         email(b.user.email, f"【予約取消】{b.unit}", body, dedupe_key=f"booking-cancel:{b.pk}")
     return b
 
@@ -544,6 +566,36 @@ def mark_paid(booking: Booking) -> Booking:
         b.payment = Booking.Payment.PAID
         b.save(update_fields=["payment"])
     return b
+
+
+def mark_cancellation_fee_paid(booking: Booking, now=None) -> bool:
+    """取消料の収納 at the counter (until the payments capability exists). A conditional UPDATE,
+    so two clicks record it once: returns True when recorded now, False when it already was."""
+    now = _now(now)
+    due = Q(status=Booking.Status.CANCELLED, cancellation_fee__gt=0, cancellation_fee_paid_at__isnull=True)
+    if Booking.objects.filter(due, pk=booking.pk).update(cancellation_fee_paid_at=now):
+        booking.cancellation_fee_paid_at = now
+        return True
+    b = Booking.objects.only("status", "cancellation_fee", "cancellation_fee_paid_at").get(pk=booking.pk)
+    if b.status != Booking.Status.CANCELLED or not b.cancellation_fee:
+        raise BookingError("cancellation_fee", "取消料のかからない予約です（取消料は取消期限を過ぎて取り消した予約にだけかかります）。")
+    booking.cancellation_fee_paid_at = b.cancellation_fee_paid_at
+    return False
+
+
+def mark_refunded(booking: Booking, now=None) -> bool:
+    """返金済み: staff record that the 返金額 of a cancelled, already paid booking was handed
+    back. Conditional UPDATE: True when recorded now, False when it already was."""
+    now = _now(now)
+    due = Q(status=Booking.Status.CANCELLED, refund_amount__gt=0, refunded_at__isnull=True)
+    if Booking.objects.filter(due, pk=booking.pk).update(refunded_at=now):
+        booking.refunded_at = now
+        return True
+    b = Booking.objects.only("status", "refund_amount", "refunded_at").get(pk=booking.pk)
+    if b.status != Booking.Status.CANCELLED or not b.refund_amount:
+        raise BookingError("refund", "返金のない予約です（返金は使用料を支払い済みの予約を取り消したときだけ発生します）。")
+    booking.refunded_at = b.refunded_at
+    return False
 
 
 def set_meeting_url(visit: Visit, url: str) -> Visit:

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -51,8 +52,45 @@ def home(request):
     for facility_id in {b.unit.facility_id for b in unpaid}:
         shown = [b for b in unpaid if b.unit.facility_id == facility_id]
         audit.record(AuditLog.Action.VIEW, shown[0].unit.facility, request=request, detail={"bookings": [b.pk for b in shown], "list": "unpaid_lottery_wins"})
-    context = {"facilities": facilities, "counters": counters, "pending_groups": pending, "lotteries": lotteries, "unpaid": unpaid}
+    # Cancelled bookings with a 取消料 not yet received or a 返金 not yet handed back.
+    settlements = list(
+        Booking.objects.filter(unit__facility__in=facilities, status=Booking.Status.CANCELLED)
+        .filter(
+            Q(cancellation_fee__gt=0, cancellation_fee_paid_at__isnull=True) | Q(refund_amount__gt=0, refunded_at__isnull=True),
+        )
+        .select_related("unit__facility", "user")
+        .order_by("date", "start")[:50]
+    )
+    for facility_id in {b.unit.facility_id for b in settlements}:
+        shown = [b for b in settlements if b.unit.facility_id == facility_id]
+        audit.record(
+            AuditLog.Action.VIEW, shown[0].unit.facility, request=request, detail={"bookings": [b.pk for b in shown], "list": "cancellation_settlements"}
+        )
+    context = {"facilities": facilities, "counters": counters, "pending_groups": pending, "lotteries": lotteries, "unpaid": unpaid, "settlements": settlements}
     return render(request, "reservations/staff/home.html", context)
+
+
+def _record_settlement(request, booking: Booking, action: str) -> None:
+    """取消料の収納 / 返金済み, recorded once (a second click only says so) and audited."""
+    try:
+        if action == "refunded":
+            recorded = services.mark_refunded(booking)
+        else:
+            recorded = services.mark_cancellation_fee_paid(booking)
+    except BookingError as e:
+        messages.error(request, e.message)
+        return
+    if action == "refunded":
+        what = f"返金 {booking.refund_amount:,}円"
+        detail = {"refund": booking.refund_amount, "refunded_at": booking.refunded_at.isoformat()}
+    else:
+        what = f"取消料 {booking.cancellation_fee:,}円の収納"
+        detail = {"cancellation_fee": booking.cancellation_fee, "cancellation_fee_paid_at": booking.cancellation_fee_paid_at.isoformat()}
+    if recorded:
+        audit.record(AuditLog.Action.UPDATE, booking, request=request, detail=detail)
+        messages.success(request, f"予約番号 {booking.code} の{what}を記録しました。")
+    else:
+        messages.info(request, f"予約番号 {booking.code} の{what}は記録済みです。")
 
 
 @staff_required
@@ -79,6 +117,11 @@ def facility_day(request, pk: int):
         else:
             audit.record(AuditLog.Action.UPDATE, booking, request=request, detail={"payment": "paid"})
             messages.success(request, f"予約番号 {booking.code} の使用料を受領しました。")
+        return redirect(f"{request.path}?date={day.isoformat()}")
+    if request.method == "POST" and action in ("cancellation_fee_paid", "refunded"):
+        permissions.require(request.user, "change", facility)
+        booking = get_object_or_404(Booking, pk=request.POST.get("booking") or 0, unit__facility=facility)
+        _record_settlement(request, booking, action)
         return redirect(f"{request.path}?date={day.isoformat()}")
     if request.method == "POST" and action == "lottery":
         permissions.require(request.user, "change", facility)

@@ -180,7 +180,8 @@ def cancel(request, code: str):
         else:
             messages.success(request, "予約を取り消しました。")
         return redirect("reservations:my")
-    return render(request, "reservations/cancel.html", {"booking": booking, "fee": fee})
+    refund = services.refund_amount(booking, fee)
+    return render(request, "reservations/cancel.html", {"booking": booking, "fee": fee, "refund": refund})
 
 
 @login_required
