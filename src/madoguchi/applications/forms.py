@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.models import Municipality, Section
 from madoguchi.core.permissions import section_ids
@@ -76,3 +77,68 @@ class ProcedureForm(forms.ModelForm):
             procedure.save()
             self.save_m2m()
         return procedure
+
+
+# --- the case pages: a rule refused by services comes back next to its field, text kept ------
+
+
+class CaseForm(forms.Form):
+    """A small form on a case page. ``refuse`` puts a services ValidationError next to the field
+    it names (or ``default_field``), so the page is shown again with the typed text kept."""
+
+    default_field = ""
+
+    def refuse(self, exc) -> None:
+        if hasattr(exc, "error_dict"):
+            for field, messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else self.default_field or None, messages)
+        else:
+            self.add_error(self.default_field or None, exc.messages)
+
+
+class MessageForm(CaseForm):
+    default_field = "body"
+    body = forms.CharField(
+        label=_("担当課へのメッセージ"),
+        max_length=2000,
+        help_text=_("2000文字以内。マイナンバーは書かないでください。"),
+        error_messages={"required": _("「メッセージ」を入力してください。"), "max_length": _("「メッセージ」は2000文字以内で入力してください。")},
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+    )
+
+    def __init__(self, *args, label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["body"].label = label
+
+
+class WithdrawForm(CaseForm):
+    default_field = "reason"
+    reason = forms.CharField(
+        label=_("取下げの理由"),
+        required=False,
+        max_length=500,
+        error_messages={"max_length": _("「取下げの理由」は500文字以内で入力してください。")},
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+    )
+
+
+class StatusForm(CaseForm):
+    default_field = "to_status"
+    to_status = forms.ChoiceField(
+        label=_("変更後の状態"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("変更後の状態を選んでください。"), "invalid_choice": _("変更後の状態を一覧から選んでください。")},
+    )
+    comment = forms.CharField(
+        label=_("申請者へのコメント"),
+        required=False,
+        max_length=2000,
+        help_text=_("補正依頼のときは、直してほしい内容を具体的に書いてください（必須）。"),
+        error_messages={"max_length": _("「申請者へのコメント」は2000文字以内で入力してください。")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = list(targets)

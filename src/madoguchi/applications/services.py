@@ -388,7 +388,7 @@ def change_status(submission: Submission, to_status: str, *, actor, comment: str
     if to_status not in allowed:
         raise WorkflowError(f"「{S(submission.status).label}」の申請を「{S(to_status).label}」にすることはできません。")
     if to_status == S.CORRECTION and not comment.strip():
-        raise WorkflowError("補正依頼には、申請者に直してほしい内容をコメント欄に書いてください。")
+        raise WorkflowError({"comment": ["補正依頼には、申請者に直してほしい内容をコメント欄に書いてください。"]})
     # Taking a case back from 補正依頼 without a resubmission discards the resident's edits in
     # progress: the case is again what was submitted.
     restore = correction_snapshot(submission)

@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from madoguchi.core import audit
@@ -25,6 +26,7 @@ from madoguchi.web.staff import staff_required
 
 from . import exports, pdf, services
 from .filters import InboxFilter
+from .forms import MessageForm, StatusForm, WithdrawForm
 from .models import LifeEvent, Procedure, Submission
 
 S = Submission.Status
@@ -240,13 +242,26 @@ def my_detail(request, uuid):
     submission = _submission_for(request, uuid, "citizen")
     if submission.status == S.DRAFT:
         return redirect("applications:fill", submission.uuid, submission.current_page)
+    return _my_detail_page(request, submission)
+
+
+def _my_detail_page(request, submission, *, message_form=None, withdraw_form=None):
+    """The resident's case page; a refused message or withdrawal comes back with its error next
+    to the field and the text kept (status 400)."""
     events = submission.events.filter(visible_to_applicant=True).select_related("actor")
     rows = services.engine_for(submission).summary(submission.answers)
-    return render(
-        request,
-        "applications/my_detail.html",
-        {"submission": submission, "events": events, "rows": rows, "files": services.attached_files(submission), "can_withdraw": submission.status in services.WITHDRAWABLE, "steps": _steps(submission)},
-    )
+    context = {
+        "submission": submission,
+        "events": events,
+        "rows": rows,
+        "files": services.attached_files(submission),
+        "can_withdraw": submission.status in services.WITHDRAWABLE,
+        "steps": _steps(submission),
+        "message_form": message_form or MessageForm(),
+        "withdraw_form": withdraw_form or WithdrawForm(),
+    }
+    status = 400 if (message_form and message_form.errors) or (withdraw_form and withdraw_form.errors) else 200
+    return render(request, "applications/my_detail.html", context, status=status)
 
 
 def _steps(submission: Submission) -> list[dict]:
@@ -260,23 +275,29 @@ def _steps(submission: Submission) -> list[dict]:
 @require_POST
 def my_message(request, uuid):
     submission = _submission_for(request, uuid, "citizen")  # own account, or the case's signed link
-    try:
-        services.post_message(submission, request.POST.get("body", ""), sender=_resident(request), from_staff=False)
-        messages.success(request, "メッセージを送信しました。")
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    return redirect("applications:my_detail", submission.uuid)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.post_message(submission, form.cleaned_data["body"], sender=_resident(request), from_staff=False)
+            messages.success(request, "メッセージを送信しました。")
+            return redirect("applications:my_detail", submission.uuid)
+        except ValidationError as exc:
+            form.refuse(exc)
+    return _my_detail_page(request, submission, message_form=form)
 
 
 @require_POST
 def my_withdraw(request, uuid):
     submission = _submission_for(request, uuid, "citizen")  # own account, or the case's signed link
-    try:
-        services.withdraw(submission, user=_resident(request), reason=request.POST.get("reason", "")[:500])
-        messages.success(request, "申請を取り下げました。")
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    return redirect("applications:my_detail", submission.uuid)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.withdraw(submission, user=_resident(request), reason=form.cleaned_data["reason"])
+            messages.success(request, "申請を取り下げました。")
+            return redirect("applications:my_detail", submission.uuid)
+        except ValidationError as exc:
+            form.refuse(exc)
+    return _my_detail_page(request, submission, withdraw_form=form)
 
 
 def my_pdf(request, uuid):
@@ -375,33 +396,49 @@ def staff_detail(request, uuid):
         raise Http404
     if request.method == "POST":
         return _staff_action(request, submission)
+    return _staff_page(request, submission)
+
+
+def _targets(submission):
+    return [(s, S(s).label) for s in sorted(services.STAFF_TRANSITIONS.get(submission.status, ()))]
+
+
+def _staff_page(request, submission, *, status_form=None, message_form=None):
+    """The case in the back office (every showing is audited); a refused action comes back with
+    its error next to the field and the text kept (status 400)."""
     audit.record(AuditLog.Action.VIEW, submission, request=request)
     from django.contrib.auth import get_user_model
 
     colleagues = get_user_model().objects.filter(staff_roles__section=submission.section, is_active=True).distinct()
     snapshot = services.correction_snapshot(submission)  # during 補正: what was submitted, not edits in progress
     answers = submission.answers if snapshot is None else snapshot
-    return render(
-        request,
-        "applications/staff_detail.html",
-        {
-            "submission": submission,
-            "in_correction": snapshot is not None,
-            "rows": services.engine_for(submission).summary(answers),
-            "files": services.attached_files(submission, answers),
-            "events": submission.events.select_related("actor"),
-            "targets": [(s, S(s).label) for s in sorted(services.STAFF_TRANSITIONS.get(submission.status, ()))],
-            "colleagues": colleagues,
-            "can_change": can(request.user, "change", submission),
-        },
-    )
+    context = {
+        "submission": submission,
+        "in_correction": snapshot is not None,
+        "rows": services.engine_for(submission).summary(answers),
+        "files": services.attached_files(submission, answers),
+        "events": submission.events.select_related("actor"),
+        "colleagues": colleagues,
+        "can_change": can(request.user, "change", submission),
+        "status_form": status_form or StatusForm(targets=_targets(submission)),
+        "message_form": message_form or MessageForm(label=_("メッセージ・メモ")),
+    }
+    status = 400 if (status_form and status_form.errors) or (message_form and message_form.errors) else 200
+    return render(request, "applications/staff_detail.html", context, status=status)
 
 
 def _staff_action(request, submission):
     action = request.POST.get("action")
     try:
         if action == "status":
-            services.change_status(submission, request.POST.get("to_status", ""), actor=request.user, comment=request.POST.get("comment", ""), request=request)
+            form = StatusForm(request.POST, targets=_targets(submission))
+            if not form.is_valid():
+                return _staff_page(request, submission, status_form=form)
+            try:
+                services.change_status(submission, form.cleaned_data["to_status"], actor=request.user, comment=form.cleaned_data["comment"], request=request)
+            except ValidationError as exc:
+                form.refuse(exc)
+                return _staff_page(request, submission, status_form=form)
             messages.success(request, "状態を変更しました。")
         elif action == "assign":
             from django.contrib.auth import get_user_model
@@ -411,7 +448,14 @@ def _staff_action(request, submission):
             services.assign(submission, assignee, actor=request.user, request=request)
             messages.success(request, "担当者を設定しました。")
         elif action in ("message", "note"):
-            services.post_message(submission, request.POST.get("body", ""), sender=request.user, from_staff=True, internal=action == "note", request=request)
+            form = MessageForm(request.POST, label=_("メッセージ・メモ"))
+            if not form.is_valid():
+                return _staff_page(request, submission, message_form=form)
+            try:
+                services.post_message(submission, form.cleaned_data["body"], sender=request.user, from_staff=True, internal=action == "note", request=request)
+            except ValidationError as exc:
+                form.refuse(exc)
+                return _staff_page(request, submission, message_form=form)
             messages.success(request, "メッセージを送信しました。" if action == "message" else "内部メモを記録しました。")
         else:
             messages.error(request, "操作を選んでください。")

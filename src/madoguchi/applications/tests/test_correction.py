@@ -65,3 +65,23 @@ def test_taking_back_a_correction_restores_what_was_submitted(demo):
     services.change_status(case, Submission.Status.REVIEWING, actor=clerk, comment="確認できました。補正は不要です。")
     case.refresh_from_db()
     assert case.status == Submission.Status.REVIEWING and case.answers["phone"] == "03-1234-5678"
+
+
+def test_a_refused_comment_or_message_comes_back_next_to_its_field_with_the_text_kept(client, demo):
+    resident, clerk = _people()
+    case = _apply(resident)
+    login_staff(client, clerk)
+    url = reverse("applications:staff_detail", args=[case.uuid])
+    response = client.post(url, {"action": "status", "to_status": "correction", "comment": ""})
+    html = response.content.decode()
+    assert response.status_code == 400 and 'id="error-summary"' in html
+    assert 'id="id_comment_error"' in html and "コメント欄に書いてください" in html
+    response = client.post(url, {"action": "note", "body": "番号 123456789018 を確認"})
+    html = response.content.decode()
+    assert response.status_code == 400 and 'id="id_body_error"' in html and "123456789018" in html  # kept for fixing
+    client.force_login(resident)
+    response = client.post(reverse("applications:my_message", args=[case.uuid]), {"body": "長い文章" * 600})
+    html = response.content.decode()
+    assert response.status_code == 400 and "2000文字以内" in html and 'aria-invalid="true"' in html
+    case.refresh_from_db()
+    assert case.status == Submission.Status.RECEIVED and not case.events.filter(kind__in=["message", "note"]).exists()
