@@ -569,32 +569,34 @@ def mark_paid(booking: Booking) -> Booking:
 
 
 def mark_cancellation_fee_paid(booking: Booking, now=None) -> bool:
-    """取消料の収納 at the counter (until the payments capability exists). A conditional UPDATE,
-    so two clicks record it once: returns True when recorded now, False when it already was."""
-    now = _now(now)
-    due = Q(status=Booking.Status.CANCELLED, cancellation_fee__gt=0, cancellation_fee_paid_at__isnull=True)
-    if Booking.objects.filter(due, pk=booking.pk).update(cancellation_fee_paid_at=now):
-        booking.cancellation_fee_paid_at = now
-        return True
-    b = Booking.objects.only("status", "cancellation_fee", "cancellation_fee_paid_at").get(pk=booking.pk)
-    if b.status != Booking.Status.CANCELLED or not b.cancellation_fee:
-        raise BookingError("cancellation_fee", "取消料のかからない予約です（取消料は取消期限を過ぎて取り消した予約にだけかかります）。")
-    booking.cancellation_fee_paid_at = b.cancellation_fee_paid_at
-    return False
+    """取消料の収納 at the counter (until the payments capability exists): True when recorded
+    now, False when it already was (two clicks record it once)."""
+    return _record_once(
+        booking, "cancellation_fee", "cancellation_fee_paid_at", now,
+        BookingError("cancellation_fee", "取消料のかからない予約です（取消料は取消期限を過ぎて取り消した予約にだけかかります）。"),
+    )  # fmt: skip
 
 
 def mark_refunded(booking: Booking, now=None) -> bool:
     """返金済み: staff record that the 返金額 of a cancelled, already paid booking was handed
-    back. Conditional UPDATE: True when recorded now, False when it already was."""
+    back: True when recorded now, False when it already was."""
+    return _record_once(
+        booking, "refund_amount", "refunded_at", now,
+        BookingError("refund", "返金のない予約です（返金は使用料を支払い済みの予約を取り消したときだけ発生します）。"),
+    )  # fmt: skip
+
+
+def _record_once(booking: Booking, amount: str, stamp: str, now, refusal: BookingError) -> bool:
+    """Stamp ``stamp`` on a cancelled booking that owes ``amount``, by a conditional UPDATE."""
     now = _now(now)
-    due = Q(status=Booking.Status.CANCELLED, refund_amount__gt=0, refunded_at__isnull=True)
-    if Booking.objects.filter(due, pk=booking.pk).update(refunded_at=now):
-        booking.refunded_at = now
+    due = Q(status=Booking.Status.CANCELLED, **{f"{amount}__gt": 0, f"{stamp}__isnull": True})
+    if Booking.objects.filter(due, pk=booking.pk).update(**{stamp: now}):
+        setattr(booking, stamp, now)
         return True
-    b = Booking.objects.only("status", "refund_amount", "refunded_at").get(pk=booking.pk)
-    if b.status != Booking.Status.CANCELLED or not b.refund_amount:
-        raise BookingError("refund", "返金のない予約です（返金は使用料を支払い済みの予約を取り消したときだけ発生します）。")
-    booking.refunded_at = b.refunded_at
+    b = Booking.objects.only("status", amount, stamp).get(pk=booking.pk)
+    if b.status != Booking.Status.CANCELLED or not getattr(b, amount):
+        raise refusal
+    setattr(booking, stamp, getattr(b, stamp))
     return False
 
 
