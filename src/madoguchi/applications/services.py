@@ -605,6 +605,14 @@ def purge_expired(today: dt.date | None = None) -> dict:
                     )
                 submission.delete()
     report["orphans"] = _purge_orphan_uploads()
+    if report["drafts"] or report["orphans"]:
+        # Drafts were never received, so they have no receipt number to list: one summary line.
+        audit.record(
+            AuditLog.Action.PURGE,
+            None,
+            target_label="期限切れの下書き・未使用の添付ファイル",
+            detail={"drafts": report["drafts"], "orphan_files": report["orphans"], "draft_retention_days": DRAFT_RETENTION_DAYS},
+        )
     return report
 
 

@@ -357,10 +357,14 @@ def test_retention_purge_deletes_and_audits(demo):
     procedure = Procedure.objects.get(slug="goiken")
     s = services.start_draft(procedure, session_key="x")
     Submission.objects.filter(pk=s.pk).update(status="completed", receipt_number="2020-000001", retain_until=dt.date(2021, 3, 31), closed_at=timezone.now())
+    stale = services.start_draft(procedure, session_key="y")
+    Submission.objects.filter(pk=stale.pk).update(updated_at=timezone.now() - dt.timedelta(days=services.DRAFT_RETENTION_DAYS + 1))
     report = purge_expired()
-    assert "2020-000001" in report["submissions"]
-    assert not Submission.objects.filter(pk=s.pk).exists()
+    assert "2020-000001" in report["submissions"] and report["drafts"] == 1
+    assert not Submission.objects.filter(pk__in=[s.pk, stale.pk]).exists()
     assert AuditLog.objects.filter(action="purge", detail__receipt_number="2020-000001").exists()
+    summary = AuditLog.objects.get(action="purge", target_label="期限切れの下書き・未使用の添付ファイル")
+    assert summary.detail["drafts"] == 1
 
 
 def test_receipt_numbers_are_unique_and_sequential(db):
