@@ -28,12 +28,10 @@ from .models import (
     WEEKDAYS,
     Booking,
     Counter,
-    CounterHours,
     ExemptionRule,
     Facility,
     Fee,
     FrameDefinition,
-    OpeningHours,
     Unit,
     UserCategory,
 )
@@ -211,12 +209,7 @@ def hours_edit(request, pk: int):
         if ok and not frame_errors:
             with transaction.atomic():
                 before = {wd: (h.opens.isoformat(), h.closes.isoformat()) for wd, h in existing.items()}
-                facility.opening_hours.all().delete()
-                after = {}
-                for f in days:
-                    if not f.cleaned_data.get("closed"):
-                        OpeningHours.objects.create(facility=facility, weekday=f.weekday, opens=f.cleaned_data["opens"], closes=f.cleaned_data["closes"])
-                        after[f.weekday] = (f.cleaned_data["opens"].isoformat(), f.cleaned_data["closes"].isoformat())
+                after = {wd: (o.isoformat(), c.isoformat()) for wd, (o, c) in _replace_weekday_hours(facility.opening_hours, days).items()}
                 frame_detail = {"deleted": [], "saved": []}
                 for f in frame_forms:
                     if f.instance.pk and f.cleaned_data.get("delete"):
@@ -344,6 +337,16 @@ def rule_edit(request, pk: int | None = None):
     return render(request, "reservations/staff/setup_rule.html", {"form": form, "rule": rule, "can_manage": can_manage})
 
 
+def _replace_weekday_hours(rows, days) -> dict:
+    """Rewrite an owner's weekday rows (a facility's 開館時間, a counter's 受付時間) from its
+    valid day forms: a row per open weekday. Returns {weekday: (opens, closes)}."""
+    spans = {f.weekday: (f.cleaned_data["opens"], f.cleaned_data["closes"]) for f in days if not f.cleaned_data.get("closed")}
+    rows.all().delete()
+    for weekday, (opens, closes) in spans.items():
+        rows.create(weekday=weekday, opens=opens, closes=closes)
+    return spans
+
+
 # --- counters and consultations (窓口・相談の設定) ---------------------------------------------
 NO_MANAGE_COUNTER = "窓口・相談の設定を変更できるのは、担当課の管理者の権限を持つ職員だけです。担当者・承認者は閲覧のみできます。"
 
@@ -415,11 +418,8 @@ def counter_edit(request, pk: int | None = None):
                 c.closes = max(f.cleaned_data["closes"] for f in open_days)
                 created = c.pk is None
                 form.save()
-                c.weekday_hours.all().delete()
-                new_hours = {}
-                for f in open_days:
-                    CounterHours.objects.create(counter=c, weekday=f.weekday, opens=f.cleaned_data["opens"], closes=f.cleaned_data["closes"])
-                    new_hours[f.weekday] = [f.cleaned_data["opens"].isoformat("minutes"), f.cleaned_data["closes"].isoformat("minutes")]
+                spans = _replace_weekday_hours(c.weekday_hours, days)
+                new_hours = {wd: [o.isoformat("minutes"), e.isoformat("minutes")] for wd, (o, e) in spans.items()}
                 changes = _changes(form, before)
                 if new_hours != old_hours:
                     changes["受付時間"] = {WEEKDAYS[wd]: span for wd, span in sorted(new_hours.items())}

@@ -49,9 +49,7 @@ def home(request):
         .select_related("unit__facility", "user")
         .order_by("pay_deadline")[:50]
     )
-    for facility_id in {b.unit.facility_id for b in unpaid}:
-        shown = [b for b in unpaid if b.unit.facility_id == facility_id]
-        audit.record(AuditLog.Action.VIEW, shown[0].unit.facility, request=request, detail={"bookings": [b.pk for b in shown], "list": "unpaid_lottery_wins"})
+    _audit_shown(request, unpaid, "unpaid_lottery_wins")
     # Cancelled bookings with a 取消料 not yet received or a 返金 not yet handed back.
     settlements = list(
         Booking.objects.filter(unit__facility__in=facilities, status=Booking.Status.CANCELLED)
@@ -61,13 +59,17 @@ def home(request):
         .select_related("unit__facility", "user")
         .order_by("date", "start")[:50]
     )
-    for facility_id in {b.unit.facility_id for b in settlements}:
-        shown = [b for b in settlements if b.unit.facility_id == facility_id]
-        audit.record(
-            AuditLog.Action.VIEW, shown[0].unit.facility, request=request, detail={"bookings": [b.pk for b in shown], "list": "cancellation_settlements"}
-        )
+    _audit_shown(request, settlements, "cancellation_settlements")
     context = {"facilities": facilities, "counters": counters, "pending_groups": pending, "lotteries": lotteries, "unpaid": unpaid, "settlements": settlements}
     return render(request, "reservations/staff/home.html", context)
+
+
+def _audit_shown(request, bookings: list[Booking], list_name: str) -> None:
+    """A list of residents' bookings on the staff home is a read of their data: one audit entry
+    per facility, naming the bookings shown."""
+    for facility_id in {b.unit.facility_id for b in bookings}:
+        shown = [b for b in bookings if b.unit.facility_id == facility_id]
+        audit.record(AuditLog.Action.VIEW, shown[0].unit.facility, request=request, detail={"bookings": [b.pk for b in shown], "list": list_name})
 
 
 def _record_settlement(request, booking: Booking, action: str) -> None:
