@@ -162,21 +162,10 @@ def update_item(item: Item, user, *, fields: dict, lead: Section | None, related
             ind.save()
             changes.setdefault("indicators", {})[ind.name] = diff
     if changes:
-        audit.record(AuditLog.Action.UPDATE, item, request=request, actor=user, detail={"edit": _jsonable(changes)})
+        audit.record(AuditLog.Action.UPDATE, item, request=request, actor=user, detail={"edit": changes})  # texts, flags and str() of indicator values: JSON as is
     return changes
 
 
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, bool)) or value is None:
-        return value
-    return str(value)
-
-
-# --- reports -----------------------------------------------------------------------------
 def report_year(plan: Plan, today: dt.date | None = None) -> int:
     """The fiscal year whose report is currently due. A year's report is due by the plan's
     deadline in the next fiscal year (e.g. 令和7年度 → 2026-05-31), so until that deadline the
