@@ -44,6 +44,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
+from . import registry
+
 log = logging.getLogger(__name__)
 
 REDIS_KEY = "madoguchi:tasks:wake"
@@ -55,15 +57,24 @@ class _Registered:
     name: str
     func: Callable
     max_attempts: int
+    every: int | None = None  # seconds, for periodic tasks
+
+    def check(self):
+        from django.core import checks
+
+        if not callable(self.func):
+            return [checks.Error(f"task {self.name!r} has no callable handler", id="madoguchi.E020")]
+        return []
 
 
-_REGISTRY: dict[str, _Registered] = {}
-_PERIODIC: dict[str, int] = {}
+# Tasks live in the one plugin registry (core.registry.tasks), discovered from <app>/tasks.py.
+_REGISTRY = registry.tasks
+_PERIODIC: dict[str, int] = {}  # name → seconds; a view kept beside the registry for the scheduler
 
 
 def task(name: str, max_attempts: int = 8):
     def decorator(func):
-        _REGISTRY[name] = _Registered(name, func, max_attempts)
+        _REGISTRY.register(name, _Registered(name, func, max_attempts), origin=f"{func.__module__}.{func.__qualname__}")
         func.task_name = name
         return func
 
@@ -75,6 +86,7 @@ def periodic(name: str, every: int, max_attempts: int = 3):
 
     def decorator(func):
         task(name, max_attempts=max_attempts)(func)
+        _REGISTRY._plugins[name].every = every
         _PERIODIC[name] = every
         return func
 
@@ -82,7 +94,7 @@ def periodic(name: str, every: int, max_attempts: int = 3):
 
 
 def registered() -> dict[str, _Registered]:
-    return dict(_REGISTRY)
+    return dict(_REGISTRY.items())
 
 
 def enqueue(name: str, *, dedupe_key: str | None = None, delay: float = 0, **payload):

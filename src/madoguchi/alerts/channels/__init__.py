@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from madoguchi.core import registry
+
 
 class Outcome(StrEnum):
     SENT = "sent"
@@ -50,6 +52,17 @@ class Channel:
     # (Web Push Topic + notification tag) can mark a whole chunk at once.
     mark_every: int = 1
 
+    def check(self) -> list:
+        """System check (core.registry): a channel must name itself and say what it is."""
+        from django.core import checks
+
+        problems = []
+        if not self.name or not self.label:
+            problems.append(checks.Error(f"channel {type(self).__name__} needs a name and a label", id="madoguchi.E030"))
+        if self.per_subscriber and type(self).send_batch is Channel.send_batch:
+            problems.append(checks.Error(f"subscriber channel {self.name!r} does not implement send_batch()", id="madoguchi.E031"))
+        return problems
+
     def validate(self, notice) -> list[str]:
         """Japanese messages for problems that would stop this channel from carrying the notice."""
         return []
@@ -63,28 +76,22 @@ class Channel:
         raise NotImplementedError
 
 
-_REGISTRY: dict[str, Channel] = {}
-
-
 def register(channel: Channel) -> Channel:
-    _REGISTRY[channel.name] = channel
-    return channel
+    """Add a channel to the platform's one registry (``core.registry.channels``)."""
+    return registry.channels.register(channel.name, channel)
 
 
 def get(name: str) -> Channel:
-    _load()
-    return _REGISTRY[name]
+    return registry.channels[name]
 
 
 def all_channels() -> dict[str, Channel]:
-    _load()
-    return dict(_REGISTRY)
+    return dict(registry.channels.items())
 
 
 def subscriber_channels() -> dict[str, Channel]:
     return {k: v for k, v in all_channels().items() if v.per_subscriber}
 
 
-def _load() -> None:
-    # Importing registers; Python caches modules, so this is cheap after the first call.
-    from . import cap, email, line, web, webpush  # noqa: F401  (each registers itself)
+# The registry discovers this package (module "channels"); its channels register on import.
+from . import cap, email, line, web, webpush  # noqa: E402, F401

@@ -1,0 +1,247 @@
+"""The one plugin registry (拡張ポイント). Every extension point of the platform is a ``Registry``
+declared here; apps contribute to it from a module of their own, found at start-up.
+
+The pattern is Django admin's ``autodiscover_modules`` plus Open Forms' ``BaseRegistry``::
+
+    # madoguchi/applications/metrics.py  (found because the registry's module is "metrics")
+    from madoguchi.core.registry import Metric, metrics
+
+    @metrics.register("online_applications")
+    class OnlineApplications(Metric):
+        label = "オンライン申請件数"
+        ...
+
+Rules (docs/engineering.md, "Extension points"):
+
+- A registry knows the module name it discovers (``metrics`` → ``<app>/metrics.py`` in every
+  installed app) and is filled once, when Django is ready (``CoreConfig.ready``).
+- Keys are unique: registering a second, different plugin under a taken key is an error at
+  import time, never a silent override.
+- A plugin may define ``check() -> list[django.core.checks.CheckMessage]``; the system check
+  ``madoguchi.registry`` runs every plugin's check and reports a broken one by registry and key,
+  and reports a contribution module that fails to import (so ``manage.py check`` fails in CI).
+- No app reads another app's models to compute something for it: the app that owns the data
+  contributes the plugin.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from django.apps import apps as django_apps
+from django.core import checks
+from django.utils.module_loading import module_has_submodule
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class RegistryError(Exception):
+    """A plugin clashes with another or is not what its registry takes."""
+
+
+class Registry(Generic[T]):
+    """Plugins of one kind, by key. ``module``: the module name each app may provide."""
+
+    def __init__(self, name: str, *, module: str | None, label: str, kind: type | None = None, instantiate: bool = False):
+        self.name = name
+        self.module = module
+        self.label = label
+        self.kind = kind  # plugins must be instances (or subclasses, when instantiate) of this
+        self.instantiate = instantiate  # register classes, keep one instance of each
+        self._plugins: dict[str, T] = {}
+        self._origins: dict[str, str] = {}
+        self._discovered = False
+        self.import_errors: list[tuple[str, BaseException]] = []
+        REGISTRIES[name] = self
+
+    # --- registering ------------------------------------------------------------------------
+    def register(self, key: str, plugin: Any = None, *, origin: str | None = None):
+        """``registry.register("id", obj)`` or ``@registry.register("id")`` on a class or function.
+        ``origin``: where the plugin is defined, when ``obj`` is a wrapper (tasks)."""
+        if plugin is None:
+            return lambda obj: self._add(key, obj, origin) or obj
+        self._add(key, plugin, origin)
+        return plugin
+
+    def _add(self, key: str, obj: Any, origin: str | None = None) -> None:
+        if not key or not isinstance(key, str):
+            raise RegistryError(f"{self.name}: a plugin needs a non-empty string key, got {key!r}")
+        if self.kind is not None:
+            ok = issubclass(obj, self.kind) if (self.instantiate and isinstance(obj, type)) else isinstance(obj, self.kind)
+            if not ok:
+                raise RegistryError(f"{self.name}: {key!r} must be a {self.kind.__name__}, got {obj!r}")
+        origin = origin or _origin(obj)
+        existing = self._origins.get(key)
+        if existing is not None and existing != origin:
+            raise RegistryError(f"{self.name}: key {key!r} is taken by {existing}; {origin} cannot register it too")
+        plugin = obj() if (self.instantiate and isinstance(obj, type)) else obj
+        if hasattr(plugin, "key") and not isinstance(plugin, type):
+            try:
+                plugin.key = key
+            except AttributeError:  # frozen dataclass or property: the object already names itself
+                pass
+        self._plugins[key] = plugin
+        self._origins[key] = origin
+
+    def unregister(self, key: str) -> None:
+        """For tests that add a plugin of their own."""
+        self._plugins.pop(key, None)
+        self._origins.pop(key, None)
+
+    # --- discovery --------------------------------------------------------------------------
+    def discover(self) -> None:
+        """Import ``<app>.<module>`` for every installed app (once). A module that fails to
+        import is remembered for the system check and logged, then re-raised: a broken plugin
+        module must stop start-up, not disappear."""
+        if self._discovered or not self.module:
+            self._discovered = True
+            return
+        self._discovered = True
+        for config in django_apps.get_app_configs():
+            if not module_has_submodule(config.module, self.module):
+                continue
+            dotted = f"{config.name}.{self.module}"
+            try:
+                importlib.import_module(dotted)
+            except Exception as exc:
+                self.import_errors.append((dotted, exc))
+                log.exception("registry %s: %s failed to import", self.name, dotted)
+                raise
+
+    # --- reading ----------------------------------------------------------------------------
+    def _ready(self) -> dict[str, T]:
+        if not self._discovered:
+            self.discover()
+        return self._plugins
+
+    def get(self, key: str, default: T | None = None) -> T | None:
+        return self._ready().get(key, default)
+
+    def __getitem__(self, key: str) -> T:
+        try:
+            return self._ready()[key]
+        except KeyError:
+            raise KeyError(f"{self.name}: no plugin {key!r} (known: {', '.join(sorted(self._plugins)) or 'none'})") from None
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ready()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._ready()))
+
+    def __len__(self) -> int:
+        return len(self._ready())
+
+    def keys(self) -> list[str]:
+        return list(self._ready())
+
+    def items(self) -> list[tuple[str, T]]:
+        return list(self._ready().items())
+
+    def values(self) -> list[T]:
+        return list(self._ready().values())
+
+    def origin(self, key: str) -> str:
+        return self._origins.get(key, "")
+
+    def __repr__(self) -> str:
+        return f"<Registry {self.name}: {len(self._plugins)} plugins>"
+
+
+def _origin(obj: Any) -> str:
+    target = obj if isinstance(obj, type) or callable(obj) and hasattr(obj, "__qualname__") else type(obj)
+    return f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}"
+
+
+REGISTRIES: dict[str, Registry] = {}
+
+
+def discover_all() -> None:
+    for registry in list(REGISTRIES.values()):
+        registry.discover()
+
+
+# --- extension points ---------------------------------------------------------------------
+# Each registry is declared here, so that an app never has to import another app to extend it.
+
+
+class Metric:
+    """A platform figure (プラットフォームの数値) a plan indicator can be bound to, computed per
+    fiscal year from the contributing app's own rows.
+
+    ``compute`` returns the figure, or ``None`` when the figure does not apply (e.g. a count
+    that has no history answers only for the current year). It must not catch its own errors:
+    the consumer logs an exception and shows 「集計エラー」, never a silent 0 or blank."""
+
+    key: str = ""
+    label: str = ""
+    unit: str = ""
+
+    def compute(self, municipality, fiscal_year: int) -> Decimal | int | None:
+        raise NotImplementedError
+
+    def check(self) -> list[checks.CheckMessage]:
+        problems = []
+        if not self.label:
+            problems.append(checks.Error(f"metric {self.key!r} has no label", obj=type(self), id="madoguchi.E012"))
+        if type(self).compute is Metric.compute:
+            problems.append(checks.Error(f"metric {self.key!r} does not implement compute()", obj=type(self), id="madoguchi.E013"))
+        return problems
+
+
+class MetricError(Exception):
+    """Raised by ``compute_metric`` when a metric failed; the original is chained and logged."""
+
+
+def compute_metric(key: str, municipality, fiscal_year: int):
+    """The one way to compute a metric: an unknown key or a failing metric raises
+    ``MetricError`` after logging the cause (with the metric's key and origin)."""
+    metric = metrics.get(key)
+    if metric is None:
+        raise MetricError(f"unknown metric {key!r}")
+    try:
+        return metric.compute(municipality, fiscal_year)
+    except Exception as exc:
+        log.exception("metric %s (%s) failed for %s FY%s", key, metrics.origin(key), municipality, fiscal_year)
+        raise MetricError(f"metric {key!r} failed: {exc}") from exc
+
+
+#: Background tasks (``core.tasks.task``/``periodic``), from ``<app>/tasks.py``.
+tasks: Registry[Any] = Registry("tasks", module="tasks", label="バックグラウンド処理")
+#: Plan-indicator figures, from ``<app>/metrics.py``; plugins are ``Metric`` subclasses.
+metrics: Registry[Metric] = Registry("metrics", module="metrics", label="計画指標に連動する数値", kind=Metric, instantiate=True)
+#: Alert delivery channels (配信チャネル), from ``<app>/channels.py`` or ``<app>/channels/``.
+channels: Registry[Any] = Registry("channels", module="channels", label="配信チャネル")
+#: Form-engine field types (項目の型), from ``<app>/fields.py`` or ``<app>/fields/``.
+field_types: Registry[Any] = Registry("field_types", module="fields", label="申請フォームの項目の型")
+
+
+@checks.register("madoguchi")
+def check_registries(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """``manage.py check``: every contribution module imports and every plugin passes its check."""
+    problems: list[checks.CheckMessage] = []
+    for registry in REGISTRIES.values():
+        try:
+            registry.discover()
+        except Exception:
+            pass  # recorded in import_errors below
+        for dotted, exc in registry.import_errors:
+            problems.append(checks.Error(f"{registry.name}: {dotted} failed to import: {exc!r}", id="madoguchi.E010"))
+        for key, plugin in list(registry._plugins.items()):
+            check: Callable[[], list] | None = getattr(plugin, "check", None)
+            if check is None or isinstance(plugin, type):
+                continue
+            try:
+                found = list(check() or [])
+            except Exception as exc:
+                found = [checks.Error(f"check raised {exc!r}", id="madoguchi.E011")]
+            for message in found:
+                message.msg = f"{registry.name} {key!r} ({registry.origin(key)}): {message.msg}"
+                problems.append(message)
+    return problems
