@@ -92,7 +92,7 @@ TEMPLATES = [
                 "madoguchi.core.context_processors.municipality",
                 "madoguchi.web.menus.menus",
             ],
-            "builtins": ["madoguchi.core.templatetags.wareki"],
+            "builtins": ["madoguchi.core.templatetags.wareki", "madoguchi.core.templatetags.links"],
         },
     }
 ]

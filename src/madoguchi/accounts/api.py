@@ -5,27 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Router, Schema
-from ninja.security import SessionAuth, django_auth
+from ninja.security import django_auth
 
 from madoguchi.core.wareki import format_wareki
 
 router = Router(tags=["accounts"])
-
-
-class StaffSessionAuth(SessionAuth):
-    """For other apps' staff endpoints: a staff member's session with a verified TOTP device
-    (the API equivalent of ``madoguchi.web.staff.staff_required``)."""
-
-    def authenticate(self, request, key):
-        from madoguchi.core.permissions import is_staff_member
-
-        user = super().authenticate(request, key)
-        if user is not None and is_staff_member(user) and getattr(user, "is_verified", lambda: False)():
-            return user
-        return None
-
-
-staff_auth = StaffSessionAuth()
 
 
 class ProfileOut(Schema):

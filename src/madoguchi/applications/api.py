@@ -14,9 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Field, Header, Query, Router, Schema
 from ninja.security import django_auth
 
-from madoguchi.core import audit
+from madoguchi.core import audit, validation
+from madoguchi.core.api_auth import is_staff_verified
 from madoguchi.core.models import AuditLog
-from madoguchi.core.permissions import can, is_staff_member
+from madoguchi.core.permissions import can
 
 from . import queries, services
 from .models import LifeEvent, Procedure, Submission
@@ -146,7 +147,7 @@ def submit(request, slug: str, payload: SubmissionIn, idempotency_key: str = Hea
         # A repeated Idempotency-Key meets the unique key on INSERT and gets the first case back.
         submission = services.submit(case, actor=request.user, request=request, idempotency_key=key)
     except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {}
+        errors = validation.as_dict(exc)
         return 422, {"detail": "入力内容に不備があります。", "errors": errors} if errors else {"detail": exc.messages[0]}
     except Exception as exc:  # malformed answers of the wrong JSON shape
         if isinstance(exc, (TypeError, AttributeError, KeyError)):
@@ -169,7 +170,7 @@ def my_submission(request, submission_id: uuid_lib.UUID):
 
 
 def _staff_or_403(request):
-    if not is_staff_member(request.user) or not request.user.is_verified():
+    if not is_staff_verified(request.user):
         raise PermissionDenied("職員として二要素認証でログインしてください。")
 
 

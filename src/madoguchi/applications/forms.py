@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from madoguchi.core import validation
 from madoguchi.core.models import Municipality, Section
 from madoguchi.core.permissions import section_ids
 from madoguchi.forms.models import Form
@@ -89,11 +90,7 @@ class CaseForm(forms.Form):
     default_field = ""
 
     def refuse(self, exc) -> None:
-        if hasattr(exc, "error_dict"):
-            for field, messages in exc.message_dict.items():
-                self.add_error(field if field in self.fields else self.default_field or None, messages)
-        else:
-            self.add_error(self.default_field or None, exc.messages)
+        validation.add_to_form(self, exc, self.default_field)
 
 
 class MessageForm(CaseForm):

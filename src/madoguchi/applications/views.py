@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from madoguchi.core import audit
+from madoguchi.core import audit, validation
 from madoguchi.core.models import AuditLog, Section
 from madoguchi.core.permissions import can, scope
 from madoguchi.web.staff import staff_required
@@ -183,7 +183,7 @@ def confirm(request, uuid, mode="citizen"):
         try:
             services.submit(submission, actor=request.user if request.user.is_authenticated else None, request=request)
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {}
+            errors = validation.as_dict(exc)
             first = _first_error_page(engine, errors)
             messages.error(request, "入力内容に不備があります。該当する項目を直してください。")
             return redirect(urls["fill"], submission.uuid, first)

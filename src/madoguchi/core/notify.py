@@ -1,10 +1,21 @@
-"""The one notification outbox entry point for email. Apps call ``email(...)`` inside their
-transaction; the core task sends it after commit through Django's SMTP backend."""
+"""The one email path (メール送信). Apps call ``send_template(...)`` inside their transaction with a
+template name; the core task sends it after commit through Django's SMTP backend.
+
+Templates live at ``<app>/templates/<app>/email/<name>_subject.txt`` and ``<name>.txt`` (and
+optionally ``<name>.html``), rendered under the recipient's language through Django's i18n with
+``site_url`` and ``municipality`` in the context; links inside are built with ``reverse()``
+through ``madoguchi.core.links.absolute_url`` (or the ``{% absolute_url %}`` tag), never typed.
+``email(...)`` takes an already-built subject and body and is kept for the few messages whose
+body is data (an alert notice's text is the staff member's own); ruff's TID251 keeps
+``django.core.mail`` out of every other module."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import translation
 
 from .logging import redact
 from .tasks import enqueue, task
@@ -36,6 +47,45 @@ def email(
     )
 
 
+def render_template(template: str, context: dict | None = None, *, municipality=None, language: str | None = None) -> tuple[str, str, str | None]:
+    """``(subject, body, html or None)`` of ``<template>_subject.txt`` / ``.txt`` / ``.html``.
+    ``template`` is e.g. ``"reservations/email/confirmed"``."""
+    from .links import site_url
+
+    ctx = {"site_url": site_url(municipality), "municipality": municipality, **(context or {})}
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = " ".join(_render_text(f"{template}_subject.txt", ctx).split())
+        body = _render_text(f"{template}.txt", ctx)
+        try:
+            html = get_template(f"{template}.html").render(ctx)
+        except TemplateDoesNotExist:
+            html = None
+    return subject, body, html
+
+
+def _render_text(name: str, ctx: dict) -> str:
+    """Plain text is not HTML: render without autoescaping (a name with & or < stays as typed)."""
+    from django.template import Context
+
+    return get_template(name).template.render(Context(ctx, autoescape=False))
+
+
+def send_template(
+    to: str | list[str],
+    template: str,
+    context: dict | None = None,
+    *,
+    municipality=None,
+    language: str | None = None,
+    dedupe_key: str | None = None,
+    attachments: list[dict] | None = None,
+    headers: dict | None = None,
+):
+    """Render ``template`` (see ``render_template``) and queue it like ``email``."""
+    subject, body, html = render_template(template, context, municipality=municipality, language=language)
+    return email(to, subject, body, html=html, dedupe_key=dedupe_key, attachments=attachments, headers=headers)
+
+
 @task("core.send_email")
 def send_email(to, subject, body, html=None, attachments=(), headers=None):
     from django.utils.module_loading import import_string
@@ -49,4 +99,4 @@ def send_email(to, subject, body, html=None, attachments=(), headers=None):
     message.send(fail_silently=False)
 
 
-__all__ = ["email", "redact"]
+__all__ = ["email", "redact", "render_template", "send_template"]

@@ -224,7 +224,7 @@ def mask_my_number(value: str) -> str:
 
 
 def accepted_mimes_for(f: Field) -> list[str]:
-    from .uploads import accepted_mimes
+    from madoguchi.core.uploads import accepted_mimes
 
     return accepted_mimes(f.spec.get("accept"))
 
@@ -533,8 +533,10 @@ class FormEngine:
         return digits
 
     def _clean_file(self, f, data, files, previous, request):
+        from madoguchi.core.uploads import UploadError
+
         from .models import Upload
-        from .uploads import UploadError, save_upload
+        from .uploads import save_upload
 
         uploaded = files.get(f.key) if files is not None else None
         if uploaded is not None and getattr(uploaded, "size", 1) == 0 and not getattr(uploaded, "name", ""):
@@ -654,7 +656,7 @@ class FormEngine:
             parts = [f"〒{value['postal_code']}" if value.get("postal_code") else "", value.get("address") or "", value.get("building") or ""]
             return " ".join(p for p in parts if p)
         if t == "file" and isinstance(value, dict):
-            from .uploads import human_size, kind_label
+            from madoguchi.core.uploads import human_size, kind_label
 
             return f"{value.get('name', '')}（{kind_label(value.get('content_type', ''))}、{human_size(int(value.get('size') or 0))}）"
         if t == "number":
@@ -719,8 +721,7 @@ class FormEngine:
             elif lo:
                 hint = f"{lo}つ以上選んでください。"
         elif f.type == "file":
-            from .conf import upload_max_bytes
-            from .uploads import accepted_mimes, human_size, kind_label
+            from madoguchi.core.uploads import accepted_mimes, human_size, kind_label, upload_max_bytes
 
             hint = (
                 f"{'、'.join(kind_label(m) for m in accepted_mimes(f.spec.get('accept')))}（{human_size(f.spec.get('max_bytes') or upload_max_bytes())}まで）"

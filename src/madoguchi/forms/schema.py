@@ -11,6 +11,8 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from madoguchi.core.uploads import FILE_KINDS  # one list of accepted kinds, owned by core.uploads
+
 FIELD_TYPES = {
     "text": "1行のテキスト",
     "textarea": "複数行のテキスト",
@@ -30,19 +32,6 @@ FIELD_TYPES = {
 }
 CHOICE_TYPES = {"select", "radio", "checkboxes"}
 INPUT_FREE_TYPES = {"paragraph"}
-FILE_KINDS = {
-    "pdf": "application/pdf",
-    "jpeg": "image/jpeg",
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "heic": "image/heic",
-    "txt": "text/plain",
-    "csv": "text/csv",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 PREFILL_KEYS = {
     "full_name",

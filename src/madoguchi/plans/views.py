@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from madoguchi.core import audit
+from madoguchi.core import audit, validation
 from madoguchi.core.models import AuditLog, Municipality, Section
 from madoguchi.core.wareki import fiscal_year
 from madoguchi.web.staff import staff_required
@@ -227,9 +227,7 @@ def report_form(request, pk: int, year: int):
         try:
             services.save_report(item, year, request.user, data, submit="submit" in request.POST)
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-                for e in errs:
-                    form.add_error(field if field in form.fields else None, e)
+            validation.add_to_form(form, exc)
         else:
             messages.success(request, "進捗報告を提出しました。情報政策課が確認します。" if "submit" in request.POST else "進捗報告を一時保存しました。")
             return redirect("plans:item", pk=item.pk)
@@ -267,9 +265,7 @@ def review(request, pk: int):
         try:
             services.review_report(report, request.user, accept=form.cleaned_data["decision"] == "accept", comment=form.cleaned_data["review_comment"])
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-                for e in errs:
-                    form.add_error(field if field in form.fields else None, e)
+            validation.add_to_form(form, exc)
         else:
             messages.success(request, "確認結果を保存しました。")
             return redirect("plans:reports")

@@ -14,6 +14,7 @@ from ninja.security import django_auth
 from pydantic import Field
 
 from madoguchi.core import audit, permissions
+from madoguchi.core.api_auth import is_staff_verified
 from madoguchi.core.models import AuditLog, Municipality
 
 from . import queries, services
@@ -325,8 +326,7 @@ def counter_slots(request, slug: str = Path(..., max_length=40, pattern=r"^[-a-z
 
 
 def _staff_ok(request) -> bool:
-    user = request.user
-    return permissions.is_staff_member(user) and getattr(user, "is_verified", lambda: False)()
+    return is_staff_verified(request.user)
 
 
 @router.get(

@@ -1,6 +1,6 @@
 """Facility photos (施設の写真): staff upload one, residents see it on the facility page.
 
-The upload is checked by content (``forms.uploads.check_file``: a PDF renamed .jpg is refused
+The upload is checked by content (``core.uploads.check_file``: a PDF renamed .jpg is refused
 naming both), then decoded and re-encoded as a JPEG of at most ``MAX_SIDE`` pixels. Re-encoding
 drops what a camera writes into the file (GPS position, device, owner) before the photo becomes
 public, and anything but pixels that a crafted file could carry.
@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from madoguchi.forms.uploads import UploadError, check_file
+from madoguchi.core.uploads import UploadError, check_file
 
 ACCEPT = ["jpeg", "png", "webp"]
 MAX_BYTES = 10 * 1024 * 1024

@@ -9,7 +9,7 @@ import jaconv
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from madoguchi.forms.uploads import UploadError
+from madoguchi.core.uploads import UploadError
 
 from . import photos
 from .models import WEEKDAYS, Counter, ExemptionRule, Facility, FrameDefinition, Unit, UserCategory

@@ -103,7 +103,7 @@ def test_delete_account_deactivates(client, resident):
 def test_staff_api_auth_needs_verified_second_factor(rf, clerk, resident):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from madoguchi.accounts.api import staff_auth
+    from madoguchi.core.api_auth import staff_auth
 
     request = rf.get("/api/x")
     request.user = clerk

@@ -127,7 +127,7 @@ def test_owner_user_can_fetch(db, client, django_user_model):
 
 
 def test_text_pdf_sniffing():
-    from madoguchi.forms.uploads import sniff
+    from madoguchi.core.uploads import sniff
 
     assert sniff(PDF) == "application/pdf"
     assert sniff("住所,氏名\n".encode("cp932"), "a.csv") == "text/csv"
