@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from madoguchi.core import audit
 from madoguchi.core.models import AuditLog, Section, StaffRole
 from madoguchi.core.permissions import is_platform_admin, section_ids
-from madoguchi.web.staff import staff_required
+from madoguchi.core.staff import staff_required
 
 from . import services
 from .forms import RoleForm, StaffCreateForm

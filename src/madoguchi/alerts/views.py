@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from madoguchi.core import audit
 from madoguchi.core.models import AuditLog, Municipality, Section
 from madoguchi.core.permissions import can, scope, section_ids
-from madoguchi.web.staff import staff_required
+from madoguchi.core.staff import staff_required
 
 from . import conf, services
 from .channels import cap as cap_channel

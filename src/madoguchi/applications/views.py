@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from madoguchi.core import audit, validation
 from madoguchi.core.models import AuditLog, Section
 from madoguchi.core.permissions import can, scope
-from madoguchi.web.staff import staff_required
+from madoguchi.core.staff import staff_required
 
 from . import exports, pdf, services
 from .filters import InboxFilter

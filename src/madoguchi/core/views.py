@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from madoguchi.web.staff import staff_required
+from madoguchi.core.staff import staff_required
 
 from . import audit
 from .models import AuditLog, Section

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from madoguchi.core.audit import record
 from madoguchi.core.models import AuditLog, Section
 from madoguchi.core.permissions import can, is_platform_admin, section_ids
-from madoguchi.web.staff import staff_required
+from madoguchi.core.staff import staff_required
 
 from . import builder, services
 from .engine import FormEngine

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from madoguchi.core import audit, validation
 from madoguchi.core.models import AuditLog, Municipality, Section
+from madoguchi.core.staff import staff_required
 from madoguchi.core.wareki import fiscal_year
-from madoguchi.web.staff import staff_required
 
 from . import compare as compare_mod
 from . import exports, services

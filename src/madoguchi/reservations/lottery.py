@@ -20,13 +20,16 @@ the seed depend on every application, so neither staff nor applicants control it
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 
+# The verifiable-draw mechanism (commitment, seed derivation, hash order) is core's; this module
+# adds the lottery's own inputs and its 第1希望優先 assignment. Both run without Django.
+from madoguchi.core.draw import commitment, derive_seed
+from madoguchi.core.draw import digest as _digest
+from madoguchi.core.draw import order as draw_order
 
-def commitment(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+__all__ = ["canonical_inputs", "commitment", "derive_seed", "draw", "inputs_digest", "verify"]
 
 
 def canonical_inputs(applications: Iterable[tuple[str, Sequence[str]]], frames: Iterable[str]) -> dict:
@@ -34,12 +37,7 @@ def canonical_inputs(applications: Iterable[tuple[str, Sequence[str]]], frames: 
 
 
 def inputs_digest(applications: Iterable[tuple[str, Sequence[str]]], frames: Iterable[str]) -> str:
-    data = json.dumps(canonical_inputs(applications, frames), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return hashlib.sha256(data.encode()).hexdigest()
-
-
-def derive_seed(secret: str, digest: str) -> str:
-    return hashlib.sha256(f"{secret}:{digest}".encode()).hexdigest()
+    return _digest(canonical_inputs(applications, frames))
 
 
 def draw(seed: str, applications: Iterable[tuple[str, Sequence[str]]], frames: Iterable[str], max_wins: int = 1) -> dict[str, str]:
@@ -48,8 +46,8 @@ def draw(seed: str, applications: Iterable[tuple[str, Sequence[str]]], frames: I
     applications are given does not matter."""
     available = set(frames)
     apps = sorted((str(a), list(w)) for a, w in applications)
-    prefix = f"{seed}:".encode()
-    order = sorted(apps, key=lambda a: hashlib.sha256(prefix + a[0].encode()).digest())
+    position = {applicant: i for i, applicant in enumerate(draw_order(seed, (a for a, _ in apps)))}
+    order = sorted(apps, key=lambda a: position[a[0]])
     wins: dict[str, str] = {}
     counts: dict[str, int] = {}
     max_rank = max((len(w) for _, w in order), default=0)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from madoguchi.core import audit, permissions
 from madoguchi.core.models import AuditLog, Municipality, Section
-from madoguchi.web.staff import staff_required
+from madoguchi.core.staff import staff_required
 
 from .models import (
     ACTIVE_BOOKING_STATUSES,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from madoguchi.core import audit, permissions
 from madoguchi.core.models import AuditLog
-from madoguchi.web.staff import staff_required
+from madoguchi.core.staff import staff_required
 
 from . import services
 from .forms import CheckInForm, ClosedPeriodForm, ExemptionForm, LotteryForm, MeetingUrlForm

@@ -5,8 +5,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from madoguchi.core.permissions import is_staff_member
+from madoguchi.core.staff import staff_required
 from madoguchi.web.menus import home_panels
-from madoguchi.web.staff import staff_required
 
 
 def home(request):

@@ -1,4 +1,5 @@
-"""Decorator for back-office views: a staff member, signed in with a verified second factor."""
+"""Decorator for back-office views: a staff member, signed in with a verified second factor.
+Lives in core (not web) so that core views can use it without a core → web import cycle."""
 
 from functools import wraps
 
