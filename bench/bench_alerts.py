@@ -2,7 +2,8 @@
 notice, the normal scale-out setup (PostgreSQL + Redis + runworker processes), a local aiosmtpd
 and a local push receiver (each in its own process) that checks the VAPID JWT and the aes128gcm
 framing. Prints messages/s per channel and the total time; exits 1 if not every subscriber got
-a message within BENCH_ALERTS_TIMEOUT seconds.
+a message within BENCH_ALERTS_TIMEOUT seconds. PostgreSQL runs durable (fsync, synchronous_commit,
+full_page_writes on) and a pgbench TPC-B reference of the same cluster is printed with the figures.
 
     .venv/bin/python bench/bench_alerts.py   # BENCH_ALERTS_N=100000 BENCH_ALERTS_WORKERS=4
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from madoguchi.devtools.servers import app_env, free_port, manage, postgres, redis_server, worker  # noqa: E402
+from madoguchi.devtools.servers import app_env, free_port, manage, postgres, redis_server, reference_report, worker  # noqa: E402
 
 N = int(os.environ.get("BENCH_ALERTS_N", "100000"))
 WORKERS = int(os.environ.get("BENCH_ALERTS_WORKERS", "4"))
@@ -255,7 +256,9 @@ def main() -> int:
     smtps, smtp_port = smtp_receiver(email_count, int(os.environ.get("BENCH_ALERTS_SMTP_PROCESSES", "2")))
     push, push_url = push_receiver(push_count)
     try:
-        with postgres() as db_url, redis_server() as redis_url:
+        with postgres(durable=True) as db_url, redis_server() as redis_url:
+            ref = reference_report(db_url)
+            pg_cpu0 = _postgres_cpu(db_url)  # leave pgbench's backends out of the cluster's CPU
             env = app_env(
                 db_url,
                 redis_url,
@@ -274,7 +277,7 @@ def main() -> int:
             manage(env, "createcachetable")
             t = time.monotonic()
             out = manage(env, "shell", "-c", SETUP.replace("sys.argv[1]", repr(str(N))).replace("sys.argv[2]", repr(push_url)))
-            print(f"setup: {out.stdout.strip()} subscriptions in {time.monotonic() - t:.1f}s", flush=True)
+            print(f"setup: {out.stdout.split()[-1]} subscriptions in {time.monotonic() - t:.1f}s", flush=True)
             from contextlib import ExitStack
 
             with ExitStack() as stack:
@@ -292,7 +295,7 @@ def main() -> int:
                 end = time.monotonic()
                 cpu = {
                     "workers": sum(_cpu_seconds(p.pid) for p in procs) - cpu0["workers"],
-                    "postgres": _postgres_cpu(db_url),
+                    "postgres": _postgres_cpu(db_url) - pg_cpu0,
                     "aiosmtpd": sum(_cpu_seconds(p.pid) for p in smtps) - cpu0["smtp"],
                     "push receiver": _cpu_seconds(push.pid) - cpu0["push"],
                 }
@@ -309,7 +312,8 @@ def main() -> int:
         print(f"{name}: {c.unique}/{N} in {t_ch:.1f}s = {c.unique / max(t_ch, 1e-9):.0f} msg/s" + (f" ({dup} duplicates)" if dup else ""))
     print("CPU seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items()) + f" (wall {total:.0f}s x {os.cpu_count()} cores)")
     delivered = email_count.unique + push_count.unique
-    print(f"total: {delivered}/{2 * N} in {total:.1f}s = {delivered / max(total, 1e-9):.0f} msg/s; target 200,000 in < 300 s", flush=True)
+    print(f"total: {delivered}/{2 * N} in {total:.1f}s = {delivered / max(total, 1e-9):.0f} msg/s; target 200,000 in < 300 s")
+    print(ref, flush=True)
     if delivered < 2 * N:
         print(f"FAILED: {2 * N - delivered} messages did not arrive within {TIMEOUT}s (BENCH_ALERTS_TIMEOUT)", file=sys.stderr)
         return 1

@@ -5,6 +5,8 @@
 2. The whole draw as the periodic task runs it (``services.run_lottery``) on PostgreSQL: read
    the 150,000 wishes, derive the seed, draw, store the result and create the winners'
    bookings awaiting 本予約 (the result emails go to a task). Skip with BENCH_LOTTERY_DB=0.
+   PostgreSQL runs durable (fsync, synchronous_commit, full_page_writes on); a pgbench TPC-B
+   reference of the same cluster is printed with the figures. Smaller: BENCH_APPLICATIONS.
 """
 
 from __future__ import annotations
@@ -106,9 +108,10 @@ print("BENCH" + json.dumps({"frames": len(frames), "applications": len(apps), "w
 
 
 def db_draw() -> None:
-    from madoguchi.devtools.servers import app_env, manage, postgres
+    from madoguchi.devtools.servers import app_env, manage, postgres, reference_report
 
-    with postgres() as db_url:
+    with postgres(durable=True) as db_url:
+        ref = reference_report(db_url)
         env = app_env(db_url, LOG_LEVEL="ERROR")
         manage(env, "migrate", "--no-input")
         out = manage(env, "shell", "-c", f"APPLICATIONS={APPLICATIONS}\n" + DB_SETUP)
@@ -117,6 +120,7 @@ def db_draw() -> None:
     print(f"  {data['applications']:,} applications, {data['wishes']:,} wishes, {data['frames']:,} frames")
     print(f"  draw + store + winners' bookings  {data['seconds']:6.2f} s   (target < 10 s)")
     print(f"  bookings awaiting 本予約          {data['won']:,} (= frames won {data['winners']:,})")
+    print(ref)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,10 @@ weighed against the framework's own floor:
   authenticated no-op       GET  /api/accounts/me          (session + user + django-ninja)
   booking (mostly succeed)  POST /api/reservations/bookings, random frames
   booking of a taken frame  POST /api/reservations/bookings, always the same frame
+
+PostgreSQL runs durable (fsync, synchronous_commit, full_page_writes on: a booking's wall time
+includes its commit's WAL flush); a pgbench TPC-B reference of the same cluster is printed with
+the figures. Smaller: BENCH_REQUESTS.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import bench_reservations as rush  # noqa: E402  (reuses its data set-up)
 
-from madoguchi.devtools.servers import app_env, manage, postgres, redis_server  # noqa: E402
+from madoguchi.devtools.servers import app_env, manage, postgres, redis_server, reference_report  # noqa: E402
 
 N = int(os.environ.get("BENCH_REQUESTS", 400))
 
@@ -59,13 +63,15 @@ for name, call in cases:
 
 
 def main() -> None:
-    with postgres() as db_url, redis_server() as redis_url:
+    with postgres(durable=True) as db_url, redis_server() as redis_url:
+        ref = reference_report(db_url)
         env = app_env(db_url, redis_url, DB_CONN_MAX_AGE="60", LOG_LEVEL="ERROR", EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
         manage(env, "migrate", "--no-input")
         data = rush._shell(env, "CLIENTS=100\n" + rush.SETUP)
         out = manage(env, "shell", "-c", f"N={N}\n" + MEASURE.replace("DATA", json.dumps(data)))
     print(f"request cost, in-process, PostgreSQL + Redis sessions, {N} requests each (app CPU only; PostgreSQL's is not counted)")
     print("\n".join(line for line in out.stdout.splitlines() if line.startswith("  ")))
+    print(ref)
 
 
 if __name__ == "__main__":

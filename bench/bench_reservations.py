@@ -4,6 +4,8 @@ week through the JSON API, against the app under gunicorn with PostgreSQL.
 Prints booking attempts/s, successful bookings/s, p50/p99 latency, refused attempts (taken or
 over a limit: the rule the server named), server errors (must be 0) and double bookings counted
 in the database afterwards (must be 0). Initial target: ≥ 300 attempts/s on a 2-core machine.
+PostgreSQL runs durable (fsync, synchronous_commit, full_page_writes on); a pgbench TPC-B
+reference of the same cluster is printed with the figures. Smaller: BENCH_CLIENTS, BENCH_SECONDS.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from madoguchi.devtools.loadgen import SERVER_ROLES, Conn, cpu_by_role  # noqa: E402
-from madoguchi.devtools.servers import app_env, gunicorn, manage, postgres, redis_server, worker  # noqa: E402
+from madoguchi.devtools.servers import app_env, gunicorn, manage, postgres, redis_server, reference_report, worker  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 500))
 DURATION = float(os.environ.get("BENCH_SECONDS", 20))
@@ -116,7 +118,8 @@ async def rush(url: str, data: dict) -> dict:
 def main() -> None:
     # The production shape: Redis carries sessions' cache and task wake-ups, and confirmation
     # emails (with their .ics) are built by a separate worker, not in the app processes.
-    with postgres() as db_url, redis_server() as redis_url:
+    with postgres(durable=True) as db_url, redis_server() as redis_url:
+        ref = reference_report(db_url)
         # LOG_LEVEL=ERROR: every refused booking (409) logs a django.request warning; keep
         # writing them out of the figure.
         # --keep-alive: gthread closes idle keep-alive connections after 2 s by default, and
@@ -157,6 +160,7 @@ def main() -> None:
     per = ", ".join(f"{role} {(cpu1[role] - cpu0[role]) / max(attempts, 1) * 1000:.1f}" for role in SERVER_ROLES)
     print(f"  CPU ms per attempt     {per}")
     print(f"  double bookings in DB  {check['double']:8d}   (must be 0; {check['active']} active bookings)")
+    print(ref)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,14 @@ gunicorn app processes and task workers. Each is a context manager that cleans u
         manage(env, "migrate")
         with gunicorn(env) as url_a, gunicorn(env) as url_b, worker(env):
             ...
+
+Benchmarks start PostgreSQL with ``postgres(durable=True)`` (fsync, synchronous_commit and
+full_page_writes on, as in production) and print ``reference_report(db_url)``: the settings in effect
+and a pgbench TPC-B run on the same cluster, so that figures can be compared across machines.
+The test suite keeps the fast, non-durable default.
+
+This module only uses the standard library, httpx and the PostgreSQL binaries, never the app's
+own modules, so that the benchmark harness can be copied onto an older checkout.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
 import shutil
 import signal
 import socket
@@ -21,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -50,9 +60,17 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+# What "durable" means here: the production defaults that make a commit survive a crash.
+DURABILITY_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
+
+
 @contextlib.contextmanager
-def postgres(max_connections: int = 300):
-    """Yield the URL of a fresh PostgreSQL cluster with database 'madoguchi'."""
+def postgres(max_connections: int = 300, durable: bool = False):
+    """Yield the URL of a fresh PostgreSQL cluster with database 'madoguchi'.
+
+    ``durable=False`` (tests) turns fsync, synchronous_commit and full_page_writes off: fast,
+    and a crash loses nothing a test cares about. Benchmarks pass ``durable=True``: all three on,
+    as a production server runs, so every commit waits for its WAL flush."""
     pg = _pg_bin()
     tmp = Path(tempfile.mkdtemp(prefix="madoguchi-pg-"))
     if os.geteuid() == 0:
@@ -64,7 +82,8 @@ def postgres(max_connections: int = 300):
         check=True,
         capture_output=True,
     )
-    opts = f"-h 127.0.0.1 -p {port} -k {tmp} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections={max_connections} -c shared_buffers=256MB"
+    durability = " ".join(f"-c {name}={'on' if durable else 'off'}" for name in DURABILITY_SETTINGS)
+    opts = f"-h 127.0.0.1 -p {port} -k {tmp} {durability} -c max_connections={max_connections} -c shared_buffers=256MB"
     subprocess.run(_as_postgres([str(pg / "pg_ctl"), "-D", str(data), "-l", str(tmp / "log"), "-w", "-o", opts, "start"]), check=True, capture_output=True)
     try:
         subprocess.run([str(pg / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "madoguchi", "madoguchi"], check=True, capture_output=True)
@@ -72,6 +91,104 @@ def postgres(max_connections: int = 300):
     finally:
         subprocess.run(_as_postgres([str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _pg_args(db_url: str) -> tuple[list[str], str]:
+    """Connection options for the PostgreSQL client binaries, and the database name."""
+    url = urlsplit(db_url)
+    return ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"], url.path.lstrip("/") or "postgres"
+
+
+def _psql(db_url: str, *sql: str, database: str | None = None) -> list[str]:
+    conn, name = _pg_args(db_url)
+    cmd = [str(_pg_bin() / "psql"), *conn, "-d", database or name, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1"]
+    for statement in sql:
+        cmd += ["-c", statement]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()
+
+
+def pg_settings(db_url: str) -> dict[str, str]:
+    """The durability settings actually in effect (SHOW), the server version and the file
+    system type of the data directory (fsync on tmpfs would promise nothing)."""
+    names = [*DURABILITY_SETTINGS, "server_version", "data_directory"]
+    values = dict(zip(names, _psql(db_url, *(f"SHOW {name}" for name in names)), strict=True))
+    fs = subprocess.run(["stat", "-f", "-c", "%T", values["data_directory"]], capture_output=True, text=True)
+    values["filesystem"] = fs.stdout.strip() or "unknown"
+    return values
+
+
+def is_durable(settings: dict[str, str]) -> bool:
+    return all(settings.get(name) == "on" for name in DURABILITY_SETTINGS)
+
+
+def pgbench_reference(db_url: str, clients: int = 8, seconds: int = 20, scale: int = 10, threads: int | None = None) -> dict:
+    """A pgbench TPC-B run on the cluster of ``db_url``, in a database of its own (created and
+    dropped here, so the app's tables are not touched): ``pgbench -i -s scale``, a CHECKPOINT,
+    then ``clients`` clients for ``seconds`` s (simple protocol, pgbench's default). Returns
+    tps, average latency and what was run, with the cluster's settings."""
+    pg = _pg_bin()
+    conn, _ = _pg_args(db_url)
+    threads = threads or max(1, min(clients, os.cpu_count() or 1))
+    database = f"pgbench_reference_{os.getpid()}"
+    subprocess.run([str(pg / "createdb"), *conn, database], check=True, capture_output=True)
+    try:
+        started = time.monotonic()
+        subprocess.run([str(pg / "pgbench"), *conn, "-i", "-q", "-s", str(scale), database], check=True, capture_output=True, text=True)
+        init_seconds = time.monotonic() - started
+        _psql(db_url, "CHECKPOINT", database=database)
+        run = subprocess.run(
+            [str(pg / "pgbench"), *conn, "-c", str(clients), "-j", str(threads), "-T", str(seconds), database],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        subprocess.run([str(pg / "dropdb"), *conn, "--if-exists", database], capture_output=True)
+
+    def figure(pattern: str) -> float:
+        match = re.search(pattern, run.stdout, re.MULTILINE)
+        if not match:
+            raise RuntimeError(f"unexpected pgbench output:\n{run.stdout}\n{run.stderr}")
+        return float(match.group(1))
+
+    return {
+        "tps": figure(r"^tps = ([0-9.]+)"),
+        "latency_ms": figure(r"^latency average = ([0-9.]+) ms"),
+        "transactions": int(figure(r"number of transactions actually processed: ([0-9]+)")),
+        "failed": int(figure(r"number of failed transactions: ([0-9]+)")) if "failed transactions" in run.stdout else 0,
+        "scale": scale,
+        "clients": clients,
+        "threads": threads,
+        "seconds": seconds,
+        "init_seconds": init_seconds,
+        "settings": pg_settings(db_url),
+    }
+
+
+def reference_report(db_url: str) -> str:
+    """What every PostgreSQL benchmark prints next to its figures: the durability settings in
+    effect and a pgbench TPC-B reference of the same cluster. Sizes from the environment:
+    BENCH_PGBENCH_CLIENTS (8), BENCH_PGBENCH_SECONDS (20), BENCH_PGBENCH_SCALE (10);
+    BENCH_PGBENCH=0 skips the pgbench run (the settings are still printed)."""
+    settings = pg_settings(db_url)
+    flags = ", ".join(f"{name}={settings[name]}" for name in DURABILITY_SETTINGS)
+    durable = "durable" if is_durable(settings) else "NOT durable"
+    lines = [f"postgres: {flags} ({durable}; PostgreSQL {settings['server_version'].split()[0]}, data on {settings['filesystem']})"]
+    if os.environ.get("BENCH_PGBENCH", "1") == "0":
+        lines.append("reference: pgbench TPC-B skipped (BENCH_PGBENCH=0)")
+    else:
+        ref = pgbench_reference(
+            db_url,
+            clients=int(os.environ.get("BENCH_PGBENCH_CLIENTS", "8")),
+            seconds=int(os.environ.get("BENCH_PGBENCH_SECONDS", "20")),
+            scale=int(os.environ.get("BENCH_PGBENCH_SCALE", "10")),
+        )
+        failed = f", {ref['failed']} failed" if ref["failed"] else ""
+        lines.append(
+            f"reference: pgbench TPC-B (scale {ref['scale']}, {ref['clients']} clients, {ref['threads']} threads, {ref['seconds']} s, {durable})"
+            f" = {ref['tps']:,.0f} tps, latency avg {ref['latency_ms']:.1f} ms{failed}  (same cluster, run before the benchmark)"
+        )
+    return "\n".join(lines)
 
 
 @contextlib.contextmanager
