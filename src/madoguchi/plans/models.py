@@ -275,6 +275,9 @@ class Indicator(models.Model):
     target = models.DecimalField(_("目標値"), max_digits=14, decimal_places=2, null=True, blank=True)
     target_year = models.PositiveIntegerField(_("目標年度"), null=True, blank=True)
     metric = models.CharField(_("連動するプラットフォームの数値"), max_length=60, blank=True)
+    # Fiscal years (as strings) whose last computation of the bound metric failed → when; shown
+    # as 「集計エラー」 until it computes again (the error itself is in the log).
+    metric_errors = models.JSONField(_("連動した数値の集計エラー"), default=dict, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -294,6 +297,14 @@ class Indicator(models.Model):
         from . import metrics
 
         return bool(self.metric) and metrics.available(self.metric)
+
+    @property
+    def metric_error_years(self) -> list[int]:
+        """Fiscal years whose bound metric failed when last computed (「集計エラー」)."""
+        return sorted(int(y) for y in self.metric_errors) if self.metric_available else []
+
+    def metric_failed(self, fiscal_year: int) -> bool:
+        return fiscal_year in self.metric_error_years
 
     def actual(self, fiscal_year: int):
         value = self.values.filter(fiscal_year=fiscal_year).first()

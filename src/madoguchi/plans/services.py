@@ -371,19 +371,34 @@ def overdue_reports(plans, today: dt.date | None = None, items=None) -> list[Ove
 
 # --- bound indicators --------------------------------------------------------------------
 def fill_bound_indicators(fiscal_year: int, plan: Plan | None = None) -> int:
-    """Write each bound indicator's actual for the fiscal year from the platform's figures."""
+    """Write each bound indicator's actual for the fiscal year from the platform's figures.
+
+    A metric whose app is not installed is skipped (shown as 未導入). A metric that fails is
+    logged by ``compute_metric`` and marked on the indicator for that year (「集計エラー」); no
+    value is written, so a good stored value is kept. Returns how many values were written."""
     qs = Indicator.objects.exclude(metric="").select_related("item__plan__municipality")
     if plan is not None:
         qs = qs.filter(item__plan=plan)
+    year_key = str(fiscal_year)
     n = 0
     for indicator in qs:
-        value = metrics.compute(indicator.metric, indicator.item.plan.municipality, fiscal_year)
+        if not metrics.available(indicator.metric):
+            continue
+        try:
+            value = metrics.compute(indicator.metric, indicator.item.plan.municipality, fiscal_year)
+        except metrics.MetricError:
+            indicator.metric_errors = {**indicator.metric_errors, year_key: timezone.now().isoformat(timespec="seconds")}
+            indicator.save(update_fields=["metric_errors"])
+            continue
+        if year_key in indicator.metric_errors:
+            indicator.metric_errors = {y: at for y, at in indicator.metric_errors.items() if y != year_key}
+            indicator.save(update_fields=["metric_errors"])
         if value is None:
             continue
         IndicatorValue.objects.update_or_create(
             indicator=indicator,
             fiscal_year=fiscal_year,
-            defaults={"value": value, "source": IndicatorValue.Source.METRIC, "note": metrics.REGISTRY[indicator.metric].label},
+            defaults={"value": value, "source": IndicatorValue.Source.METRIC, "note": metrics.label(indicator.metric)},
         )
         n += 1
     return n
@@ -403,7 +418,8 @@ def dashboard(plan: Plan, fiscal_year: int, items=None) -> dict:
             if actual is not None and ind.target:
                 ratio = int((Decimal(actual) * 100 / ind.target).quantize(Decimal("1")))
             unavailable = bool(ind.metric) and not metrics.available(ind.metric)
-            indicators.append({"indicator": ind, "item": item, "actual": actual, "ratio": ratio, "unavailable": unavailable})
+            error = ind.metric_failed(fiscal_year)  # last computation failed: the actual may be stale
+            indicators.append({"indicator": ind, "item": item, "actual": actual, "ratio": ratio, "unavailable": unavailable, "error": error})
     return {
         "phases": [(label, phases.get(code, 0)) for code, label in Phase.choices] + [("予定なし", phases.get("", 0))],
         "ratings": [(r["label"], ratings.get(r["code"], 0)) for r in plan.rating_scale] + [("未報告", ratings.get("", 0))],
