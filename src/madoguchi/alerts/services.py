@@ -4,6 +4,7 @@ validation, approval (承認), sending, corrections, fan-out and delivery with l
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 import time
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from madoguchi.core import audit, notify
+from madoguchi.core import audit, notify, rawsql
 from madoguchi.core.models import AuditLog
 from madoguchi.core.permissions import can, is_platform_admin
 from madoguchi.core.tasks import _worker_id, enqueue
@@ -605,17 +606,34 @@ def fan_out(notice_id: int) -> int:
     return created
 
 
+def _fan_out_insert(notice: Notice, channel: str, sub_sql: str) -> tuple[str, list]:
+    """``INSERT … SELECT`` of one Delivery per ``r.sid`` of ``sub_sql``: every concrete column
+    from the model's metadata, each value (but the subscription) prepared by its field from an
+    unsaved Delivery as ``bulk_create`` would, so a field added to Delivery is written too."""
+    row = Delivery(notice_id=notice.pk, channel=channel)
+    fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
+    sub = Delivery._meta.get_field("subscription")
+    values, params = [], []
+    for f in fields:
+        if f is sub:
+            values.append("r.sid")
+        else:
+            values.append("%s")
+            params.append(f.get_db_prep_save(f.pre_save(row, add=True), connection))
+    sql = (
+        f"INSERT INTO {rawsql.table(Delivery)} ({', '.join(rawsql.column(Delivery, f.name) for f in fields)}) "
+        f"SELECT {', '.join(values)} FROM ({sub_sql}) r WHERE true ON CONFLICT DO NOTHING"  # WHERE: SQLite's upsert parse
+    )
+    return sql, params
+
+
 def _fan_out_sql(notice: Notice, channel: str) -> int:
     """The common case (no correction, no targeting) as one INSERT … SELECT: 100,000 rows
     without a round trip through Python. ON CONFLICT keeps it idempotent like bulk_create."""
     sub_sql, sub_params = _matching(notice, channel).values(sid=F("pk")).distinct().query.sql_with_params()
-    table = Delivery._meta.db_table
-    sql = (
-        f"INSERT INTO {table} (notice_id, subscription_id, channel, state, attempts, next_attempt_at, claimed_by, error) "
-        f"SELECT %s, r.sid, %s, %s, 0, %s, '', '' FROM ({sub_sql}) r WHERE true ON CONFLICT DO NOTHING"  # WHERE: SQLite's upsert parse
-    )
+    sql, params = _fan_out_insert(notice, channel, sub_sql)
     with connection.cursor() as cur:
-        cur.execute(sql, [notice.pk, channel, Delivery.State.PENDING.value, connection.ops.adapt_datetimefield_value(timezone.now()), *sub_params])
+        cur.execute(sql, [*params, *sub_params])
         return max(cur.rowcount, 0)
 
 
@@ -657,13 +675,20 @@ def claim(notice_id: int, channel: str, worker: str, limit: int) -> list[Deliver
     return list(Delivery.objects.filter(pk__in=ids, claimed_by=worker[:100]).select_related("subscription").order_by("id"))
 
 
+@functools.cache
+def _sent_sql(vendor: str) -> str:
+    """_Marker's UPDATE of accepted messages, written out: with email's ``mark_every`` of 1 it
+    runs once per message, where the ORM's ``update()`` costs more CPU to compile than the
+    database spends on it (figure in docs/engineering.md, "Raw SQL sites")."""
+    c = functools.partial(rawsql.column, Delivery)
+    return f"UPDATE {rawsql.table(Delivery)} SET {c('state')} = %s, {c('sent_at')} = %s, {c('lease_until')} = NULL, {c('error')} = '' WHERE {c('id')} IN ({{}})"
+
+
 class _Marker:
     """Writes channel results as soon as the medium has accepted or refused the messages.
     Accepted ones are collected and written with one ``UPDATE … WHERE id IN (…)`` per
     ``every`` messages (and at the end of each chunk); with ``every=1`` each message is marked
     before the next one is sent. Refusals are rare and written one by one."""
-
-    SQL_SENT = f"UPDATE {Delivery._meta.db_table} SET state = %s, sent_at = %s, lease_until = NULL, error = '' WHERE id IN ({{}})"
 
     def __init__(self, by_id: dict[int, Delivery], every: int = 1):
         self.by_id = by_id
@@ -702,7 +727,7 @@ class _Marker:
         ids, self.sent = self.sent, []
         with connection.cursor() as cur:
             now = connection.ops.adapt_datetimefield_value(timezone.now())
-            cur.execute(self.SQL_SENT.format(", ".join(["%s"] * len(ids))), [Delivery.State.SENT.value, now, *ids])
+            cur.execute(_sent_sql(connection.vendor).format(", ".join(["%s"] * len(ids))), [Delivery.State.SENT.value, now, *ids])
 
 
 def acquire_rate(channel: str, n: int) -> None:

@@ -4,6 +4,7 @@ numbers, the status workflow, messages, retention. Views, the API and tests call
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from madoguchi.core import audit, notify
+from madoguchi.core import audit, notify, rawsql
 from madoguchi.core.codes import find_my_numbers
 from madoguchi.core.models import AuditLog
 from madoguchi.core.wareki import fiscal_year
@@ -99,6 +100,14 @@ def save_page(submission: Submission, page: int, data, files, *, owner=None, val
 # --- submission ---------------------------------------------------------------------------
 
 
+@functools.cache
+def _receipt_bump_sql(vendor: str) -> str:
+    """The year's counter advanced and read in one statement (the ORM's update() returns no
+    values); table and columns from the model's metadata."""
+    last, year = rawsql.column(ReceiptCounter, "last"), rawsql.column(ReceiptCounter, "fiscal_year")
+    return f"UPDATE {rawsql.table(ReceiptCounter)} SET {last} = {last} + 1 WHERE {year} = %s RETURNING {last}"
+
+
 def next_receipt_number(today: dt.date | None = None) -> str:
     """受付番号 like ``2026-000123`` (fiscal year and a sequence), unique across processes.
 
@@ -108,11 +117,10 @@ def next_receipt_number(today: dt.date | None = None) -> str:
     from django.db import connection
 
     fy = fiscal_year(today or timezone.localdate())
-    table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
 
     def bump():
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE fiscal_year = %s RETURNING last", [fy])
+            cursor.execute(_receipt_bump_sql(connection.vendor), [fy])
             return cursor.fetchone()
 
     # On its own the UPDATE is one atomic statement: no BEGIN/COMMIT round trips.
