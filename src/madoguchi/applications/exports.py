@@ -3,13 +3,12 @@ appears in clear (the form engine's summary masks it)."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.utils import timezone
 
+from madoguchi.core import spreadsheet
 from madoguchi.core.codes import redact_my_numbers
-from madoguchi.core.spreadsheet import csv_row, xlsx_row
 from madoguchi.core.wareki import format_wareki_datetime
 
 from .services import engine_for
@@ -53,18 +52,14 @@ def rows(queryset, procedure=None):
 def export(queryset, fmt: str, procedure=None) -> tuple[bytes, str, str]:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
+        wb = spreadsheet.workbook(write_only=True)
         ws = wb.create_sheet("申請一覧")
         for line in rows(queryset, procedure):
-            ws.append(xlsx_row(ws, line))
+            spreadsheet.append(ws, line)
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"applications-{stamp}.xlsx"
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    for line in rows(queryset, procedure):
-        writer.writerow(csv_row(line))
+    spreadsheet.csv_writer(buf).writerows(rows(queryset, procedure))
     # The BOM makes Excel (Japanese Windows) read UTF-8 instead of Shift_JIS.
     return ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", f"applications-{stamp}.csv"

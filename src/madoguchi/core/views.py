@@ -3,7 +3,6 @@ BOM for Excel) and XLSX; every export is itself written to the audit log."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -19,10 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.staff import staff_required
 
-from . import audit
+from . import audit, spreadsheet
 from .models import AuditLog, Section
 from .permissions import is_platform_admin
-from .spreadsheet import csv_row, xlsx_row
 from .wareki import WarekiError, parse_date
 
 EXPORT_LIMIT = 100_000
@@ -203,23 +201,21 @@ def audit_log_export(request, fmt: str):
     )
     header = [str(label) for _, label in COLUMNS]
     if fmt == "csv":
-        writer = csv.writer(_Echo())
+        writer = spreadsheet.csv_writer(_Echo())
 
         def stream():
-            yield "\ufeff" + writer.writerow(csv_row(header))
+            yield "\ufeff" + writer.writerow(header)
             for entry in rows:
-                yield writer.writerow(csv_row(_row(entry)))
+                yield writer.writerow(_row(entry))
 
         response = StreamingHttpResponse((chunk.encode("utf-8") for chunk in stream()), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
         return response
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
+    book = spreadsheet.workbook(write_only=True)
     sheet = book.create_sheet("監査ログ")
-    sheet.append(header)
+    spreadsheet.append(sheet, header)
     for entry in rows:
-        sheet.append(xlsx_row(sheet, _row(entry)))
+        spreadsheet.append(sheet, _row(entry))
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

