@@ -185,9 +185,13 @@ def bind_indicator(request, pk: int):
         indicator.unit = form.cleaned_data["unit"] or indicator.unit
         indicator.save()
         audit.record(AuditLog.Action.UPDATE, indicator, request=request, detail={"metric": indicator.metric})
-        if indicator.metric:
-            services.fill_bound_indicators(fiscal_year(timezone.localdate()), plan=indicator.item.plan)
         messages.success(request, "指標の設定を保存しました。")
+        if indicator.metric:
+            year = fiscal_year(timezone.localdate())
+            services.fill_bound_indicators(year, plan=indicator.item.plan)
+            indicator.refresh_from_db(fields=["metric_errors"])
+            if indicator.metric_failed(year):
+                messages.error(request, "集計エラー: 連動した数値を集計できませんでした。システムの記録を確認してください。")
     else:
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("plans:item", pk=indicator.item_id)

@@ -196,16 +196,11 @@ def test_reviewer_sets_sections_of_an_imported_item(client, org, plan):
 def test_online_procedures_counts_like_can_apply_online_and_keeps_closed_years(org, plan):
     from decimal import Decimal
 
-    from django.apps import apps
-
+    from madoguchi.applications.models import Procedure
+    from madoguchi.forms.models import Form
     from madoguchi.plans import metrics
     from madoguchi.plans.models import Indicator, IndicatorValue
 
-    try:
-        Procedure = apps.get_model("applications", "Procedure")
-        Form = apps.get_model("forms", "Form")
-    except LookupError:
-        pytest.skip("applications/forms apps not installed")
     form = Form.objects.create(name="申請フォーム")
     kinds = [
         ("ok", dict(online=True, form=form)),
