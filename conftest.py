@@ -42,8 +42,12 @@ def _test_settings(settings, tmp_path):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    # Argon2 as in production, at the smallest cost (hashing was most of the cost of making a user).
+    settings.PASSWORD_HASHERS = ["madoguchi.accounts.testing.FastArgon2PasswordHasher"]
     settings.SECURE_SSL_REDIRECT = False
+    from madoguchi.core import tenancy
+
+    tenancy.clear_caches()  # ids are reused between tests; a cached city must not leak
 
 
 @pytest.fixture

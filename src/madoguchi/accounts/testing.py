@@ -8,7 +8,18 @@ staff_login_in_browser(page, live_server.url, email, password)   # Playwright
 
 from __future__ import annotations
 
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django_otp import DEVICE_ID_SESSION_KEY
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 as in production (same algorithm name and hash format) at the smallest cost: the
+    production parameters take about half a second of CPU per hash, and the suite makes and
+    checks hundreds of passwords. The root conftest.py puts it in PASSWORD_HASHERS."""
+
+    time_cost = 1
+    memory_cost = 64
+    parallelism = 1
 
 
 def verified_device(user):
