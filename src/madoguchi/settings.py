@@ -37,7 +37,7 @@ PRODUCTION = ENVIRONMENT == "production"
 DEFAULT_SECRET_KEY = "madoguchi-insecure-development-key-change-me"
 SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", not PRODUCTION)
-ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
+ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,.localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 VAR_DIR = Path(env("MADOGUCHI_VAR_DIR", str(PROJECT_DIR / "var")))
@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "madoguchi.core.middleware.RequestContextMiddleware",
+    "madoguchi.core.tenancy.TenantMiddleware",
 ]
 
 ROOT_URLCONF = "madoguchi.urls"

@@ -42,6 +42,12 @@ class Municipality(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from . import tenancy
+
+        tenancy.clear_caches()  # this process at once; others within tenancy._LOCAL_TTL
+
     def extra_closed_days(self) -> dict[dt.date, str]:
         return {d.date: d.reason for d in self.special_days.filter(is_open=False)}
 
@@ -50,7 +56,56 @@ class Municipality(models.Model):
 
     @classmethod
     def current(cls) -> Municipality | None:
+        """The city this request (or task) is for: the one resolved from the host name by
+        ``core.tenancy``; outside a request, the deployment's default city."""
+        from . import tenancy
+
+        return tenancy.current() or cls.default()
+
+    @classmethod
+    def default(cls) -> Municipality | None:
+        """「このサイトの自治体」 of a single-city deployment (or the first city)."""
         return cls.objects.filter(is_default=True).first() or cls.objects.first()
+
+    @property
+    def primary_domain(self) -> str:
+        cached = getattr(self, "_primary_domain", None)
+        if cached is None:
+            found = self.domains.filter(is_primary=True).values_list("domain", flat=True).first()
+            cached = self._primary_domain = found or self.domains.values_list("domain", flat=True).first() or ""
+        return cached
+
+    @property
+    def site_url(self) -> str:
+        """This city's own site (scheme and port as in ``SITE_URL``), or "" when it has no host
+        name of its own (then ``core.links`` uses ``SITE_URL``)."""
+        from . import tenancy
+
+        return tenancy.site_url_for_domain(self.primary_domain) if self.primary_domain else ""
+
+
+class MunicipalityDomain(models.Model):
+    """自治体のホスト名: a deployment serving several cities tells them apart by the request's host
+    (each city its own domain or a sub-domain, ``midorino.localhost`` in the demo)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(_("ホスト名"), max_length=253, unique=True, help_text=_("例: midorino.localhost、www.city.example.lg.jp（ポート番号なし）"))
+    is_primary = models.BooleanField(_("主なホスト名"), default=True)
+
+    class Meta:
+        verbose_name = _("自治体のホスト名")
+        verbose_name_plural = _("自治体のホスト名")
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def save(self, *args, **kwargs):
+        self.domain = self.domain.strip().lower().rstrip(".")
+        super().save(*args, **kwargs)
+        from . import tenancy
+
+        tenancy.forget_host(self.domain)
 
 
 class SpecialDay(models.Model):
@@ -179,6 +234,9 @@ class Task(models.Model):
 
     name = models.CharField(max_length=100, db_index=True)
     payload = models.JSONField(default=dict)
+    # The city the task was queued for; the worker runs it with that city active (core.tenancy).
+    # No index: the outbox is written on every request that mails and read by id.
+    municipality = models.ForeignKey(Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     attempts = models.PositiveIntegerField(default=0)

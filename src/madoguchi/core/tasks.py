@@ -44,7 +44,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from . import registry
+from . import registry, tenancy
 
 log = logging.getLogger(__name__)
 
@@ -107,13 +107,13 @@ def enqueue(name: str, *, dedupe_key: str | None = None, delay: float = 0, **pay
     if dedupe_key:
         # INSERT … ON CONFLICT DO NOTHING: an existing key costs no error, so the caller's
         # transaction needs no savepoint (three round trips fewer on every request that mails).
-        row = Task(name=name, payload=payload, dedupe_key=dedupe_key, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts)
+        row = Task(name=name, payload=payload, dedupe_key=dedupe_key, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts, municipality_id=tenancy.current_id())
         row.pk = _insert_unless_duplicate(row)
         if row.pk is None:
             return Task.objects.get(dedupe_key=dedupe_key)
         row._state.adding = False
     else:
-        row = Task.objects.create(name=name, payload=payload, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts)
+        row = Task.objects.create(name=name, payload=payload, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts, municipality_id=tenancy.current_id())
     if not delay:
         transaction.on_commit(lambda: _announce(row.pk))
     return row
@@ -223,7 +223,9 @@ def run_task(task_id: int, worker_id: str | None = None) -> bool:
     try:
         if entry is None:
             raise KeyError(f"unknown task {row.name!r}")
-        entry.func(**row.payload)
+        city = tenancy.municipality_by_id(row.municipality_id) if row.municipality_id else None
+        with tenancy.using(city):
+            entry.func(**row.payload)
     except Exception as exc:  # recorded on the row; retried with backoff
         failed = attempts >= row.max_attempts
         Task.objects.filter(pk=task_id).update(

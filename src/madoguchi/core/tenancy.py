@@ -1,0 +1,187 @@
+"""Tenants (共同運営): one deployment serves many municipalities, told apart by the request's host.
+
+``TenantMiddleware`` resolves the host name to a ``Municipality`` (through
+``MunicipalityDomain``) and activates it for the request; ``Municipality.current()`` and every
+scoped query read it from here. Background tasks carry the municipality they were queued for
+and run with it active. A single-city deployment needs no host names at all: an unknown host
+falls back to the default city (``is_default``) unless ``TENANCY_STRICT_HOSTS`` is on, as it
+should be for a 共同運営, where an unknown host answers 404.
+
+The host → municipality lookup is cached (per process for a few seconds, then the shared cache),
+so a request costs no query for it; the cache is a copy of rows in the database, never the truth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import time
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+_current: contextvars.ContextVar = contextvars.ContextVar("madoguchi_municipality", default=None)
+
+_LOCAL_TTL = 10.0  # seconds a process trusts its copy of a host's municipality
+_local: dict[str, tuple[float, int | None]] = {}
+_by_id: dict[int, tuple[float, object]] = {}
+_MISSING = -1
+
+
+def strict_hosts() -> bool:
+    value = getattr(settings, "TENANCY_STRICT_HOSTS", None)
+    if value is None:
+        value = os.environ.get("TENANCY_STRICT_HOSTS", "") in ("1", "true", "yes")
+    return bool(value)
+
+
+# --- the active municipality ----------------------------------------------------------------
+def current():
+    """The active municipality, or None outside any (a management command, the operator)."""
+    return _current.get()
+
+
+def activate(municipality) -> contextvars.Token:
+    return _current.set(municipality)
+
+
+def deactivate(token: contextvars.Token | None = None) -> None:
+    if token is not None:
+        _current.reset(token)
+    else:
+        _current.set(None)
+
+
+@contextlib.contextmanager
+def using(municipality):
+    """``with tenancy.using(city): ...`` — run code (a task, a test, a command) for one city."""
+    token = _current.set(municipality)
+    try:
+        yield municipality
+    finally:
+        _current.reset(token)
+
+
+def current_id() -> int | None:
+    m = _current.get()
+    return getattr(m, "pk", None)
+
+
+# --- host names -----------------------------------------------------------------------------
+def normalise_host(host: str) -> str:
+    host = (host or "").strip().lower()
+    if host.startswith("["):  # [::1]:8000
+        return host.split("]")[0] + "]"
+    return host.split(":")[0].rstrip(".")
+
+
+def _cache_key(host: str) -> str:
+    return f"madoguchi:tenancy:host:{host}"
+
+
+def forget_host(host: str) -> None:
+    from django.core.cache import cache
+
+    _local.pop(host, None)
+    try:
+        cache.delete(_cache_key(host))
+    except Exception:  # the cache table may not exist yet (migrations)
+        pass
+
+
+def municipality_id_for_host(host: str) -> int | None:
+    """The municipality id a host name belongs to, or None."""
+    from django.core.cache import cache
+
+    host = normalise_host(host)
+    now = time.monotonic()
+    hit = _local.get(host)
+    if hit and hit[0] > now:
+        return hit[1]
+    found = cache.get(_cache_key(host))
+    if found is None:
+        from .models import MunicipalityDomain
+
+        found = MunicipalityDomain.objects.filter(domain=host).values_list("municipality_id", flat=True).first() or _MISSING
+        cache.set(_cache_key(host), found, 300)
+    value = None if found == _MISSING else found
+    _local[host] = (now + _LOCAL_TTL, value)
+    return value
+
+
+def municipality_by_id(pk: int):
+    """A municipality row, cached per process for a few seconds (name, settings are read on
+    every page)."""
+    from .models import Municipality
+
+    now = time.monotonic()
+    hit = _by_id.get(pk)
+    if hit and hit[0] > now:
+        return hit[1]
+    found = Municipality.objects.filter(pk=pk).first()
+    _by_id[pk] = (now + _LOCAL_TTL, found)
+    return found
+
+
+def resolve(host: str):
+    """The municipality for a request's host; the default city for an unknown host unless
+    strict; None when nothing matches."""
+    pk = municipality_id_for_host(host)
+    if pk is not None:
+        return municipality_by_id(pk)
+    if strict_hosts():
+        return None
+    from .models import Municipality
+
+    now = time.monotonic()
+    hit = _local.get("")
+    if hit and hit[0] > now:
+        default_pk = hit[1]
+    else:
+        default_pk = (
+            Municipality.objects.filter(is_default=True).values_list("pk", flat=True).first() or Municipality.objects.values_list("pk", flat=True).first()
+        )
+        _local[""] = (now + _LOCAL_TTL, default_pk)
+    return municipality_by_id(default_pk) if default_pk is not None else None
+
+
+def clear_caches() -> None:
+    """Forget this process's copies (a municipality or host changed here; tests)."""
+    _local.clear()
+    _by_id.clear()
+
+
+def site_url_for_domain(domain: str) -> str:
+    """``SITE_URL``'s scheme and port with this host name (http://b.localhost:8000)."""
+    base = urlsplit(getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000")
+    port = f":{base.port}" if base.port else ""
+    return f"{base.scheme or 'https'}://{domain}{port}"
+
+
+UNKNOWN_HOST_PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>ページが見つかりません</title></head>
+<body><main><h1>このアドレスの自治体は見つかりません</h1>
+<p>アドレス（URL）の自治体名の部分が正しいか確かめてください。お住まいの自治体のウェブサイトからもう一度お進みください。</p>
+</main></body></html>"""
+
+
+class TenantMiddleware:
+    """Activates the municipality of the request's host for the request (``request.municipality``).
+    An unknown host on a strict (共同運営) deployment gets the Japanese 404 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        municipality = resolve(request.get_host())
+        request.municipality = municipality
+        if municipality is None and strict_hosts():
+            from django.http import HttpResponseNotFound
+
+            return HttpResponseNotFound(UNKNOWN_HOST_PAGE.encode(), content_type="text/html; charset=utf-8")
+        token = _current.set(municipality)
+        try:
+            return self.get_response(request)
+        finally:
+            _current.reset(token)

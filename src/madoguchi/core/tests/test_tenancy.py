@@ -1,0 +1,81 @@
+"""Tenants (共同運営): the municipality comes from the request's host name."""
+
+from __future__ import annotations
+
+import pytest
+
+from madoguchi.core import links, tenancy
+from madoguchi.core.models import Municipality, MunicipalityDomain, Task
+from madoguchi.core.tasks import enqueue
+
+
+@pytest.fixture
+def two_cities(db, settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    a = Municipality.objects.create(name="みどり野市", code="139998", is_default=True, is_fictional=True)
+    b = Municipality.objects.create(name="あおば台町", code="139980", is_fictional=True)
+    MunicipalityDomain.objects.create(municipality=a, domain="midorino.localhost")
+    MunicipalityDomain.objects.create(municipality=b, domain="Aobadai.localhost.")  # normalised on save
+    return a, b
+
+
+def test_each_host_shows_its_own_city(client, two_cities):
+    a, b = two_cities
+    page_a = client.get("/", HTTP_HOST="midorino.localhost:8000").content.decode()
+    page_b = client.get("/", HTTP_HOST="aobadai.localhost").content.decode()
+    assert "みどり野市" in page_a and "あおば台町" not in page_a
+    assert "あおば台町" in page_b and "みどり野市" not in page_b
+
+
+def test_unknown_host_is_the_default_city_unless_strict(client, two_cities, settings):
+    a, _ = two_cities
+    assert "みどり野市" in client.get("/", HTTP_HOST="localhost").content.decode()
+    settings.TENANCY_STRICT_HOSTS = True
+    response = client.get("/", HTTP_HOST="nowhere.localhost")
+    assert response.status_code == 404
+    assert "このアドレスの自治体は見つかりません" in response.content.decode()
+    assert client.get("/", HTTP_HOST="aobadai.localhost").status_code == 200
+
+
+def test_current_follows_the_active_city_and_falls_back_to_the_default(two_cities):
+    a, b = two_cities
+    assert Municipality.current() == a
+    with tenancy.using(b):
+        assert Municipality.current() == b
+    assert Municipality.current() == a
+
+
+def test_links_go_to_the_citys_own_host(two_cities):
+    a, b = two_cities
+    assert links.absolute_url("reservations:my", municipality=b) == "http://aobadai.localhost:8000/reservations/my/"
+    assert b.site_url == "http://aobadai.localhost:8000"
+    nameless = Municipality.objects.create(name="名無し村", code="139971")
+    assert links.absolute_url("reservations:my", municipality=nameless) == "http://127.0.0.1:8000/reservations/my/"
+
+
+def test_a_task_runs_for_the_city_it_was_queued_for(two_cities, settings, run_tasks):
+    a, b = two_cities
+    settings.TASK_MODE = "redis-off"  # queue only; run below
+    seen = []
+    from madoguchi.core import registry
+
+    @registry.tasks.register("test.tenant_probe", origin="test")
+    class _Probe:
+        name = "test.tenant_probe"
+        max_attempts = 1
+        every = None
+
+        @staticmethod
+        def func():
+            seen.append(Municipality.current())
+
+    try:
+        with tenancy.using(b):
+            task = enqueue("test.tenant_probe")
+        assert Task.objects.get(pk=task.pk).municipality_id == b.pk
+        from madoguchi.core.tasks import run_task
+
+        run_task(task.pk)
+        assert seen == [b]
+    finally:
+        registry.tasks.unregister("test.tenant_probe")
