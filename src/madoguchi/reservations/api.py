@@ -268,7 +268,7 @@ def _lottery_out(lot: Lottery) -> dict:
         max_wins=lot.max_wins,
         seed_commitment=lot.seed_commitment,
         draw_seed=lot.draw_seed,
-        verify_url=f"/reservations/lotteries/{lot.pk}/verify/",
+        verify_url=reverse("reservations:lottery_verify", args=[lot.pk]),
     )
 
 
@@ -285,11 +285,12 @@ def create_booking(request, data: BookingIn):
     found = queries.unit_day(data.unit_id, data.date, data.start, now)
     if found is None:
         return 404, {"rule": "not_found", "detail": "部屋・コートが見つかりません。"}
-    unit, day_info = found
+    unit = found[0]
     if data.attendees and unit.capacity and data.attendees > unit.capacity:
         return 400, {"rule": "capacity", "detail": f"利用人数が定員（{unit.capacity}人）を超えています。"}
+    wanted = services.HoldRequest(unit, data.date, data.start, purpose=data.purpose, attendees=data.attendees, unit_day=found)
     try:
-        b = services.book(request.user, unit, data.date, data.start, purpose=data.purpose, attendees=data.attendees, now=now, day_info=day_info)
+        b = services.book(request.user, wanted, now=now)
     except BookingError as e:
         return _err(e)
     return 201, _booking_out(b)

@@ -8,7 +8,3 @@ from django.conf import settings
 def hold_minutes() -> int:
     """How long a booking in progress holds its frame (仮押さえ)."""
     return int(getattr(settings, "RESERVATIONS_HOLD_MINUTES", os.environ.get("RESERVATIONS_HOLD_MINUTES") or 10))
-
-
-def site_url() -> str:
-    return getattr(settings, "SITE_URL", os.environ.get("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")

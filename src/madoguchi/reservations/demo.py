@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import F
 from django.utils import timezone
 
+from madoguchi.core import calendar as office_calendar
 from madoguchi.core.models import Section
 
 from .models import (
@@ -182,7 +183,7 @@ def _load_resident(municipality, today) -> None:
     counter = Counter.objects.get(municipality=municipality, slug="kosodate-soudan")
     if not Visit.objects.filter(user=resident, slot__counter=counter).exists():
         day = today + dt.timedelta(days=2)
-        while services.office_calendar.closed_reason(day, municipality):
+        while office_calendar.closed_reason(day, municipality):
             day += dt.timedelta(days=1)
         slot, _ = CounterSlot.objects.get_or_create(counter=counter, date=day, start=dt.time(10), defaults={"end": dt.time(11), "capacity": counter.capacity})
         if CounterSlot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1):

@@ -322,10 +322,10 @@ class Lottery(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.secret_seed:
-            import hashlib
+            from madoguchi.core import draw
 
-            self.secret_seed = secrets.token_hex(32)
-            self.seed_commitment = hashlib.sha256(self.secret_seed.encode()).hexdigest()
+            self.secret_seed = draw.new_secret()
+            self.seed_commitment = draw.commitment(self.secret_seed)
         super().save(*args, **kwargs)
 
     @property

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -199,7 +200,7 @@ def decide_exemption(request, pk: int):
         else:
             audit.record(AuditLog.Action.APPROVE, booking, request=request, detail={"exemption": booking.exemption, "percent": booking.exemption_percent})
             messages.success(request, f"減免を「{booking.get_exemption_display()}」にしました。")
-    return redirect(f"/reservations/staff/facilities/{booking.unit.facility_id}/?date={booking.date.isoformat()}")
+    return redirect(reverse("reservations:staff_facility", args=[booking.unit.facility_id]) + f"?date={booking.date.isoformat()}")
 
 
 @staff_required

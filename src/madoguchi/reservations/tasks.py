@@ -3,6 +3,12 @@
 from madoguchi.core.tasks import periodic, task
 
 from . import services
+from .services import emails
+
+
+@task("reservations.booking_confirmed")
+def booking_confirmed(booking_id: int) -> None:
+    emails.send_booking_confirmed(booking_id)
 
 
 @periodic("reservations.expire_holds", every=60)

@@ -118,7 +118,7 @@ def hold(request, pk: int):
         return redirect(f"{_url('reservations:register')}?next={_url('reservations:calendar', pk=unit.pk)}")
     day = form.cleaned_data["date"]
     try:
-        booking = services.hold(request.user, unit, day, form.cleaned_data["start"], group=group)
+        booking = services.hold(request.user, services.HoldRequest(unit, day, form.cleaned_data["start"], group=group))
     except BookingError as e:
         messages.error(request, e.message)
         return redirect("reservations:calendar_month", pk=unit.pk, year=day.year, month=day.month)

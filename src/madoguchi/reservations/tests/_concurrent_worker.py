@@ -26,7 +26,7 @@ def main() -> None:
     out = {"ok": 0, "refused": 0, "visit_ok": 0, "visit_refused": 0}
     for frame in services.frames_for(unit, day):
         try:
-            services.book(user, unit, day, frame.start)
+            services.book(user, services.HoldRequest(unit, day, frame.start))
             out["ok"] += 1
         except services.BookingError:
             out["refused"] += 1

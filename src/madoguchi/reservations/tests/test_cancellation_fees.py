@@ -18,7 +18,7 @@ T9, T13 = dt.time(9), dt.time(13)
 
 
 def test_unpaid_cancellation_fee_recorded_once(unit, resident, now):
-    b = services.cancel(services.book(resident, unit, LATE, T9, now=now), resident, now=now)
+    b = services.cancel(services.book(resident, services.HoldRequest(unit, LATE, T9), now=now), resident, now=now)
     assert b.cancellation_fee == 1500 and b.refund_amount == 0 and b.cancellation_fee_due
     assert services.mark_cancellation_fee_paid(b, now=now) is True
     assert services.mark_cancellation_fee_paid(b, now=now + dt.timedelta(minutes=1)) is False  # second click
@@ -27,23 +27,23 @@ def test_unpaid_cancellation_fee_recorded_once(unit, resident, now):
     with pytest.raises(BookingError) as e:  # nothing to refund: it was never paid
         services.mark_refunded(b)
     assert e.value.rule == "refund"
-    free = services.cancel(services.book(resident, unit, EARLY, T9, now=now), resident, now=now)
+    free = services.cancel(services.book(resident, services.HoldRequest(unit, EARLY, T9), now=now), resident, now=now)
     with pytest.raises(BookingError) as e:
         services.mark_cancellation_fee_paid(free)
     assert e.value.rule == "cancellation_fee" and "取消料" in e.value.message
-    active = services.book(resident, unit, EARLY, T13, now=now)
+    active = services.book(resident, services.HoldRequest(unit, EARLY, T13), now=now)
     with pytest.raises(BookingError):
         services.mark_cancellation_fee_paid(active)
 
 
 def test_paid_booking_cancelled_records_refund(unit, resident, now, run_tasks, mailoutbox):
-    late = services.book(resident, unit, LATE, T9, now=now)
+    late = services.book(resident, services.HoldRequest(unit, LATE, T9), now=now)
     services.mark_paid(late)
     late = services.cancel(late, resident, now=now)
     # 返金額 = 支払い済みの使用料 3000 − 取消料 1500; the fee is withheld, so it counts as received
     assert late.cancellation_fee == 1500 and late.refund_amount == 1500
     assert late.cancellation_fee_paid_at == now and late.refund_due
-    early = services.book(resident, unit, EARLY, T9, now=now)
+    early = services.book(resident, services.HoldRequest(unit, EARLY, T9), now=now)
     services.mark_paid(early)
     early = services.cancel(early, resident, now=now)
     assert early.cancellation_fee == 0 and early.refund_amount == 3000
@@ -58,8 +58,8 @@ def test_paid_booking_cancelled_records_refund(unit, resident, now, run_tasks, m
 
 
 def test_staff_day_list_shows_and_records_fees_and_refunds(client, unit, resident, now, section, other_section, django_user_model):
-    unpaid = services.cancel(services.book(resident, unit, LATE, T9, now=now), resident, now=now)
-    paid = services.book(resident, unit, LATE, T13, now=now)
+    unpaid = services.cancel(services.book(resident, services.HoldRequest(unit, LATE, T9), now=now), resident, now=now)
+    paid = services.book(resident, services.HoldRequest(unit, LATE, T13), now=now)
     services.mark_paid(paid)
     paid = services.cancel(paid, resident, now=now)
     url = f"/reservations/staff/facilities/{unit.facility_id}/?date={LATE.isoformat()}"
@@ -84,13 +84,13 @@ def test_staff_day_list_shows_and_records_fees_and_refunds(client, unit, residen
     assert unpaid.code not in client.get("/reservations/staff/").content.decode()
 
     # another section's staff cannot see or record
-    other = services.cancel(services.book(resident, unit, EARLY, T9, now=now), resident, now=now)
+    other = services.cancel(services.book(resident, services.HoldRequest(unit, EARLY, T9), now=now), resident, now=now)
     _otp_login(client, _staff(django_user_model, other_section))
     assert client.post(url, {"action": "cancellation_fee_paid", "booking": other.pk}).status_code == 404
 
 
 def test_fee_free_cancellation_owes_nothing(client, unit, resident, now, section, django_user_model):
-    b = services.cancel(services.book(resident, unit, EARLY, T9, now=now), resident, now=now)
+    b = services.cancel(services.book(resident, services.HoldRequest(unit, EARLY, T9), now=now), resident, now=now)
     _otp_login(client, _staff(django_user_model, section))
     html = client.get(f"/reservations/staff/facilities/{unit.facility_id}/?date={EARLY.isoformat()}").content.decode()
     assert b.code in html and "取消料なし" in html and "窓口で支払い" not in html and "3000円" not in html
@@ -101,8 +101,8 @@ def test_fee_free_cancellation_owes_nothing(client, unit, resident, now, section
 
 
 def test_my_bookings_show_fee_and_refund(client, unit, resident, now):
-    unpaid = services.cancel(services.book(resident, unit, LATE, T9, now=now), resident, now=now)
-    paid = services.book(resident, unit, EARLY, T9, now=now)
+    unpaid = services.cancel(services.book(resident, services.HoldRequest(unit, LATE, T9), now=now), resident, now=now)
+    paid = services.book(resident, services.HoldRequest(unit, EARLY, T9), now=now)
     services.mark_paid(paid)
     client.force_login(resident)
     assert "返金額" in client.get(f"/reservations/bookings/{paid.code}/cancel/").content.decode()

@@ -82,7 +82,7 @@ def test_lottery_flow(lottery, unit, make_user, now, run_tasks, mailoutbox):
     users = [make_user(f"u{i}@example.jp") for i in range(4)]
     day = dt.date(2027, 7, 7)
     with pytest.raises(BookingError) as e:
-        services.book(users[0], unit, day, dt.time(9), now=now)
+        services.book(users[0], services.HoldRequest(unit, day, dt.time(9)), now=now)
     assert e.value.rule == "lottery"
     for u in users:
         services.apply_lottery(lottery, u, [(unit, day, dt.time(9)), (unit, day, dt.time(13))], now=now)
@@ -112,7 +112,7 @@ def test_lottery_flow(lottery, unit, make_user, now, run_tasks, mailoutbox):
     # the released frame opens first-come
     loser = next(u for u in users if not Booking.objects.filter(user=u, status=Booking.Status.CONFIRMED).exists())
     released = Booking.objects.get(status=Booking.Status.RELEASED)
-    b = services.book(loser, unit, released.date, released.start, now=drawn_at + dt.timedelta(days=8))
+    b = services.book(loser, services.HoldRequest(unit, released.date, released.start), now=drawn_at + dt.timedelta(days=8))
     assert b.status == Booking.Status.CONFIRMED
     run_tasks()
     assert any("抽選結果" in m.subject for m in mailoutbox)
@@ -126,10 +126,10 @@ def test_free_frames_open_first_come_after_draw(lottery, unit, facility, make_us
     facility.save()
     day = dt.date(2027, 7, 28)  # 57 days ahead of NOW: outside the 10-day window
     with pytest.raises(BookingError) as e:
-        services.book(make_user("a@example.jp"), unit, day, dt.time(9), now=now)
+        services.book(make_user("a@example.jp"), services.HoldRequest(unit, day, dt.time(9)), now=now)
     assert e.value.rule in ("window", "lottery")
     services.run_lottery(lottery, now=now + dt.timedelta(days=6))
-    b = services.book(make_user("b@example.jp"), unit, day, dt.time(9), now=now + dt.timedelta(days=6))
+    b = services.book(make_user("b@example.jp"), services.HoldRequest(unit, day, dt.time(9)), now=now + dt.timedelta(days=6))
     assert b.status == Booking.Status.CONFIRMED
     states = {f["state"] for d in services.availability(unit, 2027, 7, now=now + dt.timedelta(days=6)) for f in d["frames"]}
     assert "free" in states and "lottery" not in states
@@ -250,7 +250,7 @@ def test_unpaid_wins_are_released_after_the_pay_deadline(lottery, unit, facility
     with pytest.raises(BookingError):
         services.mark_paid(Booking.objects.get(pk=late.pk))  # too late: the frame is gone
     # the released frame is open first-come at once
-    assert services.book(make_user("next@example.jp"), unit, day, late.start, now=after).status == Booking.Status.CONFIRMED
+    assert services.book(make_user("next@example.jp"), services.HoldRequest(unit, day, late.start), now=after).status == Booking.Status.CONFIRMED
     # 減免 rejected after the deadline: three days from the decision to pay
     b = services.decide_exemption(Booking.objects.get(pk=exempt.pk), False, now=after)
     assert b.pay_deadline == after + services.PAY_GRACE

@@ -37,19 +37,19 @@ def test_day_info_reads_hours_closure_lottery_and_fees(unit, facility, now):
 
 
 def test_counts_skip_lapsed_holds(unit, resident, now):
-    services.hold(resident, unit, D, dt.time(9), now=now)
-    lapsed = services.hold(resident, unit, D, dt.time(13), now=now)
+    services.hold(resident, services.HoldRequest(unit, D, dt.time(9)), now=now)
+    lapsed = services.hold(resident, services.HoldRequest(unit, D, dt.time(13)), now=now)
     Booking.objects.filter(pk=lapsed.pk).update(hold_until=now - dt.timedelta(minutes=1))
-    services.hold(resident, unit, dt.date(2027, 6, 16), dt.time(9), now=now)
+    services.hold(resident, services.HoldRequest(unit, dt.date(2027, 6, 16), dt.time(9)), now=now)
     assert queries.active_counts(resident.pk, unit.facility_id, D, dt.date(2027, 6, 1), dt.date(2027, 6, 30), now) == (2, 1)
     assert queries.lock_registration(resident.pk) is True
     assert queries.lock_registration(resident.pk + 1000) is None
 
 
 def test_day_info_says_whether_the_frame_is_taken(unit, resident, make_user, now):
-    b = services.hold(resident, unit, D, dt.time(9), now=now)
+    b = services.hold(resident, services.HoldRequest(unit, D, dt.time(9)), now=now)
     assert day_info(unit, D, dt.time(9), now)[-1] is True
     assert day_info(unit, D, dt.time(13), now)[-1] is False
     later = b.hold_until + dt.timedelta(seconds=1)
     assert day_info(unit, D, dt.time(9), later)[-1] is False  # a lapsed hold frees the frame
-    assert services.hold(make_user("x@example.jp"), unit, D, dt.time(9), now=later).status == "held"
+    assert services.hold(make_user("x@example.jp"), services.HoldRequest(unit, D, dt.time(9)), now=later).status == "held"

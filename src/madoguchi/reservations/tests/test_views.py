@@ -181,7 +181,7 @@ def test_staff_scope_and_audit(client, demo_city, django_user_model):
     shimin = Section.objects.get(name="市民課")
     unit = Unit.objects.get(name="第1会議室")
     day, start = _future_free(unit)
-    services.book(resident, unit, day, start)
+    services.book(resident, services.HoldRequest(unit, day, start))
     staff = _staff(django_user_model, sports)
     _otp_login(client, staff)
     r = client.get(f"/reservations/staff/facilities/{unit.facility_id}/?date={day.isoformat()}")

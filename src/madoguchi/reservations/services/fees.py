@@ -1,0 +1,129 @@
+"""Fees (使用料), user categories, 減免, 取消料 and 返金."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import (
+    Booking,
+    Fee,
+    Group,
+    Registration,
+    Unit,
+    UserCategory,
+)
+from . import emails
+from .common import PAY_GRACE, BookingError, Frame, _day_start, _now
+
+
+def category_for(user, group: Group | None = None) -> str:
+    if group is not None:
+        if group.owner_id != user.pk:
+            raise BookingError("group", "この団体で予約できるのは団体の登録者だけです。")
+        if group.status != Group.Status.VERIFIED:
+            raise BookingError("group", "団体登録が職員の確認前です。確認が済むまで団体として予約できません。")
+        return UserCategory.RESIDENT_GROUP if group.resident_share >= 50 else UserCategory.NON_RESIDENT
+    reg = Registration.objects.filter(user=user).first()
+    if reg is None:
+        raise BookingError("registration", "施設を予約するには、先に利用者登録をしてください。")
+    return UserCategory.RESIDENT if reg.is_resident else UserCategory.NON_RESIDENT
+
+
+def fee_for(unit: Unit, category: str, start: dt.time, end: dt.time) -> int:
+    return _fee_amount(unit, Fee.objects.filter(unit=unit, category=category).first(), start, end)
+
+
+def _fee_amount(unit: Unit, fee: Fee | None, start: dt.time, end: dt.time) -> int:
+    if fee is None:
+        return 0
+    if unit.frame_mode == Unit.FrameMode.HOURLY:
+        return round(fee.amount * Frame(start, end, "").hours)
+    return fee.amount
+
+
+def cancellation_fee(booking: Booking, now=None) -> int:
+    today = timezone.localtime(_now(now)).date()
+    deadline = booking.date - dt.timedelta(days=booking.unit.facility.cancel_deadline_days)
+    if booking.status != Booking.Status.CONFIRMED or today <= deadline:
+        return 0
+    return booking.fee * booking.unit.facility.cancel_fee_percent // 100
+
+
+def refund_amount(booking: Booking, fee: int) -> int:
+    """返金額 when ``booking`` is cancelled with 取消料 ``fee``: 支払い済みの使用料 − 取消料
+    (0 when the fee was not paid)."""
+    if booking.payment != Booking.Payment.PAID:
+        return 0
+    return max(booking.fee - fee, 0)
+
+
+def decide_exemption(booking: Booking, approve: bool, percent: int | None = None, note: str = "", now=None) -> Booking:
+    """減免 decided by staff: an approved exemption lowers the fee (by the rule's rate unless
+    staff give another), and the resident is told by email. A lottery win's 支払期限 that passed
+    or nears while staff decided moves to PAY_GRACE after the decision."""
+    now = _now(now)
+    if booking.exemption != Booking.Exemption.REQUESTED:
+        raise BookingError("exemption", "減免の申請がない予約です。")
+    if percent is None:
+        percent = booking.exemption_rule.percent if booking.exemption_rule_id else 100
+    if not 0 < percent <= 100:
+        raise BookingError("exemption", "減免率は1〜100の整数で入力してください。")
+    booking.exemption = Booking.Exemption.APPROVED if approve else Booking.Exemption.REJECTED
+    if approve:
+        booking.exemption_percent = percent
+        booking.fee = booking.base_fee * (100 - percent) // 100
+        if booking.fee == 0:
+            booking.payment = Booking.Payment.NOT_REQUIRED
+    if booking.pay_deadline and booking.payment == Booking.Payment.AT_COUNTER:
+        booking.pay_deadline = max(booking.pay_deadline, min(now + PAY_GRACE, _day_start(booking.date)))
+    with transaction.atomic():
+        booking.save()
+        emails.exemption_result(booking, approved=approve, note=note)
+    return booking
+
+
+def mark_paid(booking: Booking) -> Booking:
+    """使用料の受領 at the counter (until the payments capability exists)."""
+    with transaction.atomic():
+        b = Booking.objects.select_for_update().get(pk=booking.pk)
+        if b.status not in (Booking.Status.CONFIRMED, Booking.Status.WON) or b.payment != Booking.Payment.AT_COUNTER:
+            raise BookingError("payment", f"この予約は「{b.get_status_display()}・{b.get_payment_display()}」のため受領できません。")
+        b.payment = Booking.Payment.PAID
+        b.save(update_fields=["payment"])
+    return b
+
+
+def mark_cancellation_fee_paid(booking: Booking, now=None) -> bool:
+    """取消料の収納 at the counter (until the payments capability exists): True when recorded
+    now, False when it already was (two clicks record it once)."""
+    return _record_once(
+        booking, "cancellation_fee", "cancellation_fee_paid_at", now,
+        BookingError("cancellation_fee", "取消料のかからない予約です（取消料は取消期限を過ぎて取り消した予約にだけかかります）。"),
+    )  # fmt: skip
+
+
+def mark_refunded(booking: Booking, now=None) -> bool:
+    """返金済み: staff record that the 返金額 of a cancelled, already paid booking was handed
+    back: True when recorded now, False when it already was."""
+    return _record_once(
+        booking, "refund_amount", "refunded_at", now,
+        BookingError("refund", "返金のない予約です（返金は使用料を支払い済みの予約を取り消したときだけ発生します）。"),
+    )  # fmt: skip
+
+
+def _record_once(booking: Booking, amount: str, stamp: str, now, refusal: BookingError) -> bool:
+    """Stamp ``stamp`` on a cancelled booking that owes ``amount``, by a conditional UPDATE."""
+    now = _now(now)
+    due = Q(status=Booking.Status.CANCELLED, **{f"{amount}__gt": 0, f"{stamp}__isnull": True})
+    if Booking.objects.filter(due, pk=booking.pk).update(**{stamp: now}):
+        setattr(booking, stamp, now)
+        return True
+    b = Booking.objects.only("status", amount, stamp).get(pk=booking.pk)
+    if b.status != Booking.Status.CANCELLED or not getattr(b, amount):
+        raise refusal
+    setattr(booking, stamp, getattr(b, stamp))
+    return False
