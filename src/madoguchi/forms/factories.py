@@ -1,11 +1,11 @@
 """Test factories for forms (フォーム) and their versions (版).
 
-    form = FormFactory(section=shimin)                      # with a published first version
-    form = FormFactory(schema={...}, allows_my_number=True)
-    form = FormFactory(published=False)                     # only a draft
-    form = FormFactory(schema=None)                         # no version at all
-    FormVersionFactory(form=form, schema={...}, status="draft")   # the next version
-    form.published_version()
+form = FormFactory(section=shimin)                      # with a published first version
+form = FormFactory(schema={...}, allows_my_number=True)
+form = FormFactory(published=False)                     # only a draft
+form = FormFactory(schema=None)                         # no version at all
+FormVersionFactory(form=form, schema={...}, status="draft")   # the next version
+form.published_version()
 """
 
 from __future__ import annotations

@@ -1,36 +1,41 @@
 import pytest
-from django.contrib.auth import get_user_model
 
-from madoguchi.core.models import Municipality, Section, StaffRole
+from madoguchi.core.factories import (
+    PASSWORD,
+    DepartmentFactory,
+    InformationPolicySectionFactory,
+    MunicipalityFactory,
+    SectionFactory,
+    StaffFactory,
+    UserFactory,
+)
+from madoguchi.core.models import StaffRole
 
-PASSWORD = "correct-horse-battery-9"
+__all__ = ["PASSWORD", "make_staff"]
 
 
 @pytest.fixture
 def city(db):
-    return Municipality.objects.create(name="テスト市", code="131016", is_default=True)
+    return MunicipalityFactory(name="テスト市")
 
 
 @pytest.fixture
 def sections(city):
-    dept = Section.objects.create(municipality=city, name="総務部", kind=Section.Kind.DEPARTMENT)
+    dept = DepartmentFactory(municipality=city, name="総務部")
     return {
-        "ip": Section.objects.create(municipality=city, parent=dept, name="情報政策課", is_information_policy=True),
-        "shimin": Section.objects.create(municipality=city, parent=dept, name="市民課"),
-        "hoiku": Section.objects.create(municipality=city, parent=dept, name="保育課"),
+        "ip": InformationPolicySectionFactory(parent=dept),
+        "shimin": SectionFactory(parent=dept, name="市民課"),
+        "hoiku": SectionFactory(parent=dept, name="保育課"),
     }
 
 
 def make_staff(email, section=None, role=StaffRole.Role.CLERK, **extra):
-    user = get_user_model().objects.create_user(email=email, password=PASSWORD, is_staff=True, email_verified=True, **extra)
-    if section is not None:
-        StaffRole.objects.create(user=user, section=section, role=role)
-    return user
+    return StaffFactory(email=email, section=section, role=role, **extra)
 
 
 @pytest.fixture
 def admin_user(sections):
-    return make_staff("admin@city.test", sections["ip"], StaffRole.Role.MANAGER, is_platform_admin=True, family_name="情報", given_name="太郎")
+    return make_staff("admin@city.test", sections["ip"], StaffRole.Role.MANAGER, admin=True, family_name="情報", given_name="太郎")
 
 
 @pytest.fixture
@@ -45,7 +50,7 @@ def manager(sections):
 
 @pytest.fixture
 def resident(db):
-    return get_user_model().objects.create_user(email="resident@example.jp", password=PASSWORD, email_verified=True)
+    return UserFactory(email="resident@example.jp")  # profile left empty: the tests fill it in
 
 
 @pytest.fixture(autouse=True)

@@ -2,26 +2,22 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from madoguchi.accounts.testing import login_staff
 from madoguchi.core import audit
-from madoguchi.core.models import AuditLog, Municipality, Section, StaffRole
-
-User = get_user_model()
+from madoguchi.core.factories import InformationPolicySectionFactory, MunicipalityFactory, SectionFactory, StaffFactory, UserFactory
+from madoguchi.core.models import AuditLog, StaffRole
 
 
 @pytest.fixture
 def setup(db):
-    city = Municipality.objects.create(name="テスト市", code="131016", is_default=True)
-    ip = Section.objects.create(municipality=city, name="情報政策課", is_information_policy=True)
-    shimin = Section.objects.create(municipality=city, name="市民課")
-    admin = User.objects.create_user(email="admin@city.test", password="x" * 12, is_staff=True, is_platform_admin=True, email_verified=True)
-    StaffRole.objects.create(user=admin, section=ip, role=StaffRole.Role.MANAGER)
-    manager = User.objects.create_user(email="boss@city.test", password="x" * 12, is_staff=True, email_verified=True)
-    StaffRole.objects.create(user=manager, section=shimin, role=StaffRole.Role.MANAGER)
-    resident = User.objects.create_user(email="resident@example.jp", password="x" * 12, email_verified=True)
+    city = MunicipalityFactory(name="テスト市")
+    ip = InformationPolicySectionFactory(municipality=city)
+    shimin = SectionFactory(municipality=city, name="市民課")
+    admin = StaffFactory(email="admin@city.test", section=ip, role=StaffRole.Role.MANAGER, admin=True)
+    manager = StaffFactory(email="boss@city.test", section=shimin, role=StaffRole.Role.MANAGER)
+    resident = UserFactory(email="resident@example.jp")
     audit.record(AuditLog.Action.VIEW, resident, actor=manager, section=shimin, detail={"note": '=HYPERLINK("http://evil")'})
     audit.record(AuditLog.Action.UPDATE, resident, actor=admin, section=ip)
     return {"admin": admin, "manager": manager, "shimin": shimin, "resident": resident}
