@@ -13,6 +13,7 @@ urlpatterns = [
     path("alerts/", include("madoguchi.alerts.urls")),
     path("plans/", include("madoguchi.plans.urls")),
     path("core/", include("madoguchi.core.urls")),
+    path("operator/", include("madoguchi.core.operator_urls")),
     # applications owns /procedures/, /my/ and /staff/applications/ (see its urls.py)
     path("", include("madoguchi.applications.urls")),
     path("", include("madoguchi.web.urls")),

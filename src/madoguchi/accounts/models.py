@@ -46,6 +46,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(_("電話番号"), max_length=20, blank=True)
     is_staff = models.BooleanField(_("職員"), default=False, help_text=_("職員用画面にログインできます。"))
     is_platform_admin = models.BooleanField(_("プラットフォーム管理者（情報政策課）"), default=False)
+    # 共同運営事業者: above the cities — creates cities, sees health and usage per city, never a
+    # resident's personal data (no section roles, not a platform admin of any city).
+    is_operator = models.BooleanField(_("共同運営の運営者"), default=False)
     is_active = models.BooleanField(_("有効"), default=True)
     date_joined = models.DateTimeField(_("登録日時"), default=timezone.now)
 

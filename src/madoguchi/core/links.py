@@ -16,7 +16,12 @@ DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 
 def site_url(municipality=None) -> str:
-    """The site's base URL without a trailing slash."""
+    """The site's base URL without a trailing slash: the given city's, else the active city's
+    (core.tenancy), else ``SITE_URL``."""
+    if municipality is None:
+        from .tenancy import current
+
+        municipality = current()
     own = getattr(municipality, "site_url", "") if municipality is not None else ""
     return str(own or getattr(settings, "SITE_URL", "") or DEFAULT_SITE_URL).rstrip("/")
 

@@ -34,6 +34,25 @@ class Municipality(models.Model):
     closes_year_end = models.BooleanField(_("年末年始（12/29〜1/3）は休庁"), default=True)
     is_default = models.BooleanField(_("このサイトの自治体"), default=False)
 
+    # Per-city settings, as data (共同運営): empty means "the deployment's setting" (settings.py /
+    # environment), so a single-city deployment needs none of them. Read through
+    # ``core.tenancy.city_setting``.
+    class Theme(models.TextChoices):
+        # Digital Agency primitive colours whose 900/1000 shades keep AA contrast on white.
+        BLUE = "blue", _("青")
+        CYAN = "cyan", _("水色")
+        GREEN = "green", _("緑")
+        PURPLE = "purple", _("紫")
+        MAGENTA = "magenta", _("赤紫")
+
+    theme = models.CharField(_("テーマ色"), max_length=12, choices=Theme.choices, default=Theme.BLUE)
+    emblem = models.FileField(_("市章（PNG/JPEG）"), upload_to="municipalities/emblems/", blank=True)
+    sender_email = models.EmailField(_("メールの差出人"), blank=True, help_text=_("空欄のときはサイト全体の差出人（DEFAULT_FROM_EMAIL）"))
+    line_channel_secret = models.CharField(_("LINE チャネルシークレット"), max_length=100, blank=True)
+    line_channel_access_token = models.CharField(_("LINE チャネルアクセストークン"), max_length=300, blank=True)
+    # {"payments": {"<provider>": {...account...}}, "identity": {"<provider>": {client registration}}}
+    provider_settings = models.JSONField(_("外部サービスの設定（決済・本人確認）"), default=dict, blank=True)
+
     class Meta:
         verbose_name = _("自治体")
         verbose_name_plural = _("自治体")

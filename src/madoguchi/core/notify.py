@@ -30,6 +30,7 @@ def email(
     dedupe_key: str | None = None,
     attachments: list[dict] | None = None,
     headers: dict | None = None,
+    from_email: str | None = None,
 ):
     """Queue an email. ``attachments``: [{"builder": "dotted.path.func", "kwargs": {...}}] —
     the builder returns (filename, bytes, mimetype) when the task runs, so large files such as
@@ -44,6 +45,7 @@ def email(
         html=html,
         attachments=attachments or [],
         headers=headers or {},
+        **({"from_email": from_email} if from_email and from_email != settings.DEFAULT_FROM_EMAIL else {}),
     )
 
 
@@ -82,15 +84,18 @@ def send_template(
     headers: dict | None = None,
 ):
     """Render ``template`` (see ``render_template``) and queue it like ``email``."""
+    from .tenancy import city_setting
+
     subject, body, html = render_template(template, context, municipality=municipality, language=language)
-    return email(to, subject, body, html=html, dedupe_key=dedupe_key, attachments=attachments, headers=headers)
+    sender = city_setting("sender_email", municipality)
+    return email(to, subject, body, html=html, dedupe_key=dedupe_key, attachments=attachments, headers=headers, from_email=sender)
 
 
 @task("core.send_email")
-def send_email(to, subject, body, html=None, attachments=(), headers=None):
+def send_email(to, subject, body, html=None, attachments=(), headers=None, from_email=None):
     from django.utils.module_loading import import_string
 
-    message = EmailMultiAlternatives(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to, headers=headers or {})
+    message = EmailMultiAlternatives(subject=subject, body=body, from_email=from_email or settings.DEFAULT_FROM_EMAIL, to=to, headers=headers or {})
     if html:
         message.attach_alternative(html, "text/html")
     for spec in attachments:

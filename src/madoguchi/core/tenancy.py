@@ -185,3 +185,35 @@ class TenantMiddleware:
             return self.get_response(request)
         finally:
             _current.reset(token)
+
+
+# --- per-city settings ----------------------------------------------------------------------
+_CITY_SETTINGS = {
+    # city field → deployment-wide setting it overrides
+    "sender_email": "DEFAULT_FROM_EMAIL",
+    "line_channel_secret": "LINE_CHANNEL_SECRET",
+    "line_channel_access_token": "LINE_CHANNEL_ACCESS_TOKEN",
+}
+
+
+def city_setting(name: str, municipality=None, default=None):
+    """A per-city setting: the city's own value when it has one, else the deployment's setting
+    (``settings.<NAME>`` or the environment), else ``default``. ``municipality`` defaults to
+    the active city."""
+    m = municipality if municipality is not None else current()
+    value = getattr(m, name, "") if m is not None else ""
+    if value:
+        return value
+    fallback = _CITY_SETTINGS.get(name)
+    if fallback:
+        return getattr(settings, fallback, None) or os.environ.get(fallback) or default
+    return default
+
+
+def provider_settings(kind: str, provider: str, municipality=None) -> dict:
+    """A provider's configuration for a city (payments, identity): the city's registration
+    merged over the deployment's ``MADOGUCHI_PROVIDERS[kind][provider]`` defaults."""
+    m = municipality if municipality is not None else current()
+    base = dict(((getattr(settings, "MADOGUCHI_PROVIDERS", {}) or {}).get(kind) or {}).get(provider) or {})
+    own = (((getattr(m, "provider_settings", None) or {}).get(kind)) or {}).get(provider) or {}
+    return {**base, **own}

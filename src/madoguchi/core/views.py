@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -220,4 +220,19 @@ def audit_log_export(request, fmt: str):
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.xlsx"'
+    return response
+
+
+def emblem(request):
+    """The active city's emblem (市章), public; checked by content when it was uploaded."""
+    from django.views.decorators.cache import patch_cache_control
+
+    from .models import Municipality
+
+    city = Municipality.current()
+    if city is None or not city.emblem:
+        raise Http404("市章が登録されていません。")
+    response = FileResponse(city.emblem.open("rb"), content_type="image/png" if city.emblem.name.lower().endswith(".png") else "image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, public=True, max_age=3600)
     return response
