@@ -45,6 +45,9 @@ def _test_settings(settings, tmp_path):
     # Argon2 as in production, at the smallest cost (hashing was most of the cost of making a user).
     settings.PASSWORD_HASHERS = ["madoguchi.accounts.testing.FastArgon2PasswordHasher"]
     settings.SECURE_SSL_REDIRECT = False
+    from madoguchi.core import tenancy
+
+    tenancy.clear_caches()  # ids are reused between tests; a cached city must not leak
 
 
 @pytest.fixture
