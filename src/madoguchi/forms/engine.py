@@ -6,26 +6,31 @@ names the field (「項目名」) and says what to do.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 
-import jaconv
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from madoguchi.core.codes import find_my_numbers, is_valid_my_number, redact_my_numbers
-from madoguchi.core.wareki import WarekiError, format_wareki, parse_date
+from madoguchi.core.codes import find_my_numbers, redact_my_numbers
 
-from .postal import PostalCodeError, format_postal_code, lookup, normalise_postal_code
-from .schema import CHOICE_TYPES, FIELD_TYPES
+# Field types and their helpers live in .fields (one class per type); re-exported for callers.
+from .fields import (  # noqa: F401
+    EMPTY_DISPLAY,
+    TRUE_VALUES,
+    CleanContext,
+    FieldError,
+    FieldType,
+    get_field_type,
+    mask_my_number,
+    normalise_kana,
+    normalise_phone,
+)
+from .fields import get_list as _getlist  # noqa: F401
+from .fields import get_value as _get  # noqa: F401
+from .fields import is_empty as _empty
 
-TRUE_VALUES = {"on", "true", "1", "yes", "agree"}
 # WCAG 1.3.5: say what a field about the user is, so browsers can fill it in.
 PREFILL_AUTOCOMPLETE = {
     "full_name": "name",
@@ -38,20 +43,6 @@ PREFILL_AUTOCOMPLETE = {
     "address": "address-line1",
     "address_building": "address-line2",
 }
-_PHONE_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー－()（）]")
-_MOBILE_PREFIXES = ("070", "080", "090", "050", "060", "020")
-_HIRAGANA_RE = re.compile(r"^[ぁ-ゖゝゞー\u3000]+$")
-_KATAKANA_RE = re.compile(r"^[ァ-ヺヽヾー・\u3000]+$")
-_NUMBER_RE = re.compile(r"^[-+]?\d+(\.\d+)?$")
-
-
-class FieldError(Exception):
-    """One problem with one field. ``keep`` is what stays in the answers (None drops it)."""
-
-    def __init__(self, message: str, keep=None):
-        super().__init__(message)
-        self.message = message
-        self.keep = keep
 
 
 @dataclass
@@ -69,6 +60,15 @@ class Field:
     def type(self) -> str:
         return self.spec["type"]
 
+    @cached_property
+    def kind(self) -> FieldType:
+        """The field's type class (``core.registry.field_types[spec["type"]]``): the one place
+        the engine looks a type up."""
+        kind = get_field_type(self.type)
+        if kind is None:
+            raise KeyError(f"field_types: no plugin {self.type!r}")
+        return kind
+
     @property
     def label(self) -> str:
         return self.spec.get("label") or ""
@@ -83,7 +83,7 @@ class Field:
 
     @property
     def required(self) -> bool:
-        if self.type == "paragraph":
+        if not self.kind.has_input:
             return False
         return self.spec.get("required", True) is not False
 
@@ -93,7 +93,7 @@ class Field:
 
     @property
     def has_input(self) -> bool:
-        return self.type != "paragraph"
+        return self.kind.has_input
 
     @property
     def choices(self) -> list[dict]:
@@ -112,11 +112,7 @@ class Field:
     @property
     def anchor(self) -> str:
         """Where the error summary links to: the first input of the field."""
-        if self.type in ("radio", "checkboxes"):
-            return f"{self.id}-0"
-        if self.type == "address":
-            return f"{self.id}-postal_code"
-        return self.id
+        return self.kind.anchor(self)
 
     @property
     def autocomplete(self) -> str:
@@ -150,85 +146,6 @@ class SummaryRow:
     display: str
 
 
-def _get(data, name: str) -> str:
-    if data is None:
-        return ""
-    value = data.get(name, "")
-    if isinstance(value, (list, tuple)):
-        value = value[-1] if value else ""
-    return "" if value is None else str(value)
-
-
-def _getlist(data, name: str) -> list[str]:
-    if data is None:
-        return []
-    if hasattr(data, "getlist"):
-        return [str(v) for v in data.getlist(name)]
-    value = data.get(name)
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    return [str(value)]
-
-
-def _empty(value) -> bool:
-    return value is None or value == "" or value == [] or value == {} or value is False
-
-
-def _date_bound(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    m = re.fullmatch(r"today(?:([+-]\d+)d)?", value)
-    if m:
-        return timezone.localdate() + dt.timedelta(days=int(m.group(1) or 0))
-    return dt.date.fromisoformat(value)
-
-
-def _bound_label(value: str, day: dt.date) -> str:
-    return f"今日（{format_wareki(day)}）" if value == "today" else format_wareki(day)
-
-
-def normalise_kana(value: str, script: str = "hiragana") -> str:
-    """Half-width → full-width, spaces → one full-width space, into the script the field asks."""
-    text = jaconv.h2z(value, kana=True, ascii=False, digit=False)
-    text = re.sub(r"[\s\u3000]+", "\u3000", text.strip())
-    return jaconv.kata2hira(text) if script == "hiragana" else jaconv.hira2kata(text)
-
-
-def normalise_phone(value: str) -> str | None:
-    """Japanese phone number with half-width digits and hyphens; None when it is not one."""
-    text = unicodedata.normalize("NFKC", value).strip()
-    if text.startswith("+81"):
-        text = "0" + text[3:].lstrip(" -")
-    hyphenated = bool(re.search(r"[-‐‑‒–—―−ー－()（）]", value)) or "-" in text
-    digits = _PHONE_SEPARATORS.sub("", text)
-    if not re.fullmatch(r"0\d{9,10}", digits):
-        return None
-    if hyphenated:
-        parts = [p for p in re.split(r"[\s\-‐‑‒–—―−ー－()（）]+", text) if p]
-        if all(p.isdigit() for p in parts) and "".join(parts) == digits and len(parts) in (2, 3):
-            return "-".join(parts)
-    if len(digits) == 11 and digits.startswith(_MOBILE_PREFIXES):
-        return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
-    if digits.startswith(("0120", "0800")) and len(digits) in (10, 11):
-        return f"{digits[:4]}-{digits[4:7]}-{digits[7:]}"
-    return digits
-
-
-def mask_my_number(value: str) -> str:
-    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", str(value or "")))
-    if not digits:
-        return ""
-    return "入力済み（末尾4桁 " + digits[-4:] + "）" if len(digits) >= 4 else "入力済み"
-
-
-def accepted_mimes_for(f: Field) -> list[str]:
-    from madoguchi.core.uploads import accepted_mimes
-
-    return accepted_mimes(f.spec.get("accept"))
-
-
 class FormEngine:
     """Validate, summarise and render one version of a form."""
 
@@ -241,7 +158,7 @@ class FormEngine:
         self.pages: list[Page] = []
         self.fields: dict[str, Field] = {}
         for pi, p in enumerate(self.schema.get("pages") or []):
-            fields = [Field(spec=f, page_index=pi) for f in p.get("fields") or [] if isinstance(f, dict) and f.get("type") in FIELD_TYPES]
+            fields = [Field(spec=f, page_index=pi) for f in p.get("fields") or [] if isinstance(f, dict) and get_field_type(f.get("type")) is not None]
             for f in fields:
                 self.fields[f.key] = f
             self.pages.append(Page(key=p.get("key", f"page{pi + 1}"), title=p.get("title", ""), description=p.get("description", ""), fields=fields, index=pi))
@@ -254,7 +171,7 @@ class FormEngine:
     def has_files(self, page_index: int | None = None) -> bool:
         """True when a page (or the form) has a file field: the form tag needs multipart."""
         pages = self.pages if page_index is None else [self.pages[page_index]]
-        return any(f.type == "file" for p in pages for f in p.fields)
+        return any(f.kind.multipart for p in pages for f in p.fields)
 
     def is_visible(self, f: Field, answers: dict) -> bool:
         cond = f.show_if
@@ -305,257 +222,31 @@ class FormEngine:
             source = f.spec.get("prefill")
             if not source:
                 continue
-            if f.type == "address":
-                if profile.get("address") or profile.get("postal_code"):
-                    postal = profile.get("postal_code") or ""
-                    try:
-                        postal = format_postal_code(normalise_postal_code(postal)) if postal else ""
-                    except PostalCodeError:
-                        pass
-                    answers[f.key] = {"postal_code": postal, "address": profile.get("address") or "", "building": profile.get("address_building") or ""}
-                continue
-            value = profile.get(source)
-            if _empty(value):
-                continue
-            if f.type == "kana":
-                value = normalise_kana(str(value), f.spec.get("kana", "hiragana"))
-            elif f.type == "phone":
-                value = normalise_phone(str(value)) or str(value)
-            answers[f.key] = value
+            value = f.kind.prefill(f, profile)
+            if not _empty(value):
+                answers[f.key] = value
         return answers
 
     # ----------------------------------------------------------------- cleaning
-    def _raw_strings(self, f: Field, data) -> list[str]:
-        if f.type == "address":
-            return [_get(data, f"{f.key}__{part}") for part in ("postal_code", "address", "building")]
-        if f.type == "checkboxes":
-            return _getlist(data, f.key)
-        return [_get(data, f.key)]
-
     def clean_field(self, f: Field, data, files=None, previous=None, request=None):
         """The cleaned value of ``f`` from form data (None when empty); raise FieldError."""
-        label = f.label
-        if f.type != "my_number":
-            for raw in self._raw_strings(f, data):
+        kind = f.kind
+        if not kind.holds_my_number:
+            for raw in kind.raw_strings(f, data):
                 if raw and find_my_numbers(raw):
                     # 番号法: a 個人番号 may only be collected where the procedure is designated.
                     raise FieldError(
-                        f"「{label}」にマイナンバー（個人番号）と思われる12桁の番号が入っています。"
+                        f"「{f.label}」にマイナンバー（個人番号）と思われる12桁の番号が入っています。"
                         "この欄には個人番号を入力できません。番号を消して入力し直してください。",
                         keep=None,
                     )
-        value = getattr(self, f"_clean_{f.type}")(f, data, files, previous, request)
+        ctx = CleanContext(files=files, previous=previous, request=request, allows_my_number=self.allows_my_number)
+        value = kind.clean(f, data, ctx)
         if _empty(value):
             if f.required:
-                raise FieldError(self._required_message(f))
+                raise FieldError(kind.required_message(f))
             return None
         return value
-
-    def _required_message(self, f: Field) -> str:
-        label = f.label
-        if f.type in ("select", "radio"):
-            return f"「{label}」を選んでください。"
-        if f.type == "checkboxes":
-            return f"「{label}」を{max(1, f.spec.get('min_choices') or 1)}つ以上選んでください。"
-        if f.type == "consent":
-            return f"「{label}」を確認し、チェックを入れてください。"
-        if f.type == "file":
-            return f"「{label}」のファイルを選んでください。"
-        return f"「{label}」を入力してください。"
-
-    def _check_text_rules(self, f: Field, value: str) -> str:
-        label = f.label
-        max_length = f.spec.get("max_length")
-        if max_length and len(value) > max_length:
-            raise FieldError(f"「{label}」は{max_length}文字以内で入力してください（いまは{len(value)}文字です）。", keep=value)
-        pattern = f.spec.get("pattern")
-        if pattern and value and not re.fullmatch(pattern, value):
-            message = f.spec.get("pattern_message") or f"「{label}」の形式が正しくありません。説明のとおりに入力してください。"
-            raise FieldError(message, keep=value)
-        return value
-
-    def _clean_text(self, f, data, files, previous, request):
-        value = jaconv.h2z(_get(data, f.key), kana=True, ascii=False, digit=False).strip()
-        value = re.sub(r"[\r\n]+", " ", value)
-        return self._check_text_rules(f, value)
-
-    def _clean_textarea(self, f, data, files, previous, request):
-        value = _get(data, f.key).replace("\r\n", "\n").replace("\r", "\n").strip()
-        return self._check_text_rules(f, value)
-
-    def _clean_kana(self, f, data, files, previous, request):
-        raw = _get(data, f.key).strip()
-        if not raw:
-            return ""
-        script = f.spec.get("kana", "hiragana")
-        value = normalise_kana(raw, script)
-        ok = _HIRAGANA_RE.match(value) if script == "hiragana" else _KATAKANA_RE.match(value)
-        if not ok:
-            word = "ひらがな" if script == "hiragana" else "カタカナ"
-            raise FieldError(f"「{f.label}」は{word}で入力してください。", keep=raw)
-        return self._check_text_rules(f, value)
-
-    def _clean_date(self, f, data, files, previous, request):
-        raw = _get(data, f.key).strip()
-        if not raw:
-            return ""
-        try:
-            day = parse_date(raw)
-        except WarekiError as exc:
-            raise FieldError(f"「{f.label}」: {exc}", keep=raw) from None
-        lo_spec, hi_spec = f.spec.get("min"), f.spec.get("max")
-        lo, hi = _date_bound(lo_spec), _date_bound(hi_spec)
-        if lo and day < lo:
-            raise FieldError(f"「{f.label}」は{_bound_label(lo_spec, lo)}以降の日付を入力してください。", keep=raw)
-        if hi and day > hi:
-            raise FieldError(f"「{f.label}」は{_bound_label(hi_spec, hi)}以前の日付を入力してください。", keep=raw)
-        return day.isoformat()
-
-    def _clean_address(self, f, data, files, previous, request):
-        raw = {part: _get(data, f"{f.key}__{part}").strip() for part in ("postal_code", "address", "building")}
-        if not any(raw.values()):
-            return None
-        kept = dict(raw)
-        postal = ""
-        if raw["postal_code"]:
-            try:
-                postal = format_postal_code(normalise_postal_code(raw["postal_code"]))
-            except PostalCodeError:
-                raise FieldError(f"「{f.label}」の郵便番号は7桁の数字で入力してください（例: 190-0012）。", keep=kept) from None
-            kept["postal_code"] = postal
-        elif f.required and f.spec.get("postal_required", True):
-            raise FieldError(f"「{f.label}」の郵便番号を入力してください（例: 190-0012）。", keep=kept)
-        address = jaconv.h2z(raw["address"], kana=True, ascii=False, digit=False)
-        if not address and postal:
-            found = lookup(postal)
-            if found is None:
-                raise FieldError(f"「{f.label}」の郵便番号 {postal} に当たる住所が見つかりません。郵便番号を確かめるか、住所を入力してください。", keep=kept)
-            # Without JavaScript the postal code fills the address on submit; the resident adds 番地.
-            kept["address"] = found.address
-            raise FieldError(f"「{f.label}」の郵便番号から「{found.address}」を入力しました。続けて番地・号を入力してください。", keep=kept)
-        if not address:
-            raise FieldError(f"「{f.label}」の住所を入力してください。", keep=kept)
-        value = {"postal_code": postal, "address": address, "building": jaconv.h2z(raw["building"], kana=True, ascii=False, digit=False)}
-        max_length = f.spec.get("max_length") or 200
-        if len(address) > max_length or len(value["building"]) > max_length:
-            raise FieldError(f"「{f.label}」は{max_length}文字以内で入力してください。", keep=kept)
-        return value
-
-    def _clean_phone(self, f, data, files, previous, request):
-        raw = _get(data, f.key).strip()
-        if not raw:
-            return ""
-        value = normalise_phone(raw)
-        if value is None:
-            raise FieldError(f"「{f.label}」は0から始まる10桁か11桁の電話番号を入力してください（例: 042-123-4567、090-1234-5678）。", keep=raw)
-        return value
-
-    def _clean_email(self, f, data, files, previous, request):
-        raw = _get(data, f.key).strip()
-        if not raw:
-            return ""
-        value = unicodedata.normalize("NFKC", raw).strip()
-        if "@" in value:
-            local, _, domain = value.rpartition("@")
-            value = f"{local}@{domain.lower()}"
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise FieldError(f"「{f.label}」はメールアドレスの形で入力してください（例: taro@example.jp）。", keep=raw) from None
-        return self._check_text_rules(f, value)
-
-    def _clean_number(self, f, data, files, previous, request):
-        raw = _get(data, f.key).strip()
-        if not raw:
-            return ""
-        text = unicodedata.normalize("NFKC", raw).replace(",", "").replace(" ", "")
-        unit = f.spec.get("unit")
-        if unit and text.endswith(unicodedata.normalize("NFKC", unit)):
-            text = text[: -len(unicodedata.normalize("NFKC", unit))]
-        text = text.replace("−", "-").replace("ー", "-")
-        if not _NUMBER_RE.match(text):
-            raise FieldError(f"「{f.label}」は数字で入力してください（全角・半角どちらでもかまいません）。", keep=raw)
-        if "." in text and not f.spec.get("decimals"):
-            raise FieldError(f"「{f.label}」は整数で入力してください。", keep=raw)
-        number = float(text) if "." in text else int(text)
-        lo, hi = f.spec.get("min"), f.spec.get("max")
-        unit = unit or ""
-        if lo is not None and hi is not None and not (lo <= number <= hi):
-            raise FieldError(f"「{f.label}」は{lo}{unit}から{hi}{unit}までの数を入力してください。", keep=raw)
-        if lo is not None and number < lo:
-            raise FieldError(f"「{f.label}」は{lo}{unit}以上の数を入力してください。", keep=raw)
-        if hi is not None and number > hi:
-            raise FieldError(f"「{f.label}」は{hi}{unit}以下の数を入力してください。", keep=raw)
-        return number
-
-    def _clean_select(self, f, data, files, previous, request):
-        value = _get(data, f.key)
-        if not value:
-            return ""
-        if value not in {c["value"] for c in f.choices}:
-            raise FieldError(f"「{f.label}」は示された選択肢から選んでください。")
-        return value
-
-    _clean_radio = _clean_select
-
-    def _clean_checkboxes(self, f, data, files, previous, request):
-        values = [v for v in _getlist(data, f.key) if v != ""]
-        allowed = [c["value"] for c in f.choices]
-        if any(v not in allowed for v in values):
-            raise FieldError(f"「{f.label}」は示された選択肢から選んでください。")
-        values = [v for v in allowed if v in values]  # choice order, no duplicates
-        if not values:
-            return []
-        lo, hi = f.spec.get("min_choices"), f.spec.get("max_choices")
-        if lo and len(values) < lo:
-            raise FieldError(f"「{f.label}」は{lo}つ以上選んでください（いまは{len(values)}つです）。", keep=values)
-        if hi and len(values) > hi:
-            raise FieldError(f"「{f.label}」は{hi}つまで選べます（いまは{len(values)}つです）。選ぶ数を減らしてください。", keep=values)
-        return values
-
-    def _clean_consent(self, f, data, files, previous, request):
-        return True if _get(data, f.key).strip().lower() in TRUE_VALUES else None
-
-    def _clean_paragraph(self, f, data, files, previous, request):  # pragma: no cover - never called
-        return None
-
-    def _clean_my_number(self, f, data, files, previous, request):
-        if not self.allows_my_number:
-            raise FieldError(f"「{f.label}」: このフォームでは個人番号（マイナンバー）を受け付けていません。", keep=None)
-        raw = _get(data, f.key)
-        digits = re.sub(r"[\s\-‐－ー]", "", unicodedata.normalize("NFKC", raw))
-        if not digits:
-            return ""
-        if not re.fullmatch(r"\d{12}", digits):
-            raise FieldError(f"「{f.label}」は12桁の数字で入力してください。", keep=None)
-        if not is_valid_my_number(digits):
-            raise FieldError(f"「{f.label}」の番号が正しくありません。通知カードやマイナンバーカードの12桁の番号を確かめてください。", keep=None)
-        return digits
-
-    def _clean_file(self, f, data, files, previous, request):
-        from madoguchi.core.uploads import UploadError
-
-        from .models import Upload
-        from .uploads import save_upload
-
-        uploaded = files.get(f.key) if files is not None else None
-        if uploaded is not None and getattr(uploaded, "size", 1) == 0 and not getattr(uploaded, "name", ""):
-            uploaded = None  # browsers send an empty part when nothing was chosen
-        if uploaded is not None:
-            try:
-                upload = save_upload(uploaded, label=f.label, request=request, accept=f.spec.get("accept"), max_bytes=f.spec.get("max_bytes"))
-            except UploadError as exc:
-                raise FieldError(str(exc), keep=previous if isinstance(previous, dict) else None) from None
-            except Exception:  # noqa: BLE001 - a broken upload must never become a 500
-                raise FieldError(
-                    f"「{f.label}」のファイルを受け取れませんでした。もう一度選んでください。", keep=previous if isinstance(previous, dict) else None
-                ) from None
-            return upload.as_answer()
-        if isinstance(previous, dict) and previous.get("upload_id"):
-            if Upload.objects.filter(pk=previous["upload_id"]).exists():
-                return previous
-            raise FieldError(f"「{f.label}」のファイルが見つかりません。もう一度選んでください。")
-        return None
 
     # ----------------------------------------------------------------- pages
     def validate_page(self, index: int, data, files=None, answers: dict | None = None, owner=None) -> PageResult:
@@ -593,16 +284,7 @@ class FormEngine:
         """Answer value → the form data that would produce it (to re-validate stored answers)."""
         if value is None:
             return {}
-        if f.type == "address":
-            value = value if isinstance(value, dict) else {}
-            return {f"{f.key}__{k}": str(value.get(k) or "") for k in ("postal_code", "address", "building")}
-        if f.type == "checkboxes":
-            return {f.key: [str(v) for v in value] if isinstance(value, list) else [str(value)]}
-        if f.type == "consent":
-            return {f.key: "on" if value is True else ""}
-        if f.type == "file":
-            return {}
-        return {f.key: str(value)}
+        return f.kind.as_data(f, value)
 
     def clean_all(self, answers: dict) -> tuple[dict, dict[str, list[str]]]:
         """The answers as the form pages would have stored them (R8.4.1 → 2026-04-01, kana
@@ -637,31 +319,14 @@ class FormEngine:
     def display(self, f: Field, value) -> str:
         """How an answer reads to people (confirmation page, PDF, email, CSV)."""
         if _empty(value):
-            return "（未入力）"
-        t = f.type
-        if t == "my_number":
-            return mask_my_number(value)
-        if t == "date":
-            try:
-                return format_wareki(dt.date.fromisoformat(str(value)))
-            except ValueError:
-                return str(value)
-        if t in ("select", "radio"):
-            return f.choice_label(value)
-        if t == "checkboxes":
-            return "、".join(f.choice_label(v) for v in value) if isinstance(value, list) else str(value)
-        if t == "consent":
-            return "同意する" if value is True else "（未入力）"
-        if t == "address" and isinstance(value, dict):
-            parts = [f"〒{value['postal_code']}" if value.get("postal_code") else "", value.get("address") or "", value.get("building") or ""]
-            return " ".join(p for p in parts if p)
-        if t == "file" and isinstance(value, dict):
-            from madoguchi.core.uploads import human_size, kind_label
+            return EMPTY_DISPLAY
+        return f.kind.display(f, value)
 
-            return f"{value.get('name', '')}（{kind_label(value.get('content_type', ''))}、{human_size(int(value.get('size') or 0))}）"
-        if t == "number":
-            return f"{value}{f.spec.get('unit') or ''}"
-        return redact_my_numbers(str(value))
+    def export_value(self, f: Field, value):
+        """An answer as one CSV/XLSX cell (empty answers read as in ``display``)."""
+        if _empty(value):
+            return EMPTY_DISPLAY
+        return f.kind.export_value(f, value)
 
     def summary(self, answers: dict) -> list[SummaryRow]:
         rows = []
@@ -676,14 +341,12 @@ class FormEngine:
         """Everything answered, as one string for full-text search (never a マイナンバー)."""
         parts = []
         for f in self.fields.values():
-            if not f.has_input or f.type in ("my_number", "consent") or not self.is_visible(f, answers):
+            if not f.has_input or not f.kind.searchable or not self.is_visible(f, answers):
                 continue
             value = answers.get(f.key)
             if _empty(value):
                 continue
-            parts.append(self.display(f, value))
-            if f.type == "kana":
-                parts.append(jaconv.hira2kata(str(value)))
+            parts.extend(f.kind.search_parts(f, value))
         return redact_my_numbers(" ".join(parts))
 
     def render_page(self, request, index: int, answers: dict | None = None, errors: dict | None = None, *, show_title: bool = False) -> SafeString:
@@ -705,54 +368,19 @@ class FormEngine:
         )
 
     def _field_context(self, f: Field, value, errors: list[str], answers: dict, page: Page) -> dict:
-        ids = []
+        kind = f.kind
         help_id = f"{f.id}-help" if f.help else ""
-        hint = ""
-        if f.type == "date":
-            hint = "例: 令和8年4月1日、R8.4.1、2026-04-01"
-        elif f.type == "phone":
-            hint = "例: 042-123-4567（ハイフンはなくてもかまいません）"
-        elif f.type == "checkboxes":
-            lo, hi = f.spec.get("min_choices"), f.spec.get("max_choices")
-            if lo and hi:
-                hint = f"{lo}つ以上{hi}つまで選べます。"
-            elif hi:
-                hint = f"{hi}つまで選べます。"
-            elif lo:
-                hint = f"{lo}つ以上選んでください。"
-        elif f.type == "file":
-            from madoguchi.core.uploads import accepted_mimes, human_size, kind_label, upload_max_bytes
-
-            hint = (
-                f"{'、'.join(kind_label(m) for m in accepted_mimes(f.spec.get('accept')))}（{human_size(f.spec.get('max_bytes') or upload_max_bytes())}まで）"
-            )
-        elif f.type == "number" and (f.spec.get("min") is not None or f.spec.get("max") is not None):
-            lo, hi, unit = f.spec.get("min"), f.spec.get("max"), f.spec.get("unit") or ""
-            hint = f"{lo}{unit}から{hi}{unit}まで" if lo is not None and hi is not None else (f"{lo}{unit}以上" if lo is not None else f"{hi}{unit}以下")
-        elif f.type == "my_number":
-            hint = "12桁の数字（通知カード・マイナンバーカードに記載）"
+        hint = kind.hint(f)
         condition = self.condition_text(f) if f.show_if else ""
         hint_id = f"{f.id}-hint" if hint else ""
         cond_id = f"{f.id}-cond" if condition else ""
         error_id = f"{f.id}-error" if errors else ""
         ids = [i for i in (cond_id, help_id, hint_id, error_id) if i]
-        if f.type == "date" and value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
-            try:
-                value = format_wareki(dt.date.fromisoformat(value))
-            except ValueError:
-                pass
-        address = value if isinstance(value, dict) and f.type == "address" else {}
-        if f.type == "checkboxes":
-            selected = [str(v) for v in value] if isinstance(value, list) else []
-        else:
-            selected = [str(value)] if value not in (None, "") and not isinstance(value, (dict, list)) else []
+        selected = kind.widget_selected(f, value)
         choices = [{**c, "id": f"{f.id}-{i}", "checked": c["value"] in selected} for i, c in enumerate(f.choices)]
-        text_value = "" if isinstance(value, (dict, list, bool)) or value is None else str(value)
-        if f.type == "my_number":
-            text_value = ""  # never echo a 個人番号 back into the page
-        addr_auto = bool(f.autocomplete) or f.spec.get("prefill") == "address"
         return {
             "field": f,
+            "kind": kind,
             "errors": errors,
             "error_id": error_id,
             "help_id": help_id,
@@ -761,18 +389,19 @@ class FormEngine:
             "condition": condition,
             "cond_id": cond_id,
             "describedby": " ".join(ids),
-            "value": text_value,
-            "address": address,
+            "value": kind.widget_value(f, value),
+            "address": {},
             "choices": choices,
             "checked": value is True,
-            "file": value if f.type == "file" and isinstance(value, dict) else None,
+            "file": None,
             "show_if_json": json.dumps(f.show_if, ensure_ascii=False) if f.show_if else "",
             "autocomplete": f.autocomplete,
-            "addr_autocomplete": addr_auto,
-            "kana_word": "ひらがな" if f.spec.get("kana", "hiragana") == "hiragana" else "カタカナ",
-            "rows": 8 if (f.spec.get("max_length") or 0) > 400 else 4,
-            "is_choice": f.type in CHOICE_TYPES,
-            "input_type": {"email": "email", "phone": "tel"}.get(f.type, "text"),
-            "inputmode": {"number": "decimal" if f.spec.get("decimals") else "numeric", "my_number": "numeric"}.get(f.type, ""),
-            "accept": ",".join(accepted_mimes_for(f)) if f.type == "file" else "",
+            "addr_autocomplete": False,
+            "kana_word": "",
+            "rows": 4,
+            "is_choice": kind.is_choice,
+            "input_type": kind.input_type,
+            "inputmode": kind.inputmode(f),
+            "accept": "",
+            **kind.widget_context(f, value),
         }

@@ -6,32 +6,57 @@ and what to fix.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from collections.abc import Iterator, Mapping, Set
 
 from django.core.exceptions import ValidationError
 
-from madoguchi.core.uploads import FILE_KINDS  # one list of accepted kinds, owned by core.uploads
+from madoguchi.core.registry import field_types
 
-FIELD_TYPES = {
-    "text": "1行のテキスト",
-    "textarea": "複数行のテキスト",
-    "kana": "ふりがな・フリガナ",
-    "date": "日付",
-    "address": "郵便番号と住所",
-    "phone": "電話番号",
-    "email": "メールアドレス",
-    "number": "数値",
-    "select": "選択（プルダウン）",
-    "radio": "選択（ラジオボタン）",
-    "checkboxes": "複数選択（チェックボックス）",
-    "file": "ファイル添付",
-    "consent": "同意",
-    "paragraph": "説明文（入力なし）",
-    "my_number": "個人番号（マイナンバー）",
-}
-CHOICE_TYPES = {"select", "radio", "checkboxes"}
-INPUT_FREE_TYPES = {"paragraph"}
+from .fields import date_bound_ok as _date_bound_ok  # noqa: F401 - kept importable from here
+from .fields import get_field_type
+from .fields import is_number as _is_number  # noqa: F401
+
+
+class _FieldTypeLabels(Mapping):
+    """``FIELD_TYPES``: type key → its name for staff, read live from ``field_types`` (so a type
+    registered by another app appears in the editor and in schema messages)."""
+
+    def __getitem__(self, key):
+        kind = get_field_type(key)
+        if kind is None:
+            raise KeyError(key)
+        return kind.label
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(field_types.keys())
+
+    def __len__(self) -> int:
+        return len(field_types)
+
+    def __contains__(self, key) -> bool:
+        return isinstance(key, str) and key in field_types
+
+
+class _ChoiceTypes(Set):
+    """``CHOICE_TYPES``: the registered types whose ``is_choice`` is true."""
+
+    def _keys(self) -> list[str]:
+        return [k for k in field_types.keys() if getattr(get_field_type(k), "is_choice", False)]
+
+    def __contains__(self, key) -> bool:
+        kind = get_field_type(key) if isinstance(key, str) else None
+        return bool(kind is not None and kind.is_choice)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+
+FIELD_TYPES: Mapping[str, str] = _FieldTypeLabels()
+CHOICE_TYPES: Set[str] = _ChoiceTypes()
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 PREFILL_KEYS = {
     "full_name",
@@ -47,22 +72,6 @@ PREFILL_KEYS = {
     "phone",
     "email",
 }
-
-
-def _date_bound_ok(value) -> bool:
-    if not isinstance(value, str):
-        return False
-    if re.fullmatch(r"today([+-]\d{1,5}d)?", value):
-        return True
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def schema_errors(schema, *, allows_my_number: bool = True) -> list[str]:
@@ -107,65 +116,14 @@ def schema_errors(schema, *, allows_my_number: bool = True) -> list[str]:
             else:
                 errors.append(f"{where}: key は半角英小文字で始まる英数字と _ で書いてください（__ は使えません。例: name_kana）。")
                 key = None
-            if ftype not in FIELD_TYPES:
+            kind = get_field_type(ftype)
+            if kind is None:
                 errors.append(f"{where}: 種類「{ftype}」は使えません。使える種類: {', '.join(FIELD_TYPES)}。")
                 continue
-            if ftype == "paragraph":
-                if not str(field.get("text") or field.get("label") or "").strip():
-                    errors.append(f"{where}: 説明文（text）を入力してください。")
-            elif not isinstance(field.get("label"), str) or not field["label"].strip():
-                errors.append(f"{where}: 項目名（label）を入力してください。")
+            errors.extend(kind.label_errors(field, where))
             if "required" in field and not isinstance(field["required"], bool):
                 errors.append(f"{where}: required は true か false で書いてください。")
-            if ftype == "my_number" and not allows_my_number:
-                errors.append(f"{where}: 個人番号（マイナンバー）の欄は、個人番号利用事務として登録されたフォームにだけ置けます。")
-            if ftype in CHOICE_TYPES:
-                choices = field.get("choices")
-                if not isinstance(choices, list) or not choices:
-                    errors.append(f"{where}: 選択肢（choices）を1つ以上書いてください。")
-                else:
-                    values = []
-                    for ci, choice in enumerate(choices, start=1):
-                        if not isinstance(choice, dict) or not str(choice.get("value", "")).strip() or not str(choice.get("label", "")).strip():
-                            errors.append(f"{where}: {ci}番目の選択肢に value と label を書いてください。")
-                            continue
-                        values.append(str(choice["value"]))
-                    dupes = sorted({v for v in values if values.count(v) > 1})
-                    if dupes:
-                        errors.append(f"{where}: 選択肢の value「{'」「'.join(dupes)}」が重複しています。")
-                if ftype == "checkboxes":
-                    lo, hi = field.get("min_choices"), field.get("max_choices")
-                    for name, v in (("min_choices", lo), ("max_choices", hi)):
-                        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
-                            errors.append(f"{where}: {name} は0以上の整数で書いてください。")
-                    if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
-                        errors.append(f"{where}: 最小選択数（min_choices）が最大選択数（max_choices）より大きくなっています。")
-            if ftype == "number":
-                lo, hi = field.get("min"), field.get("max")
-                for name, v in (("min", lo), ("max", hi)):
-                    if v is not None and not _is_number(v):
-                        errors.append(f"{where}: {name} は数値で書いてください。")
-                if _is_number(lo) and _is_number(hi) and lo > hi:
-                    errors.append(f"{where}: 最小値（min）が最大値（max）より大きくなっています。")
-            if ftype == "date":
-                for name in ("min", "max"):
-                    v = field.get(name)
-                    if v is not None and not _date_bound_ok(v):
-                        errors.append(f"{where}: {name} は YYYY-MM-DD か today（今日）で書いてください。")
-            if ftype == "kana" and field.get("kana", "hiragana") not in ("hiragana", "katakana"):
-                errors.append(f"{where}: kana は hiragana（ひらがな）か katakana（カタカナ）で書いてください。")
-            if ftype == "file":
-                accept = field.get("accept")
-                if accept is not None:
-                    if not isinstance(accept, list) or not accept:
-                        errors.append(f'{where}: accept（受け付けるファイルの種類）は一覧で書いてください（例: ["pdf", "jpeg"]）。')
-                    else:
-                        unknown = [str(a) for a in accept if a not in FILE_KINDS]
-                        if unknown:
-                            errors.append(f"{where}: ファイルの種類「{'」「'.join(unknown)}」は使えません。使える種類: {', '.join(FILE_KINDS)}。")
-                mb = field.get("max_bytes")
-                if mb is not None and (not isinstance(mb, int) or isinstance(mb, bool) or mb <= 0):
-                    errors.append(f"{where}: max_bytes（ファイルの上限バイト数）は正の整数で書いてください。")
+            errors.extend(kind.schema_errors(field, where, allows_my_number=allows_my_number))
             ml = field.get("max_length")
             if ml is not None and (not isinstance(ml, int) or isinstance(ml, bool) or ml <= 0):
                 errors.append(f"{where}: max_length（最大文字数）は正の整数で書いてください。")
