@@ -79,18 +79,11 @@ staff_login = login_staff  # one way to sign staff in with a verified second fac
 
 @pytest.fixture
 def org(db):
-    from django.contrib.auth import get_user_model
+    from madoguchi.core.factories import MunicipalityFactory, SectionFactory, StaffFactory
 
-    from madoguchi.core.models import Municipality, Section, StaffRole
-
-    muni = Municipality.objects.create(name="みどり野市", code="139998", is_default=True, is_fictional=True)
-    shimin = Section.objects.create(municipality=muni, name="市民課")
-    kosodate = Section.objects.create(municipality=muni, name="子育て支援課")
-    User = get_user_model()
-    users = {}
-    for key, section in [("shimin", shimin), ("kosodate", kosodate)]:
-        u = User.objects.create_user(email=f"{key}@example.lg.jp", password="x-pass-12345", is_staff=True)
-        StaffRole.objects.create(user=u, section=section, role="clerk")
-        users[key] = u
-    users["admin"] = User.objects.create_user(email="admin@example.lg.jp", password="x-pass-12345", is_staff=True, is_platform_admin=True)
+    muni = MunicipalityFactory(name="みどり野市")
+    shimin = SectionFactory(municipality=muni, name="市民課")
+    kosodate = SectionFactory(municipality=muni, name="子育て支援課")
+    users = {key: StaffFactory(email=f"{key}@example.lg.jp", section=section) for key, section in [("shimin", shimin), ("kosodate", kosodate)]}
+    users["admin"] = StaffFactory(email="admin@example.lg.jp", admin=True)
     return {"muni": muni, "shimin": shimin, "kosodate": kosodate, "users": users}
