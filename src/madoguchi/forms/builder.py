@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import re
 
+from .fields import get_field_type
 from .schema import CHOICE_TYPES, FIELD_TYPES
 
 # Options the builder edits; everything else in a field is preserved as is.
@@ -85,16 +86,22 @@ def editor_pages(schema: dict) -> list[dict]:
                     "show_if_field": show_if.get("field", ""),
                     "show_if_value": show_value,
                     "is_choice": f.get("type") in CHOICE_TYPES,
-                    "required": f.get("required", f.get("type") != "paragraph") is not False,
+                    "required": f.get("required", _has_input(f.get("type"))) is not False,
                     "type_label": FIELD_TYPES.get(f.get("type"), str(f.get("type"))),
                     "previous": list(previous),
                     "title": str(f.get("label") or f.get("text") or f.get("key") or ""),
                 }
             )
-            if f.get("type") != "paragraph" and f.get("key"):
+            if _has_input(f.get("type")) and f.get("key"):
                 previous.append({"key": f.get("key"), "label": f.get("label") or f.get("key")})
         pages.append({"prefix": f"p{pi}", "index": pi, "spec": page, "fields": fields, "field_count": len(fields)})
     return pages
+
+
+def _has_input(ftype) -> bool:
+    """False for display-only types (paragraph); unknown types count as inputs."""
+    kind = get_field_type(ftype)
+    return kind is None or kind.has_input
 
 
 def _number(text: str):
@@ -121,7 +128,7 @@ def _read_field(post, prefix: str, original: dict, where: str, errors: list[str]
         value = post.get(f"{prefix}-{option}", "").strip()
         if value:
             spec[option] = value
-    if ftype != "paragraph":
+    if _has_input(ftype):
         spec["required"] = post.get(f"{prefix}-required") == "on"
     if ftype in CHOICE_TYPES:
         spec["choices"] = text_to_choices(post.get(f"{prefix}-choices", ""))
@@ -172,8 +179,8 @@ def _unique_key(schema: dict, base: str) -> str:
 def new_field(schema: dict, ftype: str) -> dict:
     ftype = ftype if ftype in FIELD_TYPES else "text"
     key = _unique_key(schema, "field")
-    if ftype == "paragraph":
-        return {"key": key, "type": "paragraph", "text": "説明文を入力してください。"}
+    if not _has_input(ftype):
+        return {"key": key, "type": ftype, "text": "説明文を入力してください。"}
     spec = {"key": key, "type": ftype, "label": f"新しい項目（{FIELD_TYPES[ftype]}）", "required": True}
     if ftype in CHOICE_TYPES:
         spec["choices"] = [{"value": "1", "label": "選択肢1"}, {"value": "2", "label": "選択肢2"}]
