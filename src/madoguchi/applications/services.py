@@ -11,12 +11,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from madoguchi.core import audit, notify, rawsql
 from madoguchi.core.codes import find_my_numbers
+from madoguchi.core.links import absolute_url
 from madoguchi.core.models import AuditLog
 from madoguchi.core.wareki import fiscal_year
 from madoguchi.forms.engine import FormEngine
@@ -236,10 +235,6 @@ def new_submission(procedure: Procedure, answers: dict, *, user, channel=Submiss
     return Submission(procedure=procedure, section=procedure.section, form_version=version, applicant=user, answers=answers, channel=channel)
 
 
-def _site_url(path: str) -> str:
-    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
-
-
 CASE_LINK_SALT = "applications.case-link"
 
 
@@ -248,11 +243,11 @@ def case_url(submission: Submission) -> str:
     case made without an account (or at the counter) has no login to ask for, so its emails
     carry a signed link (照会用リンク) that opens the case in the browser that follows it."""
     if submission.applicant_id:
-        return _site_url(reverse("applications:my_detail", args=[submission.uuid]))
+        return absolute_url("applications:my_detail", submission.uuid, municipality=submission.procedure.municipality)
     from django.core import signing
 
     token = signing.dumps(str(submission.uuid), salt=CASE_LINK_SALT, compress=True)
-    return _site_url(reverse("applications:case_link", args=[token]))
+    return absolute_url("applications:case_link", token, municipality=submission.procedure.municipality)
 
 
 def case_from_link(token: str) -> Submission | None:
@@ -271,13 +266,11 @@ def _notify_submitted(submission: Submission, resubmission: bool, event: Submiss
     page, rendered when asked for (WeasyPrint with CJK fonts costs ~160 ms of CPU a copy)."""
     if not submission.applicant_email:
         return
-    context = {"submission": submission, "resubmission": resubmission, "url": case_url(submission)}
-    subject = render_to_string("applications/email/submitted_subject.txt", context).strip()
-    body = render_to_string("applications/email/submitted.txt", context)
-    notify.email(
+    notify.send_template(
         submission.applicant_email,
-        subject,
-        body,
+        "applications/email/submitted",
+        {"submission": submission, "resubmission": resubmission, "url": case_url(submission)},
+        municipality=submission.procedure.municipality,
         dedupe_key=f"applications.submitted:{event.pk}",
     )
 
@@ -323,24 +316,16 @@ def _send_digest(section, events: list[SubmissionEvent]) -> None:
     labels = [_digest_label(e) for e in events]
     counts = {label: labels.count(label) for label in _DIGEST_LABELS}
     summary = "、".join(f"{label} {n}件" for label, n in counts.items() if n)
-    lines = [
-        f"{section.name} 御中",
-        "",
-        "前回のお知らせのあと、次のものが届きました（個人情報は載せていません）。",
-        summary + "。",
-        "",
-    ]
-    for event in events[:DIGEST_LINES]:
-        case = event.submission
-        lines.append(f"・{_digest_label(event)} {case.receipt_number} {case.procedure.name}")
-        lines.append("  " + _site_url(reverse("applications:staff_detail", args=[case.uuid])))
-    if len(events) > DIGEST_LINES:
-        lines.append(f"ほか {len(events) - DIGEST_LINES}件は受付一覧で確認してください。")
-    lines += ["", "受付一覧: " + _site_url(reverse("applications:staff_inbox"))]
-    notify.email(
+    notify.send_template(
         section.email,
-        f"【{section.municipality.name}】{summary}（{section.name}）",
-        "\n".join(lines) + "\n",
+        "applications/email/section_digest",
+        {
+            "section": section,
+            "summary": summary,
+            "lines": [(_digest_label(e), e.submission) for e in events[:DIGEST_LINES]],
+            "more": max(len(events) - DIGEST_LINES, 0),
+        },
+        municipality=section.municipality,
         dedupe_key=f"applications.digest:{section.pk}:{events[0].pk}",
     )
 
@@ -348,10 +333,13 @@ def _send_digest(section, events: list[SubmissionEvent]) -> None:
 def _notify_change(submission: Submission, event: SubmissionEvent) -> None:
     if not submission.applicant_email or not event.visible_to_applicant:
         return
-    context = {"submission": submission, "event": event, "url": case_url(submission)}
-    subject = render_to_string("applications/email/changed_subject.txt", context).strip()
-    body = render_to_string("applications/email/changed.txt", context)
-    notify.email(submission.applicant_email, subject, body, dedupe_key=f"applications.event:{event.pk}")
+    notify.send_template(
+        submission.applicant_email,
+        "applications/email/changed",
+        {"submission": submission, "event": event, "url": case_url(submission)},
+        municipality=submission.procedure.municipality,
+        dedupe_key=f"applications.event:{event.pk}",
+    )
 
 
 # --- workflow -----------------------------------------------------------------------------
