@@ -9,18 +9,15 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from madoguchi.core import audit, notify
 from madoguchi.core.models import AuditLog, Section
 from madoguchi.core.permissions import is_platform_admin, section_ids
 from madoguchi.core.wareki import fiscal_year as fiscal_year_of
-from madoguchi.core.wareki import format_fiscal_year
 
 from . import metrics
 from .models import Indicator, IndicatorValue, Item, ItemSection, Phase, Plan, ProgressReport
@@ -292,15 +289,13 @@ def notify_returned(report: ProgressReport) -> list[str]:
     if not to:
         return []
     item = report.item
-    url = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + reverse("plans:report", args=[item.pk, report.fiscal_year])
-    year = format_fiscal_year(report.fiscal_year)
-    subject = f"【DX推進計画】進捗報告が差し戻されました（{year} {item.number} {item.title}）"[:200]
-    body = (
-        f"{item.plan.title}\n{item.number} {item.title}\n{year}の進捗報告が情報政策課から差し戻されました。\n\n"
-        f"差戻し理由:\n{report.review_comment}\n\n"
-        f"報告を直して、もう一度提出してください:\n{url}\n"
+    notify.send_template(
+        to,
+        "plans/email/returned",
+        {"report": report, "item": item},
+        municipality=item.plan.municipality,
+        dedupe_key=f"plans.returned:{report.pk}:{int(report.reviewed_at.timestamp())}",
     )
-    notify.email(to, subject, body, dedupe_key=f"plans.returned:{report.pk}:{int(report.reviewed_at.timestamp())}")
     return to
 
 
