@@ -43,7 +43,3 @@ def email_verification_max_age() -> int:
 
 def environment() -> str:
     return str(getattr(settings, "MADOGUCHI_ENV", None) or getattr(settings, "ENVIRONMENT", None) or os.environ.get("MADOGUCHI_ENV", "development"))
-
-
-def site_url() -> str:
-    return str(getattr(settings, "SITE_URL", "http://127.0.0.1:8000")).rstrip("/")

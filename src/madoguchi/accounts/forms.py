@@ -133,11 +133,11 @@ class OutboxPasswordResetForm(PasswordResetForm):
     )
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
-        from django.template import loader
+        from madoguchi.core import tenancy
 
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        notify.email(to_email, subject, body)
+        # Django's view names ".../password_reset.txt"; send_template takes the name without it.
+        template = email_template_name.removesuffix(".txt")
+        notify.send_template(to_email, template, context, municipality=tenancy.current())
 
 
 class MadoguchiSetPasswordForm(SetPasswordForm):

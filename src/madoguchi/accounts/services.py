@@ -10,12 +10,11 @@ import jaconv
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from madoguchi.core import notify
+from madoguchi.core import notify, tenancy
+from madoguchi.core.links import absolute_url
 from madoguchi.core.permissions import is_staff_member
 
 from . import conf
@@ -42,40 +41,29 @@ def read_verification_token(token: str):
     return user
 
 
-def _mail(to: str, template: str, context: dict, subject: str) -> None:
-    context = {"site_url": conf.site_url(), **context}
-    body = render_to_string(f"accounts/email/{template}.txt", context)
-    notify.email(to, subject, body)
+def _mail(to: str, template: str, context: dict) -> None:
+    # The active city (the request's host, or the one a command runs for) owns the links.
+    notify.send_template(to, f"accounts/email/{template}", context, municipality=tenancy.current())
 
 
 def send_verification_email(user) -> None:
-    link = conf.site_url() + reverse("accounts:verify_email", args=[make_verification_token(user)])
-    _mail(user.email, "verify", {"user": user, "link": link, "hours": conf.email_verification_max_age() // 3600}, "【オンライン窓口】メールアドレスの確認")
+    link = absolute_url("accounts:verify_email", make_verification_token(user), municipality=tenancy.current())
+    _mail(user.email, "verify", {"user": user, "link": link, "hours": conf.email_verification_max_age() // 3600})
 
 
 def send_already_registered_email(user) -> None:
     """Someone signed up with an address that has an account: tell the owner, not the visitor."""
-    _mail(
-        user.email,
-        "already_registered",
-        {"login": conf.site_url() + reverse("accounts:login"), "reset": conf.site_url() + reverse("accounts:password_reset")},
-        "【オンライン窓口】アカウント登録のお申し込みについて",
-    )
+    _mail(user.email, "already_registered", {})
 
 
 def password_set_link(user) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return conf.site_url() + reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    return absolute_url("accounts:password_reset_confirm", uidb64=uid, token=token, municipality=tenancy.current())
 
 
 def send_staff_welcome_email(user, created_by) -> None:
-    _mail(
-        user.email,
-        "staff_welcome",
-        {"user": user, "link": password_set_link(user), "created_by": created_by},
-        "【オンライン窓口】職員アカウントのパスワード設定",
-    )
+    _mail(user.email, "staff_welcome", {"user": user, "link": password_set_link(user), "created_by": created_by})
 
 
 # --- profile normalisation ------------------------------------------------------------------

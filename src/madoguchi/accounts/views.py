@@ -289,11 +289,6 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def get_extra_email_context(self):
-        return {"site_url": conf.site_url()}
-
-    extra_email_context = property(get_extra_email_context)
-
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "accounts/password_reset_done.html"
