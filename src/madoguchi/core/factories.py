@@ -90,8 +90,12 @@ class SectionFactory(DjangoModelFactory):
     )
     kind = Section.Kind.SECTION
     name = factory.Sequence(lambda n: f"テスト課{n}")
-    email = factory.Sequence(lambda n: f"section{n}@city.example.lg.jp")
     location = "本庁舎1階"
+
+    class Params:
+        # A contact address (連絡先メール) for the section's emails; none by default, as in
+        # the model.
+        with_email = factory.Trait(email=factory.Sequence(lambda n: f"section{n}@city.example.lg.jp"))
 
 
 class DepartmentFactory(SectionFactory):

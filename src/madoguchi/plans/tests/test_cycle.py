@@ -105,22 +105,16 @@ def test_evaluation_exports(org, plan):
 
 
 def test_metrics_read_sibling_apps_per_municipality(org):
-    from madoguchi.applications.models import Procedure
-    from madoguchi.core.models import Municipality
-    from madoguchi.forms.models import Form
+    from madoguchi.applications.factories import ProcedureFactory
+    from madoguchi.core.factories import MunicipalityFactory, SectionFactory
+    from madoguchi.forms.factories import FormFactory
 
-    other = Municipality.objects.create(name="別市", code="139980")
-    from madoguchi.core.models import Section
-
-    other_section = Section.objects.create(municipality=other, name="市民課")
+    other = MunicipalityFactory(name="別市")
+    other_section = SectionFactory(municipality=other, name="市民課")
     year = metrics.current_fiscal_year()
-    form = Form.objects.create(name="申請フォーム")
-    for slug, muni, section, online in [
-        ("a", org["muni"], org["shimin"], True),
-        ("b", org["muni"], org["shimin"], False),
-        ("c", other, other_section, True),
-    ]:
-        Procedure.objects.create(municipality=muni, section=section, slug=slug, name=slug, summary="-", online=online, form=form)
+    form = FormFactory(name="申請フォーム", section=None, schema=None)
+    for slug, section, online in [("a", org["shimin"], True), ("b", org["shimin"], False), ("c", other_section, True)]:
+        ProcedureFactory(section=section, slug=slug, name=slug, online=online, form=form)
     assert metrics.compute("online_procedures", org["muni"], year) == Decimal(1)
     assert metrics.compute("online_procedures", other, year) == Decimal(1)
     assert metrics.available("online_procedures")

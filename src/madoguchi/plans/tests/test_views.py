@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from madoguchi.core.factories import MunicipalityFactory
 from madoguchi.core.models import Municipality
 from madoguchi.plans.compare import compare
 from madoguchi.plans.demo import load, load_demo_plan
@@ -108,7 +109,7 @@ def test_report_form_errors_and_submit(client, org, plan):
 
 def test_import_upload_preview_accept_and_reimport(client, org):
     staff_login(client, org["users"]["ip"])
-    muni = Municipality.objects.create(name="武蔵野市", code="132039")
+    muni = MunicipalityFactory(name="武蔵野市", code="132039")
     resp = client.post(reverse("plans:import_upload"), {"file": SimpleUploadedFile("broken.xlsx", b"PK\x03\x04broken"), "municipality": muni.pk})
     assert resp.status_code == 200 and "壊れて" in resp.content.decode()
     for round_ in range(2):
@@ -205,7 +206,7 @@ def test_import_preview_fix_then_save_without_blanket_acknowledge(client, org):
     from madoguchi.plans.models import PlanImport
 
     staff_login(client, org["users"]["ip"])
-    muni = Municipality.objects.create(name="国分寺市", code="132144")
+    muni = MunicipalityFactory(name="国分寺市", code="132144")
     resp = client.post(reverse("plans:import_upload"), {"file": SimpleUploadedFile("plan.txt", seed("003")), "municipality": muni.pk})
     url = resp["Location"]
     body = client.get(url).content.decode()
