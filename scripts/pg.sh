@@ -11,8 +11,13 @@ pg_start() {
   "${run[@]}" "$bin/initdb" -D "$PG_DIR/data" -U madoguchi --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   "${run[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
     -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
-  "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U madoguchi madoguchi
-  export PG_URL="postgres://madoguchi@127.0.0.1:$PG_PORT/madoguchi"
+  # The app and the tests connect as a role that is neither superuser nor BYPASSRLS, or the
+  # row-level security policies (core.tenancy) would be silently bypassed. CREATEDB: pytest
+  # makes its own test database.
+  "$bin/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U madoguchi -d postgres -c "CREATE ROLE madoguchi_app LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS"
+  "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U madoguchi -O madoguchi_app madoguchi
+  export PG_URL="postgres://madoguchi_app@127.0.0.1:$PG_PORT/madoguchi"
+  export PG_ADMIN_URL="postgres://madoguchi@127.0.0.1:$PG_PORT/madoguchi"
   export PG_BIN="$bin" PG_DIR PG_PORT
   echo "==> PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 }

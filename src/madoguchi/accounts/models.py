@@ -54,6 +54,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
+    # One account across cities (共同運営): a resident moves, a staff member belongs to one city
+    # through their section roles. Each city sees only its own records of the person.
+    tenant_exempt = True
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

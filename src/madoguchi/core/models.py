@@ -10,7 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import tenancy
 from .codes import is_valid_local_government_code
+
+# The default manager of every city-owned model (see core.tenancy): a query sees the active
+# city's rows only.
+TenantManager = tenancy.tenant_manager_class()
 
 
 def validate_local_government_code(value: str) -> None:
@@ -103,9 +108,48 @@ class Municipality(models.Model):
         return tenancy.site_url_for_domain(self.primary_domain) if self.primary_domain else ""
 
 
+class CityOwned(models.Model):
+    """A row that belongs to one city (自治体が所有する行): it carries its municipality directly
+    (the distribution column of a sharded layout, docs/scaling.md), and its default manager
+    limits every query to the active city (core.tenancy). ``tenant_parent`` names the foreign
+    key the municipality is copied from when a row is saved without one."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("自治体"))
+
+    tenant_parent: str = ""
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        fill_municipality(self)
+        super().save(*args, **kwargs)
+
+
+def fill_municipality(row) -> None:
+    """Set ``row.municipality_id`` from its parent or the active city, and refuse a row of
+    another city while a city is active (a request on city A can never write city B's rows)."""
+    from . import tenancy
+
+    if row.municipality_id is None:
+        parent = getattr(row, "tenant_parent", "")
+        if parent:
+            row.municipality_id = getattr(row, parent).municipality_id
+        else:
+            row.municipality_id = tenancy.current_id()
+    active = tenancy._scoping_city_id()
+    if active is not None and row.municipality_id is not None and row.municipality_id != active:
+        raise PermissionError(f"{type(row).__name__}: a row of municipality {row.municipality_id} cannot be written while municipality {active} is active")
+
+
 class MunicipalityDomain(models.Model):
     """自治体のホスト名: a deployment serving several cities tells them apart by the request's host
     (each city its own domain or a sub-domain, ``midorino.localhost`` in the demo)."""
+
+    # Read to find the city, before any city is active: never filtered by city.
+    tenant_exempt = True
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="domains")
     domain = models.CharField(_("ホスト名"), max_length=253, unique=True, help_text=_("例: midorino.localhost、www.city.example.lg.jp（ポート番号なし）"))
@@ -135,6 +179,8 @@ class SpecialDay(models.Model):
     is_open = models.BooleanField(_("開庁する"), default=False)
     reason = models.CharField(_("理由"), max_length=100, blank=True)
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("臨時休庁日・開庁日")
         unique_together = [("municipality", "date")]
@@ -157,6 +203,8 @@ class Section(models.Model):
     phone = models.CharField(_("電話番号"), max_length=20, blank=True)
     location = models.CharField(_("窓口の場所"), max_length=100, blank=True)
     is_information_policy = models.BooleanField(_("情報政策課（プラットフォーム管理）"), default=False)
+
+    objects = TenantManager()
 
     class Meta:
         verbose_name = _("部・課")
@@ -253,6 +301,8 @@ class Task(models.Model):
 
     name = models.CharField(max_length=100, db_index=True)
     payload = models.JSONField(default=dict)
+    # The outbox is the platform's: workers claim any city's tasks, so it is not filtered by city.
+    tenant_exempt = True
     # The city the task was queued for; the worker runs it with that city active (core.tenancy).
     # No index: the outbox is written on every request that mails and read by id.
     municipality = models.ForeignKey(Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False)

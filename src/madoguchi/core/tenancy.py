@@ -54,13 +54,31 @@ def deactivate(token: contextvars.Token | None = None) -> None:
 
 
 @contextlib.contextmanager
-def using(municipality):
-    """``with tenancy.using(city): ...`` — run code (a task, a test, a command) for one city."""
+def using(municipality, database: bool = False):
+    """``with tenancy.using(city): ...`` — run code (a task, a test, a command) for one city.
+    ``database``: also set the city on the PostgreSQL connection (row-level security)."""
     token = _current.set(municipality)
+    previous = None
+    if database:
+        previous = _database_city()
+        set_database_city(getattr(municipality, "pk", None))
     try:
         yield municipality
     finally:
         _current.reset(token)
+        if database:
+            set_database_city(previous)
+
+
+def _database_city() -> int | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_setting(%s, true)", [GUC])
+        value = cur.fetchone()[0]
+    return int(value) if value else None
 
 
 def current_id() -> int | None:
@@ -181,10 +199,14 @@ class TenantMiddleware:
 
             return HttpResponseNotFound(UNKNOWN_HOST_PAGE.encode(), content_type="text/html; charset=utf-8")
         token = _current.set(municipality)
+        city_id = getattr(municipality, "pk", None)
+        set_database_city(city_id)
         try:
             return self.get_response(request)
         finally:
             _current.reset(token)
+            if city_id is not None:
+                set_database_city(None)  # a connection kept open never carries a city into the next use
 
 
 # --- per-city settings ----------------------------------------------------------------------
@@ -217,3 +239,155 @@ def provider_settings(kind: str, provider: str, municipality=None) -> dict:
     base = dict(((getattr(settings, "MADOGUCHI_PROVIDERS", {}) or {}).get(kind) or {}).get(provider) or {})
     own = (((getattr(m, "provider_settings", None) or {}).get(kind)) or {}).get(provider) or {}
     return {**base, **own}
+
+
+# --- scoping every query (the first wall) -----------------------------------------------------
+_unscoped: contextvars.ContextVar = contextvars.ContextVar("madoguchi_unscoped", default=False)
+
+
+@contextlib.contextmanager
+def unscoped():
+    """Read across cities on purpose (the operator's aggregates, a resident's own records in
+    every city, cross-city jobs). Rare and explicit: grep for it in review."""
+    token = _unscoped.set(True)
+    try:
+        yield
+    finally:
+        _unscoped.reset(token)
+
+
+def _scoping_city_id():
+    if _unscoped.get():
+        return None
+    return current_id()
+
+
+class TenantQuerySet:
+    """Mixed into the queryset of every city-owned model (``CityOwned``)."""
+
+    def for_city(self, municipality):
+        return self.filter(municipality=municipality)
+
+
+def tenant_manager_class():
+    from django.db import models
+
+    class TenantManager(models.Manager.from_queryset(type("TenantQuerySetImpl", (TenantQuerySet, models.QuerySet), {}))):
+        """The default manager of every city-owned model: while a city is active (a request on
+        its host, a task queued for it), every query is limited to that city's rows, so a
+        forgotten filter cannot show another city's data. Outside any city (management commands,
+        the operator's host) it is unfiltered."""
+
+        def get_queryset(self):
+            qs = super().get_queryset()
+            city_id = _scoping_city_id()
+            return qs if city_id is None else qs.filter(municipality_id=city_id)
+
+    return TenantManager
+
+
+# --- PostgreSQL row-level security (the second wall) ------------------------------------------
+GUC = "madoguchi.city"
+
+
+def set_database_city(municipality_id: int | None, using: str = "default") -> None:
+    """Tell PostgreSQL which city this connection works for; row-level security policies on every
+    city-owned table compare ``municipality_id`` with it. '' = no city (all rows: commands,
+    migrations, the operator's aggregates)."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return
+    with conn.cursor() as cur:
+        cur.execute("SELECT set_config(%s, %s, false)", [GUC, "" if municipality_id is None else str(municipality_id)])
+
+
+def rls_statements(table: str, column: str = "municipality_id") -> list[str]:
+    policy = f"madoguchi_city_{table}"[:63]
+    setting = f"current_setting('{GUC}', true)"
+    return [
+        f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
+        # FORCE: the table's owner (the app's own role) is bound by the policy too.
+        f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
+        f'DROP POLICY IF EXISTS "{policy}" ON "{table}"',
+        f"CREATE POLICY \"{policy}\" ON \"{table}\" USING (coalesce({setting}, '') = '' OR \"{column}\" = nullif({setting}, '')::bigint)",
+    ]
+
+
+def city_owned_models():
+    """Every installed model with a municipality of its own (``CityOwned`` or a ``municipality``
+    foreign key)."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        if getattr(model, "tenant_exempt", False):
+            continue
+        try:
+            field = model._meta.get_field("municipality")
+        except Exception:
+            continue
+        if getattr(field, "related_model", None) is not None and field.related_model._meta.label == "core.Municipality" and not field.many_to_many:
+            found.append(model)
+    return found
+
+
+def apply_row_level_security(using: str = "default", verbosity: int = 0) -> int:
+    """(Re)create the policy on every city-owned table (after each migrate). Idempotent."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return 0
+    tables = {m._meta.db_table: m._meta.get_field("municipality").column for m in city_owned_models() if m._meta.managed and not m._meta.proxy}
+    existing = set(conn.introspection.table_names())
+    n = 0
+    with conn.cursor() as cur:
+        for table, column in sorted(tables.items()):
+            if table not in existing:
+                continue
+            for sql in rls_statements(table, column):
+                cur.execute(sql)
+            n += 1
+    return n
+
+
+def check_tenancy(app_configs=None, **kwargs):
+    """System check: every model of the platform's apps is either city-owned (a ``municipality``
+    foreign key and a ``TenantManager`` as its default manager) or declares
+    ``tenant_exempt = True`` (platform-wide rows: users, the outbox, host names)."""
+    from django.apps import apps
+    from django.core import checks
+
+    # Warnings while the apps move onto CityOwned (issue #10); errors once every app has.
+    _level = checks.Error if getattr(settings, "TENANCY_CHECK_STRICT", False) else checks.Warning
+    problems = []
+    manager_class = None
+    for model in apps.get_models():
+        if not model.__module__.startswith("madoguchi.") or model._meta.proxy or getattr(model, "tenant_exempt", False):
+            continue
+        if model._meta.label == "core.Municipality":
+            continue
+        if model in city_owned_models():
+            if manager_class is None:
+                from .models import TenantManager as manager_class
+            if not isinstance(model._default_manager, manager_class):
+                problems.append(
+                    _level(
+                        f"{model._meta.label} has a municipality but its default manager does not scope by city",
+                        hint="Declare `objects = TenantManager()` (madoguchi.core.models) first in the class.",
+                        obj=model,
+                        id="madoguchi.E050",
+                    )
+                )
+        else:
+            problems.append(
+                _level(
+                    f"{model._meta.label} does not carry its municipality",
+                    hint="Inherit madoguchi.core.models.CityOwned (or add a municipality foreign key), or set tenant_exempt = True for platform-wide rows.",
+                    obj=model,
+                    id="madoguchi.W051",
+                )
+            )
+    return problems

@@ -79,3 +79,33 @@ def test_a_task_runs_for_the_city_it_was_queued_for(two_cities, settings, run_ta
         assert seen == [b]
     finally:
         registry.tasks.unregister("test.tenant_probe")
+
+
+def test_the_manager_scopes_to_the_active_city_and_writes_stay_in_it(two_cities):
+    from madoguchi.core.models import Section, fill_municipality
+
+    a, b = two_cities
+    Section.objects.create(municipality=a, name="市民課")
+    Section.objects.create(municipality=b, name="町民課")
+    assert Section.objects.count() == 2  # no city active: commands, the operator
+    with tenancy.using(b):
+        assert list(Section.objects.values_list("name", flat=True)) == ["町民課"]
+        assert list(a.sections.values_list("name", flat=True)) == []  # reverse relations too
+        with tenancy.unscoped():
+            assert Section.objects.count() == 2
+        row = Section(name="x")
+        row.municipality_id = None
+        fill_municipality(row)
+        assert row.municipality_id == b.pk
+        intruder = Section(name="y", municipality=a)
+        with pytest.raises(PermissionError):
+            fill_municipality(intruder)
+
+
+def test_every_model_is_city_owned_or_declared_platform_wide():
+    from madoguchi.core.tenancy import check_tenancy
+
+    labels = {m.obj._meta.label for m in check_tenancy()}
+    # Moved so far; the rest follow app by app (issue #10) and the check becomes an error.
+    for done in ("core.Section", "core.SpecialDay", "accounts.User", "core.Task", "core.MunicipalityDomain"):
+        assert done not in labels

@@ -11,7 +11,7 @@ from .conftest import staff_login
 from .html import BeautifulSoup
 
 
-def test_postal_code_htmx_fragment(client):
+def test_postal_code_htmx_fragment(client, db):  # every request resolves its city (core.tenancy)
     response = client.get("/forms/postal-code/", {"postal_code": "１９０－００１２"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert 'data-postal-fill="東京都立川市曙町"' in response.content.decode()
