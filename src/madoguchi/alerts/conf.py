@@ -21,10 +21,6 @@ def _int(name: str, default: int) -> int:
         return default
 
 
-def site_url() -> str:
-    return _get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-
-
 def vapid_private_key() -> str:
     """PEM or base64url raw key; VAPID_PRIVATE_KEY (or a file named by VAPID_PRIVATE_KEY_FILE)."""
     key = _get("VAPID_PRIVATE_KEY")

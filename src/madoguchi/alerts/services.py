@@ -76,17 +76,22 @@ def subscribe_email(municipality, email: str, *, topics, areas, language="ja", f
     if owner:
         confirm(sub)
     elif sub.status == Subscription.Status.PENDING:
-        url = conf.site_url() + reverse("alerts:confirm", args=[sub.token])
-        notify.email(
+        notify.send_template(
             email,
-            _("【%(city)s】お知らせメールの登録を確認してください") % {"city": municipality.name},
-            _(
-                "%(city)sのお知らせメールへの登録を受け付けました。\n次のリンクを開くと配信が始まります（7日以内）。\n\n%(url)s\n\n心当たりがない場合は、このメールを無視してください。配信は始まりません。\n"
-            )
-            % {"city": municipality.name, "url": url},
+            "alerts/email/confirm",
+            {"token": sub.token},
+            municipality=municipality,
+            language=_email_language(sub),
             dedupe_key=f"alerts:confirm:{sub.pk}:{secrets.token_hex(4)}",
         )
     return sub
+
+
+def _email_language(sub: Subscription) -> str | None:
+    """The subscriber's language when Django has it (ja-easy is the notices' own, not i18n's)."""
+    from django.conf import settings
+
+    return sub.language if sub.language in dict(settings.LANGUAGES) else None
 
 
 def _new_token() -> str:
@@ -98,18 +103,12 @@ def _new_token() -> str:
 def _send_settings_link(sub: Subscription) -> None:
     """Someone asked (through the public form) to change an active subscription: tell the
     address and give it the signed link to its own 受け取り設定 page. Nothing is changed."""
-    url = conf.site_url() + reverse("alerts:manage", args=[manage_key(sub)])
-    city = sub.municipality.name
-    notify.email(
+    notify.send_template(
         sub.address,
-        _("【%(city)s】お知らせメールの受け取り設定の変更について") % {"city": city},
-        _(
-            "%(city)sのお知らせメールの登録画面で、このアドレスの受け取り設定（分野・地域・言語など）を変更する申し込みがありました。\n"
-            "このアドレスはすでに登録済みのため、設定はまだ変わっていません。\n"
-            "設定を変更する場合は、次のリンクから変更してください。\n\n%(url)s\n\n"
-            "心当たりがない場合は、このメールを無視してください。設定は変わらず、配信もこれまでどおり続きます。\n"
-        )
-        % {"city": city, "url": url},
+        "alerts/email/settings_link",
+        {"key": manage_key(sub)},
+        municipality=sub.municipality,
+        language=_email_language(sub),
         dedupe_key=f"alerts:settings_link:{sub.pk}:{secrets.token_hex(4)}",
     )
 
@@ -288,14 +287,12 @@ def request_email_change(sub: Subscription, new_email: str) -> None:
     if Subscription.objects.filter(municipality=sub.municipality, channel=Channel.EMAIL, address=new).exclude(pk=sub.pk).exists():
         raise ValidationError(_("このメールアドレスはすでに登録されています。そのアドレスに届いたメールのリンクから設定を変更してください。"))
     value = signing.dumps({"s": sub.pk, "t": sub.token, "e": new}, salt=CHANGE_EMAIL_SALT, compress=True)
-    url = conf.site_url() + reverse("alerts:change_email", args=[value])
-    notify.email(
+    notify.send_template(
         new,
-        _("【%(city)s】お知らせメールの宛先変更を確認してください") % {"city": sub.municipality.name},
-        _(
-            "お知らせメールの宛先を、このアドレスに変更する手続きを受け付けました。\n次のリンクを開いて確定してください（%(days)s日以内）。\n\n%(url)s\n\n心当たりがない場合は、このメールを無視してください。宛先は変わりません。\n"
-        )
-        % {"days": CHANGE_EMAIL_DAYS, "url": url},
+        "alerts/email/change_email",
+        {"value": value, "days": CHANGE_EMAIL_DAYS},
+        municipality=sub.municipality,
+        language=_email_language(sub),
         dedupe_key=f"alerts:change_email:{sub.pk}:{secrets.token_hex(4)}",
     )
 

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from madoguchi.core import audit
+from madoguchi.core.links import site_url
 from madoguchi.core.models import AuditLog, Municipality, Section
 from madoguchi.core.permissions import can, scope, section_ids
 from madoguchi.core.staff import staff_required
@@ -75,7 +76,7 @@ def notice_detail(request, pk: int):
 
 def feed(request, kind: str):
     municipality = _municipality()
-    data = web_channel.feed(_published(municipality)[:50], kind=kind, base_url=conf.site_url(), municipality=municipality)
+    data = web_channel.feed(_published(municipality)[:50], kind=kind, base_url=site_url(municipality), municipality=municipality)
     ctype = "application/atom+xml" if kind == "atom" else "application/rss+xml"
     return HttpResponse(data, content_type=f"{ctype}; charset=utf-8")
 
@@ -90,7 +91,7 @@ def cap_index(request):
     from feedgen.feed import FeedGenerator
 
     municipality = _municipality()
-    base = conf.site_url()
+    base = site_url(municipality)
     fg = FeedGenerator()
     fg.id(base + "/alerts/cap/")
     fg.title(f"{municipality.name} CAP 1.2 feed")

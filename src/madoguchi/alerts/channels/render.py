@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from .. import conf
+from madoguchi.core.links import absolute_url
 
 PREFIX = {
     "ja": {"Update": "【訂正】", "Cancel": "【取消】", "emergency": "【緊急】"},
@@ -52,7 +51,7 @@ def _lang(language: str) -> str:
 
 
 def notice_url(notice) -> str:
-    return conf.site_url() + reverse("alerts:notice_detail", args=[notice.pk])
+    return absolute_url("alerts:notice_detail", notice.pk, municipality=notice.municipality)
 
 
 def unsubscribe_url(subscription) -> str:
@@ -67,11 +66,11 @@ def manage_url_for(token: str) -> str:
 
 
 def manage_url_for_key(key: str) -> str:
-    return conf.site_url() + reverse("alerts:manage", args=[key])
+    return absolute_url("alerts:manage", key)
 
 
 def unsubscribe_url_for(token: str) -> str:
-    return conf.site_url() + reverse("alerts:unsubscribe", args=[token])
+    return absolute_url("alerts:unsubscribe", token)
 
 
 def title(notice, language: str) -> str:
