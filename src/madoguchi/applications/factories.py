@@ -59,12 +59,12 @@ class ProcedureFactory(DjangoModelFactory):
     @classmethod
     def from_catalogue(cls, slug: str, **overrides) -> Procedure:
         """The demo catalogue's procedure ``slug`` (applications/demo.py) with its real form, in
-        the 課 the catalogue names (made in the current city if missing). Only this one procedure
-        is made, not the catalogue."""
+        the 課 the catalogue names (made in the current city, with a contact email, if missing).
+        Only this one procedure is made, not the catalogue."""
         from . import demo
 
         spec = next(s for s in demo.CATALOGUE if s["slug"] == slug)
-        section = overrides.pop("section", None) or SectionFactory(name=spec["section"])
+        section = overrides.pop("section", None) or SectionFactory(name=spec["section"], with_email=True)
         online = spec.get("online", True)
         form = None
         if online and spec.get("details"):

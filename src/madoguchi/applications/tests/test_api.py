@@ -5,6 +5,8 @@ import pytest
 from madoguchi.accounts.testing import login_staff
 from madoguchi.applications.models import Submission
 
+from .test_flow import catalogue, staff
+
 pytestmark = pytest.mark.django_db
 
 ANSWERS = {
@@ -19,7 +21,8 @@ ANSWERS = {
 }
 
 
-def test_catalogue_and_detail(client, demo):
+def test_catalogue_and_detail(client):
+    catalogue("juminhyo")
     rows = client.get("/api/applications/procedures", {"q": "住民票"}).json()
     assert any(r["slug"] == "juminhyo" for r in rows)
     detail = client.get("/api/applications/procedures/juminhyo").json()
@@ -29,10 +32,9 @@ def test_catalogue_and_detail(client, demo):
     assert form["definition"]["pages"]
 
 
-def test_submit_is_idempotent_and_validated(client, demo):
-    from django.contrib.auth import get_user_model
-
-    client.force_login(get_user_model().objects.get(email="resident@example.jp"))
+def test_submit_is_idempotent_and_validated(client, resident):
+    catalogue("kaigo-saikofu")
+    client.force_login(resident)
     url = "/api/applications/procedures/kaigo-saikofu/submissions"
     bad = client.post(url, {"answers": {**ANSWERS, "name_kana": "abc"}}, content_type="application/json")
     assert bad.status_code == 422 and "name_kana" in bad.json()["errors"]
@@ -45,10 +47,9 @@ def test_submit_is_idempotent_and_validated(client, demo):
     assert mine[0]["status"] == "received"
 
 
-def test_api_answers_are_stored_as_the_form_would_store_them(client, demo):
-    from django.contrib.auth import get_user_model
-
-    client.force_login(get_user_model().objects.get(email="resident@example.jp"))
+def test_api_answers_are_stored_as_the_form_would_store_them(client, resident):
+    catalogue("kaigo-saikofu")
+    client.force_login(resident)
     answers = {**ANSWERS, "name_kana": "ミドリノ　サクラ", "birth_date": "H2.4.1", "phone": "０３－１２３４－５６７８", "extra": "123456789018"}
     created = client.post("/api/applications/procedures/kaigo-saikofu/submissions", {"answers": answers}, content_type="application/json")
     assert created.status_code == 201
@@ -58,19 +59,18 @@ def test_api_answers_are_stored_as_the_form_would_store_them(client, demo):
     assert "extra" not in stored  # no field asks for it: not kept (it was a マイナンバー)
 
 
-def test_staff_endpoints_need_section_and_otp(client, demo):
-    from django.contrib.auth import get_user_model
-
-    User = get_user_model()
-    client.force_login(User.objects.get(email="resident@example.jp"))
+def test_staff_endpoints_need_section_and_otp(client, resident):
+    catalogue("kaigo-saikofu")
+    kaigo, gomi = staff("kaigo"), staff("gomi")
+    client.force_login(resident)
     created = client.post("/api/applications/procedures/kaigo-saikofu/submissions", {"answers": ANSWERS}, content_type="application/json").json()
     assert client.get("/api/applications/staff/submissions").status_code == 403
-    client.force_login(User.objects.get(email="kaigo@city.midorino.example.lg.jp"))
+    client.force_login(kaigo)
     assert client.get("/api/applications/staff/submissions").status_code == 403  # no second factor yet
-    login_staff(client, User.objects.get(email="kaigo@city.midorino.example.lg.jp"))
+    login_staff(client, kaigo)
     rows = client.get("/api/applications/staff/submissions").json()
     assert [r["receipt_number"] for r in rows] == [created["receipt_number"]]
     changed = client.post(f"/api/applications/staff/submissions/{created['id']}/status", {"to_status": "reviewing"}, content_type="application/json")
     assert changed.status_code == 200 and changed.json()["status"] == "reviewing"
-    login_staff(client, User.objects.get(email="gomi@city.midorino.example.lg.jp"))
+    login_staff(client, gomi)
     assert client.post(f"/api/applications/staff/submissions/{created['id']}/status", {"to_status": "completed"}, content_type="application/json").status_code == 404

@@ -23,7 +23,7 @@ def _link(message) -> str:
     return urlsplit(re.search(r"https?://\S+/my/applications/link/\S+/", message.body).group(0)).path
 
 
-def test_anonymous_applicant_follows_messages_corrects_and_withdraws(client, demo, run_tasks, settings):
+def test_anonymous_applicant_follows_messages_corrects_and_withdraws(client, run_tasks, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     submission = start(client, "sodai-gomi")
     assert submission.applicant is None
@@ -63,12 +63,9 @@ def test_anonymous_applicant_follows_messages_corrects_and_withdraws(client, dem
     assert Client().get(reverse("applications:my_pdf", args=[submission.uuid])).status_code == 404
 
 
-def test_bad_link_and_account_cases(client, demo):
+def test_bad_link_and_account_cases(client, resident):
     response = Client().get(reverse("applications:case_link", args=["not-a-valid-token"]))
     assert response.status_code == 404 and "リンクが正しくありません" in response.content.decode()
-    from django.contrib.auth import get_user_model
-
-    resident = get_user_model().objects.get(email="resident@example.jp")
     client.force_login(resident)
     own = start(client, "kaigo-saikofu")
     fill_all(client, own)

@@ -4,13 +4,14 @@ records which fields changed; taking the case back without a resubmission restor
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from madoguchi.accounts.testing import login_staff
 from madoguchi.applications import services
 from madoguchi.applications.models import Submission
+from madoguchi.core.factories import ResidentFactory
 
+from .test_flow import staff
 from .test_section_digest import _apply
 
 pytestmark = pytest.mark.django_db
@@ -29,11 +30,10 @@ def _edit_phone(case, resident, phone):
 
 
 def _people():
-    User = get_user_model()
-    return User.objects.get(email="resident@example.jp"), User.objects.get(email="kaigo@city.midorino.example.lg.jp")
+    return ResidentFactory(email="resident@example.jp"), staff("kaigo")
 
 
-def test_staff_see_the_submitted_answers_until_the_resubmission(client, demo):
+def test_staff_see_the_submitted_answers_until_the_resubmission(client):
     resident, clerk = _people()
     case = _apply(resident)
     services.change_status(case, Submission.Status.CORRECTION, actor=clerk, comment="電話番号をご確認ください。")
@@ -56,7 +56,7 @@ def test_staff_see_the_submitted_answers_until_the_resubmission(client, demo):
     assert "090-0000-1111" in html and "補正依頼中です" not in html
 
 
-def test_taking_back_a_correction_restores_what_was_submitted(demo):
+def test_taking_back_a_correction_restores_what_was_submitted():
     resident, clerk = _people()
     case = _apply(resident)
     services.change_status(case, Submission.Status.CORRECTION, actor=clerk, comment="電話番号をご確認ください。")
@@ -67,7 +67,7 @@ def test_taking_back_a_correction_restores_what_was_submitted(demo):
     assert case.status == Submission.Status.REVIEWING and case.answers["phone"] == "03-1234-5678"
 
 
-def test_a_refused_comment_or_message_comes_back_next_to_its_field_with_the_text_kept(client, demo):
+def test_a_refused_comment_or_message_comes_back_next_to_its_field_with_the_text_kept(client):
     resident, clerk = _people()
     case = _apply(resident)
     login_staff(client, clerk)

@@ -11,7 +11,9 @@ from django.urls import reverse
 
 from madoguchi.accounts.testing import login_staff
 from madoguchi.applications import services
+from madoguchi.applications.factories import ProcedureFactory
 from madoguchi.applications.models import Procedure, Submission, SubmissionEvent
+from madoguchi.core.factories import InformationPolicySectionFactory, SectionFactory, StaffFactory
 from madoguchi.core.models import AuditLog
 
 pytestmark = pytest.mark.django_db
@@ -22,16 +24,21 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 MY_NUMBER = "123456789018"
 
 
-def resident(demo):
-    from django.contrib.auth import get_user_model
+def catalogue(slug) -> Procedure:
+    """The demo catalogue's procedure ``slug`` with its real form, made on first use."""
+    return Procedure.objects.filter(slug=slug).first() or ProcedureFactory.from_catalogue(slug)
 
-    return get_user_model().objects.get(email="resident@example.jp")
 
+def staff(local):
+    """A staff member as the demo city has them (core/demo.py STAFF): ``staff("kosodate")`` is a
+    担当者 of 子育て支援課. Made, with the section, on first use."""
+    from madoguchi.core import demo as core_demo
 
-def staff(email):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.get(email=f"{email}@city.midorino.example.lg.jp")
+    _, section_name, role, family, given = next(s for s in core_demo.STAFF if s[0] == local)
+    section = InformationPolicySectionFactory() if section_name == "情報政策課" else SectionFactory(name=section_name, with_email=True)
+    return StaffFactory(
+        email=f"{local}@city.example.lg.jp", section=section, role=role, family_name=family, given_name=given, is_platform_admin=(local == "admin")
+    )
 
 
 def fill_all(client, submission, overrides=None):
@@ -86,12 +93,13 @@ def valid_input(f, files) -> dict:
 
 
 def start(client, slug) -> Submission:
+    catalogue(slug)
     response = client.post(reverse("applications:start", args=[slug]))
     assert response.status_code == 302, response
     return Submission.objects.filter(procedure__slug=slug).latest("created_at")
 
 
-def test_catalogue_has_at_least_30_real_procedures_and_search(client, demo):
+def test_catalogue_has_at_least_30_real_procedures_and_search(client, demo_catalogue):
     assert Procedure.objects.filter(is_published=True).count() >= 30
     names = set(Procedure.objects.values_list("name", flat=True))
     for required in ("児童手当の認定請求", "保育施設等の利用申込", "妊娠の届出（母子健康手帳の交付）", "要介護・要支援認定の申請", "住民票の写しの交付請求", "転出届", "罹災証明書の交付申請", "粗大ごみ収集の申込", "市民講座・イベントの申込"):
@@ -117,8 +125,8 @@ def _pdf_fonts(data: bytes) -> bytes:
     return b" ".join(re.findall(rb"/FontName\s*/([A-Za-z0-9+\-]+)", data + b"".join(streams)))
 
 
-def test_resident_applies_gets_receipt_email_and_pdf_copy(client, demo, smtp_email, run_tasks, django_capture_on_commit_callbacks):
-    user = resident(demo)
+def test_resident_applies_gets_receipt_email_and_pdf_copy(client, resident, smtp_email, run_tasks, django_capture_on_commit_callbacks):
+    user = resident
     client.force_login(user)
     submission = start(client, "juminhyo")
     # once-only: the profile is already in the draft
@@ -161,8 +169,8 @@ def test_resident_applies_gets_receipt_email_and_pdf_copy(client, demo, smtp_ema
     assert b"Noto-Sans-CJK-JP" in _pdf_fonts(copy.content)  # Japanese text in an embedded Japanese font
 
 
-def test_errors_are_japanese_next_to_field_and_input_is_kept(client, demo):
-    client.force_login(resident(demo))
+def test_errors_are_japanese_next_to_field_and_input_is_kept(client, resident):
+    client.force_login(resident)
     submission = start(client, "juminhyo")
     fill_all(client, submission, overrides={})  # go through once so page 1 is known
     submission = Submission.objects.get(pk=submission.pk)
@@ -173,8 +181,8 @@ def test_errors_are_japanese_next_to_field_and_input_is_kept(client, demo):
     assert 'value="all"' in html
 
 
-def test_my_number_refused_outside_individual_number_field(client, demo):
-    client.force_login(resident(demo))
+def test_my_number_refused_outside_individual_number_field(client, resident):
+    client.force_login(resident)
     submission = start(client, "goiken")
     fill_all(client, submission, overrides={})
     submission = Submission.objects.get(pk=submission.pk)
@@ -187,8 +195,8 @@ def test_my_number_refused_outside_individual_number_field(client, demo):
     assert "マイナンバー" in response.content.decode()
 
 
-def test_pdf_renamed_jpg_is_refused_and_file_served_only_to_allowed(client, demo):
-    client.force_login(resident(demo))
+def test_pdf_renamed_jpg_is_refused_and_file_served_only_to_allowed(client, resident):
+    client.force_login(resident)
     submission = start(client, "doro-tsuho")
     fill_all(client, submission, overrides={})
     submission = Submission.objects.get(pk=submission.pk)
@@ -200,8 +208,8 @@ def test_pdf_renamed_jpg_is_refused_and_file_served_only_to_allowed(client, demo
     assert "PDF" in response.content.decode()
 
 
-def test_staff_workflow_correction_and_resubmit(client, demo, smtp_email, run_tasks):
-    user = resident(demo)
+def test_staff_workflow_correction_and_resubmit(client, resident, smtp_email, run_tasks):
+    user = resident
     client.force_login(user)
     submission = start(client, "kodomo-iryo")
     fill_all(client, submission)
@@ -246,8 +254,8 @@ def test_staff_workflow_correction_and_resubmit(client, demo, smtp_email, run_ta
     assert submission.status == Submission.Status.COMPLETED and submission.retain_until
 
 
-def test_withdraw(client, demo):
-    client.force_login(resident(demo))
+def test_withdraw(client, resident):
+    client.force_login(resident)
     submission = start(client, "kaigo-saikofu")
     fill_all(client, submission)
     client.post(reverse("applications:confirm", args=[submission.uuid]))
@@ -256,8 +264,8 @@ def test_withdraw(client, demo):
     assert submission.status == Submission.Status.WITHDRAWN
 
 
-def test_exports_csv_bom_and_xlsx_mask_my_number(client, demo):
-    user = resident(demo)
+def test_exports_csv_bom_and_xlsx_mask_my_number(client, resident):
+    user = resident
     client.force_login(user)
     submission = start(client, "jidoteate-nintei")
     fill_all(client, submission)
@@ -298,8 +306,8 @@ def test_exports_csv_bom_and_xlsx_mask_my_number(client, demo):
     assert cells and all(c.data_type == "s" for c in cells)
 
 
-def test_bulk_status_change_and_filters(client, demo):
-    client.force_login(resident(demo))
+def test_bulk_status_change_and_filters(client, resident):
+    client.force_login(resident)
     cases = []
     for _ in range(2):
         s = start(client, "kaigo-saikofu")
@@ -315,7 +323,8 @@ def test_bulk_status_change_and_filters(client, demo):
     assert bad.status_code == 200 and "申請日" in bad.content.decode()
 
 
-def test_counter_mode_counts_as_counter_submission(client, demo):
+def test_counter_mode_counts_as_counter_submission(client):
+    catalogue("juminhyo")
     clerk = staff("shimin")
     login_staff(client, clerk)
     response = client.post(reverse("applications:counter_start", args=["juminhyo"]))
@@ -335,7 +344,7 @@ def test_counter_mode_counts_as_counter_submission(client, demo):
     assert client.get(reverse("applications:staff_pdf", args=[submission.uuid]))["Content-Type"] == "application/pdf"
 
 
-def test_anonymous_draft_for_open_procedure_and_saved_draft_is_kept(client, demo):
+def test_anonymous_draft_for_open_procedure_and_saved_draft_is_kept(client):
     submission = start(client, "goiken")
     assert submission.applicant is None and submission.session_key
     client.post(reverse("applications:fill", args=[submission.uuid, 0]), {"action": "save", "name": "匿名 太郎"})
@@ -347,14 +356,14 @@ def test_anonymous_draft_for_open_procedure_and_saved_draft_is_kept(client, demo
     assert Client().get(reverse("applications:fill", args=[submission.uuid, 0])).status_code == 404
 
 
-def test_retention_purge_deletes_and_audits(demo):
+def test_retention_purge_deletes_and_audits():
     import datetime as dt
 
     from django.utils import timezone
 
     from madoguchi.applications.services import purge_expired
 
-    procedure = Procedure.objects.get(slug="goiken")
+    procedure = catalogue("goiken")
     s = services.start_draft(procedure, session_key="x")
     Submission.objects.filter(pk=s.pk).update(status="completed", receipt_number="2020-000001", retain_until=dt.date(2021, 3, 31), closed_at=timezone.now())
     stale = services.start_draft(procedure, session_key="y")
@@ -372,8 +381,9 @@ def test_receipt_numbers_are_unique_and_sequential(db):
     assert a != b and int(b.split("-")[1]) == int(a.split("-")[1]) + 1
 
 
-def test_counter_mode_takes_counter_only_and_card_procedures(client, demo):
+def test_counter_mode_takes_counter_only_and_card_procedures(client, resident):
     """書かない窓口 serves visitors for procedures residents cannot do online (identity checked in person)."""
+    catalogue("juminhyo"), catalogue("tenshutsu")
     Procedure.objects.filter(slug="juminhyo").update(online=False)
     Procedure.objects.filter(slug="tenshutsu").update(identity_assurance=Procedure.Assurance.MY_NUMBER_CARD)
     login_staff(client, staff("shimin"))
@@ -384,6 +394,6 @@ def test_counter_mode_takes_counter_only_and_card_procedures(client, demo):
         assert client.post(reverse("applications:counter_start", args=[slug])).status_code == 302
         assert Submission.objects.filter(procedure=procedure, channel="counter").exists()
     # Online, the same procedure is refused.
-    client.force_login(resident(demo))
+    client.force_login(resident)
     client.post(reverse("applications:start", args=["juminhyo"]))
     assert not Submission.objects.filter(procedure__slug="juminhyo", channel="online").exists()

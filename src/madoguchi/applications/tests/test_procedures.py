@@ -6,16 +6,20 @@ import pytest
 from django.urls import reverse
 
 from madoguchi.accounts.testing import login_staff
+from madoguchi.applications.factories import ProcedureFactory
 from madoguchi.applications.models import Procedure, Submission
+from madoguchi.core.factories import SectionFactory
 from madoguchi.core.models import AuditLog, Section
+from madoguchi.forms.factories import FormFactory
 from madoguchi.forms.models import Form
 
-from .test_flow import staff
+from .test_flow import catalogue, staff
 
 pytestmark = pytest.mark.django_db
 
 
-def test_admin_adds_procedure_with_kana_normalised_and_audited(client, demo):
+def test_admin_adds_procedure_with_kana_normalised_and_audited(client):
+    FormFactory(section=SectionFactory(name="市民課"))
     login_staff(client, staff("admin"))
     assert client.get(reverse("applications:staff_procedures")).status_code == 200
     section = Section.objects.get(name="市民課", municipality__is_default=True)
@@ -49,7 +53,9 @@ def test_admin_adds_procedure_with_kana_normalised_and_audited(client, demo):
     assert "テスト証明書の交付申請" in client.get(reverse("applications:catalogue"), {"q": "てすと"}).content.decode()
 
 
-def test_clerk_cannot_edit_and_manager_sees_only_own_sections(client, demo):
+def test_clerk_cannot_edit_and_manager_sees_only_own_sections(client):
+    ProcedureFactory(section=SectionFactory(name="市民課"))
+    ProcedureFactory(section=SectionFactory(name="子育て支援課"))
     procedure = Procedure.objects.filter(section__name="市民課").first()
     login_staff(client, staff("shimin"))  # 担当者: may view, not manage
     assert client.get(reverse("applications:staff_procedure_edit", args=[procedure.slug])).status_code == 404
@@ -60,14 +66,14 @@ def test_clerk_cannot_edit_and_manager_sees_only_own_sections(client, demo):
     assert response.status_code == 200 and other.name in response.content.decode()
 
 
-def test_draft_keeps_its_form_version_when_staff_publish_a_new_one(client, demo):
+def test_draft_keeps_its_form_version_when_staff_publish_a_new_one(client, resident):
     import copy
 
     from madoguchi.forms import services as form_services
 
-    from .test_flow import resident, start
+    from .test_flow import start
 
-    client.force_login(resident(demo))
+    client.force_login(resident)
     submission = start(client, "goiken")
     old_version = submission.form_version
     form = old_version.form
@@ -87,7 +93,7 @@ def test_draft_keeps_its_form_version_when_staff_publish_a_new_one(client, demo)
     assert form.published_version().pk == new_version.pk
 
 
-def test_orphan_uploads_are_purged_but_referenced_ones_kept(demo, tmp_path, settings):
+def test_orphan_uploads_are_purged_but_referenced_ones_kept(tmp_path, settings):
     import datetime as dt
 
     from django.core.files.base import ContentFile
@@ -106,7 +112,7 @@ def test_orphan_uploads_are_purged_but_referenced_ones_kept(demo, tmp_path, sett
     kept, orphan, recent = upload("kept.txt"), upload("orphan.txt"), upload("recent.txt")
     old = timezone.now() - dt.timedelta(days=200)
     Upload.objects.filter(pk__in=[kept.pk, orphan.pk]).update(created_at=old)
-    procedure = Procedure.objects.get(slug="goiken")
+    procedure = catalogue("goiken")
     s = services.start_draft(procedure, session_key="s")
     Submission.objects.filter(pk=s.pk).update(status="received", receipt_number="2026-999999", answers={"file": kept.as_answer()})
     report = services.purge_expired()
@@ -115,7 +121,8 @@ def test_orphan_uploads_are_purged_but_referenced_ones_kept(demo, tmp_path, sett
     assert not Upload.objects.filter(pk=orphan.pk).exists()
 
 
-def test_my_number_card_procedures_go_to_the_national_portal(client, demo):
+def test_my_number_card_procedures_go_to_the_national_portal(client, resident):
+    ProcedureFactory()
     login_staff(client, staff("admin"))
     procedure = Procedure.objects.filter(online=True, form__isnull=False, external_url="").first()
     data = {
@@ -127,8 +134,6 @@ def test_my_number_card_procedures_go_to_the_national_portal(client, demo):
     assert response.status_code == 200 and "マイナポータル" in response.content.decode()
     # if it is set that way anyway, residents are told where to go instead of getting a form
     Procedure.objects.filter(pk=procedure.pk).update(identity_assurance="my_number_card")
-    from .test_flow import resident
-
-    client.force_login(resident(demo))
+    client.force_login(resident)
     response = client.post(reverse("applications:start", args=[procedure.slug]), follow=True)
     assert "マイナンバーカードによる本人確認が必要です" in response.content.decode()

@@ -4,6 +4,7 @@ PostgreSQL."""
 import pytest
 
 from madoguchi.applications import queries
+from madoguchi.applications.factories import ProcedureFactory
 from madoguchi.applications.models import Procedure
 from madoguchi.forms.models import FormVersion
 
@@ -16,8 +17,8 @@ def _same(a, b):
         assert getattr(a, f.attname) == getattr(b, f.attname), f.name
 
 
-def test_published_procedure_matches_the_orm(demo):
-    slug = "kaigo-saikofu"
+def test_published_procedure_matches_the_orm(db):
+    slug = ProcedureFactory.from_catalogue("kaigo-saikofu").slug
     procedure, version = queries.published_procedure(slug)
     orm = Procedure.objects.select_related("section", "municipality", "form").get(slug=slug)
     _same(procedure, orm)
@@ -27,7 +28,9 @@ def test_published_procedure_matches_the_orm(demo):
     assert version.form is procedure.form and version.schema["pages"]
 
 
-def test_unpublished_and_formless(demo):
+def test_unpublished_and_formless(db):
+    ProcedureFactory()
+    ProcedureFactory(form=None, online=False)
     procedure = Procedure.objects.exclude(form=None).first()
     FormVersion.objects.filter(form=procedure.form).update(status=FormVersion.Status.DRAFT)
     assert queries.published_procedure(procedure.slug)[1] is None  # the form has no published version
