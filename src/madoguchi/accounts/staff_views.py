@@ -42,7 +42,18 @@ def _require_platform_admin(user) -> None:
 
 
 def _staff_queryset():
-    return User.objects.filter(Q(is_staff=True) | Q(is_platform_admin=True) | Q(staff_roles__isnull=False)).distinct()
+    """Staff of the active city: a role in one of its sections. Users are shared by every city,
+    so the city is filtered here through the roles (a join does not go through the roles'
+    scoped manager); a roleless platform admin is listed only in a single-city deployment."""
+    from madoguchi.core import tenancy
+
+    city_id = tenancy.current_id()
+    if city_id is None:
+        return User.objects.filter(Q(is_staff=True) | Q(is_platform_admin=True) | Q(staff_roles__isnull=False)).distinct()
+    mine = Q(staff_roles__municipality_id=city_id)
+    if tenancy.single_city():
+        mine |= Q(is_staff=True, staff_roles__isnull=True) | Q(is_platform_admin=True, staff_roles__isnull=True)
+    return User.objects.filter(mine).distinct()
 
 
 @staff_required

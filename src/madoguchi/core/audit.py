@@ -50,7 +50,11 @@ def record(action: str, target=None, *, request=None, actor=None, detail: dict |
         target_label = target_label or str(target)[:200]
         if section is None:
             section = getattr(target, "audit_section", None)
+    from . import tenancy
+
+    city_id = tenancy.current_id() or getattr(target, "municipality_id", None) or getattr(section, "municipality_id", None)
     return AuditLog.objects.create(
+        municipality_id=city_id,
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
         actor_label=(getattr(actor, "email", "") or str(actor or ""))[:200] if actor else "",
         action=action,

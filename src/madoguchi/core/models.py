@@ -220,8 +220,11 @@ class Section(models.Model):
         return f"{self.parent.name} {self.name}" if self.parent_id else self.name
 
 
-class StaffRole(models.Model):
-    """職員の役割: a staff account's role in one section."""
+class StaffRole(CityOwned):
+    """職員の役割: a staff account's role in one section. A staff member belongs to the city of
+    their sections: on another city's host they hold no role."""
+
+    tenant_parent = "section"
 
     class Role(models.TextChoices):
         CLERK = "clerk", _("担当者")
@@ -273,6 +276,11 @@ class AuditLog(models.Model):
     detail = models.JSONField(_("詳細"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("接続元アドレス"), null=True, blank=True)
     user_agent = models.CharField(_("ブラウザ"), max_length=300, blank=True)
+    # The city whose data was read or changed (each city audits its own staff); empty for the
+    # platform's own events (an operator adding a city).
+    municipality = models.ForeignKey(Municipality, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("自治体"))
+
+    objects = TenantManager()
 
     class Meta:
         verbose_name = _("監査ログ")

@@ -23,11 +23,26 @@ ACTION_ROLE = {
 
 
 def is_staff_member(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_platform_admin or user.staff_roles.exists()))
+    """Staff of the active city: a role in one of its sections (StaffRole is scoped to the
+    active city), or its platform administrator."""
+    return bool(user and user.is_authenticated and (is_platform_admin(user) or user.staff_roles.exists()))
 
 
 def is_platform_admin(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_platform_admin)
+    """情報政策課's administrator of the active city. ``User.is_platform_admin`` counts in the city
+    where the user holds a role; a user with no role anywhere counts only while the deployment
+    serves one city (a 共同運営 never lets one city's administrator into another)."""
+    if not (user and user.is_authenticated and user.is_platform_admin):
+        return False
+    from . import tenancy
+
+    if tenancy.current_id() is None:
+        return True
+    if user.staff_roles.exists():  # scoped to the active city
+        return True
+    with tenancy.unscoped():
+        has_roles_elsewhere = user.staff_roles.exists()
+    return not has_roles_elsewhere and tenancy.single_city()
 
 
 def section_ids(user, action: str = "view") -> set[int] | None:

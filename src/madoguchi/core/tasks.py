@@ -107,13 +107,22 @@ def enqueue(name: str, *, dedupe_key: str | None = None, delay: float = 0, **pay
     if dedupe_key:
         # INSERT … ON CONFLICT DO NOTHING: an existing key costs no error, so the caller's
         # transaction needs no savepoint (three round trips fewer on every request that mails).
-        row = Task(name=name, payload=payload, dedupe_key=dedupe_key, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts, municipality_id=tenancy.current_id())
+        row = Task(
+            name=name,
+            payload=payload,
+            dedupe_key=dedupe_key,
+            run_after=run_after,
+            max_attempts=_REGISTRY[name].max_attempts,
+            municipality_id=tenancy.current_id(),
+        )
         row.pk = _insert_unless_duplicate(row)
         if row.pk is None:
             return Task.objects.get(dedupe_key=dedupe_key)
         row._state.adding = False
     else:
-        row = Task.objects.create(name=name, payload=payload, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts, municipality_id=tenancy.current_id())
+        row = Task.objects.create(
+            name=name, payload=payload, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts, municipality_id=tenancy.current_id()
+        )
     if not delay:
         transaction.on_commit(lambda: _announce(row.pk))
     return row

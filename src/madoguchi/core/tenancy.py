@@ -391,3 +391,16 @@ def check_tenancy(app_configs=None, **kwargs):
                 )
             )
     return problems
+
+
+def single_city() -> bool:
+    """True while the deployment serves one municipality (cached per process for a few seconds)."""
+    from .models import Municipality
+
+    now = time.monotonic()
+    hit = _local.get("#single")
+    if hit and hit[0] > now:
+        return bool(hit[1])
+    value = Municipality.objects.count() <= 1
+    _local["#single"] = (now + _LOCAL_TTL, value)
+    return value

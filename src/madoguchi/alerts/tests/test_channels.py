@@ -276,6 +276,6 @@ def test_webpush_payload_carries_signed_stop_link_that_works(city, staff, push_s
     assert webpush.WebPushChannel().validate(second)
 
 
-def test_service_worker_offers_stop_action(client):
+def test_service_worker_offers_stop_action(client, db):  # every request resolves its city
     js = client.get("/alerts/sw.js").content.decode()
     assert '"unsubscribe"' in js and "event.action" in js and "openWindow" in js

@@ -5,24 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_task_open_index'),
+        ("core", "0002_task_open_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MunicipalityDomain',
+            name="MunicipalityDomain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(help_text='例: midorino.localhost、www.city.example.lg.jp（ポート番号なし）', max_length=253, unique=True, verbose_name='ホスト名')),
-                ('is_primary', models.BooleanField(default=True, verbose_name='主なホスト名')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='core.municipality')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "domain",
+                    models.CharField(
+                        help_text="例: midorino.localhost、www.city.example.lg.jp（ポート番号なし）", max_length=253, unique=True, verbose_name="ホスト名"
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=True, verbose_name="主なホスト名")),
+                ("municipality", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="domains", to="core.municipality")),
             ],
             options={
-                'verbose_name': '自治体のホスト名',
-                'verbose_name_plural': '自治体のホスト名',
-                'ordering': ['domain'],
+                "verbose_name": "自治体のホスト名",
+                "verbose_name_plural": "自治体のホスト名",
+                "ordering": ["domain"],
             },
         ),
     ]

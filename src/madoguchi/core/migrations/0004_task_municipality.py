@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_municipality_domains'),
+        ("core", "0003_municipality_domains"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='municipality',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.municipality'),
+            model_name="task",
+            name="municipality",
+            field=models.ForeignKey(
+                blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.municipality"
+            ),
         ),
     ]

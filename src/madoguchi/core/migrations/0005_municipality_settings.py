@@ -4,40 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_task_municipality'),
+        ("core", "0004_task_municipality"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='municipality',
-            name='emblem',
-            field=models.FileField(blank=True, upload_to='municipalities/emblems/', verbose_name='市章（PNG/JPEG）'),
+            model_name="municipality",
+            name="emblem",
+            field=models.FileField(blank=True, upload_to="municipalities/emblems/", verbose_name="市章（PNG/JPEG）"),
         ),
         migrations.AddField(
-            model_name='municipality',
-            name='line_channel_access_token',
-            field=models.CharField(blank=True, max_length=300, verbose_name='LINE チャネルアクセストークン'),
+            model_name="municipality",
+            name="line_channel_access_token",
+            field=models.CharField(blank=True, max_length=300, verbose_name="LINE チャネルアクセストークン"),
         ),
         migrations.AddField(
-            model_name='municipality',
-            name='line_channel_secret',
-            field=models.CharField(blank=True, max_length=100, verbose_name='LINE チャネルシークレット'),
+            model_name="municipality",
+            name="line_channel_secret",
+            field=models.CharField(blank=True, max_length=100, verbose_name="LINE チャネルシークレット"),
         ),
         migrations.AddField(
-            model_name='municipality',
-            name='provider_settings',
-            field=models.JSONField(blank=True, default=dict, verbose_name='外部サービスの設定（決済・本人確認）'),
+            model_name="municipality",
+            name="provider_settings",
+            field=models.JSONField(blank=True, default=dict, verbose_name="外部サービスの設定（決済・本人確認）"),
         ),
         migrations.AddField(
-            model_name='municipality',
-            name='sender_email',
-            field=models.EmailField(blank=True, help_text='空欄のときはサイト全体の差出人（DEFAULT_FROM_EMAIL）', max_length=254, verbose_name='メールの差出人'),
+            model_name="municipality",
+            name="sender_email",
+            field=models.EmailField(
+                blank=True, help_text="空欄のときはサイト全体の差出人（DEFAULT_FROM_EMAIL）", max_length=254, verbose_name="メールの差出人"
+            ),
         ),
         migrations.AddField(
-            model_name='municipality',
-            name='theme',
-            field=models.CharField(choices=[('blue', '青'), ('cyan', '水色'), ('green', '緑'), ('purple', '紫'), ('magenta', '赤紫')], default='blue', max_length=12, verbose_name='テーマ色'),
+            model_name="municipality",
+            name="theme",
+            field=models.CharField(
+                choices=[("blue", "青"), ("cyan", "水色"), ("green", "緑"), ("purple", "紫"), ("magenta", "赤紫")],
+                default="blue",
+                max_length=12,
+                verbose_name="テーマ色",
+            ),
         ),
     ]

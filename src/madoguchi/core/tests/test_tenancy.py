@@ -109,3 +109,26 @@ def test_every_model_is_city_owned_or_declared_platform_wide():
     # Moved so far; the rest follow app by app (issue #10) and the check becomes an error.
     for done in ("core.Section", "core.SpecialDay", "accounts.User", "core.Task", "core.MunicipalityDomain"):
         assert done not in labels
+
+
+def test_staff_and_platform_admins_belong_to_their_own_city(client, two_cities, django_user_model):
+    from madoguchi.accounts.testing import login_staff
+    from madoguchi.core.models import Section, StaffRole
+    from madoguchi.core.permissions import is_platform_admin, is_staff_member
+
+    a, b = two_cities
+    section_a = Section.objects.create(municipality=a, name="情報政策課", is_information_policy=True)
+    admin_a = django_user_model.objects.create_user(email="admin@a.example.jp", password="x-Passw0rd-x", is_staff=True, is_platform_admin=True)
+    StaffRole.objects.create(user=admin_a, section=section_a, role=StaffRole.Role.MANAGER)
+    with tenancy.using(a):
+        assert is_platform_admin(admin_a) and is_staff_member(admin_a)
+    with tenancy.using(b):
+        assert not is_platform_admin(admin_a) and not is_staff_member(admin_a)
+    login_staff(client, admin_a)
+    assert client.get("/staff/", HTTP_HOST="midorino.localhost").status_code == 200
+    assert client.get("/staff/", HTTP_HOST="aobadai.localhost").status_code == 403
+    assert client.get("/core/audit/", HTTP_HOST="aobadai.localhost").status_code == 403
+    # A roleless platform admin counts only while the deployment serves one city.
+    roleless = django_user_model.objects.create_user(email="root@example.jp", password="x-Passw0rd-x", is_staff=True, is_platform_admin=True)
+    with tenancy.using(b):
+        assert not is_platform_admin(roleless)
