@@ -26,10 +26,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from madoguchi.core import audit
+from madoguchi.core import audit, ratelimit
 from madoguchi.core.models import AuditLog
 
-from . import conf, ratelimit, services
+from . import conf, services
 from .forms import (
     DeleteAccountForm,
     LoginForm,

@@ -595,7 +595,7 @@ def fan_out(notice_id: int) -> int:
             continue
         ids = recipients(notice, name)
         for start in range(0, len(ids), 5000):
-            rows = [Delivery(notice_id=notice.pk, subscription_id=sid, channel=name) for sid in ids[start : start + 5000]]
+            rows = [Delivery(municipality_id=notice.municipality_id, notice_id=notice.pk, subscription_id=sid, channel=name) for sid in ids[start : start + 5000]]
             Delivery.objects.bulk_create(rows, ignore_conflicts=True)
             created += len(rows)
     start_senders(notice.pk, [n for n in notice.channels or [] if n in channels.subscriber_channels()])
@@ -606,8 +606,9 @@ def fan_out(notice_id: int) -> int:
 def _fan_out_insert(notice: Notice, channel: str, sub_sql: str) -> tuple[str, list]:
     """``INSERT … SELECT`` of one Delivery per ``r.sid`` of ``sub_sql``: every concrete column
     from the model's metadata, each value (but the subscription) prepared by its field from an
-    unsaved Delivery as ``bulk_create`` would, so a field added to Delivery is written too."""
-    row = Delivery(notice_id=notice.pk, channel=channel)
+    unsaved Delivery as ``bulk_create`` would, so a field added to Delivery is written too.
+    The municipality is the notice's (a constant of the statement, no per-row lookup)."""
+    row = Delivery(municipality_id=notice.municipality_id, notice_id=notice.pk, channel=channel)
     fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
     sub = Delivery._meta.get_field("subscription")
     values, params = [], []
@@ -728,23 +729,12 @@ class _Marker:
 
 
 def acquire_rate(channel: str, n: int) -> None:
-    """Cluster-wide fixed-window rate limit through the shared cache (Redis/DB)."""
-    from django.core.cache import cache
+    """Cluster-wide fixed-window rate limit of a channel's provider (core.ratelimit, per city)."""
+    from madoguchi.core import ratelimit
 
     limit = conf.rate_limit(channel)
-    if not limit:
-        return
-    while True:
-        second = int(time.time())
-        key = f"alerts:rate:{channel}:{second}"
-        cache.add(key, 0, timeout=5)
-        try:
-            used = cache.incr(key, n)
-        except ValueError:
-            used = n
-        if used <= limit or used - n == 0:  # a batch bigger than the limit still proceeds alone
-            return
-        time.sleep(max(0.01, second + 1 - time.time()))
+    if limit:
+        ratelimit.acquire("alerts-channel", channel, n, limit=limit)
 
 
 def deliver(notice_id: int, channel: str, slot: int = 0, round: int = 0) -> dict:

@@ -184,6 +184,33 @@ UNKNOWN_HOST_PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8
 </main></body></html>"""
 
 
+_UNTHROTTLED = ("/static/", "/healthz")
+
+
+def city_requests_per_second() -> int:
+    """Per-city request limit (共同運営: one city's opening rush must not starve the others);
+    0 = off, as a single-city deployment wants. ``TENANCY_CITY_REQUESTS_PER_SECOND``."""
+    value = getattr(settings, "TENANCY_CITY_REQUESTS_PER_SECOND", None)
+    if value is None:
+        value = os.environ.get("TENANCY_CITY_REQUESTS_PER_SECOND") or 0
+    return int(value)
+
+
+BUSY_PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>ただいま混み合っています</title></head>
+<body><main><h1>ただいま混み合っています</h1>
+<p>申し込みが集中しています。数秒待ってから、もう一度お試しください。入力した内容は消えていません（ブラウザの「戻る」で戻れます）。</p>
+</main></body></html>"""
+
+
+def _busy_response():
+    from django.http import HttpResponse
+
+    response = HttpResponse(BUSY_PAGE.encode(), status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = "1"
+    return response
+
+
 class TenantMiddleware:
     """Activates the municipality of the request's host for the request (``request.municipality``).
     An unknown host on a strict (共同運営) deployment gets the Japanese 404 page."""
@@ -198,8 +225,14 @@ class TenantMiddleware:
             from django.http import HttpResponseNotFound
 
             return HttpResponseNotFound(UNKNOWN_HOST_PAGE.encode(), content_type="text/html; charset=utf-8")
-        token = _current.set(municipality)
         city_id = getattr(municipality, "pk", None)
+        limit = city_requests_per_second()
+        if limit and city_id is not None and not request.path.startswith(_UNTHROTTLED):
+            from . import ratelimit
+
+            if not ratelimit.take("city-requests", str(city_id), limit=limit):
+                return _busy_response()
+        token = _current.set(municipality)
         set_database_city(city_id)
         try:
             return self.get_response(request)

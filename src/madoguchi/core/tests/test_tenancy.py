@@ -132,3 +132,28 @@ def test_staff_and_platform_admins_belong_to_their_own_city(client, two_cities, 
     roleless = django_user_model.objects.create_user(email="root@example.jp", password="x-Passw0rd-x", is_staff=True, is_platform_admin=True)
     with tenancy.using(b):
         assert not is_platform_admin(roleless)
+
+
+def test_one_citys_rush_is_limited_without_starving_the_others(client, two_cities, settings, monkeypatch):
+    import madoguchi.core.ratelimit as rl
+
+    monkeypatch.setattr(rl.time, "time", lambda: 1_800_000_000.0)  # one fixed second: no timing in tests
+    settings.TENANCY_CITY_REQUESTS_PER_SECOND = 2
+    assert [client.get("/", HTTP_HOST="midorino.localhost").status_code for _ in range(3)] == [200, 200, 503]
+    busy = client.get("/", HTTP_HOST="midorino.localhost")
+    assert busy["Retry-After"] == "1" and "混み合っています" in busy.content.decode()
+    assert client.get("/", HTTP_HOST="aobadai.localhost").status_code == 200  # the neighbour is served
+    settings.TENANCY_CITY_REQUESTS_PER_SECOND = 0
+    assert client.get("/", HTTP_HOST="midorino.localhost").status_code == 200
+
+
+def test_rate_limit_keys_are_per_city(two_cities):
+    from madoguchi.core import ratelimit
+
+    a, b = two_cities
+    with tenancy.using(a):
+        for _ in range(3):
+            ratelimit.hit("otp", "7", 60)
+        assert ratelimit.blocked("otp", "7", 3)
+    with tenancy.using(b):
+        assert ratelimit.blocked("otp", "7", 3) is None

@@ -1,8 +1,12 @@
-"""Rate limits on login and second-factor attempts, counted in the shared Django cache so that
-every app process sees the same counters (database cache or Redis, never process memory).
+"""The one rate-limit mechanism (流量制限), counted in the shared Django cache so that every app
+process sees the same counters (database cache or Redis, never process memory). Keys are per
+city (共同運営: one city's rush or one city's attacker never uses up another city's allowance).
 
-Fixed windows: the first failure opens a window of ``window`` seconds; reaching ``limit``
-failures inside it blocks the key until the window ends. Keys hold hashes, never an email."""
+- Failure lockouts (login, second factor): the first failure opens a window of ``window``
+  seconds; reaching ``limit`` failures inside it blocks the key until the window ends
+  (``blocked``/``hit``/``reset``). Keys hold hashes, never an email.
+- Throughput (``take``/``acquire``): at most ``limit`` units per second per key — the alert
+  channels' provider limits and the per-city request limit of ``core.tenancy``."""
 
 from __future__ import annotations
 
@@ -17,8 +21,10 @@ from django.utils.translation import gettext as _
 
 
 def _key(scope: str, ident: str) -> str:
+    from . import tenancy
+
     digest = hashlib.sha256(f"{scope}:{ident.strip().lower()}".encode()).hexdigest()[:32]
-    return f"madoguchi:rl:{scope}:{digest}"
+    return f"madoguchi:rl:{tenancy.current_id() or 0}:{scope}:{digest}"
 
 
 @dataclass
@@ -70,3 +76,23 @@ def hit(scope: str, ident: str, window: int) -> int:
 def reset(scope: str, ident: str) -> None:
     key = _key(scope, ident)
     cache.delete_many([key, key + ":t"])
+
+
+def take(scope: str, ident: str, n: int = 1, *, limit: int) -> bool:
+    """Use ``n`` units of this second's ``limit`` for ``scope``/``ident`` (in the active city);
+    False when the second's allowance is used up (the caller refuses or waits)."""
+    second = int(time.time())
+    key = f"{_key(scope, ident)}:{second}"
+    cache.add(key, 0, timeout=5)
+    try:
+        used = cache.incr(key, n)
+    except ValueError:  # expired between add and incr
+        cache.set(key, n, timeout=5)
+        used = n
+    return used <= limit or used - n == 0  # a batch bigger than the limit still proceeds alone
+
+
+def acquire(scope: str, ident: str, n: int = 1, *, limit: int) -> None:
+    """Wait until ``n`` units fit in a second's ``limit`` (background senders)."""
+    while not take(scope, ident, n, limit=limit):
+        time.sleep(max(0.01, int(time.time()) + 1 - time.time()))
