@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import factory
 from django.utils import timezone
-from factory.django import DjangoModelFactory
 
-from madoguchi.core.factories import ResidentFactory, SectionFactory
+from madoguchi.core.factories import CityOwnedFactory, ResidentFactory, SectionFactory
 from madoguchi.forms.factories import FormFactory
 
 from .models import LifeEvent, Procedure, Submission
 
 
-class LifeEventFactory(DjangoModelFactory):
+class LifeEventFactory(CityOwnedFactory):
     class Meta:
         model = LifeEvent
         django_get_or_create = ("slug",)
@@ -37,7 +36,7 @@ def _life_event_names() -> dict:
     return dict(LIFE_EVENTS)
 
 
-class ProcedureFactory(DjangoModelFactory):
+class ProcedureFactory(CityOwnedFactory):
     class Meta:
         model = Procedure
         skip_postgeneration_save = True
@@ -97,7 +96,7 @@ class ProcedureFactory(DjangoModelFactory):
         return cls(**fields)
 
 
-class SubmissionFactory(DjangoModelFactory):
+class SubmissionFactory(CityOwnedFactory):
     """申請, 受付済 by default (``status=Submission.Status.DRAFT, receipt_number=None`` for a draft).
     Answers are stored as given: use ``applications.services`` when the test is about them."""
 

@@ -57,6 +57,26 @@ def current_municipality() -> Municipality:
     return Municipality.current() or MunicipalityFactory()
 
 
+class CityOwnedFactory(DjangoModelFactory):
+    """Base of the factories of rows that belong to a city (core.models.CityOwned): a row made
+    without a municipality takes its parent's (the model's ``tenant_parent``) or, without one,
+    the current city's."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _city_kwargs(cls, model_class, kwargs):
+        if kwargs.get("municipality") is None and "municipality" in {f.name for f in model_class._meta.get_fields()}:
+            parent = kwargs.get(getattr(model_class, "tenant_parent", "") or "municipality")
+            kwargs["municipality"] = parent.municipality if parent is not None else current_municipality()
+        return kwargs
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return super()._create(model_class, *args, **cls._city_kwargs(model_class, kwargs))
+
+
 class MunicipalityFactory(DjangoModelFactory):
     """自治体. The first one made in a test is the site's own (``is_default``)."""
 
@@ -144,7 +164,7 @@ class ResidentFactory(UserFactory):
     phone = "090-0000-0000"
 
 
-class StaffRoleFactory(DjangoModelFactory):
+class StaffRoleFactory(CityOwnedFactory):
     class Meta:
         model = StaffRole
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import copy
 
 import factory
-from factory.django import DjangoModelFactory
 
-from madoguchi.core.factories import SectionFactory
+from madoguchi.core.factories import CityOwnedFactory, SectionFactory
 
 from .models import Form, FormVersion
 
@@ -39,7 +38,7 @@ SIMPLE_SCHEMA = {
 }
 
 
-class FormVersionFactory(DjangoModelFactory):
+class FormVersionFactory(CityOwnedFactory):
     class Meta:
         model = FormVersion
 
@@ -49,7 +48,7 @@ class FormVersionFactory(DjangoModelFactory):
     status = FormVersion.Status.PUBLISHED
 
 
-class FormFactory(DjangoModelFactory):
+class FormFactory(CityOwnedFactory):
     """フォーム with version 1 (``schema=``), published unless ``published=False``."""
 
     class Meta:

@@ -6,8 +6,14 @@ from django.utils import timezone
 pytestmark = pytest.mark.django_db
 
 
-def test_home_shows_urgent_alert_first_then_search_and_life_events(client, demo):
+def test_home_shows_urgent_alert_first_then_search_and_life_events(client, db):
+    from madoguchi.alerts.factories import NoticeFactory
     from madoguchi.alerts.models import Notice, Severity
+    from madoguchi.applications.factories import LifeEventFactory
+
+    LifeEventFactory(slug="moving")
+    LifeEventFactory(slug="care")
+    NoticeFactory(status=Notice.Status.SENT, severity=Severity.MODERATE, sent_at=timezone.now() - timezone.timedelta(days=1))
 
     html = client.get("/").content.decode()
     assert "くらしの出来事からさがす" in html and 'action="/procedures/"' in html
