@@ -61,7 +61,7 @@ def run_tasks(db):
 def demo(db):
     from django.core.management import call_command
 
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", "--single", verbosity=0)
     from madoguchi.core.models import Municipality
 
     return Municipality.current()

@@ -8,5 +8,8 @@ mkdir -p var
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py createcachetable
 .venv/bin/python manage.py load_demo
-echo "==> Madoguchi: http://127.0.0.1:8000/  (staff demo accounts: see README)"
+echo "==> Madoguchi (共同運営 demo, staff accounts in README):"
+echo "    みどり野市  http://midorino.localhost:${PORT:-8000}/  (also http://127.0.0.1:${PORT:-8000}/)"
+echo "    あおば台町  http://aobadai.localhost:${PORT:-8000}/"
+echo "    運営者画面  http://127.0.0.1:${PORT:-8000}/operator/  (operator@kyodo.example.jp)"
 exec .venv/bin/python manage.py runserver "${HOST:-127.0.0.1}:${PORT:-8000}"

@@ -23,10 +23,13 @@ def load(municipality) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     User = get_user_model()
+    # Only the demo city's staff (invented addresses), never an account someone created.
+    from django.db.models import Q
+
     from madoguchi.core import demo as core_demo
 
-    # Only the demo city's staff (invented addresses), never an account someone created.
-    for user in User.objects.filter(is_staff=True, email__endswith="@" + core_demo.STAFF_DOMAIN):
+    demo_staff = Q(email__endswith="@" + core_demo.STAFF_DOMAIN) | Q(email__endswith="@" + core_demo.NEIGHBOUR_STAFF_DOMAIN) | Q(email=core_demo.OPERATOR_EMAIL)
+    for user in User.objects.filter(demo_staff, is_staff=True):
         TOTPDevice.objects.update_or_create(user=user, name=DEMO_DEVICE_NAME, defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True})
 
 

@@ -1,4 +1,6 @@
-"""The fictional demo city みどり野市 (Midorino City): municipality, 部・課, staff accounts.
+"""The fictional demo cities (共同運営): みどり野市 (Midorino City) and its neighbour あおば台町
+(Aobadai Town), served from one deployment on ``midorino.localhost`` and ``aobadai.localhost``;
+municipality, 部・課, staff accounts, the 共同運営 operator.
 
 All names and numbers here are invented; nothing is presented as a real statistic.
 """
@@ -8,7 +10,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from .codes import local_government_check_digit
-from .models import Municipality, Section, StaffRole
+from .models import Municipality, MunicipalityDomain, Section, StaffRole
 
 DEMO_CODE5 = "13999"  # not assigned to any real municipality
 DEMO_PASSWORD = "madoguchi-demo-2026"
@@ -42,6 +44,21 @@ STAFF = [
     ("sports", "生涯学習スポーツ課", StaffRole.Role.CLERK, "生涯", "学"),
 ]
 STAFF_DOMAIN = "city.midorino.example.lg.jp"
+DEMO_DOMAIN = "midorino.localhost"
+
+# The neighbour town: a small organisation of its own, its own staff, its own host name.
+NEIGHBOUR_CODE5 = "13998"  # not assigned to any real municipality
+NEIGHBOUR_DOMAIN = "aobadai.localhost"
+NEIGHBOUR_STAFF_DOMAIN = "town.aobadai.example.lg.jp"
+# The town keeps the same 課 names as the city (the apps' demo data is written per 課 name);
+# its own staff, host name and theme colour.
+NEIGHBOUR_STAFF = [
+    ("admin", "情報政策課", StaffRole.Role.MANAGER, "青葉", "翔"),
+    ("shimin", "市民課", StaffRole.Role.CLERK, "台", "真理"),
+    ("bousai", "防災安全課", StaffRole.Role.APPROVER, "防災", "守"),
+    ("sports", "生涯学習スポーツ課", StaffRole.Role.CLERK, "学", "一"),
+]
+OPERATOR_EMAIL = "operator@kyodo.example.jp"
 RESIDENT_EMAIL = "resident@example.jp"
 
 
@@ -62,29 +79,43 @@ def load() -> Municipality:
         ),
     )
     Municipality.objects.exclude(pk=municipality.pk).update(is_default=False)
-    for dept_name, sections in ORGANISATION.items():
+    MunicipalityDomain.objects.update_or_create(domain=DEMO_DOMAIN, defaults={"municipality": municipality, "is_primary": True})
+    _organisation(municipality, ORGANISATION, STAFF, STAFF_DOMAIN)
+    load_resident()
+    return municipality
+
+
+def _organisation(municipality, organisation, staff, staff_domain) -> None:
+    for dept_name, sections in organisation.items():
         dept, _ = Section.objects.update_or_create(municipality=municipality, name=dept_name, defaults={"kind": Section.Kind.DEPARTMENT})
         for name, kana, location, is_ip in sections:
             Section.objects.update_or_create(
                 municipality=municipality,
                 name=name,
                 defaults=dict(
-                    parent=dept, kind=Section.Kind.SECTION, name_kana=kana, location=location, is_information_policy=is_ip, email=f"{kana[:4]}@{STAFF_DOMAIN}"
+                    parent=dept, kind=Section.Kind.SECTION, name_kana=kana, location=location, is_information_policy=is_ip, email=f"{kana[:4]}@{staff_domain}"
                 ),
             )
     User = get_user_model()
     from django.contrib.auth.hashers import make_password
 
     hashed = make_password(DEMO_PASSWORD)  # one Argon2 run for all demo accounts (seconds saved per test)
-    for local, section_name, role, family, given in STAFF:
+    for local, section_name, role, family, given in staff:
         user, created = User.objects.get_or_create(
-            email=f"{local}@{STAFF_DOMAIN}",
+            email=f"{local}@{staff_domain}",
             defaults=dict(family_name=family, given_name=given, is_staff=True, email_verified=True, is_platform_admin=(local == "admin")),
         )
         if created:
             user.password = hashed
             user.save()
         StaffRole.objects.update_or_create(user=user, section=Section.objects.get(municipality=municipality, name=section_name), defaults={"role": role})
+
+
+def load_resident():
+    """One resident account, used in both cities (one account across a 共同運営)."""
+    User = get_user_model()
+    from django.contrib.auth.hashers import make_password
+
     resident, created = User.objects.get_or_create(
         email=RESIDENT_EMAIL,
         defaults=dict(
@@ -102,6 +133,38 @@ def load() -> Municipality:
         import datetime as dt
 
         resident.birth_date = dt.date(1990, 4, 1)
-        resident.password = hashed
+        resident.password = make_password(DEMO_PASSWORD)
         resident.save()
-    return municipality
+    return resident
+
+
+def load_neighbour() -> Municipality:
+    """あおば台町, the second city of the joint deployment, and the operator above both."""
+    code = NEIGHBOUR_CODE5 + str(local_government_check_digit(NEIGHBOUR_CODE5))
+    town, _ = Municipality.objects.update_or_create(
+        code=code,
+        defaults=dict(
+            name="あおば台町",
+            name_kana="あおばだいまち",
+            name_en="Aobadai Town (demo)",
+            prefecture="東京都",
+            postal_code="190-0100",
+            address="東京都あおば台町本町1番地（架空）",
+            phone="0428-00-1111",
+            is_fictional=True,
+            is_default=False,
+            theme=Municipality.Theme.GREEN,
+        ),
+    )
+    MunicipalityDomain.objects.update_or_create(domain=NEIGHBOUR_DOMAIN, defaults={"municipality": town, "is_primary": True})
+    _organisation(town, ORGANISATION, NEIGHBOUR_STAFF, NEIGHBOUR_STAFF_DOMAIN)
+    User = get_user_model()
+    from django.contrib.auth.hashers import make_password
+
+    operator, created = User.objects.get_or_create(
+        email=OPERATOR_EMAIL, defaults=dict(family_name="共同", given_name="運営", is_staff=True, is_operator=True, email_verified=True)
+    )
+    if created:
+        operator.password = make_password(DEMO_PASSWORD)
+        operator.save()
+    return town

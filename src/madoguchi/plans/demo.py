@@ -114,7 +114,13 @@ def load_demo_plan(municipality: Municipality) -> Plan:
 
 
 def load(municipality: Municipality) -> None:
-    load_seed_plans()
+    if municipality.is_default:
+        # The seed documents are other (real) cities' plans, kept as import examples: written
+        # with no city active, once.
+        from madoguchi.core import tenancy
+
+        with tenancy.using(None, database=True):
+            load_seed_plans()
     load_demo_plan(municipality)
     from .services import fill_bound_indicators
 
