@@ -50,6 +50,20 @@ def _check(html: str) -> _Page:
     return page
 
 
+@pytest.fixture
+def city(db):
+    """What the pages' forms offer choices from: a city with alert topics and areas."""
+    from madoguchi.alerts.factories import AreaFactory, TopicFactory
+    from madoguchi.core.factories import MunicipalityFactory
+
+    city = MunicipalityFactory()
+    for slug in ("bousai", "gomi"):
+        TopicFactory(municipality=city, slug=slug)
+    AreaFactory(municipality=city, name="中央一丁目")
+    AreaFactory(municipality=city, name="川辺町")
+    return city
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("url", "data", "invalid"),
@@ -59,7 +73,7 @@ def _check(html: str) -> _Page:
         ("/alerts/subscribe/", {"channel": "email", "email": "x"}, "email"),
     ],
 )
-def test_public_forms_link_help_and_errors(client, demo, url, data, invalid):
+def test_public_forms_link_help_and_errors(client, city, url, data, invalid):
     first = _Page(client.get(url).content.decode())
     assert not first.invalid  # nothing is marked invalid before the resident has typed
     page = _check(client.post(url, data).content.decode())
@@ -67,7 +81,7 @@ def test_public_forms_link_help_and_errors(client, demo, url, data, invalid):
 
 
 @pytest.mark.django_db
-def test_signed_in_forms_link_help_and_errors(client, demo, django_user_model):
+def test_signed_in_forms_link_help_and_errors(client, city, django_user_model):
     user = django_user_model.objects.create_user(email="fields@example.jp", password="pw-123456789", email_verified=True)
     client.force_login(user)
     page = _check(client.post("/reservations/register/", {"phone": "abc"}).content.decode())
