@@ -18,6 +18,16 @@ from .codes import is_valid_local_government_code
 TenantManager = tenancy.tenant_manager_class()
 
 
+def city_file_path(instance, filename: str) -> str:
+    """Uploaded files are stored per city: ``cities/<団体コード>/<kind>/<name>``."""
+    import os
+
+    city = instance if isinstance(instance, Municipality) else getattr(instance, "municipality", None)
+    code = getattr(city, "code", "") or "shared"
+    kind = type(instance)._meta.model_name
+    return f"cities/{code}/{kind}/{os.path.basename(filename)}"
+
+
 def validate_local_government_code(value: str) -> None:
     if not is_valid_local_government_code(value):
         raise ValidationError(_("全国地方公共団体コードは6桁で、最後の1桁は検査数字です。正しいコードを入力してください。"))
@@ -51,7 +61,7 @@ class Municipality(models.Model):
         MAGENTA = "magenta", _("赤紫")
 
     theme = models.CharField(_("テーマ色"), max_length=12, choices=Theme.choices, default=Theme.BLUE)
-    emblem = models.FileField(_("市章（PNG/JPEG）"), upload_to="municipalities/emblems/", blank=True)
+    emblem = models.FileField(_("市章（PNG/JPEG）"), upload_to=city_file_path, blank=True)
     sender_email = models.EmailField(_("メールの差出人"), blank=True, help_text=_("空欄のときはサイト全体の差出人（DEFAULT_FROM_EMAIL）"))
     line_channel_secret = models.CharField(_("LINE チャネルシークレット"), max_length=100, blank=True)
     line_channel_access_token = models.CharField(_("LINE チャネルアクセストークン"), max_length=300, blank=True)

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import city_settings, views
 
 app_name = "core"
 urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/export.<str:fmt>", views.audit_log_export, name="audit_log_export"),
     path("emblem/", views.emblem, name="emblem"),
+    path("city/settings/", city_settings.edit, name="city_settings"),
 ]

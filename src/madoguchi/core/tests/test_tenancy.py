@@ -157,3 +157,55 @@ def test_rate_limit_keys_are_per_city(two_cities):
         assert ratelimit.blocked("otp", "7", 3)
     with tenancy.using(b):
         assert ratelimit.blocked("otp", "7", 3) is None
+
+
+def test_city_settings_are_edited_by_the_citys_own_admin(client, two_cities, django_user_model):
+    import io
+
+    from PIL import Image
+
+    from madoguchi.accounts.testing import login_staff
+    from madoguchi.core.models import Section, StaffRole
+
+    a, b = two_cities
+    admin_b = django_user_model.objects.create_user(email="admin@b.example.jp", password="x-Passw0rd-x", is_staff=True, is_platform_admin=True)
+    StaffRole.objects.create(user=admin_b, section=Section.objects.create(municipality=b, name="情報政策課", is_information_policy=True), role="manager")
+    login_staff(client, admin_b)
+    assert client.get("/core/city/settings/", HTTP_HOST="midorino.localhost").status_code == 403  # not their city
+    page = client.get("/core/city/settings/", HTTP_HOST="aobadai.localhost")
+    assert page.status_code == 200 and "あおば台町" in page.content.decode()
+    fake = io.BytesIO(b"%PDF-1.4 not an image")
+    fake.name = "emblem.png"
+    bad = client.post(
+        "/core/city/settings/",
+        {"name": "あおば台町", "theme": "green", "emblem": fake, "provider_settings_json": "{oops", "sender_email": "info@aobadai.example.jp"},
+        HTTP_HOST="aobadai.localhost",
+    )
+    text = bad.content.decode()
+    assert bad.status_code == 400 and "JSONとして読めません" in text and "PDF" in text and "info@aobadai.example.jp" in text
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(png, "PNG")
+    png.seek(0)
+    png.name = "emblem.png"
+    ok = client.post(
+        "/core/city/settings/",
+        {
+            "name": "あおば台町",
+            "theme": "green",
+            "emblem": png,
+            "line_channel_secret": "s3cret",
+            "sender_email": "info@aobadai.example.jp",
+            "provider_settings_json": '{"payments": {"stripe": {"account": "acct_b"}}}',
+        },
+        HTTP_HOST="aobadai.localhost",
+    )
+    assert ok.status_code == 302
+    b.refresh_from_db()
+    assert b.theme == "green" and b.line_channel_secret == "s3cret" and b.sender_email == "info@aobadai.example.jp"
+    assert tenancy.provider_settings("payments", "stripe", b) == {"account": "acct_b"}
+    assert tenancy.city_setting("sender_email", a) != "info@aobadai.example.jp"  # the deployment's default for A
+    home = client.get("/", HTTP_HOST="aobadai.localhost").content.decode()
+    assert 'class="theme-green"' in home and "/core/emblem/" in home
+    assert client.get("/core/emblem/", HTTP_HOST="aobadai.localhost")["Content-Type"] == "image/png"
+    assert client.get("/core/emblem/", HTTP_HOST="midorino.localhost").status_code == 404
+    assert "s3cret" not in client.get("/core/city/settings/", HTTP_HOST="aobadai.localhost").content.decode()
