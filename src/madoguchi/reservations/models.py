@@ -20,7 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from madoguchi.core.models import Municipality, Section
+from madoguchi.core import models as core_models
+from madoguchi.core.models import Municipality, Section, TenantManager, fill_municipality
 
 from . import photos
 from .photos import photo_path
@@ -37,6 +38,29 @@ def new_code(length: int = 8) -> str:
 
 def new_token() -> str:
     return secrets.token_urlsafe(16)
+
+
+class CityOwnedManager(TenantManager):
+    """``TenantManager`` whose ``bulk_create`` fills each row's municipality as ``save()`` does
+    (from ``tenant_parent``, or the active city), and refuses another city's rows likewise: a
+    bulk insert never writes a row without its city. Callers that build many rows (the draw)
+    still set ``municipality_id`` themselves, so no parent is ever fetched here."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            fill_municipality(obj)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class CityOwned(core_models.CityOwned):
+    """``core.models.CityOwned`` with ``CityOwnedManager``: every table of this app carries its
+    municipality (共同運営, issue #10), copied from ``tenant_parent`` when a row is written."""
+
+    objects = CityOwnedManager()
+
+    class Meta:
+        abstract = True
 
 
 class UserCategory(models.TextChoices):
@@ -98,6 +122,8 @@ class Facility(models.Model):
     )
     is_public = models.BooleanField(_("公開"), default=True)
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("施設")
         verbose_name_plural = _("施設")
@@ -120,8 +146,10 @@ class Facility(models.Model):
         return [p.strip() for p in self.purposes.split(";") if p.strip()]
 
 
-class OpeningHours(models.Model):
+class OpeningHours(CityOwned):
     """開館時間 (per weekday; a weekday without a row is a regular closed day 定休日)."""
+
+    tenant_parent = "facility"
 
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="opening_hours")
     weekday = models.PositiveSmallIntegerField(_("曜日"), choices=[(i, f"{w}曜日") for i, w in enumerate(WEEKDAYS)])
@@ -133,13 +161,15 @@ class OpeningHours(models.Model):
         verbose_name_plural = _("開館時間")
         ordering = ["facility", "weekday"]
         constraints = [
-            models.UniqueConstraint(fields=["facility", "weekday"], name="openinghours_one_per_weekday"),
+            models.UniqueConstraint(fields=["municipality", "facility", "weekday"], name="openinghours_one_per_weekday"),
             models.CheckConstraint(condition=Q(opens__lt=models.F("closes")), name="openinghours_opens_before_closes"),
         ]
 
 
-class ClosedPeriod(models.Model):
+class ClosedPeriod(CityOwned):
     """休館期間 (maintenance etc., entered by staff)."""
+
+    tenant_parent = "facility"
 
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="closed_periods")
     unit = models.ForeignKey("Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="closed_periods", help_text=_("空欄は施設全体"))
@@ -154,8 +184,10 @@ class ClosedPeriod(models.Model):
         constraints = [models.CheckConstraint(condition=Q(start__lte=models.F("end")), name="closedperiod_start_before_end")]
 
 
-class Unit(models.Model):
+class Unit(CityOwned):
     """施設の部屋・コート (the bookable unit)."""
+
+    tenant_parent = "facility"
 
     class FrameMode(models.TextChoices):
         FIXED = "fixed", _("区分（午前・午後・夜間）")
@@ -182,8 +214,10 @@ class Unit(models.Model):
         return self.facility.section
 
 
-class FrameDefinition(models.Model):
+class FrameDefinition(CityOwned):
     """区分 (fixed frame such as 午前 9–12)."""
+
+    tenant_parent = "facility"
 
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="frames")
     label = models.CharField(_("区分名"), max_length=20)
@@ -195,13 +229,15 @@ class FrameDefinition(models.Model):
         verbose_name_plural = _("時間区分")
         ordering = ["facility", "start"]
         constraints = [
-            models.UniqueConstraint(fields=["facility", "start"], name="framedef_unique_start"),
+            models.UniqueConstraint(fields=["municipality", "facility", "start"], name="framedef_unique_start"),
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="framedef_start_before_end"),
         ]
 
 
-class Fee(models.Model):
+class Fee(CityOwned):
     """使用料 (per frame, or per hour for hourly units) by user category."""
+
+    tenant_parent = "unit"
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="fees")
     category = models.CharField(_("利用者区分"), max_length=20, choices=UserCategory.choices)
@@ -210,7 +246,7 @@ class Fee(models.Model):
     class Meta:
         verbose_name = _("使用料")
         verbose_name_plural = _("使用料")
-        constraints = [models.UniqueConstraint(fields=["unit", "category"], name="fee_unique_category")]
+        constraints = [models.UniqueConstraint(fields=["municipality", "unit", "category"], name="fee_unique_category")]
 
 
 class ExemptionRule(models.Model):
@@ -223,6 +259,8 @@ class ExemptionRule(models.Model):
     documents = models.CharField(_("確認する書類"), max_length=200, blank=True)
     order = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(_("有効"), default=True)
+
+    objects = TenantManager()
 
     class Meta:
         verbose_name = _("減免基準")
@@ -255,6 +293,8 @@ class Group(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("登録団体")
         verbose_name_plural = _("登録団体")
@@ -270,23 +310,29 @@ class Group(models.Model):
 
 
 class Registration(models.Model):
-    """利用者登録 (one per user; staff may verify residence)."""
+    """利用者登録 (one per user and city; staff may verify residence)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="facility_registration")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="facility_registrations")
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
     is_resident = models.BooleanField(_("市内在住・在勤"), default=True)
     phone = models.CharField(_("連絡先電話番号"), max_length=20)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("利用者登録")
         verbose_name_plural = _("利用者登録")
+        # One registration per user in each city (a resident may use several cities' facilities).
+        constraints = [models.UniqueConstraint(fields=["municipality", "user"], name="registration_one_per_user")]
 
 
-class Lottery(models.Model):
+class Lottery(CityOwned):
     """抽選 for one facility and one month. The draw seed is committed (sha256 published) when
     the lottery is created and revealed at the draw; the seed actually used mixes it with a
     digest of all applications, so neither staff nor applicants control the outcome alone."""
+
+    tenant_parent = "facility"
 
     class Status(models.TextChoices):
         OPEN = "open", _("受付")
@@ -313,7 +359,7 @@ class Lottery(models.Model):
         verbose_name_plural = _("抽選")
         ordering = ["-month"]
         constraints = [
-            models.UniqueConstraint(fields=["facility", "month"], name="lottery_one_per_month"),
+            models.UniqueConstraint(fields=["municipality", "facility", "month"], name="lottery_one_per_month"),
             models.CheckConstraint(condition=Q(opens_at__lt=models.F("closes_at")) & Q(closes_at__lte=models.F("draw_at")), name="lottery_times_ordered"),
         ]
 
@@ -337,8 +383,10 @@ class Lottery(models.Model):
         return self.status == self.Status.OPEN and self.opens_at <= now < self.closes_at
 
 
-class LotteryApplication(models.Model):
+class LotteryApplication(CityOwned):
     """抽選申込 (one per user and lottery, with ranked wishes)."""
+
+    tenant_parent = "lottery"
 
     lottery = models.ForeignKey(Lottery, on_delete=models.CASCADE, related_name="applications")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lottery_applications")
@@ -349,11 +397,13 @@ class LotteryApplication(models.Model):
     class Meta:
         verbose_name = _("抽選申込")
         verbose_name_plural = _("抽選申込")
-        constraints = [models.UniqueConstraint(fields=["lottery", "user"], name="lotteryapp_one_per_user")]
+        constraints = [models.UniqueConstraint(fields=["municipality", "lottery", "user"], name="lotteryapp_one_per_user")]
 
 
-class LotteryWish(models.Model):
+class LotteryWish(CityOwned):
     """希望 (rank 1 = first choice)."""
+
+    tenant_parent = "application"
 
     application = models.ForeignKey(LotteryApplication, on_delete=models.CASCADE, related_name="wishes")
     rank = models.PositiveSmallIntegerField(_("希望順位"))
@@ -365,8 +415,8 @@ class LotteryWish(models.Model):
     class Meta:
         ordering = ["application", "rank"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "rank"], name="lotterywish_unique_rank"),
-            models.UniqueConstraint(fields=["application", "unit", "date", "start"], name="lotterywish_unique_frame"),
+            models.UniqueConstraint(fields=["municipality", "application", "rank"], name="lotterywish_unique_rank"),
+            models.UniqueConstraint(fields=["municipality", "application", "unit", "date", "start"], name="lotterywish_unique_frame"),
         ]
 
     @property
@@ -381,8 +431,10 @@ def frame_key(unit_id: int, date: dt.date, start: dt.time) -> str:
 ACTIVE_BOOKING_STATUSES = ["held", "confirmed", "won"]
 
 
-class Booking(models.Model):
+class Booking(CityOwned):
     """施設予約 (one unit, one frame)."""
+
+    tenant_parent = "unit"
 
     class Status(models.TextChoices):
         HELD = "held", _("仮押さえ")
@@ -408,7 +460,7 @@ class Booking(models.Model):
         APPROVED = "approved", _("減免承認")
         REJECTED = "rejected", _("減免不承認")
 
-    code = models.CharField(_("予約番号"), max_length=12, unique=True, default=new_code)
+    code = models.CharField(_("予約番号"), max_length=12, default=new_code)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="bookings")
     date = models.DateField(_("利用日"))
     start = models.TimeField(_("開始"))
@@ -448,7 +500,11 @@ class Booking(models.Model):
         ordering = ["date", "start"]
         constraints = [
             # The rule that a frame is never booked twice, enforced by the database.
-            models.UniqueConstraint(fields=["unit", "date", "start"], condition=Q(status__in=ACTIVE_BOOKING_STATUSES), name="booking_one_active_per_frame"),
+            models.UniqueConstraint(
+                fields=["municipality", "unit", "date", "start"], condition=Q(status__in=ACTIVE_BOOKING_STATUSES), name="booking_one_active_per_frame"
+            ),
+            # 予約番号 are unique within a city (the same code may exist in another).
+            models.UniqueConstraint(fields=["municipality", "code"], name="booking_unique_code"),
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_start_before_end"),
             models.CheckConstraint(condition=Q(exemption_percent__lte=100), name="booking_exemption_percent"),
         ]
@@ -512,6 +568,8 @@ class Counter(models.Model):
     service_minutes = models.PositiveIntegerField(_("1人あたりの平均対応時間（分）"), default=10)
     is_public = models.BooleanField(_("公開"), default=True)
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("窓口")
         verbose_name_plural = _("窓口")
@@ -526,10 +584,12 @@ class Counter(models.Model):
         return self.section
 
 
-class CounterHours(models.Model):
+class CounterHours(CityOwned):
     """受付時間 of a counter on one weekday. A counter with no rows takes bookings at
     ``Counter.opens``–``closes`` on every day the office is open; once rows exist, a weekday
     without a row takes none (受付なし)."""
+
+    tenant_parent = "counter"
 
     counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="weekday_hours")
     weekday = models.PositiveSmallIntegerField(_("曜日"), choices=[(i, w) for i, w in enumerate(WEEKDAYS)])
@@ -541,14 +601,16 @@ class CounterHours(models.Model):
         verbose_name_plural = _("窓口の受付時間")
         ordering = ["counter", "weekday"]
         constraints = [
-            models.UniqueConstraint(fields=["counter", "weekday"], name="counterhours_unique"),
+            models.UniqueConstraint(fields=["municipality", "counter", "weekday"], name="counterhours_unique"),
             models.CheckConstraint(condition=Q(opens__lt=models.F("closes")), name="counterhours_opens_before_closes"),
         ]
 
 
-class CounterSlot(models.Model):
+class CounterSlot(CityOwned):
     """予約枠 of a counter on one day. ``booked`` never exceeds ``capacity`` (check constraint +
     conditional UPDATE)."""
+
+    tenant_parent = "counter"
 
     counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="slots")
     date = models.DateField(_("日付"))
@@ -562,7 +624,7 @@ class CounterSlot(models.Model):
         verbose_name_plural = _("予約枠")
         ordering = ["date", "start"]
         constraints = [
-            models.UniqueConstraint(fields=["counter", "date", "start"], name="counterslot_unique"),
+            models.UniqueConstraint(fields=["municipality", "counter", "date", "start"], name="counterslot_unique"),
             models.CheckConstraint(condition=Q(booked__lte=models.F("capacity")), name="counterslot_capacity"),
         ]
 
@@ -571,8 +633,10 @@ class CounterSlot(models.Model):
         return max(0, self.capacity - self.booked)
 
 
-class Visit(models.Model):
+class Visit(CityOwned):
     """来庁予約・相談予約 (a resident's booking of a counter slot)."""
+
+    tenant_parent = "slot"
 
     class Status(models.TextChoices):
         BOOKED = "booked", _("予約済み")
@@ -584,7 +648,7 @@ class Visit(models.Model):
         IN_PERSON = "in_person", _("来庁")
         ONLINE = "online", _("オンライン")
 
-    code = models.CharField(_("予約番号"), max_length=12, unique=True, default=new_code)
+    code = models.CharField(_("予約番号"), max_length=12, default=new_code)
     slot = models.ForeignKey(CounterSlot, on_delete=models.PROTECT, related_name="visits")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="counter_visits")
     status = models.CharField(_("状態"), max_length=12, choices=Status.choices, default=Status.BOOKED)
@@ -600,6 +664,7 @@ class Visit(models.Model):
         verbose_name = _("来庁・相談予約")
         verbose_name_plural = _("来庁・相談予約")
         ordering = ["slot__date", "slot__start", "id"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "code"], name="visit_unique_code")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.slot.counter}"
@@ -613,20 +678,29 @@ class Visit(models.Model):
     def audit_section(self):
         return self.slot.counter.section
 
+    @property
+    def ticket(self) -> QueueTicket:
+        """The visit's 整理券 (one at most); ``QueueTicket.DoesNotExist`` when none was issued."""
+        return self.tickets.get()
 
-class QueueDay(models.Model):
+
+class QueueDay(CityOwned):
     """整理券の発券状況 (per counter and day): the number counter and the number being served."""
+
+    tenant_parent = "counter"
 
     counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="queue_days")
     date = models.DateField()
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["counter", "date"], name="queueday_unique")]
+        constraints = [models.UniqueConstraint(fields=["municipality", "counter", "date"], name="queueday_unique")]
 
 
-class QueueTicket(models.Model):
+class QueueTicket(CityOwned):
     """整理券・番号札. Walk-ins line up by issue time; booked visitors join at their slot time."""
+
+    tenant_parent = "counter"
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("お待ちください")
@@ -637,8 +711,9 @@ class QueueTicket(models.Model):
     counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="tickets")
     date = models.DateField()
     number = models.PositiveIntegerField(_("番号"))
-    token = models.CharField(max_length=32, unique=True, default=new_token)
-    visit = models.OneToOneField(Visit, null=True, blank=True, on_delete=models.SET_NULL, related_name="ticket")
+    token = models.CharField(max_length=32, default=new_token)
+    # One ticket per visit (queueticket_one_per_visit; see Visit.ticket).
+    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.WAITING)
     due_at = models.DateTimeField(_("並び順の基準時刻"))
     issued_at = models.DateTimeField(auto_now_add=True)
@@ -649,7 +724,11 @@ class QueueTicket(models.Model):
         verbose_name = _("整理券")
         verbose_name_plural = _("整理券")
         ordering = ["due_at", "number"]
-        constraints = [models.UniqueConstraint(fields=["counter", "date", "number"], name="queueticket_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "counter", "date", "number"], name="queueticket_unique_number"),
+            models.UniqueConstraint(fields=["municipality", "token"], name="queueticket_unique_token"),
+            models.UniqueConstraint(fields=["municipality", "visit"], name="queueticket_one_per_visit"),
+        ]
 
     @property
     def audit_section(self):

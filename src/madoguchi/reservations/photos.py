@@ -26,7 +26,8 @@ MAX_PIXELS = 50_000_000  # a decompression bomb is refused before it is decoded
 
 
 def photo_path(instance, filename: str) -> str:
-    return f"facility-photos/{uuid.uuid4().hex}.jpg"
+    """Stored per city (共同運営): ``facility-photos/<全国地方公共団体コード>/<random>.jpg``."""
+    return f"facility-photos/{instance.municipality.code}/{uuid.uuid4().hex}.jpg"
 
 
 def prepare(uploaded, *, label: str) -> ContentFile:

@@ -62,7 +62,7 @@ def hold(user, request: HoldRequest, *, now=None, confirm: bool = False) -> Book
         raise BookingError("unit", "この部屋・コートは現在予約を受け付けていません。")
     # One round trip reads the day's opening hours with the closure, the month's lottery and
     # the unit's fees alongside (the opening rush pays for every round trip; see queries.py).
-    info = (request.unit_day or queries.unit_day(unit.pk, day, start, now))[1]
+    info = (request.unit_day or queries.unit_day(unit.pk, day, start, now, unit.municipality_id))[1]
     if info is None:
         reason = closed_reason(facility, day, unit)
     else:
@@ -90,7 +90,7 @@ def hold(user, request: HoldRequest, *, now=None, confirm: bool = False) -> Book
             with transaction.atomic():
                 # Locking the user's registration (利用者登録, one row per user) serialises one
                 # user's bookings, so the per-user limits hold under concurrency.
-                is_resident = queries.lock_registration(user.pk)
+                is_resident = queries.lock_registration(user.pk, unit.municipality_id)
                 if is_resident is None:
                     raise BookingError("registration", "施設を予約するには、先に利用者登録をしてください。")
                 if group is not None:
@@ -99,7 +99,7 @@ def hold(user, request: HoldRequest, *, now=None, confirm: bool = False) -> Book
                     category = UserCategory.RESIDENT if is_resident else UserCategory.NON_RESIDENT
                 month_start = day.replace(day=1)
                 month_end = month_start.replace(day=pycalendar.monthrange(day.year, day.month)[1])
-                month_count, day_count = queries.active_counts(user.pk, facility.pk, day, month_start, month_end, now)
+                month_count, day_count = queries.active_counts(user.pk, facility.pk, day, month_start, month_end, now, unit.municipality_id)
                 if day_count >= facility.max_frames_per_day:
                     raise BookingError("limit_day", f"1日に予約できるのは{facility.max_frames_per_day}枠までです（{_fmt_date(day)}は上限に達しています）。")
                 if month_count >= facility.max_bookings_per_month:
@@ -109,6 +109,7 @@ def hold(user, request: HoldRequest, *, now=None, confirm: bool = False) -> Book
                 amount = fees[category]
                 fee = _fee_amount(unit, None if amount is None else Fee(amount=amount), frame.start, frame.end)
                 booking = Booking.objects.create(
+                    municipality_id=unit.municipality_id,
                     unit=unit,
                     date=day,
                     start=frame.start,
@@ -184,7 +185,7 @@ def confirm(
             raise BookingError("capacity", f"利用人数が定員（{b.unit.capacity}人）を超えています。{b.unit.capacity}人以下にしてください。")
         if group is not None:
             b.group = group
-            b.category = category_for(b.user, group)
+            b.category = category_for(b.user, group, b.municipality_id)
             b.base_fee = b.fee = fee_for(b.unit, b.category, b.start, b.end)
         b.status = Booking.Status.CONFIRMED
         b.hold_until = None

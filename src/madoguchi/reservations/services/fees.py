@@ -20,14 +20,17 @@ from . import emails
 from .common import PAY_GRACE, BookingError, Frame, _day_start, _now
 
 
-def category_for(user, group: Group | None = None) -> str:
+def category_for(user, group: Group | None = None, municipality_id: int | None = None) -> str:
+    """利用者区分 of a booking by ``user`` (as ``group``): from the user's 利用者登録 in the city
+    (``municipality_id``; default: the active city's, through the scoped manager)."""
     if group is not None:
         if group.owner_id != user.pk:
             raise BookingError("group", "この団体で予約できるのは団体の登録者だけです。")
         if group.status != Group.Status.VERIFIED:
             raise BookingError("group", "団体登録が職員の確認前です。確認が済むまで団体として予約できません。")
         return UserCategory.RESIDENT_GROUP if group.resident_share >= 50 else UserCategory.NON_RESIDENT
-    reg = Registration.objects.filter(user=user).first()
+    regs = Registration.objects.filter(user=user)
+    reg = (regs if municipality_id is None else regs.filter(municipality_id=municipality_id)).first()
     if reg is None:
         raise BookingError("registration", "施設を予約するには、先に利用者登録をしてください。")
     return UserCategory.RESIDENT if reg.is_resident else UserCategory.NON_RESIDENT

@@ -70,7 +70,7 @@ def apply_lottery(lottery: Lottery, user, wishes: list[tuple[Unit, dt.date, dt.t
         raise BookingError("wishes", "希望の時間枠を1つ以上選んでください。")
     if len(wishes) > lottery.max_wishes:
         raise BookingError("wishes", f"希望は{lottery.max_wishes}つまでです。")
-    category = category_for(user, group)
+    category = category_for(user, group, lottery.municipality_id)
     valid = set(lottery_frames(lottery))
     seen = set()
     for unit, day, start in wishes:
@@ -172,11 +172,12 @@ def run_lottery(lottery: Lottery, now=None) -> Lottery:
             pay_by = min(now + dt.timedelta(days=lot.facility.lottery_pay_days), _day_start(day)) if fee else None
             bookings.append(
                 Booking(
-                    unit=unit, date=day, start=frame.start, end=frame.end, user_id=user_id, group_id=group_id, category=category,
+                    municipality_id=lot.municipality_id, unit=unit, date=day, start=frame.start, end=frame.end, user_id=user_id, group_id=group_id, category=category,
                     base_fee=fee, fee=fee, status=Booking.Status.WON, source=Booking.Source.LOTTERY, confirm_deadline=lot.confirm_deadline, pay_deadline=pay_by,
                     payment=Booking.Payment.AT_COUNTER if fee else Booking.Payment.NOT_REQUIRED,
                 )
             )  # fmt: skip
+        # bulk_create skips save(), so each row carries its city explicitly (set above).
         Booking.objects.bulk_create(bookings, batch_size=1000)
         # One task mails every applicant afterwards, so the draw transaction stays short.
         enqueue("reservations.lottery_results", dedupe_key=f"lottery-results:{lot.pk}", lottery_id=lot.pk)
