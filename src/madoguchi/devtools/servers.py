@@ -12,6 +12,11 @@ full_page_writes on, as in production) and print ``reference_report(db_url)``: t
 and a pgbench TPC-B run on the same cluster, so that figures can be compared across machines.
 The test suite keeps the fast, non-durable default.
 
+The URL ``postgres()`` yields is the app's: role ``madoguchi_app``, neither SUPERUSER nor
+BYPASSRLS (as scripts/pg.sh and production), owner of database 'madoguchi', so the row-level
+security policies of core.tenancy bind it. ``admin_url(db_url)`` is the cluster's superuser
+(``madoguchi``) on the same server, for pgbench and ``SHOW data_directory``.
+
 This module only uses the standard library, httpx and the PostgreSQL binaries, never the app's
 own modules, so that the benchmark harness can be copied onto an older checkout.
 """
@@ -64,9 +69,27 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 DURABILITY_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
 
 
+# The cluster's superuser (initdb -U) and the role the app connects as.
+ADMIN_ROLE = "madoguchi"
+APP_ROLE = "madoguchi_app"
+
+
+def admin_url(db_url: str) -> str:
+    """The same server and database as ``db_url``, as the cluster's superuser (pgbench, SHOW
+    data_directory, CREATE DATABASE): never hand it to the app."""
+    url = urlsplit(db_url)
+    port = f":{url.port}" if url.port else ""
+    return url._replace(netloc=f"{ADMIN_ROLE}@{url.hostname}{port}").geturl()
+
+
 @contextlib.contextmanager
 def postgres(max_connections: int = 300, durable: bool = False):
-    """Yield the URL of a fresh PostgreSQL cluster with database 'madoguchi'.
+    """Yield the app's URL of a fresh PostgreSQL cluster with database 'madoguchi'.
+
+    The app connects as ``madoguchi_app`` (LOGIN CREATEDB, NOSUPERUSER NOBYPASSRLS, owner of the
+    database, so migrations create tables it owns and FORCE ROW LEVEL SECURITY binds it): a
+    superuser or BYPASSRLS role would skip every row-level security policy without a word.
+    ``admin_url()`` gives the superuser's URL of the same cluster.
 
     ``durable=False`` (tests) turns fsync, synchronous_commit and full_page_writes off: fast,
     and a crash loses nothing a test cares about. Benchmarks pass ``durable=True``: all three on,
@@ -86,8 +109,11 @@ def postgres(max_connections: int = 300, durable: bool = False):
     opts = f"-h 127.0.0.1 -p {port} -k {tmp} {durability} -c max_connections={max_connections} -c shared_buffers=256MB"
     subprocess.run(_as_postgres([str(pg / "pg_ctl"), "-D", str(data), "-l", str(tmp / "log"), "-w", "-o", opts, "start"]), check=True, capture_output=True)
     try:
-        subprocess.run([str(pg / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "madoguchi", "madoguchi"], check=True, capture_output=True)
-        yield f"postgres://madoguchi@127.0.0.1:{port}/madoguchi"
+        conn = ["-h", "127.0.0.1", "-p", str(port), "-U", ADMIN_ROLE]
+        create_role = f"CREATE ROLE {APP_ROLE} LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS"
+        subprocess.run([str(pg / "psql"), *conn, "-d", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", create_role], check=True, capture_output=True)
+        subprocess.run([str(pg / "createdb"), *conn, "-O", APP_ROLE, "madoguchi"], check=True, capture_output=True)
+        yield f"postgres://{APP_ROLE}@127.0.0.1:{port}/madoguchi"
     finally:
         subprocess.run(_as_postgres([str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -111,6 +137,7 @@ def pg_settings(db_url: str) -> dict[str, str]:
     """The durability settings actually in effect (SHOW), the server version and the file
     system type of the data directory (fsync on tmpfs would promise nothing)."""
     names = [*DURABILITY_SETTINGS, "server_version", "data_directory"]
+    db_url = admin_url(db_url)  # data_directory is shown to superusers (pg_read_all_settings) only
     values = dict(zip(names, _psql(db_url, *(f"SHOW {name}" for name in names)), strict=True))
     fs = subprocess.run(["stat", "-f", "-c", "%T", values["data_directory"]], capture_output=True, text=True)
     values["filesystem"] = fs.stdout.strip() or "unknown"
@@ -125,7 +152,9 @@ def pgbench_reference(db_url: str, clients: int = 8, seconds: int = 20, scale: i
     """A pgbench TPC-B run on the cluster of ``db_url``, in a database of its own (created and
     dropped here, so the app's tables are not touched): ``pgbench -i -s scale``, a CHECKPOINT,
     then ``clients`` clients for ``seconds`` s (simple protocol, pgbench's default). Returns
-    tps, average latency and what was run, with the cluster's settings."""
+    tps, average latency and what was run, with the cluster's settings. Runs as the cluster's
+    superuser (``admin_url``), not as the app's role."""
+    db_url = admin_url(db_url)
     pg = _pg_bin()
     conn, _ = _pg_args(db_url)
     threads = threads or max(1, min(clients, os.cpu_count() or 1))
