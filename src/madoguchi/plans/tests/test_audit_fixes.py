@@ -38,12 +38,12 @@ def test_kakuka_item_with_a_named_section_is_fileable_by_every_section(client, o
 
 def test_kakuka_items_stay_within_the_municipality(org, plan):
     from madoguchi.core.factories import MunicipalityFactory, SectionFactory
-    from madoguchi.plans.models import Plan
+    from madoguchi.plans.factories import ItemFactory, PlanFactory
 
     other = MunicipalityFactory(name="別市")
     SectionFactory(municipality=other, name="市民課")
-    other_plan = Plan.objects.create(municipality=other, title="別市DX計画")
-    foreign = Item.objects.create(plan=other_plan, key="x", number="1", title="別市の全課取組", all_sections=True)
+    other_plan = PlanFactory(municipality=other, title="別市DX計画", start_year=None, end_year=None, level_names=[])
+    foreign = ItemFactory(plan=other_plan, key="x", number="1", title="別市の全課取組", all_sections=True)
     shimin = org["users"]["shimin"]
     assert not services.can_view_item(shimin, foreign) and not services.can_file(shimin, foreign)
 
