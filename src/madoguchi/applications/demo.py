@@ -281,13 +281,13 @@ def load(municipality) -> None:
     from madoguchi.forms.services import create_form
 
     for order, (slug, name) in enumerate(LIFE_EVENTS):
-        LifeEvent.objects.update_or_create(slug=slug, defaults={"name": name, "order": order})
-    events = {e.slug: e for e in LifeEvent.objects.all()}
+        LifeEvent.objects.update_or_create(municipality=municipality, slug=slug, defaults={"name": name, "order": order})
+    events = {e.slug: e for e in LifeEvent.objects.filter(municipality=municipality)}
     sections = {s.name: s for s in Section.objects.filter(municipality=municipality)}
     for order, spec in enumerate(CATALOGUE):
         section = sections[spec["section"]]
         online = spec.get("online", True)
-        procedure = Procedure.objects.filter(slug=spec["slug"]).first()
+        procedure = Procedure.objects.filter(municipality=municipality, slug=spec["slug"]).first()
         form = procedure.form if procedure else None
         if online and spec.get("details") and form is None:
             form = create_form(
@@ -298,9 +298,9 @@ def load(municipality) -> None:
                 publish=True,
             )
         procedure, _ = Procedure.objects.update_or_create(
+            municipality=municipality,
             slug=spec["slug"],
             defaults=dict(
-                municipality=municipality,
                 section=section,
                 name=spec["name"],
                 name_kana=spec.get("kana", ""),

@@ -10,7 +10,7 @@ from madoguchi.core.models import Municipality, Section
 from madoguchi.core.permissions import section_ids
 from madoguchi.forms.models import Form
 
-from .models import Procedure
+from .models import LifeEvent, Procedure
 
 
 class ProcedureForm(forms.ModelForm):
@@ -49,7 +49,18 @@ class ProcedureForm(forms.ModelForm):
             forms_qs = forms_qs.filter(section__in=allowed)
         self.fields["section"].queryset = sections
         self.fields["form"].queryset = forms_qs
+        # Built per form, not at import: the manager limits it to the active city then.
+        self.fields["life_events"].queryset = LifeEvent.objects.all()
         self.fields["retention_years"].help_text = "手続の完了した年度の翌年度4月1日から数えます。期間を過ぎた申請と添付ファイルは自動で削除されます。"
+
+    def clean_slug(self):
+        # Unique per city (procedure_unique_slug): the city is not a field of this form, so the
+        # constraint is checked here, in the active city, instead of failing on save.
+        slug = self.cleaned_data.get("slug")
+        city = self.instance.municipality_id or getattr(Municipality.current(), "pk", None)
+        if slug and Procedure.objects.filter(municipality_id=city, slug=slug).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("この識別子はすでに使われています。別の識別子を入力してください。")
+        return slug
 
     def clean_name_kana(self):
         import jaconv

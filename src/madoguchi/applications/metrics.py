@@ -24,7 +24,7 @@ class OnlineApplications(Metric):
     def compute(self, municipality, fiscal_year: int) -> Decimal:
         start, end = fiscal_year_range(fiscal_year)
         qs = Submission.objects.filter(
-            procedure__municipality=municipality,
+            municipality=municipality,
             submitted_at__date__gte=start,
             submitted_at__date__lte=end,
         )

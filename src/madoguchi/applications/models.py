@@ -14,11 +14,26 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from madoguchi.core import tenancy
+from madoguchi.core.models import CityOwned, TenantManager
 
-class LifeEvent(models.Model):
-    """ライフイベント (出産, 引越し, 介護 …): how residents browse procedures."""
 
-    slug = models.SlugField(unique=True)
+def _active_or_default_city_id() -> int | None:
+    """The city a row with no parent belongs to: the active one, else (commands, tests outside
+    a request) the deployment's default city."""
+    city_id = tenancy.current_id()
+    if city_id is None:
+        from madoguchi.core.models import Municipality
+
+        city_id = getattr(Municipality.current(), "pk", None)
+    return city_id
+
+
+class LifeEvent(CityOwned):
+    """ライフイベント (出産, 引越し, 介護 …): how residents browse procedures. Each city keeps
+    its own list (the active city's when made)."""
+
+    slug = models.SlugField()
     name = models.CharField(_("名称"), max_length=50)
     description = models.CharField(_("説明"), max_length=200, blank=True)
     order = models.PositiveIntegerField(_("表示順"), default=0)
@@ -27,9 +42,15 @@ class LifeEvent(models.Model):
         verbose_name = _("ライフイベント")
         verbose_name_plural = _("ライフイベント")
         ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "slug"], name="lifeevent_unique_slug")]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.municipality_id is None:
+            self.municipality_id = _active_or_default_city_id()
+        super().save(*args, **kwargs)
 
 
 class Procedure(models.Model):
@@ -42,7 +63,7 @@ class Procedure(models.Model):
 
     municipality = models.ForeignKey("core.Municipality", on_delete=models.CASCADE, related_name="procedures")
     section = models.ForeignKey("core.Section", on_delete=models.PROTECT, related_name="procedures", verbose_name=_("担当課"))
-    slug = models.SlugField(_("識別子"), max_length=80, unique=True)
+    slug = models.SlugField(_("識別子"), max_length=80)
     name = models.CharField(_("手続名"), max_length=100)
     name_kana = models.CharField(_("手続名（かな）"), max_length=200, blank=True)
     summary = models.TextField(_("概要"))
@@ -61,10 +82,13 @@ class Procedure(models.Model):
     is_published = models.BooleanField(_("公開"), default=True)
     order = models.PositiveIntegerField(_("表示順"), default=0)
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("手続")
         verbose_name_plural = _("手続")
         ordering = ["order", "name_kana", "id"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "slug"], name="procedure_unique_slug")]
 
     def __str__(self) -> str:
         return self.name
@@ -92,8 +116,11 @@ class Procedure(models.Model):
         return self.form_id is not None
 
 
-class Submission(models.Model):
-    """申請: a resident's application for one procedure (a draft until submitted)."""
+class Submission(CityOwned):
+    """申請: a resident's application for one procedure (a draft until submitted), in the
+    procedure's city."""
+
+    tenant_parent = "procedure"
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("下書き")
@@ -109,7 +136,7 @@ class Submission(models.Model):
         COUNTER = "counter", _("窓口（書かない窓口）")
         API = "api", _("API")
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(default=uuid.uuid4, editable=False)
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("手続"))
     section = models.ForeignKey("core.Section", on_delete=models.PROTECT, related_name="+", verbose_name=_("担当課"))
     form_version = models.ForeignKey("forms.FormVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("フォームの版"))
@@ -126,8 +153,8 @@ class Submission(models.Model):
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("窓口で受け付けた職員")
     )
-    receipt_number = models.CharField(_("受付番号"), max_length=20, null=True, blank=True, unique=True)
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    receipt_number = models.CharField(_("受付番号"), max_length=20, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_submissions", verbose_name=_("担当者")
     )
@@ -143,6 +170,12 @@ class Submission(models.Model):
         verbose_name_plural = _("申請")
         ordering = ["-submitted_at", "-created_at"]
         indexes = [models.Index(fields=["section", "status", "submitted_at"], name="submission_inbox")]
+        # Unique per city (the municipality first: the distribution column of a sharded layout).
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "uuid"], name="submission_unique_uuid"),
+            models.UniqueConstraint(fields=["municipality", "receipt_number"], name="submission_unique_receipt_number"),
+            models.UniqueConstraint(fields=["municipality", "idempotency_key"], name="submission_unique_idempotency_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.receipt_number or _('下書き')} {self.procedure}"
@@ -156,8 +189,10 @@ class Submission(models.Model):
         return self.status in (self.Status.RECEIVED, self.Status.REVIEWING, self.Status.CORRECTION)
 
 
-class SubmissionEvent(models.Model):
+class SubmissionEvent(CityOwned):
     """申請の履歴: status changes, messages, assignment, with who and when."""
+
+    tenant_parent = "submission"
 
     class Kind(models.TextChoices):
         SUBMITTED = "submitted", _("申請")
@@ -193,9 +228,15 @@ class SubmissionEvent(models.Model):
         return Submission.Status(self.to_status).label if self.to_status else ""
 
 
-class ReceiptCounter(models.Model):
-    """受付番号の採番: one row per fiscal year, incremented with an atomic UPDATE so any number
-    of app processes hand out unique, gap-tolerant numbers."""
+class ReceiptCounter(CityOwned):
+    """受付番号の採番: one row per city and fiscal year (each city numbers its own cases),
+    incremented with an atomic UPDATE so any number of app processes hand out unique,
+    gap-tolerant numbers."""
 
-    fiscal_year = models.PositiveIntegerField(primary_key=True)
+    pk = models.CompositePrimaryKey("municipality", "fiscal_year")
+    fiscal_year = models.PositiveIntegerField()
     last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("受付番号の採番")
+        verbose_name_plural = _("受付番号の採番")

@@ -12,7 +12,7 @@ import functools
 
 from django.db import connection
 
-from madoguchi.core import rawsql
+from madoguchi.core import rawsql, tenancy
 from madoguchi.core.models import Municipality, Section
 from madoguchi.forms.models import Form, FormVersion
 
@@ -22,7 +22,9 @@ _c = rawsql.column
 
 
 @functools.cache
-def _procedure_sql(vendor: str) -> str:
+def _procedure_sql(vendor: str, scoped: bool = True) -> str:
+    """``scoped``: limited to one city (the active one), as ``Procedure.objects`` is while a
+    city is active; slugs are unique per city only."""
     cols = rawsql.columns(Procedure, "p") + rawsql.columns(Section, "s") + rawsql.columns(Municipality, "m")
     cols += rawsql.columns(Form, "f") + rawsql.columns(FormVersion, "v")
     latest = (
@@ -36,6 +38,7 @@ def _procedure_sql(vendor: str) -> str:
         f"LEFT JOIN {rawsql.table(Form)} f ON {_c(Form, 'id', 'f')} = {_c(Procedure, 'form', 'p')} "
         f"LEFT JOIN {rawsql.table(FormVersion)} v ON {_c(FormVersion, 'id', 'v')} = ({latest}) "
         f"WHERE {_c(Procedure, 'slug', 'p')} = %s AND {_c(Procedure, 'is_published', 'p')} = %s"
+        + (f" AND {_c(Procedure, 'municipality', 'p')} = %s" if scoped else "")
     )
 
 
@@ -43,9 +46,13 @@ def published_procedure(slug: str) -> tuple[Procedure, FormVersion | None] | Non
     """The published procedure ``slug`` (section, municipality and form attached) and its
     form's latest published version (None when it has none); None if there is no such
     procedure. What ``Procedure.objects.select_related(...)`` plus ``form.published_version()``
-    read."""
+    read, in the active city only."""
+    city_id = tenancy._scoping_city_id()
     with connection.cursor() as cur:
-        cur.execute(_procedure_sql(connection.vendor), [slug, True])
+        if city_id is None:  # outside any city (commands), as the manager: every city's
+            cur.execute(_procedure_sql(connection.vendor, scoped=False), [slug, True])
+        else:
+            cur.execute(_procedure_sql(connection.vendor), [slug, True, city_id])
         row = cur.fetchone()
     if row is None:
         return None

@@ -71,6 +71,7 @@ def start_draft(procedure: Procedure, *, user=None, session_key: str = "", chann
             return draft
     answers = FormEngine(version).prefill(user) if user and channel == Submission.Channel.ONLINE else {}
     return Submission.objects.create(
+        municipality_id=procedure.municipality_id,
         procedure=procedure,
         section=procedure.section,
         form_version=version,
@@ -101,25 +102,34 @@ def save_page(submission: Submission, page: int, data, files, *, owner=None, val
 
 @functools.cache
 def _receipt_bump_sql(vendor: str) -> str:
-    """The year's counter advanced and read in one statement (the ORM's update() returns no
-    values); table and columns from the model's metadata."""
+    """The city's year's counter advanced and read in one statement (the ORM's update() returns
+    no values); table and columns from the model's metadata."""
     last, year = rawsql.column(ReceiptCounter, "last"), rawsql.column(ReceiptCounter, "fiscal_year")
-    return f"UPDATE {rawsql.table(ReceiptCounter)} SET {last} = {last} + 1 WHERE {year} = %s RETURNING {last}"
+    city = rawsql.column(ReceiptCounter, "municipality")
+    return f"UPDATE {rawsql.table(ReceiptCounter)} SET {last} = {last} + 1 WHERE {city} = %s AND {year} = %s RETURNING {last}"
 
 
-def next_receipt_number(today: dt.date | None = None) -> str:
-    """受付番号 like ``2026-000123`` (fiscal year and a sequence), unique across processes.
+def next_receipt_number(today: dt.date | None = None, municipality_id: int | None = None) -> str:
+    """受付番号 like ``2026-000123`` (fiscal year and a sequence), unique across processes
+    within the city (``municipality_id``: the case's; by default the active city, else the
+    deployment's default city). Each city counts its own.
 
     One ``UPDATE … RETURNING`` in its own short transaction, so the counter row is locked only
     for that statement and submissions don't queue behind each other. A number whose
     submission then fails is simply skipped (numbers are unique, not gap-free)."""
     from django.db import connection
 
+    from madoguchi.core import tenancy
+    from madoguchi.core.models import Municipality
+
     fy = fiscal_year(today or timezone.localdate())
+    city = municipality_id or tenancy.current_id() or getattr(Municipality.current(), "pk", None)
+    if city is None:
+        raise ValueError("受付番号は自治体ごとに採番します: 自治体がありません。")
 
     def bump():
         with connection.cursor() as cursor:
-            cursor.execute(_receipt_bump_sql(connection.vendor), [fy])
+            cursor.execute(_receipt_bump_sql(connection.vendor), [city, fy])
             return cursor.fetchone()
 
     # On its own the UPDATE is one atomic statement: no BEGIN/COMMIT round trips.
@@ -130,7 +140,7 @@ def next_receipt_number(today: dt.date | None = None) -> str:
             if row is None:
                 try:
                     with transaction.atomic():
-                        ReceiptCounter.objects.create(fiscal_year=fy, last=1)
+                        ReceiptCounter.objects.create(municipality_id=city, fiscal_year=fy, last=1)
                         return f"{fy}-{1:06d}"
                 except IntegrityError:  # another process created the year's row first
                     pass
@@ -176,7 +186,7 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
     if resubmission:
         fields.update(status=S.REVIEWING)
     else:
-        fields.update(status=S.RECEIVED, submitted_at=now, receipt_number=next_receipt_number(timezone.localdate(now)))
+        fields.update(status=S.RECEIVED, submitted_at=now, receipt_number=next_receipt_number(timezone.localdate(now), submission.municipality_id or submission.procedure.municipality_id))
         if idempotency_key:
             fields["idempotency_key"] = idempotency_key
     if submission.pk is None:
@@ -232,7 +242,15 @@ def new_submission(procedure: Procedure, answers: dict, *, user, channel=Submiss
         version = procedure.form.published_version()
     if version is None:
         raise ValidationError("この手続の申請フォームは準備中です。")
-    return Submission(procedure=procedure, section=procedure.section, form_version=version, applicant=user, answers=answers, channel=channel)
+    return Submission(
+        municipality_id=procedure.municipality_id,
+        procedure=procedure,
+        section=procedure.section,
+        form_version=version,
+        applicant=user,
+        answers=answers,
+        channel=channel,
+    )
 
 
 CASE_LINK_SALT = "applications.case-link"

@@ -71,7 +71,8 @@ def form_definition(request, form_id: int = Path(..., ge=1, le=MAX_ID)):
 
 
 @functools.cache
-def _head_sql(vendor: str) -> str:
+def _head_sql(vendor: str, scoped: bool = True) -> str:
+    """``scoped``: the form must belong to the active city (as ``Form.objects`` while one is)."""
     from madoguchi.core import rawsql
 
     from .models import Form, FormVersion
@@ -85,18 +86,27 @@ def _head_sql(vendor: str) -> str:
     return (
         f"SELECT {v('id')}, {v('published_at')}, {f('id')}, {f('name')}, {f('allows_my_number')} "
         f"FROM {rawsql.table(FormVersion)} v INNER JOIN {rawsql.table(Form)} f ON {f('id')} = {v('form')} "
-        f"WHERE {v('form')} = %s AND {v('status')} = '{FormVersion.Status.PUBLISHED}' ORDER BY {v('number')} DESC LIMIT 1"
+        f"WHERE {v('form')} = %s AND {v('status')} = '{FormVersion.Status.PUBLISHED}'"
+        + (f" AND {f('municipality')} = %s" if scoped else "")
+        + f" ORDER BY {v('number')} DESC LIMIT 1"
     )
 
 
 def _published_head(form_id: int):
     """(version id, published_at as the database returns it, form id, name, allows_my_number)
     of the form's latest published version, without its (large) definition; None if there is
-    none. The id and publication time together name one published version for good."""
+    none, or if the form is another city's. The id and publication time together name one
+    published version for good."""
     from django.db import connection
 
+    from madoguchi.core import tenancy
+
+    city_id = tenancy._scoping_city_id()
     with connection.cursor() as cur:
-        cur.execute(_head_sql(connection.vendor), [form_id])
+        if city_id is None:  # outside any city (commands), as the manager: every city's
+            cur.execute(_head_sql(connection.vendor, scoped=False), [form_id])
+        else:
+            cur.execute(_head_sql(connection.vendor), [form_id, city_id])
         row = cur.fetchone()
     if row is None:
         return None

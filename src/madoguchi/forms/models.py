@@ -11,13 +11,28 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from madoguchi.core import tenancy
+from madoguchi.core.models import CityOwned, Municipality
+
+
+def _active_or_default_city_id() -> int | None:
+    """The city a row with no parent belongs to: the active one, else (commands, tests outside
+    a request) the deployment's default city."""
+    city_id = tenancy.current_id()
+    if city_id is None:
+        city_id = getattr(Municipality.current(), "pk", None)
+    return city_id
+
 
 class ImmutableVersionError(Exception):
     """A published version (公開済みの版) must never change: drafts in progress depend on it."""
 
 
-class Form(models.Model):
-    """フォーム. The definition lives in its versions; this row is the stable identity."""
+class Form(CityOwned):
+    """フォーム. The definition lives in its versions; this row is the stable identity. It
+    belongs to its section's city (the active city for a form without a section)."""
+
+    tenant_parent = "section"
 
     name = models.CharField(_("フォーム名"), max_length=200)
     section = models.ForeignKey("core.Section", verbose_name=_("担当課"), null=True, blank=True, on_delete=models.PROTECT, related_name="forms")
@@ -35,6 +50,11 @@ class Form(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self.municipality_id is None and self.section_id is None:
+            self.municipality_id = _active_or_default_city_id()
+        super().save(*args, **kwargs)
+
     @property
     def audit_section(self):
         return self.section
@@ -50,8 +70,10 @@ class Form(models.Model):
         return self.versions.order_by("-number").first()
 
 
-class FormVersion(models.Model):
+class FormVersion(CityOwned):
     """フォームの版. Published versions are immutable; editing happens in a new draft."""
+
+    tenant_parent = "form"
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("下書き")
@@ -102,13 +124,22 @@ class FormVersion(models.Model):
 
 
 def _upload_path(instance: Upload, filename: str) -> str:
-    # Never reuse the uploader's file name on disk: it can contain anything.
+    # Never reuse the uploader's file name on disk: it can contain anything. Each city's files
+    # under its own 全国地方公共団体コード.
     now = timezone.now()
-    return f"uploads/{now:%Y/%m}/{uuid.uuid4().hex}"
+    if instance.municipality_id is None:
+        instance.municipality_id = _active_or_default_city_id()
+    city = tenancy.municipality_by_id(instance.municipality_id) if instance.municipality_id else None
+    return f"uploads/{getattr(city, 'code', '') or 'common'}/{now:%Y/%m}/{uuid.uuid4().hex}"
 
 
-class Upload(models.Model):
-    """添付ファイル. Stored outside the web root; type decided by content, not by name."""
+class Upload(CityOwned):
+    """添付ファイル. Stored outside the web root; type decided by content, not by name. It
+    belongs to the city active when it was uploaded (before any case exists). Files uploaded
+    before the cities were told apart may have none (see migration forms 0002): they are seen
+    only outside any city (the retention purge)."""
+
+    municipality = models.ForeignKey(Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("自治体"))
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("所有者"), null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads")
     session_key = models.CharField(_("セッション"), max_length=64, blank=True, db_index=True)
@@ -126,6 +157,11 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def save(self, *args, **kwargs):
+        if self.municipality_id is None:
+            self.municipality_id = _active_or_default_city_id()
+        super().save(*args, **kwargs)
 
     def as_answer(self) -> dict:
         return {"upload_id": self.pk, "name": self.original_name, "size": self.size, "content_type": self.content_type}

@@ -376,7 +376,7 @@ def test_retention_purge_deletes_and_audits():
     assert summary.detail["drafts"] == 1
 
 
-def test_receipt_numbers_are_unique_and_sequential(db):
+def test_receipt_numbers_are_unique_and_sequential(city):
     a, b = services.next_receipt_number(), services.next_receipt_number()
     assert a != b and int(b.split("-")[1]) == int(a.split("-")[1]) + 1
 

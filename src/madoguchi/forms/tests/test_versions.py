@@ -45,7 +45,7 @@ def test_my_number_field_needs_designated_form():
     assert schema_errors(schema, allows_my_number=True) == []
 
 
-def test_create_form_and_publish_keeps_old_version(db, sample_schema):
+def test_create_form_and_publish_keeps_old_version(org, sample_schema):
     form = services.create_form("住民票の写しの交付請求", sample_schema)
     v1 = form.published_version()
     assert v1.number == 1 and v1.published_at is not None
@@ -71,7 +71,7 @@ def test_create_form_and_publish_keeps_old_version(db, sample_schema):
     assert services.get_or_create_draft(form).number == 3
 
 
-def test_changes_are_audited(db, sample_schema):
+def test_changes_are_audited(org, sample_schema):
     from madoguchi.core.models import AuditLog
 
     form = services.create_form("テスト", sample_schema, publish=False)

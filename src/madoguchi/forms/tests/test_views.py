@@ -34,7 +34,7 @@ def test_postal_code_api(client, db):
     assert client.get("/api/forms/postal-code/12").status_code == 400
 
 
-def test_form_definition_api(client, db, sample_schema):
+def test_form_definition_api(client, org, sample_schema):
     form = services.create_form("転出届", sample_schema)
     draft_only = services.create_form("下書きだけ", sample_schema, publish=False)
     r = client.get(f"/api/forms/{form.pk}")

@@ -1,0 +1,37 @@
+"""共同運営 (issue #10), step 1 of 3: every life event, case and case event carries its
+municipality (nullable here, filled in 0005, NOT NULL in 0006), and receipt numbers are counted
+per city: the per-year counter is set aside (0005 copies it into the new per-city counter, 0006
+drops it)."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+def _city(null: bool):
+    return models.ForeignKey(
+        null=null, blank=null, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.municipality", verbose_name="自治体"
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("core", "0005_municipality_settings"),
+        ("applications", "0003_correction_snapshot"),
+    ]
+
+    operations = [
+        migrations.AddField(model_name="lifeevent", name="municipality", field=_city(True)),
+        migrations.AddField(model_name="submission", name="municipality", field=_city(True)),
+        migrations.AddField(model_name="submissionevent", name="municipality", field=_city(True)),
+        migrations.RenameModel("ReceiptCounter", "LegacyReceiptCounter"),
+        migrations.CreateModel(
+            name="ReceiptCounter",
+            fields=[
+                ("pk", models.CompositePrimaryKey("municipality", "fiscal_year", blank=True, editable=False, primary_key=True, serialize=False)),
+                ("municipality", _city(False)),
+                ("fiscal_year", models.PositiveIntegerField()),
+                ("last", models.PositiveIntegerField(default=0)),
+            ],
+            options={"verbose_name": "受付番号の採番", "verbose_name_plural": "受付番号の採番"},
+        ),
+    ]
