@@ -25,7 +25,11 @@ STEPS = [
 
 
 def backfill(apps, schema_editor):
+    from madoguchi.core import tenancy
+
     db = schema_editor.connection.alias
+    # Every city's rows: the parents' tables may already have row-level security (PostgreSQL).
+    tenancy.set_database_city(None, using=db)
     for model_name, fk, parent_name in STEPS:
         model, parent = apps.get_model("reservations", model_name), apps.get_model("reservations", parent_name)
         city = parent.objects.using(db).filter(pk=OuterRef(f"{fk}_id")).values("municipality_id")[:1]

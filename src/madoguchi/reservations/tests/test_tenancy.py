@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from madoguchi.core import tenancy
-from madoguchi.core.models import Municipality, MunicipalityDomain, Section
+from madoguchi.core.factories import MunicipalityFactory
+from madoguchi.core.models import MunicipalityDomain, Section
 from madoguchi.reservations import queries, services
 from madoguchi.reservations.models import (
     Booking,
@@ -49,7 +50,7 @@ def cities(db, city, section, facility, unit, counter, make_user, now):
     """City A (the conftest's, default) and city B, each with a facility (same 施設ID), a unit,
     a counter (same slug), a booking (same 予約番号) and a visit; a resident registered in both."""
     a = city
-    b = Municipality.objects.create(name="あおば台町", code="139980")
+    b = MunicipalityFactory(name="あおば台町")  # a code of its own, whatever A was given
     MunicipalityDomain.objects.create(municipality=a, domain=A_HOST)
     MunicipalityDomain.objects.create(municipality=b, domain=B_HOST)
     b_section = Section.objects.create(municipality=b, name="あおば台町 生涯学習課")
