@@ -102,6 +102,10 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'madoguchi.sqlite3'}")
 ALLOW_SQLITE_IN_PRODUCTION = env_bool("ALLOW_SQLITE_IN_PRODUCTION", False)
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(env("DB_CONN_MAX_AGE", "60")))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Row-level security (core.tenancy): a session starts as "no city, every row" ('*'); requests
+    # and tasks narrow it to their city. A session without the setting sees nothing (fail closed).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c madoguchi.city=*"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + busy timeout let the embedded worker thread and web requests share the file.
     DATABASES["default"]["OPTIONS"] = {

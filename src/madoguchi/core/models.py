@@ -144,11 +144,9 @@ def fill_municipality(row) -> None:
     from . import tenancy
 
     if row.municipality_id is None:
-        parent = getattr(row, "tenant_parent", "")
-        if parent:
-            row.municipality_id = getattr(row, parent).municipality_id
-        else:
-            row.municipality_id = tenancy.current_id()
+        parent_name = getattr(row, "tenant_parent", "")
+        parent = getattr(row, parent_name, None) if parent_name else None
+        row.municipality_id = parent.municipality_id if parent is not None else tenancy.current_id()
     active = tenancy._scoping_city_id()
     if active is not None and row.municipality_id is not None and row.municipality_id != active:
         raise PermissionError(f"{type(row).__name__}: a row of municipality {row.municipality_id} cannot be written while municipality {active} is active")

@@ -78,7 +78,7 @@ def _database_city() -> int | None:
     with connection.cursor() as cur:
         cur.execute("SELECT current_setting(%s, true)", [GUC])
         value = cur.fetchone()[0]
-    return int(value) if value else None
+    return int(value) if value and value != ALL_CITIES else None
 
 
 def current_id() -> int | None:
@@ -185,6 +185,7 @@ UNKNOWN_HOST_PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8
 
 
 _UNTHROTTLED = ("/static/", "/healthz")
+_ANY_HOST = ("/healthz",)  # a load balancer checks by address, not by a city's host name
 
 
 def city_requests_per_second() -> int:
@@ -221,7 +222,7 @@ class TenantMiddleware:
     def __call__(self, request):
         municipality = resolve(request.get_host())
         request.municipality = municipality
-        if municipality is None and strict_hosts():
+        if municipality is None and strict_hosts() and not request.path.startswith(_ANY_HOST):
             from django.http import HttpResponseNotFound
 
             return HttpResponseNotFound(UNKNOWN_HOST_PAGE.encode(), content_type="text/html; charset=utf-8")
@@ -295,11 +296,40 @@ def _scoping_city_id():
     return current_id()
 
 
+_ALL = "all"  # a queryset made under unscoped(): never filtered later
+
+
 class TenantQuerySet:
-    """Mixed into the queryset of every city-owned model (``CityOwned``)."""
+    """Mixed into the queryset of every city-owned model (``CityOwned``).
+
+    A queryset made while no city was active (a form's class attribute, a module-level
+    constant) is filtered when it is next cloned under an active city — which Django does before
+    using it (``.all()``, ``.filter()``, a form field's copy) — so defining a queryset at import
+    time cannot show every city's rows later."""
+
+    _city_scoped = None
 
     def for_city(self, municipality):
         return self.filter(municipality=municipality)
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._city_scoped = self._city_scoped
+        if clone._city_scoped is None:
+            if _unscoped.get():
+                clone._city_scoped = _ALL
+            else:
+                city_id = current_id()
+                if city_id is not None:
+                    clone.query.add_q(models_q(municipality_id=city_id))
+                    clone._city_scoped = city_id
+        return clone
+
+
+def models_q(**kwargs):
+    from django.db.models import Q
+
+    return Q(**kwargs)
 
 
 def tenant_manager_class():
@@ -313,8 +343,15 @@ def tenant_manager_class():
 
         def get_queryset(self):
             qs = super().get_queryset()
-            city_id = _scoping_city_id()
-            return qs if city_id is None else qs.filter(municipality_id=city_id)
+            if _unscoped.get():
+                qs._city_scoped = _ALL
+                return qs
+            city_id = current_id()
+            if city_id is None:
+                return qs  # scoped later, if a city is active when it is used (_clone)
+            qs.query.add_q(models_q(municipality_id=city_id))
+            qs._city_scoped = city_id
+            return qs
 
     return TenantManager
 
@@ -325,7 +362,7 @@ GUC = "madoguchi.city"
 
 def set_database_city(municipality_id: int | None, using: str = "default") -> None:
     """Tell PostgreSQL which city this connection works for; row-level security policies on every
-    city-owned table compare ``municipality_id`` with it. '' = no city (all rows: commands,
+    city-owned table compare ``municipality_id`` with it. None = no city ('*', all rows: commands,
     migrations, the operator's aggregates)."""
     from django.db import connections
 
@@ -333,7 +370,13 @@ def set_database_city(municipality_id: int | None, using: str = "default") -> No
     if conn.vendor != "postgresql":
         return
     with conn.cursor() as cur:
-        cur.execute("SELECT set_config(%s, %s, false)", [GUC, "" if municipality_id is None else str(municipality_id)])
+        cur.execute("SELECT set_config(%s, %s, false)", [GUC, ALL_CITIES if municipality_id is None else str(municipality_id)])
+
+
+# The setting's value for "no city, every row" (commands, migrations, the operator). A session
+# that never set it sees no row at all: the policy fails closed (and so does a Citus worker that
+# did not receive the setting).
+ALL_CITIES = "*"
 
 
 def rls_statements(table: str, column: str = "municipality_id") -> list[str]:
@@ -344,7 +387,7 @@ def rls_statements(table: str, column: str = "municipality_id") -> list[str]:
         # FORCE: the table's owner (the app's own role) is bound by the policy too.
         f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
         f'DROP POLICY IF EXISTS "{policy}" ON "{table}"',
-        f"CREATE POLICY \"{policy}\" ON \"{table}\" USING (coalesce({setting}, '') = '' OR \"{column}\" = nullif({setting}, '')::bigint)",
+        f"CREATE POLICY \"{policy}\" ON \"{table}\" USING ({setting} = '{ALL_CITIES}' OR \"{column}\" = nullif(nullif({setting}, '{ALL_CITIES}'), '')::bigint)",
     ]
 
 

@@ -62,3 +62,16 @@ def test_manager_scopes_and_refuses_writes_to_another_city(two_cities):
     with tenancy.using(a):
         assert list(Section.objects.values_list("name", flat=True)) == ["市民課"]
     from madoguchi.core.models import StaffRole  # noqa: F401  (CityOwned rows refuse another city: see test_tenancy)
+
+
+def test_a_session_without_the_setting_sees_nothing(two_cities):
+    """Fail closed: a connection that never said which city (a Citus worker without the
+    setting, a misconfigured pool) sees no city's rows."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT set_config('madoguchi.city', '', false)")
+    try:
+        assert _raw_names() == []
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT set_config('madoguchi.city', '*', false)")
+    assert _raw_names() == ["市民課", "町民課"]

@@ -209,3 +209,24 @@ def test_city_settings_are_edited_by_the_citys_own_admin(client, two_cities, dja
     assert client.get("/core/emblem/", HTTP_HOST="aobadai.localhost")["Content-Type"] == "image/png"
     assert client.get("/core/emblem/", HTTP_HOST="midorino.localhost").status_code == 404
     assert "s3cret" not in client.get("/core/city/settings/", HTTP_HOST="aobadai.localhost").content.decode()
+
+
+def test_a_queryset_made_at_import_time_is_scoped_when_used(two_cities):
+    from django import forms
+
+    from madoguchi.core.models import Section
+
+    a, b = two_cities
+    Section.objects.create(municipality=a, name="市民課")
+    Section.objects.create(municipality=b, name="町民課")
+
+    class PickSection(forms.Form):  # a class attribute: made with no city active
+        section = forms.ModelChoiceField(queryset=Section.objects.order_by("name"))
+
+    with tenancy.using(b):
+        assert [label for _, label in PickSection().fields["section"].choices][1:] == ["町民課"]
+        assert list(Section.objects.order_by("name").filter(name__endswith="課").values_list("name", flat=True)) == ["町民課"]
+    with tenancy.unscoped():
+        everything = Section.objects.all()
+    with tenancy.using(b):
+        assert everything.count() == 2  # made under unscoped(): stays unscoped
