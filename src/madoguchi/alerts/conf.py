@@ -35,12 +35,18 @@ def vapid_subject() -> str:
     return _get("VAPID_SUBJECT", "mailto:" + getattr(settings, "DEFAULT_FROM_EMAIL", "madoguchi@example.jp"))
 
 
-def line_channel_access_token() -> str:
-    return _get("LINE_CHANNEL_ACCESS_TOKEN")
+def line_channel_access_token(municipality=None) -> str:
+    """The city's own LINE channel (``municipality``, else the active city: a delivery task runs
+    for its notice's city, the webhook on the city's host), else the deployment's."""
+    from madoguchi.core.tenancy import city_setting
+
+    return city_setting("line_channel_access_token", municipality) or _get("LINE_CHANNEL_ACCESS_TOKEN")
 
 
-def line_channel_secret() -> str:
-    return _get("LINE_CHANNEL_SECRET")
+def line_channel_secret(municipality=None) -> str:
+    from madoguchi.core.tenancy import city_setting
+
+    return city_setting("line_channel_secret", municipality) or _get("LINE_CHANNEL_SECRET")
 
 
 def line_api_host() -> str:

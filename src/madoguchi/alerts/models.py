@@ -11,7 +11,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from madoguchi.core.models import Municipality, Section
+from madoguchi.core.models import CityOwned, Municipality, Section, TenantManager
+
+
+def _city():
+    """The municipality of a row that belongs to its parent's city (copied from ``tenant_parent``
+    on save; set explicitly by bulk writes). Declared here rather than inherited so that these
+    tables' migrations do not follow changes to ``CityOwned``'s own field."""
+    return models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("自治体"))
 
 
 class Language(models.TextChoices):
@@ -32,6 +39,8 @@ class Topic(models.Model):
     cap_category = models.CharField(_("CAPの分類"), max_length=20, default="Other", help_text=_("CAP 1.2 の category（Safety, Security, Health など）"))
     order = models.PositiveIntegerField(_("表示順"), default=0)
     is_active = models.BooleanField(_("使用中"), default=True)
+
+    objects = TenantManager()
 
     class Meta:
         verbose_name = _("分野")
@@ -66,6 +75,8 @@ class Area(models.Model):
     name_en = models.CharField(_("名称（英語）"), max_length=60, blank=True)
     order = models.PositiveIntegerField(_("表示順"), default=0)
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("地域")
         verbose_name_plural = _("地域")
@@ -85,6 +96,8 @@ class Shelter(models.Model):
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="shelters")
     latitude = models.DecimalField(_("緯度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("経度"), max_digits=9, decimal_places=6, null=True, blank=True)
+
+    objects = TenantManager()
 
     class Meta:
         verbose_name = _("避難所")
@@ -126,18 +139,23 @@ class Subscription(models.Model):
     topics = models.ManyToManyField(Topic, related_name="subscriptions", verbose_name=_("分野"))
     areas = models.ManyToManyField(Area, blank=True, related_name="subscriptions", verbose_name=_("地域"), help_text=_("選ばなければ市内全域"))
     status = models.CharField(_("状態"), max_length=15, choices=Status.choices, default=Status.PENDING, db_index=True)
-    token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
-    link_code = models.CharField(_("LINE連携コード"), max_length=12, null=True, blank=True, unique=True)
+    # Unique within the city (with the municipality: the distribution column of a sharded layout).
+    token = models.CharField(max_length=64, default=_token, editable=False)
+    link_code = models.CharField(_("LINE連携コード"), max_length=12, null=True, blank=True)
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("停止日時"), null=True, blank=True)
     failure_reason = models.CharField(_("配信不能の理由"), max_length=300, blank=True)
+
+    objects = TenantManager()
 
     class Meta:
         verbose_name = _("配信登録")
         verbose_name_plural = _("配信登録")
         constraints = [
             models.UniqueConstraint(fields=["municipality", "channel", "address"], condition=~models.Q(address=""), name="alerts_subscription_unique_address"),
+            models.UniqueConstraint(fields=["municipality", "token"], name="alerts_subscription_unique_token"),
+            models.UniqueConstraint(fields=["municipality", "link_code"], name="alerts_subscription_unique_link_code"),
         ]
         indexes = [models.Index(fields=["channel", "status"], name="alerts_sub_channel_status")]
 
@@ -151,6 +169,13 @@ class Subscription(models.Model):
             return f"{local[:2]}…@{domain}"
         return self.address[:24] + ("…" if len(self.address) > 24 else "")
 
+    @property
+    def targeting(self) -> TargetingConsent | None:
+        """The consent to targeted notices, if given (at most one per subscription)."""
+        if not self.pk:
+            return None
+        return self.targeting_consents.first()
+
 
 class ProfileFact(models.TextChoices):
     """プッシュ型配信の属性: facts a resident may choose to give for targeted notices."""
@@ -162,18 +187,23 @@ class ProfileFact(models.TextChoices):
     PET = "pet", _("ペットを飼っている")
 
 
-class TargetingConsent(models.Model):
+class TargetingConsent(CityOwned):
     """プッシュ型配信への同意と属性. Stored apart from the subscription so that withdrawing
-    consent deletes exactly this row and nothing else."""
+    consent deletes exactly this row and nothing else. One per subscription (the constraint)."""
 
-    subscription = models.OneToOneField(Subscription, on_delete=models.CASCADE, related_name="targeting")
+    municipality = _city()
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="targeting_consents")
     facts = models.JSONField(_("属性"), default=list)
     consented_at = models.DateTimeField(_("同意日時"), default=timezone.now)
     consent_text = models.CharField(_("同意した文言"), max_length=300)
 
+    tenant_parent = "subscription"
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("プッシュ型配信の同意")
         verbose_name_plural = _("プッシュ型配信の同意")
+        constraints = [models.UniqueConstraint(fields=["municipality", "subscription"], name="alerts_targetingconsent_once")]
 
 
 class Severity(models.TextChoices):
@@ -208,7 +238,7 @@ class Notice(models.Model):
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="alert_notices")
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="alert_notices", verbose_name=_("発信課"))
-    identifier = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    identifier = models.UUIDField(default=uuid.uuid4, editable=False)  # unique within the city (Meta)
     kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices, default=Kind.ALERT)
     references = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("訂正・取消の対象"))
     topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.PROTECT, related_name="notices", verbose_name=_("分野"))
@@ -244,11 +274,14 @@ class Notice(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("お知らせ")
         verbose_name_plural = _("お知らせ")
         ordering = ["-sent_at", "-created_at"]
         permissions = [("send_alone", _("緊急情報を承認なしで配信できる"))]
+        constraints = [models.UniqueConstraint(fields=["municipality", "identifier"], name="alerts_notice_unique_identifier")]
 
     def __str__(self) -> str:
         return self.title
@@ -282,7 +315,7 @@ class Notice(models.Model):
         return langs
 
 
-class Delivery(models.Model):
+class Delivery(CityOwned):
     """配信: one message of one notice to one subscription. The unique constraint makes fan-out
     idempotent; ``state`` + ``lease_until`` let workers claim, send, then mark — a worker that
     dies leaves a lease that expires and only its unsent rows run again."""
@@ -294,6 +327,8 @@ class Delivery(models.Model):
         FAILED = "failed", _("失敗")
         SKIPPED = "skipped", _("対象外")
 
+    # The notice's city: the fan-out's INSERT … SELECT writes it with every row.
+    municipality = _city()
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -305,10 +340,13 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
 
+    tenant_parent = "notice"
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("配信")
         verbose_name_plural = _("配信")
-        constraints = [models.UniqueConstraint(fields=["notice", "subscription", "channel"], name="alerts_delivery_once")]
+        constraints = [models.UniqueConstraint(fields=["municipality", "notice", "subscription", "channel"], name="alerts_delivery_once")]
         indexes = [models.Index(fields=["notice", "channel", "state"], name="alerts_delivery_work")]
 
     @property

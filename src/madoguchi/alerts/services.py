@@ -595,7 +595,9 @@ def fan_out(notice_id: int) -> int:
             continue
         ids = recipients(notice, name)
         for start in range(0, len(ids), 5000):
-            rows = [Delivery(municipality_id=notice.municipality_id, notice_id=notice.pk, subscription_id=sid, channel=name) for sid in ids[start : start + 5000]]
+            rows = [
+                Delivery(municipality_id=notice.municipality_id, notice_id=notice.pk, subscription_id=sid, channel=name) for sid in ids[start : start + 5000]
+            ]
             Delivery.objects.bulk_create(rows, ignore_conflicts=True)
             created += len(rows)
     start_senders(notice.pk, [n for n in notice.channels or [] if n in channels.subscriber_channels()])

@@ -40,10 +40,11 @@ def fit(body: str, tail: str) -> str:
     return body[: max(0, MAX_TEXT - len(tail) - 1)] + "…" + tail
 
 
-def api_client():
+def api_client(municipality=None):
+    """A client with the city's own channel access token (``municipality``, else the active city)."""
     from linebot.v3.messaging import ApiClient, Configuration
 
-    return ApiClient(Configuration(host=conf.line_api_host(), access_token=conf.line_channel_access_token()))
+    return ApiClient(Configuration(host=conf.line_api_host(), access_token=conf.line_channel_access_token(municipality)))
 
 
 class LineChannel(Channel):
@@ -70,7 +71,7 @@ class LineChannel(Channel):
         from linebot.v3.messaging.exceptions import ApiException
 
         cache: dict[str, str] = {}
-        with api_client() as client:
+        with api_client(notice.municipality) as client:
             api = MessagingApi(client)
             for d in deliveries:
                 sub = d.subscription

@@ -51,7 +51,7 @@ def test_fan_out_insert_writes_the_rows_bulk_create_writes(city, staff):
     via_sql = _rows(notice)
     Delivery.objects.filter(notice=notice).delete()
     ids = services.recipients(notice, "email")
-    Delivery.objects.bulk_create([Delivery(notice_id=notice.pk, subscription_id=sid, channel="email") for sid in ids])
+    Delivery.objects.bulk_create([Delivery(municipality_id=notice.municipality_id, notice_id=notice.pk, subscription_id=sid, channel="email") for sid in ids])
     assert via_sql == _rows(notice) and len(via_sql) == 3
 
 
