@@ -25,6 +25,13 @@ class ImportForm(forms.Form):
         error_messages={"required": _("自治体を選んでください。"), "invalid_choice": _("自治体は一覧から選んでください。")},
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .examples import import_choices
+
+        # The active city, or a reference municipality (an example): never another city here.
+        self.fields["municipality"].queryset = import_choices()
+
 
 class AcceptImportForm(forms.Form):
     title = forms.CharField(label=_("計画名"), max_length=200, error_messages={"required": _("計画名を入力してください。")})

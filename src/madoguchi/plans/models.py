@@ -9,7 +9,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from madoguchi.core.models import Municipality, Section
+from madoguchi.core.models import CityOwned, Municipality, Section, TenantManager
+
+
+def _city():
+    """The municipality of a row that belongs to its plan's city (copied from ``tenant_parent``
+    on save; set explicitly by bulk writes). Declared here rather than inherited so that these
+    tables' migrations do not follow changes to ``CityOwned``'s own field."""
+    return models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("自治体"))
+
 
 DEFAULT_RATING_SCALE = [
     {"code": "achieved", "label": "達成"},
@@ -67,6 +75,8 @@ class Plan(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("計画")
         verbose_name_plural = _("計画")
@@ -97,9 +107,10 @@ class Plan(models.Model):
         return self.level_names[depth] if 0 <= depth < len(self.level_names) else ""
 
 
-class Node(models.Model):
+class Node(CityOwned):
     """計画の階層 (基本方針, 施策, 取組の方向性 …): any depth; the level name comes from the plan."""
 
+    municipality = _city()
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="nodes")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
     key = models.CharField(_("識別キー"), max_length=300, help_text=_("再取込で同じ階層を見つけるためのキー"))
@@ -111,11 +122,14 @@ class Node(models.Model):
     current_state = models.TextField(_("現状と課題"), blank=True)
     order = models.PositiveIntegerField(_("並び順"), default=0)
 
+    tenant_parent = "plan"
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("計画の階層")
         verbose_name_plural = _("計画の階層")
         ordering = ["plan", "order", "id"]
-        constraints = [models.UniqueConstraint(fields=["plan", "key"], name="plan_node_unique_key")]
+        constraints = [models.UniqueConstraint(fields=["municipality", "plan", "key"], name="plan_node_unique_key")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}".strip()
@@ -125,9 +139,10 @@ class Node(models.Model):
         return self.plan.level_name(self.depth)
 
 
-class Item(models.Model):
+class Item(CityOwned):
     """取組: a measure with responsible sections, a schedule and indicators."""
 
+    municipality = _city()
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")
     key = models.CharField(_("識別キー"), max_length=300)
     number = models.CharField(_("番号（記載どおり）"), max_length=40, blank=True)
@@ -143,11 +158,14 @@ class Item(models.Model):
     predecessor = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors", verbose_name=_("前計画の取組"))
     order = models.PositiveIntegerField(_("並び順"), default=0)
 
+    tenant_parent = "plan"
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("取組")
         verbose_name_plural = _("取組")
         ordering = ["plan", "order", "id"]
-        constraints = [models.UniqueConstraint(fields=["plan", "key"], name="plan_item_unique_key")]
+        constraints = [models.UniqueConstraint(fields=["municipality", "plan", "key"], name="plan_item_unique_key")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}".strip()
@@ -196,23 +214,28 @@ class Item(models.Model):
         return max(found, key=order.index) if found else ""
 
 
-class ItemSection(models.Model):
+class ItemSection(CityOwned):
     """取組の担当課: the first listed is the lead section (主管課), the others related (関係課)."""
 
+    municipality = _city()
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="section_links")
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="plan_item_links")
     is_lead = models.BooleanField(_("主管課"), default=False)
     order = models.PositiveSmallIntegerField(default=0)
 
+    tenant_parent = "item"
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("取組の担当課")
         verbose_name_plural = _("取組の担当課")
-        constraints = [models.UniqueConstraint(fields=["item", "section"], name="plan_itemsection_unique")]
+        constraints = [models.UniqueConstraint(fields=["municipality", "item", "section"], name="plan_itemsection_unique")]
 
 
-class Placement(models.Model):
+class Placement(CityOwned):
     """取組の掲載箇所: an item listed under a node; a 再掲 is a second placement of the same item."""
 
+    municipality = _city()
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="placements")
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="placements")
     number = models.CharField(_("番号（記載どおり）"), max_length=40, blank=True)
@@ -220,11 +243,14 @@ class Placement(models.Model):
     printed = models.JSONField(_("記載どおりの内容（再掲時）"), default=dict, blank=True)
     order = models.PositiveIntegerField(default=0)
 
+    tenant_parent = "item"
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("取組の掲載箇所")
         verbose_name_plural = _("取組の掲載箇所")
         ordering = ["node", "order", "id"]
-        constraints = [models.UniqueConstraint(fields=["item", "node"], name="plan_placement_unique")]
+        constraints = [models.UniqueConstraint(fields=["municipality", "item", "node"], name="plan_placement_unique")]
 
 
 class Phase(models.TextChoices):
@@ -241,9 +267,10 @@ class Phase(models.TextChoices):
     COMPLETE = "complete", _("完了")
 
 
-class ScheduleEntry(models.Model):
+class ScheduleEntry(CityOwned):
     """スケジュール: what an item (or one line, ``track``, of its schedule) does in a fiscal year."""
 
+    municipality = _city()
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="schedule")
     track = models.CharField(_("工程"), max_length=200, blank=True, help_text=_("スケジュールが複数行のときの行の名前"))
     track_order = models.PositiveSmallIntegerField(default=0)
@@ -252,20 +279,24 @@ class ScheduleEntry(models.Model):
     phase = models.CharField(_("段階"), max_length=12, choices=Phase.choices, blank=True)
     continues = models.BooleanField(_("翌年度も継続"), default=False)
 
+    tenant_parent = "item"
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("スケジュール")
         verbose_name_plural = _("スケジュール")
         ordering = ["item", "track_order", "fiscal_year"]
-        constraints = [models.UniqueConstraint(fields=["item", "track", "fiscal_year"], name="plan_schedule_unique")]
+        constraints = [models.UniqueConstraint(fields=["municipality", "item", "track", "fiscal_year"], name="plan_schedule_unique")]
 
 
-class Indicator(models.Model):
+class Indicator(CityOwned):
     """指標: an activity (活動指標) or outcome (成果指標) indicator of an item."""
 
     class Kind(models.TextChoices):
         ACTIVITY = "activity", _("活動指標")
         OUTCOME = "outcome", _("成果指標")
 
+    municipality = _city()
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="indicators")
     kind = models.CharField(_("種別"), max_length=10, choices=Kind.choices, default=Kind.ACTIVITY)
     name = models.CharField(_("指標名"), max_length=300)
@@ -279,6 +310,9 @@ class Indicator(models.Model):
     # as 「集計エラー」 until it computes again (the error itself is in the log).
     metric_errors = models.JSONField(_("連動した数値の集計エラー"), default=dict, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+
+    tenant_parent = "item"
+    objects = TenantManager()
 
     class Meta:
         verbose_name = _("指標")
@@ -314,7 +348,7 @@ class Indicator(models.Model):
         return self.values.order_by("-fiscal_year").first()
 
 
-class IndicatorValue(models.Model):
+class IndicatorValue(CityOwned):
     """指標の実績値 for one fiscal year."""
 
     class Source(models.TextChoices):
@@ -322,6 +356,7 @@ class IndicatorValue(models.Model):
         METRIC = "metric", _("プラットフォームの数値")
         MANUAL = "manual", _("手入力")
 
+    municipality = _city()
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
     fiscal_year = models.PositiveIntegerField(_("年度"))
     value = models.DecimalField(_("実績値"), max_digits=14, decimal_places=2)
@@ -329,14 +364,17 @@ class IndicatorValue(models.Model):
     note = models.CharField(_("備考"), max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    tenant_parent = "indicator"
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("指標の実績値")
         verbose_name_plural = _("指標の実績値")
         ordering = ["indicator", "fiscal_year"]
-        constraints = [models.UniqueConstraint(fields=["indicator", "fiscal_year"], name="plan_indicatorvalue_unique")]
+        constraints = [models.UniqueConstraint(fields=["municipality", "indicator", "fiscal_year"], name="plan_indicatorvalue_unique")]
 
 
-class ProgressReport(models.Model):
+class ProgressReport(CityOwned):
     """進捗報告: a section's yearly report on one item, reviewed by 情報政策課."""
 
     class Status(models.TextChoices):
@@ -345,6 +383,7 @@ class ProgressReport(models.Model):
         RETURNED = "returned", _("差戻し")
         ACCEPTED = "accepted", _("確認済")
 
+    municipality = _city()
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="reports")
     fiscal_year = models.PositiveIntegerField(_("年度"))
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -361,11 +400,14 @@ class ProgressReport(models.Model):
     review_comment = models.TextField(_("確認者のコメント"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    tenant_parent = "item"
+    objects = TenantManager()
+
     class Meta:
         verbose_name = _("進捗報告")
         verbose_name_plural = _("進捗報告")
         ordering = ["item__plan", "item__order", "-fiscal_year"]
-        constraints = [models.UniqueConstraint(fields=["item", "fiscal_year"], name="plan_report_unique")]
+        constraints = [models.UniqueConstraint(fields=["municipality", "item", "fiscal_year"], name="plan_report_unique")]
 
     def __str__(self) -> str:
         return f"{self.item} {self.fiscal_year}"
@@ -399,6 +441,8 @@ class PlanImport(models.Model):
     decisions = models.JSONField(_("読み取れなかった項目への対応"), default=dict, blank=True, help_text=_("問題ID → accept / item:<階層キー>"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantManager()
 
     class Meta:
         verbose_name = _("計画の取込")

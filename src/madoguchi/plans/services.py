@@ -142,7 +142,9 @@ def update_item(item: Item, user, *, fields: dict, lead: Section | None, related
     if before != after:
         changes["sections"] = {"from": before, "to": after}
         ItemSection.objects.filter(item=item).delete()
-        ItemSection.objects.bulk_create([ItemSection(item=item, section=s, is_lead=(i == 0), order=i) for i, s in enumerate(wanted)])
+        ItemSection.objects.bulk_create(
+            [ItemSection(municipality_id=item.municipality_id, item=item, section=s, is_lead=(i == 0), order=i) for i, s in enumerate(wanted)]
+        )
     if changes:
         item.save()
     for ind in item.indicators.filter(pk__in=list((indicators or {}).keys())):

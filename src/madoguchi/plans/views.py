@@ -16,7 +16,7 @@ from madoguchi.core.staff import staff_required
 from madoguchi.core.wareki import fiscal_year
 
 from . import compare as compare_mod
-from . import exports, services
+from . import examples, exports, services
 from .forms import AcceptImportForm, BindIndicatorForm, ImportForm, ItemEditForm, ItemPredecessorForm, PlanSettingsForm, ReportForm, ReviewForm
 from .importer import PlanImportError, fixes, parse, save_preview
 from .models import Indicator, Item, Placement, Plan, PlanImport, ProgressReport
@@ -81,15 +81,18 @@ def _gantt_tracks(item: Item, years: list[int]):
 # --- staff: plans ------------------------------------------------------------------------
 @staff_required
 def staff_plans(request):
-    plans = Plan.objects.select_related("municipality").order_by("is_example", "municipality__code", "-start_year")
+    with examples.reading():  # the city's plans and the reference municipalities' examples
+        plans = list(examples.visible_plans().select_related("municipality").order_by("is_example", "municipality__code", "-start_year"))
     return render(request, "plans/staff_plans.html", {"plans": plans, "is_reviewer": services.is_reviewer(request.user)})
 
 
 @staff_required
 def plan_tree(request, pk: int):
-    plan = get_object_or_404(Plan, pk=pk)
-    items = services.visible_items(request.user, plan.items.all())
-    return render(request, "plans/plan_tree.html", {"plan": plan, "tree": _tree(plan, items), "is_reviewer": services.is_reviewer(request.user)})
+    with examples.viewing_plan(pk) as plan:
+        if plan is None:
+            raise Http404("計画が見つかりません。")
+        items = services.visible_items(request.user, plan.items.all())
+        return render(request, "plans/plan_tree.html", {"plan": plan, "tree": _tree(plan, items), "is_reviewer": services.is_reviewer(request.user)})
 
 
 @staff_required
@@ -290,10 +293,11 @@ def section_view(request):
 
 @staff_required
 def compare(request):
-    plans = list(Plan.objects.select_related("municipality").order_by("municipality__code", "-start_year"))
-    selected = [p for p in plans if str(p.pk) in request.GET.getlist("plan")] or plans
-    theme = request.GET.get("theme") or compare_mod.THEMES[0]["code"]
-    result = compare_mod.compare(selected, theme)
+    with examples.reading():  # the city's plans beside the reference municipalities' examples
+        plans = list(examples.visible_plans().select_related("municipality").order_by("municipality__code", "-start_year"))
+        selected = [p for p in plans if str(p.pk) in request.GET.getlist("plan")] or plans
+        theme = request.GET.get("theme") or compare_mod.THEMES[0]["code"]
+        result = compare_mod.compare(selected, theme)
     rows = []
     for plan, matches in result["rows"]:
         for m in matches:
@@ -326,7 +330,9 @@ def import_upload(request):
         except PlanImportError as exc:
             form.add_error("file", str(exc))
         else:
-            imp = PlanImport.objects.create(municipality=form.cleaned_data["municipality"], filename=upload.name[:200], content=data, created_by=request.user)
+            municipality = form.cleaned_data["municipality"]
+            with examples.writing_for(municipality):  # a reference city's plan: an example
+                imp = PlanImport.objects.create(municipality=municipality, filename=upload.name[:200], content=data, created_by=request.user)
             return redirect("plans:import_preview", pk=imp.pk)
     return render(request, "plans/import_upload.html", {"form": form})
 
@@ -336,7 +342,15 @@ def import_upload(request):
 def import_preview(request, pk: int):
     if not services.is_reviewer(request.user):
         raise PermissionDenied("計画の取込は情報政策課が行います。")
-    imp = get_object_or_404(PlanImport, pk=pk, status=PlanImport.Status.PREVIEW)
+    # The active city's import, or a reference municipality's (an example plan): the preview
+    # and the save then run for that municipality (plans.examples).
+    with examples.reading_import(pk) as imp:
+        if imp is None:
+            raise Http404("取込が見つかりません。")
+        return _import_preview(request, imp)
+
+
+def _import_preview(request, imp: PlanImport):
     pv = parse(bytes(imp.content), imp.filename)
     fix_rows = fixes.apply(pv, imp.decisions or {})
     node_choices = fixes.node_choices(pv)

@@ -95,6 +95,7 @@ def save_preview(
         ScheduleEntry.objects.bulk_create(
             [
                 ScheduleEntry(
+                    municipality_id=item.municipality_id,  # bulk_create does not call save()
                     item=item,
                     track=e.track,
                     track_order=e.track_order,
