@@ -369,3 +369,19 @@ def delete_account(request):
         messages.success(request, _("アカウントを削除（利用停止）しました。ご利用ありがとうございました。"))
         return redirect("web:home")
     return render(request, "accounts/delete_account.html", {"form": form})
+
+
+@login_required
+def everywhere(request):
+    """わたしの手続き（すべての自治体）: the resident's own records in every city of the joint
+    deployment in one place — each city shows the details on its own host."""
+    from madoguchi.core import registry, tenancy
+
+    groups = []
+    with tenancy.using(None, database=True), tenancy.unscoped():
+        for key, source in registry.resident_records.items():
+            rows = source.records(request.user)
+            if rows:
+                groups.append({"key": key, "label": source.label, "rows": rows})
+    cities = sorted({r.municipality.name for g in groups for r in g["rows"]})
+    return render(request, "accounts/everywhere.html", {"groups": groups, "cities": cities})

@@ -29,6 +29,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -212,6 +213,33 @@ def compute_metric(key: str, municipality, fiscal_year: int):
         raise MetricError(f"metric {key!r} failed: {exc}") from exc
 
 
+class ResidentRecords:
+    """A resident's own records in one app across every city of a 共同運営 (applications,
+    bookings …), for the page that shows them in one place. ``records(user)`` runs with no city
+    active and returns ``ResidentRecord``s, newest first; it reads only the user's own rows."""
+
+    key: str = ""
+    label: str = ""
+
+    def records(self, user) -> list:
+        raise NotImplementedError
+
+    def check(self) -> list[checks.CheckMessage]:
+        if not self.label:
+            return [checks.Error(f"resident records {self.key!r} have no label", obj=type(self), id="madoguchi.E014")]
+        return []
+
+
+@dataclass(frozen=True)
+class ResidentRecord:
+    municipality: Any  # core.Municipality
+    kind: str  # 申請, 施設予約 …
+    title: str
+    status: str
+    when: Any  # datetime or date
+    url: str  # absolute, on the record's city's host
+
+
 #: Background tasks (``core.tasks.task``/``periodic``), from ``<app>/tasks.py``.
 tasks: Registry[Any] = Registry("tasks", module="tasks", label="バックグラウンド処理")
 #: Plan-indicator figures, from ``<app>/metrics.py``; plugins are ``Metric`` subclasses.
@@ -220,6 +248,8 @@ metrics: Registry[Metric] = Registry("metrics", module="metrics", label="計画�
 channels: Registry[Any] = Registry("channels", module="channels", label="配信チャネル")
 #: Form-engine field types (項目の型), from ``<app>/fields.py`` or ``<app>/fields/``.
 field_types: Registry[Any] = Registry("field_types", module="fields", label="申請フォームの項目の型")
+#: A resident's own records per app across cities, from ``<app>/records.py``.
+resident_records: Registry[ResidentRecords] = Registry("resident_records", module="records", label="住民の手続きの記録", kind=ResidentRecords, instantiate=True)
 
 
 @checks.register("madoguchi")
