@@ -27,6 +27,13 @@ class NewCity:
     is_fictional: bool = False
 
 
+def new_city_from(data) -> NewCity:
+    """A ``NewCity`` from a form's cleaned data or a command's options (same names)."""
+    import dataclasses
+
+    return NewCity(**{f.name: data[f.name] for f in dataclasses.fields(NewCity) if f.name in data})
+
+
 def add_city(new: NewCity, invite_by=None) -> tuple[Municipality, object]:
     """Create the city, its host name, its 情報政策課 and the first administrator (who sets a
     password through the reset link and a TOTP device at first sign-in). Refuses a code or host

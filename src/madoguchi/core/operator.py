@@ -62,15 +62,7 @@ def add_city(request):
         d = form.cleaned_data
         try:
             city, admin = cities.add_city(
-                cities.NewCity(
-                    name=d["name"],
-                    name_kana=d["name_kana"],
-                    prefecture=d["prefecture"],
-                    code=d["code"],
-                    domain=d["domain"],
-                    admin_email=d["admin_email"],
-                    is_fictional=d["is_fictional"],
-                ),
+                cities.new_city_from(d),
                 invite_by=request.user,
             )
         except ValidationError as exc:

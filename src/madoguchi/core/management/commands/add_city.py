@@ -23,19 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--domain", required=True, help="ホスト名（例: aobadai.localhost）")
         parser.add_argument("--admin-email", required=True, help="最初の管理者（情報政策課）のメールアドレス")
         parser.add_argument("--prefecture", default="")
-        parser.add_argument("--kana", default="", help="自治体名のかな")
-        parser.add_argument("--fictional", action="store_true", help="架空の自治体（デモ）")
+        parser.add_argument("--kana", dest="name_kana", default="", help="自治体名のかな")
+        parser.add_argument("--fictional", dest="is_fictional", action="store_true", help="架空の自治体（デモ）")
 
     def handle(self, *args, **opts):
-        new = cities.NewCity(
-            name=opts["name"],
-            code=opts["code"],
-            domain=opts["domain"],
-            admin_email=opts["admin_email"],
-            prefecture=opts["prefecture"],
-            name_kana=opts["kana"],
-            is_fictional=opts["fictional"],
-        )
+        new = cities.new_city_from(opts)
         try:
             city, admin = cities.add_city(new, invite_by="manage.py add_city")
         except ValidationError as exc:
