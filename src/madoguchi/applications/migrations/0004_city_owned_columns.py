@@ -21,6 +21,8 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(model_name="lifeevent", name="municipality", field=_city(True)),
+        # Slugs stop being unique across cities now: 0005 gives each city its own copy.
+        migrations.AlterField(model_name="lifeevent", name="slug", field=models.SlugField()),
         migrations.AddField(model_name="submission", name="municipality", field=_city(True)),
         migrations.AddField(model_name="submissionevent", name="municipality", field=_city(True)),
         migrations.RenameModel("ReceiptCounter", "LegacyReceiptCounter"),

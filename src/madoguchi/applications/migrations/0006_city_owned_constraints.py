@@ -21,7 +21,6 @@ class Migration(migrations.Migration):
             for name in ("lifeevent", "submission", "submissionevent")
         ),
         migrations.DeleteModel("LegacyReceiptCounter"),
-        migrations.AlterField(model_name="lifeevent", name="slug", field=models.SlugField()),
         migrations.AlterField(model_name="procedure", name="slug", field=models.SlugField(max_length=80, verbose_name="識別子")),
         migrations.AlterField(model_name="submission", name="uuid", field=models.UUIDField(default=uuid.uuid4, editable=False)),
         migrations.AlterField(
