@@ -158,7 +158,8 @@ def _load_resident(municipality, today) -> None:
     resident = get_user_model().objects.filter(email=RESIDENT_EMAIL).first()
     if resident is None:
         return
-    Registration.objects.get_or_create(user=resident, defaults={"municipality": municipality, "is_resident": True, "phone": "090-0000-0000"})
+    # One 利用者登録 per user and city (共同運営): each demo city registers the resident.
+    Registration.objects.get_or_create(user=resident, municipality=municipality, defaults={"is_resident": True, "phone": "090-0000-0000"})
     Group.objects.get_or_create(
         municipality=municipality, owner=resident, name="みどり野バドミントンクラブ",
         defaults=dict(representative="緑野 さくら", member_count=18, resident_share=83, activity="バドミントンの練習（毎週土曜）", status=Group.Status.VERIFIED),
