@@ -14,7 +14,11 @@ from django.db.models import F, OuterRef, Subquery
 
 
 def backfill(apps, schema_editor):
+    from madoguchi.core import tenancy
+
     db = schema_editor.connection.alias
+    # Every city's rows: the tables may already have row-level security (PostgreSQL).
+    tenancy.set_database_city(None, using=db)
     Municipality = apps.get_model("core", "Municipality")
     Procedure, Submission, SubmissionEvent, LifeEvent = (apps.get_model("applications", n) for n in ("Procedure", "Submission", "SubmissionEvent", "LifeEvent"))
     Link = Procedure.life_events.through

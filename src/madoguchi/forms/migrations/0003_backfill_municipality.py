@@ -37,7 +37,11 @@ def _upload_ids(answers) -> set[int]:
 
 
 def backfill(apps, schema_editor):
+    from madoguchi.core import tenancy
+
     db = schema_editor.connection.alias
+    # Every city's rows: the tables may already have row-level security (PostgreSQL).
+    tenancy.set_database_city(None, using=db)
     Municipality = apps.get_model("core", "Municipality")
     Section = apps.get_model("core", "Section")
     Procedure = apps.get_model("applications", "Procedure")
