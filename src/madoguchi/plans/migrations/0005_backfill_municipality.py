@@ -17,10 +17,15 @@ STEPS = [
 
 
 def backfill(apps, schema_editor):
+    from madoguchi.core import tenancy
+
+    db = schema_editor.connection.alias
+    # Every city's rows: plans may already have row-level security (PostgreSQL).
+    tenancy.set_database_city(None, using=db)
     for model, fk, parent in STEPS:
         Parent = apps.get_model("plans", parent)
-        apps.get_model("plans", model).objects.filter(municipality__isnull=True).update(
-            municipality_id=Subquery(Parent.objects.filter(pk=OuterRef(fk)).values("municipality_id")[:1])
+        apps.get_model("plans", model).objects.using(db).filter(municipality__isnull=True).update(
+            municipality_id=Subquery(Parent.objects.using(db).filter(pk=OuterRef(fk)).values("municipality_id")[:1])
         )
 
 
