@@ -24,7 +24,7 @@ from .models import LifeEvent, Procedure, Submission
 class LifeEventFactory(CityOwnedFactory):
     class Meta:
         model = LifeEvent
-        django_get_or_create = ("slug",)
+        django_get_or_create = ("municipality", "slug")
 
     slug = factory.Sequence(lambda n: f"event-{n}")
     name = factory.LazyAttribute(lambda o: _life_event_names().get(o.slug, o.slug))

@@ -423,6 +423,9 @@ def apply_row_level_security(using: str = "default", verbosity: int = 0) -> int:
         for table, column in sorted(tables.items()):
             if table not in existing:
                 continue
+            columns = {c.name for c in conn.introspection.get_table_description(cur, table)}
+            if column not in columns:  # a partial migrate, before the column exists
+                continue
             for sql in rls_statements(table, column):
                 cur.execute(sql)
             n += 1

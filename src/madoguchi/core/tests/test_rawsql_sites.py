@@ -121,6 +121,9 @@ def test_receipt_number_bump_is_the_orm_update():
     from madoguchi.applications import services
     from madoguchi.applications.models import ReceiptCounter
 
+    from madoguchi.core.factories import MunicipalityFactory
+
+    MunicipalityFactory()  # receipt numbers are counted per city (the default one here)
     day = dt.date(2027, 5, 1)  # 令和9年度 (fiscal year 2027)
     assert services.next_receipt_number(day) == "2027-000001"  # the year's row is created
     assert services.next_receipt_number(day) == "2027-000002"
@@ -137,6 +140,9 @@ def test_form_head_is_the_orm_read_of_the_latest_published_version():
     from madoguchi.forms import api
     from madoguchi.forms.models import Form, FormVersion
 
+    from madoguchi.core.factories import MunicipalityFactory
+
+    MunicipalityFactory()  # a form belongs to a city (the default one here)
     P = FormVersion.Status.PUBLISHED
     form = Form.objects.create(name="転入届", allows_my_number=True)
     assert api._published_head(form.pk) is None
