@@ -140,7 +140,7 @@ def _urls(pattern: str, ids: dict) -> list[str]:
             parts = [c[0] for c in choices]
             parts[i] = value
             url = pattern
-            for (conv, name), part in zip(params, parts, strict=True):
+            for (_conv, name), part in zip(params, parts, strict=True):
                 url = re.sub(rf"<(?:\w+:)?{name}>", part, url, count=1)
             urls.add(url)
     return sorted(urls)

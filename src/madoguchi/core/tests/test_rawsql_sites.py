@@ -120,7 +120,6 @@ def test_receipt_number_bump_is_the_orm_update():
 
     from madoguchi.applications import services
     from madoguchi.applications.models import ReceiptCounter
-
     from madoguchi.core.factories import MunicipalityFactory
 
     MunicipalityFactory()  # receipt numbers are counted per city (the default one here)
@@ -137,10 +136,9 @@ def test_receipt_number_bump_is_the_orm_update():
 
 
 def test_form_head_is_the_orm_read_of_the_latest_published_version():
+    from madoguchi.core.factories import MunicipalityFactory
     from madoguchi.forms import api
     from madoguchi.forms.models import Form, FormVersion
-
-    from madoguchi.core.factories import MunicipalityFactory
 
     MunicipalityFactory()  # a form belongs to a city (the default one here)
     P = FormVersion.Status.PUBLISHED
