@@ -439,8 +439,9 @@ def check_tenancy(app_configs=None, **kwargs):
     from django.apps import apps
     from django.core import checks
 
-    # Warnings while the apps move onto CityOwned (issue #10); errors once every app has.
-    _level = checks.Error if getattr(settings, "TENANCY_CHECK_STRICT", False) else checks.Warning
+    # Every app is city-owned now: a new model that is neither city-owned nor declared
+    # platform-wide stops start-up (and CI).
+    _level = checks.Error
     problems = []
     manager_class = None
     for model in apps.get_models():
@@ -466,7 +467,7 @@ def check_tenancy(app_configs=None, **kwargs):
                     f"{model._meta.label} does not carry its municipality",
                     hint="Inherit madoguchi.core.models.CityOwned (or add a municipality foreign key), or set tenant_exempt = True for platform-wide rows.",
                     obj=model,
-                    id="madoguchi.W051",
+                    id="madoguchi.E051",
                 )
             )
     return problems

@@ -105,10 +105,7 @@ def test_the_manager_scopes_to_the_active_city_and_writes_stay_in_it(two_cities)
 def test_every_model_is_city_owned_or_declared_platform_wide():
     from madoguchi.core.tenancy import check_tenancy
 
-    labels = {m.obj._meta.label for m in check_tenancy()}
-    # Moved so far; the rest follow app by app (issue #10) and the check becomes an error.
-    for done in ("core.Section", "core.SpecialDay", "accounts.User", "core.Task", "core.MunicipalityDomain"):
-        assert done not in labels
+    assert [m.obj._meta.label for m in check_tenancy()] == []
 
 
 def test_staff_and_platform_admins_belong_to_their_own_city(client, two_cities, django_user_model):
