@@ -53,6 +53,18 @@ def resident(db):
     return UserFactory(email="resident@example.jp")  # profile left empty: the tests fill it in
 
 
+@pytest.fixture
+def demo_staff(db):
+    """The demo city's staff accounts with the demo TOTP device (core and accounts demo.py only;
+    the ``demo`` fixture loads every app's demo data)."""
+    from madoguchi.accounts import demo
+    from madoguchi.core import demo as core_demo
+
+    municipality = core_demo.load()
+    demo.load(municipality)
+    return municipality
+
+
 @pytest.fixture(autouse=True)
 def _no_device_backoff(settings):
     # django_otp's per-device back-off (1 s, 2 s, …) would make a right code right after a

@@ -157,7 +157,7 @@ def test_demo_gives_staff_the_demo_device_and_prints_code(demo, capsys, settings
 
 
 @pytest.mark.django_db
-def test_demo_staff_login_with_demo_code(client, demo):
+def test_demo_staff_login_with_demo_code(client, demo_staff):
     from madoguchi.accounts.demo import current_code
     from madoguchi.core import demo as core_demo
 
