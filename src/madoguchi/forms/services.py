@@ -68,5 +68,8 @@ def publish(draft: FormVersion, *, request=None) -> FormVersion:
         return draft
     draft.status = FormVersion.Status.PUBLISHED
     draft.save()
+    from .sharing import follow_publish
+
+    follow_publish(draft)
     record(AuditLog.Action.APPROVE, draft.form, request=request, detail={"version": draft.number, "what": "フォームを公開"})
     return draft

@@ -5,20 +5,24 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from madoguchi.core import tenancy
 from madoguchi.core.audit import record
 from madoguchi.core.models import AuditLog, Section
 from madoguchi.core.permissions import can, is_platform_admin, section_ids
 from madoguchi.core.staff import staff_required
+from madoguchi.core.validation import add_to_form
 
-from . import builder, services
+from . import builder, services, sharing
 from .engine import FormEngine
 from .models import Form, Upload
 from .postal import PostalCodeError, lookup
@@ -132,7 +136,9 @@ def staff_create(request):
     return render(request, "forms/staff/create.html", {"sections": sections, "errors": errors, "values": values}, status=400 if errors else 200)
 
 
-def _render_editor(request, form, draft, schema, errors, *, json_text=None, json_errors=None, status=200):
+def _render_editor(request, form, draft, schema, errors, *, json_text=None, json_errors=None, share_form=None, status=200):
+    share = sharing.share_of(form)
+    origin = sharing.origin_update(form)
     return render(
         request,
         "forms/staff/edit.html",
@@ -147,6 +153,12 @@ def _render_editor(request, form, draft, schema, errors, *, json_text=None, json
             "json_text": json_text if json_text is not None else json.dumps(draft.schema, ensure_ascii=False, indent=2),
             "json_errors": json_errors or [],
             "published": form.published_version(),
+            "share": share,
+            "share_form": share_form or ShareForm(initial={"description": share.description if share else ""}),
+            "form": share_form,
+            "origin": origin,
+            "origin_diff": sharing.diff_summary(draft.schema, origin.schema) if origin else None,
+            "origin_city": form.origin_municipality if form.origin_template_id else None,
         },
         status=status,
     )
@@ -247,3 +259,126 @@ def staff_publish(request, pk: int):
     services.publish(draft, request=request)
     messages.success(request, f"第{draft.number}版を公開しました。これから始まる申請はこの版を使います（入力中の申請は元の版のままです）。")
     return redirect("forms:staff_list")
+
+
+# --------------------------------------------------------------------------- ひな形 (shared templates)
+class ShareForm(django_forms.Form):
+    description = django_forms.CharField(
+        label=_("ひな形の説明"),
+        max_length=1000,
+        required=False,
+        widget=django_forms.Textarea(attrs={"rows": 3}),
+        help_text=_("ほかの自治体の職員に、どんな手続の様式かを短く伝えます（1000文字以内）。"),
+    )
+
+
+class CopyForm(django_forms.Form):
+    name = django_forms.CharField(label=_("フォーム名"), max_length=200)
+    section = django_forms.ModelChoiceField(label=_("担当課"), queryset=Section.objects.none(), required=False, empty_label=_("選んでください"))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["section"].queryset = _creatable_sections(user)
+        self.fields["section"].required = not is_platform_admin(user)
+        self.fields["section"].error_messages["required"] = _("「担当課」を選んでください。")
+        self.fields["section"].error_messages["invalid_choice"] = _("「担当課」は示された一覧から選んでください。")
+        self.fields["name"].error_messages["required"] = _("「フォーム名」を入力してください。")
+
+
+@staff_required
+@require_POST
+def staff_share(request, pk: int):
+    """「他の自治体に公開する」 / 公開をやめる (only who may change the form)."""
+    form = _get_form(request, pk)
+    if request.POST.get("action") == "withdraw":
+        if sharing.withdraw(form, request=request):
+            messages.success(request, _("ひな形の公開をやめました。ほかの自治体の一覧に表示されなくなります（コピー済みのフォームはそのままです）。"))
+        return redirect("forms:staff_edit", pk=form.pk)
+    share_form = ShareForm(request.POST)
+    if share_form.is_valid():
+        try:
+            template = sharing.share(form, share_form.cleaned_data["description"], request=request)
+        except ValidationError as exc:
+            add_to_form(share_form, exc, "description")
+        else:
+            messages.success(request, _("第%(n)s版をひな形としてほかの自治体に公開しました。") % {"n": template.version_number})
+            return redirect("forms:staff_edit", pk=form.pk)
+    draft = services.get_or_create_draft(form, request.user)
+    return _render_editor(request, form, draft, draft.schema, [], share_form=share_form, status=400)
+
+
+def _preview_pages(request, schema: dict) -> list[dict]:
+    engine = FormEngine.from_schema(schema, allows_my_number=True)
+    return [{"title": p.title, "html": engine.render_page(request, p.index, {}, {}, show_title=False)} for p in engine.pages]
+
+
+@staff_required
+def staff_templates(request):
+    """「ほかの自治体のひな形」: every other city's shared templates (nothing else of theirs)."""
+    templates = sharing.shared_templates(exclude_city_id=tenancy.current_id())
+    return render(request, "forms/staff/templates.html", {"templates": templates})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_template(request, pk: int):
+    """One shared template: a read-only preview and 「この様式をコピーして使う」."""
+    template = sharing.shared_template(pk, exclude_city_id=tenancy.current_id())
+    if template is None:
+        raise Http404("このひな形は見つからないか、公開が終わっています。")
+    copy_form = CopyForm(request.POST if request.method == "POST" else None, user=request.user, initial={"name": template.name})
+    status = 200
+    if request.method == "POST":
+        if copy_form.is_valid():
+            try:
+                form = sharing.copy_template(template, section=copy_form.cleaned_data["section"], name=copy_form.cleaned_data["name"], request=request)
+            except ValidationError as exc:
+                add_to_form(copy_form, exc, "name")
+            else:
+                messages.success(request, _("ひな形をコピーして下書きを作りました。内容を確かめ、必要なら直してから公開してください。"))
+                return redirect("forms:staff_edit", pk=form.pk)
+        status = 400
+    return render(
+        request,
+        "forms/staff/template.html",
+        {"template": template, "copy_form": copy_form, "form": copy_form, "preview": _preview_pages(request, template.schema)},
+        status=status,
+    )
+
+
+def _origin_template_or_404(form: Form, posted_version: str | None):
+    """The origin's newer shared template the notice was about (404 once it moved on again)."""
+    template = sharing.origin_update(form)
+    if template is None or (posted_version or "") != str(template.version_number):
+        raise Http404("元の様式の新しい版が見つかりません。画面を読み込み直してください。")
+    return template
+
+
+@staff_required
+@require_POST
+def staff_origin_apply(request, pk: int):
+    """Apply the origin's newer shared version as the copy's draft (only on this explicit action)."""
+    form = _get_form(request, pk)
+    template = _origin_template_or_404(form, request.POST.get("version"))
+    try:
+        draft = sharing.apply_origin_update(form, template, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("forms:staff_edit", pk=form.pk)
+    messages.success(
+        request,
+        _("元の様式の第%(origin)s版を第%(n)s版の下書きに取り込みました。確かめてから公開してください。")
+        % {"origin": template.version_number, "n": draft.number},
+    )
+    return redirect("forms:staff_edit", pk=form.pk)
+
+
+@staff_required
+@require_POST
+def staff_origin_dismiss(request, pk: int):
+    form = _get_form(request, pk)
+    template = _origin_template_or_404(form, request.POST.get("version"))
+    sharing.dismiss_origin_update(form, template.version_number, request=request)
+    messages.info(request, _("第%(n)s版の更新のお知らせを閉じました。さらに新しい版が出たときはまたお知らせします。") % {"n": template.version_number})
+    return redirect("forms:staff_edit", pk=form.pk)
