@@ -131,7 +131,7 @@ class InformationPolicySectionFactory(SectionFactory):
 
 
 class UserFactory(DjangoModelFactory):
-    """利用者 with password ``PASSWORD`` (``password=None`` for an unusable one)."""
+    """利用者 with password ``PASSWORD`` (``raw_password=`` another one, or None for an unusable one)."""
 
     class Meta:
         model = get_user_model()
@@ -176,7 +176,8 @@ class StaffRoleFactory(CityOwnedFactory):
 class StaffFactory(UserFactory):
     """職員. ``section=`` gives a role there (``role=``, 担当者 by default; ``sections=[…]`` for
     several); ``verified=True`` adds a confirmed TOTP device (``accounts.testing.login_staff``
-    signs in with it); ``admin=True`` makes a platform administrator (情報政策課)."""
+    signs in with it); ``admin=True`` makes a platform administrator (``is_platform_admin``; give
+    ``section=InformationPolicySectionFactory()`` too when the test needs 情報政策課's role)."""
 
     class Params:
         admin = factory.Trait(is_platform_admin=True)
