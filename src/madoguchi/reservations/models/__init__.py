@@ -52,6 +52,7 @@ from .registrations import (
     ExemptionRule,
     Group,
     Registration,
+    UseAgreement,
 )
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "ExemptionRule",
     "Group",
     "Registration",
+    "UseAgreement",
     "Lottery",
     "LotteryApplication",
     "LotteryWish",

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.models import Municipality, TenantManager
 
+from .base import CityOwned, UserCategory
+
 
 class ExemptionRule(models.Model):
     """減免基準 (a reason for a reduced or waived fee, from the city's 条例; staff approve each
@@ -86,3 +88,29 @@ class Registration(models.Model):
         verbose_name_plural = _("利用者登録")
         # One registration per user in each city (a resident may use several cities' facilities).
         constraints = [models.UniqueConstraint(fields=["municipality", "user"], name="registration_one_per_user")]
+
+
+class UseAgreement(CityOwned):
+    """相互利用協定 (共同運営, issue #10): the facility's city (``municipality``) lets the
+    registered residents (利用者登録, 市内在住・在勤) of ``partner`` book its facilities at
+    ``partner_residents_category`` — 市内料金 or 市外料金 — without registering here."""
+
+    class Category(models.TextChoices):
+        RESIDENT = UserCategory.RESIDENT.value, _("市内料金")
+        NON_RESIDENT = UserCategory.NON_RESIDENT.value, _("市外料金")
+
+    partner = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("協定先の自治体"))
+    partner_residents_category = models.CharField(_("協定先の住民の料金区分"), max_length=20, choices=Category.choices, default=Category.NON_RESIDENT)
+    active = models.BooleanField(_("有効"), default=True)
+    note = models.CharField(_("備考"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("相互利用協定")
+        verbose_name_plural = _("相互利用協定")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "partner"], name="use_agreement_one_per_partner"),
+            models.CheckConstraint(condition=~Q(partner=models.F("municipality")), name="use_agreement_partner_is_another_city"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} ({self.get_partner_residents_category_display()})"

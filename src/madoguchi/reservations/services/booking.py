@@ -6,6 +6,7 @@ import calendar as pycalendar
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from .. import conf, queries
@@ -23,7 +24,7 @@ from ..models import (
 from . import emails
 from .calendar import closed_reason, frames_for, window_problem
 from .common import BookingError, Frame, _fmt_date, _now
-from .fees import _fee_amount, cancellation_fee, category_for, fee_for, refund_amount
+from .fees import _fee_amount, agreed_category, cancellation_fee, category_for, fee_for, refund_amount
 
 
 def _find_frame(unit: Unit, day: dt.date, start: dt.time) -> Frame:
@@ -91,9 +92,18 @@ def hold(user, request: HoldRequest, *, now=None, confirm: bool = False) -> Book
                 # Locking the user's registration (利用者登録, one row per user) serialises one
                 # user's bookings, so the per-user limits hold under concurrency.
                 is_resident = queries.lock_registration(user.pk, unit.municipality_id)
-                if is_resident is None:
+                agreed = None
+                if is_resident is None and group is None:
+                    # 相互利用協定: a partner city's registered resident, no 利用者登録 here. Their
+                    # user row is locked instead, so their bookings still serialise.
+                    agreed = agreed_category(user, unit.municipality_id)
+                    if agreed is not None:
+                        get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+                if is_resident is None and agreed is None:
                     raise BookingError("registration", "施設を予約するには、先に利用者登録をしてください。")
-                if group is not None:
+                if agreed is not None:
+                    category = agreed
+                elif group is not None:
                     category = category_for(user, group)
                 else:
                     category = UserCategory.RESIDENT if is_resident else UserCategory.NON_RESIDENT

@@ -8,12 +8,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from madoguchi.core import tenancy
+
 from ..models import (
     Booking,
     Fee,
     Group,
     Registration,
     Unit,
+    UseAgreement,
     UserCategory,
 )
 from . import emails
@@ -32,8 +35,34 @@ def category_for(user, group: Group | None = None, municipality_id: int | None =
     regs = Registration.objects.filter(user=user)
     reg = (regs if municipality_id is None else regs.filter(municipality_id=municipality_id)).first()
     if reg is None:
-        raise BookingError("registration", "施設を予約するには、先に利用者登録をしてください。")
+        agreed = agreed_category(user, municipality_id if municipality_id is not None else tenancy.current_id())
+        if agreed is None:
+            raise BookingError("registration", "施設を予約するには、先に利用者登録をしてください。")
+        return agreed
     return UserCategory.RESIDENT if reg.is_resident else UserCategory.NON_RESIDENT
+
+
+def agreed_category(user, municipality_id: int | None) -> str | None:
+    """相互利用協定 (共同運営): the fee category city ``municipality_id`` gives ``user`` as a
+    registered resident (利用者登録, 市内在住・在勤) of a partner city under an active agreement;
+    None without one (then the city's own rules apply: its 利用者登録 is needed). Only the user's
+    own registrations are read across cities, on purpose (unscoped, and on PostgreSQL with no
+    city on the connection); the agreements are the facility city's own rows. Several partners
+    agreeing: the cheaper category (市内料金) wins."""
+    if municipality_id is None:
+        return None
+    with tenancy.unscoped(), tenancy.using(None, database=True):
+        homes = list(
+            Registration.objects.filter(user=user, is_resident=True).exclude(municipality_id=municipality_id).values_list("municipality_id", flat=True)
+        )
+    if not homes:
+        return None
+    categories = set(
+        UseAgreement.objects.filter(municipality_id=municipality_id, partner_id__in=homes, active=True).values_list("partner_residents_category", flat=True)
+    )
+    if not categories:
+        return None
+    return UserCategory.RESIDENT if UserCategory.RESIDENT in categories else UserCategory.NON_RESIDENT
 
 
 def fee_for(unit: Unit, category: str, start: dt.time, end: dt.time) -> int:
