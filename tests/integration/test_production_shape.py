@@ -39,7 +39,9 @@ def login(client: httpx.Client, base: str) -> None:
 
 def test_two_app_processes_postgres_redis_worker(smtp_server):
     with servers.postgres() as db, servers.redis_server() as redis_url:
-        env = servers.app_env(db, redis_url, EMAIL_HOST=smtp_server.host, EMAIL_PORT=str(smtp_server.port), EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend")
+        env = servers.app_env(
+            db, redis_url, EMAIL_HOST=smtp_server.host, EMAIL_PORT=str(smtp_server.port), EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend"
+        )
         servers.manage(env, "migrate", "--noinput")
         servers.manage(env, "createcachetable")
         servers.manage(env, "load_demo")

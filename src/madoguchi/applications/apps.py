@@ -13,4 +13,3 @@ class ApplicationsConfig(AppConfig):
     ]
     home_panels = ["madoguchi.applications.home.panel"]
     home_cards = [("手続きをさがす・申請する", "applications:catalogue", "届出や証明書の請求、各種申込みをオンラインで。")]
-

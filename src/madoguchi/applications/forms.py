@@ -37,7 +37,11 @@ class ProcedureForm(forms.ModelForm):
             "is_published",
             "order",
         ]
-        widgets = {"life_events": forms.CheckboxSelectMultiple, "summary": forms.Textarea(attrs={"rows": 3}), "required_documents": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "life_events": forms.CheckboxSelectMultiple,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "required_documents": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -186,7 +186,11 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
     if resubmission:
         fields.update(status=S.REVIEWING)
     else:
-        fields.update(status=S.RECEIVED, submitted_at=now, receipt_number=next_receipt_number(timezone.localdate(now), submission.municipality_id or submission.procedure.municipality_id))
+        fields.update(
+            status=S.RECEIVED,
+            submitted_at=now,
+            receipt_number=next_receipt_number(timezone.localdate(now), submission.municipality_id or submission.procedure.municipality_id),
+        )
         if idempotency_key:
             fields["idempotency_key"] = idempotency_key
     if submission.pk is None:
@@ -300,6 +304,8 @@ def _digest_label(event: SubmissionEvent) -> str:
     if event.kind == SubmissionEvent.Kind.STATUS:  # the only resident-made status change
         return "取下げ"
     return {SubmissionEvent.Kind.SUBMITTED: "新しい申請", SubmissionEvent.Kind.RESUBMITTED: "補正後の再提出"}.get(event.kind, "申請者からのメッセージ")
+
+
 DIGEST_LINES = 50  # cases listed one by one in a digest; the rest are counted
 
 
@@ -464,7 +470,13 @@ def withdraw(submission: Submission, *, user, reason: str = "") -> SubmissionEve
         submission.retain_until = _retain_until(submission.closed_at, submission.procedure.retention_years)
         submission.save(update_fields=["closed_at", "retain_until"])
         event = SubmissionEvent.objects.create(
-            submission=submission, kind=SubmissionEvent.Kind.STATUS, actor=user, from_status=from_status, to_status=S.WITHDRAWN, body=reason, section_pending=True
+            submission=submission,
+            kind=SubmissionEvent.Kind.STATUS,
+            actor=user,
+            from_status=from_status,
+            to_status=S.WITHDRAWN,
+            body=reason,
+            section_pending=True,
         )
         _notify_change(submission, event)
     return event
@@ -480,7 +492,9 @@ def assign(submission: Submission, assignee, *, actor, request=None) -> Submissi
     submission.save(update_fields=["assignee", "updated_at"])
     label = str(assignee) if assignee else "（未割当て）"
     audit.record(AuditLog.Action.UPDATE, submission, request=request, actor=actor, detail={"assignee": getattr(assignee, "pk", None)})
-    return SubmissionEvent.objects.create(submission=submission, kind=SubmissionEvent.Kind.ASSIGN, actor=actor, from_staff=True, body=label, visible_to_applicant=False)
+    return SubmissionEvent.objects.create(
+        submission=submission, kind=SubmissionEvent.Kind.ASSIGN, actor=actor, from_staff=True, body=label, visible_to_applicant=False
+    )
 
 
 def post_message(submission: Submission, body: str, *, sender, from_staff: bool, internal: bool = False, request=None) -> SubmissionEvent:
@@ -537,7 +551,9 @@ def inbox(user, *, procedure=None, status=None, date_from=None, date_to=None, as
     elif assignee:
         qs = qs.filter(assignee_id=assignee)
     for word in normalise_query(q).split():
-        qs = qs.filter(Q(receipt_number__icontains=word) | Q(applicant_name__icontains=word) | Q(search_text__icontains=word) | Q(applicant_email__icontains=word))
+        qs = qs.filter(
+            Q(receipt_number__icontains=word) | Q(applicant_name__icontains=word) | Q(search_text__icontains=word) | Q(applicant_email__icontains=word)
+        )
     return qs.order_by("-submitted_at")
 
 
@@ -614,7 +630,11 @@ def purge_expired(today: dt.date | None = None) -> dict:
                     audit.record(
                         AuditLog.Action.PURGE,
                         submission,
-                        detail={"receipt_number": submission.receipt_number, "procedure": submission.procedure.name, "retain_until": str(submission.retain_until)},
+                        detail={
+                            "receipt_number": submission.receipt_number,
+                            "procedure": submission.procedure.name,
+                            "retain_until": str(submission.retain_until),
+                        },
                         section=submission.section,
                     )
                 submission.delete()

@@ -102,7 +102,12 @@ def _submission_for(request, uuid, mode: str) -> Submission:
     user = request.user
     if submission.applicant_id and user.is_authenticated and submission.applicant_id == user.pk:
         return submission
-    if submission.applicant_id is None and submission.channel == Submission.Channel.ONLINE and submission.session_key and submission.session_key == request.session.session_key:
+    if (
+        submission.applicant_id is None
+        and submission.channel == Submission.Channel.ONLINE
+        and submission.session_key
+        and submission.session_key == request.session.session_key
+    ):
         return submission
     if submission.applicant_id is None and str(submission.uuid) in request.session.get(CASE_LINKS, []):
         return submission  # opened from the signed link in the case's emails
@@ -350,7 +355,13 @@ def staff_inbox(request):
     return render(
         request,
         "applications/staff_inbox.html",
-        {"filter": filt, "page": page, "query": query.urlencode(), "statuses": [c for c in S.choices if c[0] != S.DRAFT], "bulk_targets": [S.REVIEWING, S.COMPLETED, S.REJECTED]},
+        {
+            "filter": filt,
+            "page": page,
+            "query": query.urlencode(),
+            "statuses": [c for c in S.choices if c[0] != S.DRAFT],
+            "bulk_targets": [S.REVIEWING, S.COMPLETED, S.REJECTED],
+        },
     )
 
 
@@ -380,7 +391,13 @@ def staff_export(request, fmt):
     content, content_type, name = exports.export(qs, fmt, procedure=criteria.get("procedure"))
     # Which cases left the system, so "who exported 2026-000123?" has an answer (audit log filter).
     receipts = list(qs.order_by().values_list("receipt_number", flat=True)[: exports.AUDITED_RECEIPTS])
-    audit.record(AuditLog.Action.EXPORT, None, request=request, target_label="申請一覧", detail={"format": fmt, "count": qs.count(), "filter": request.GET.dict(), "receipts": receipts})
+    audit.record(
+        AuditLog.Action.EXPORT,
+        None,
+        request=request,
+        target_label="申請一覧",
+        detail={"format": fmt, "count": qs.count(), "filter": request.GET.dict(), "receipts": receipts},
+    )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

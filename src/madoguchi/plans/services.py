@@ -161,7 +161,9 @@ def update_item(item: Item, user, *, fields: dict, lead: Section | None, related
             ind.save()
             changes.setdefault("indicators", {})[ind.name] = diff
     if changes:
-        audit.record(AuditLog.Action.UPDATE, item, request=request, actor=user, detail={"edit": changes})  # texts, flags and str() of indicator values: JSON as is
+        audit.record(
+            AuditLog.Action.UPDATE, item, request=request, actor=user, detail={"edit": changes}
+        )  # texts, flags and str() of indicator values: JSON as is
     return changes
 
 

@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0001_initial'),
+        ("applications", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='submissionevent',
-            name='section_pending',
+            model_name="submissionevent",
+            name="section_pending",
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name='submissionevent',
-            index=models.Index(condition=models.Q(('section_pending', True)), fields=['id'], name='event_section_pending'),
+            model_name="submissionevent",
+            index=models.Index(condition=models.Q(("section_pending", True)), fields=["id"], name="event_section_pending"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0002_section_digest'),
+        ("applications", "0002_section_digest"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='submissionevent',
-            name='answers',
-            field=models.JSONField(blank=True, editable=False, null=True, verbose_name='補正依頼時の申請内容'),
+            model_name="submissionevent",
+            name="answers",
+            field=models.JSONField(blank=True, editable=False, null=True, verbose_name="補正依頼時の申請内容"),
         ),
     ]

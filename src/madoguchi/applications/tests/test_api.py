@@ -73,4 +73,7 @@ def test_staff_endpoints_need_section_and_otp(client, resident):
     changed = client.post(f"/api/applications/staff/submissions/{created['id']}/status", {"to_status": "reviewing"}, content_type="application/json")
     assert changed.status_code == 200 and changed.json()["status"] == "reviewing"
     login_staff(client, gomi)
-    assert client.post(f"/api/applications/staff/submissions/{created['id']}/status", {"to_status": "completed"}, content_type="application/json").status_code == 404
+    assert (
+        client.post(f"/api/applications/staff/submissions/{created['id']}/status", {"to_status": "completed"}, content_type="application/json").status_code
+        == 404
+    )

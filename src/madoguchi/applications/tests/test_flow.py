@@ -19,7 +19,13 @@ from madoguchi.core.models import AuditLog
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x1f\x15\xc4\x89" + bytes.fromhex("0000000a49444154789c6300010000050001") + b"\r\n-\xb4" + bytes.fromhex("0000000049454e44ae426082")
+PNG = (
+    bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+    + b"\x1f\x15\xc4\x89"
+    + bytes.fromhex("0000000a49444154789c6300010000050001")
+    + b"\r\n-\xb4"
+    + bytes.fromhex("0000000049454e44ae426082")
+)
 # A 12-digit number that passes the マイナンバー check digit.
 MY_NUMBER = "123456789018"
 
@@ -102,7 +108,17 @@ def start(client, slug) -> Submission:
 def test_catalogue_has_at_least_30_real_procedures_and_search(client, demo_catalogue):
     assert Procedure.objects.filter(is_published=True).count() >= 30
     names = set(Procedure.objects.values_list("name", flat=True))
-    for required in ("児童手当の認定請求", "保育施設等の利用申込", "妊娠の届出（母子健康手帳の交付）", "要介護・要支援認定の申請", "住民票の写しの交付請求", "転出届", "罹災証明書の交付申請", "粗大ごみ収集の申込", "市民講座・イベントの申込"):
+    for required in (
+        "児童手当の認定請求",
+        "保育施設等の利用申込",
+        "妊娠の届出（母子健康手帳の交付）",
+        "要介護・要支援認定の申請",
+        "住民票の写しの交付請求",
+        "転出届",
+        "罹災証明書の交付申請",
+        "粗大ごみ収集の申込",
+        "市民講座・イベントの申込",
+    ):
         assert required in names
     response = client.get(reverse("applications:catalogue"), {"q": "そだいごみ"})
     assert "粗大ごみ収集の申込" in response.content.decode()
@@ -174,7 +190,9 @@ def test_errors_are_japanese_next_to_field_and_input_is_kept(client, resident):
     submission = start(client, "juminhyo")
     fill_all(client, submission, overrides={})  # go through once so page 1 is known
     submission = Submission.objects.get(pk=submission.pk)
-    response = client.post(reverse("applications:fill", args=[submission.uuid, 1]), {"action": "next", "scope": "all", "copies": "百", "purpose": "work", "receive": "mail"})
+    response = client.post(
+        reverse("applications:fill", args=[submission.uuid, 1]), {"action": "next", "scope": "all", "copies": "百", "purpose": "work", "receive": "mail"}
+    )
     html = response.content.decode()
     assert response.status_code == 400
     assert "必要な通数" in html and "aria-invalid" in html
@@ -203,7 +221,9 @@ def test_pdf_renamed_jpg_is_refused_and_file_served_only_to_allowed(client, resi
     submission.status = Submission.Status.DRAFT
     submission.save()
     bad = SimpleUploadedFile("photo.jpg", PDF, content_type="image/jpeg")
-    response = client.post(reverse("applications:fill", args=[submission.uuid, 1]), {"action": "next", "kind": "pothole", "place": "駅前", "reply": "no", "photo": bad})
+    response = client.post(
+        reverse("applications:fill", args=[submission.uuid, 1]), {"action": "next", "kind": "pothole", "place": "駅前", "reply": "no", "photo": bad}
+    )
     assert response.status_code == 400
     assert "PDF" in response.content.decode()
 
@@ -232,7 +252,10 @@ def test_staff_workflow_correction_and_resubmit(client, resident, smtp_email, ru
     client.post(reverse("applications:staff_detail", args=[submission.uuid]), {"action": "status", "to_status": "correction", "comment": ""})
     submission.refresh_from_db()
     assert submission.status == Submission.Status.RECEIVED
-    client.post(reverse("applications:staff_detail", args=[submission.uuid]), {"action": "status", "to_status": "correction", "comment": "保険者名を正しく書いてください。"})
+    client.post(
+        reverse("applications:staff_detail", args=[submission.uuid]),
+        {"action": "status", "to_status": "correction", "comment": "保険者名を正しく書いてください。"},
+    )
     submission.refresh_from_db()
     assert submission.status == Submission.Status.CORRECTION
     run_tasks()
@@ -240,7 +263,10 @@ def test_staff_workflow_correction_and_resubmit(client, resident, smtp_email, ru
     assert any("補正依頼" in s for s in subjects)
     # the resident edits and resubmits
     client.force_login(user)
-    response = client.post(reverse("applications:fill", args=[submission.uuid, 1]), {"action": "next", **{k: v for k, v in submission.answers.items() if isinstance(v, str)}, "insurance": "みどり健康保険組合"})
+    response = client.post(
+        reverse("applications:fill", args=[submission.uuid, 1]),
+        {"action": "next", **{k: v for k, v in submission.answers.items() if isinstance(v, str)}, "insurance": "みどり健康保険組合"},
+    )
     assert response.status_code in (302, 400)
     client.post(reverse("applications:confirm", args=[submission.uuid]))
     submission.refresh_from_db()
@@ -249,7 +275,9 @@ def test_staff_workflow_correction_and_resubmit(client, resident, smtp_email, ru
     # message from the resident, then completion
     client.post(reverse("applications:my_message", args=[submission.uuid]), {"body": "よろしくお願いします。"})
     login_staff(client, clerk)
-    client.post(reverse("applications:staff_detail", args=[submission.uuid]), {"action": "status", "to_status": "completed", "comment": "医療証を郵送しました。"})
+    client.post(
+        reverse("applications:staff_detail", args=[submission.uuid]), {"action": "status", "to_status": "completed", "comment": "医療証を郵送しました。"}
+    )
     submission.refresh_from_db()
     assert submission.status == Submission.Status.COMPLETED and submission.retain_until
 

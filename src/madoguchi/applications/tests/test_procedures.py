@@ -127,7 +127,20 @@ def test_my_number_card_procedures_go_to_the_national_portal(client, resident):
     procedure = Procedure.objects.filter(online=True, form__isnull=False, external_url="").first()
     data = {
         f: getattr(procedure, f)
-        for f in ("name", "name_kana", "slug", "summary", "eligibility", "required_documents", "fee", "fee_note", "processing_time", "retention_years", "counter_note", "order")
+        for f in (
+            "name",
+            "name_kana",
+            "slug",
+            "summary",
+            "eligibility",
+            "required_documents",
+            "fee",
+            "fee_note",
+            "processing_time",
+            "retention_years",
+            "counter_note",
+            "order",
+        )
     }
     data.update(section=procedure.section_id, form=procedure.form_id, online="on", identity_assurance="my_number_card", is_published="on")
     response = client.post(reverse("applications:staff_procedure_edit", args=[procedure.slug]), data)

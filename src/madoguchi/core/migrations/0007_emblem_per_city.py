@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0006_city_owned_roles_and_audit'),
+        ("core", "0006_city_owned_roles_and_audit"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='municipality',
-            name='emblem',
-            field=models.FileField(blank=True, upload_to=madoguchi.core.models.city_file_path, verbose_name='市章（PNG/JPEG）'),
+            model_name="municipality",
+            name="emblem",
+            field=models.FileField(blank=True, upload_to=madoguchi.core.models.city_file_path, verbose_name="市章（PNG/JPEG）"),
         ),
     ]

@@ -5,27 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0007_emblem_per_city'),
-        ('reservations', '0008_city_owned_constraints'),
+        ("core", "0007_emblem_per_city"),
+        ("reservations", "0008_city_owned_constraints"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UseAgreement',
+            name="UseAgreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('partner_residents_category', models.CharField(choices=[('resident', '市内料金'), ('non_resident', '市外料金')], default='non_resident', max_length=20, verbose_name='協定先の住民の料金区分')),
-                ('active', models.BooleanField(default=True, verbose_name='有効')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='備考')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.municipality', verbose_name='自治体')),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.municipality', verbose_name='協定先の自治体')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "partner_residents_category",
+                    models.CharField(
+                        choices=[("resident", "市内料金"), ("non_resident", "市外料金")],
+                        default="non_resident",
+                        max_length=20,
+                        verbose_name="協定先の住民の料金区分",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="有効")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="備考")),
+                (
+                    "municipality",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.municipality", verbose_name="自治体"),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.municipality", verbose_name="協定先の自治体"),
+                ),
             ],
             options={
-                'verbose_name': '相互利用協定',
-                'verbose_name_plural': '相互利用協定',
-                'constraints': [models.UniqueConstraint(fields=('municipality', 'partner'), name='use_agreement_one_per_partner'), models.CheckConstraint(condition=models.Q(('partner', models.F('municipality')), _negated=True), name='use_agreement_partner_is_another_city')],
+                "verbose_name": "相互利用協定",
+                "verbose_name_plural": "相互利用協定",
+                "constraints": [
+                    models.UniqueConstraint(fields=("municipality", "partner"), name="use_agreement_one_per_partner"),
+                    models.CheckConstraint(
+                        condition=models.Q(("partner", models.F("municipality")), _negated=True), name="use_agreement_partner_is_another_city"
+                    ),
+                ],
             },
         ),
     ]
