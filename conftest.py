@@ -48,6 +48,7 @@ def _test_settings(settings, tmp_path):
     from madoguchi.core import tenancy
 
     tenancy.clear_caches()  # ids are reused between tests; a cached city must not leak
+    settings.TENANCY_RESET_DB_CITY = True  # the test's queries share the client's connection
 
 
 @pytest.fixture

@@ -234,13 +234,17 @@ class TenantMiddleware:
             if not ratelimit.take("city-requests", str(city_id), limit=limit):
                 return _busy_response()
         token = _current.set(municipality)
-        set_database_city(city_id)
+        reset_after = reset_database_city_after_request()
+        if reset_after:
+            set_database_city(city_id)
+        else:
+            set_database_city_if_changed(city_id)
         try:
             return self.get_response(request)
         finally:
             _current.reset(token)
-            if city_id is not None:
-                set_database_city(None)  # a connection kept open never carries a city into the next use
+            if reset_after and city_id is not None:
+                set_database_city(None)
 
 
 # --- per-city settings ----------------------------------------------------------------------
@@ -360,6 +364,29 @@ def tenant_manager_class():
 GUC = "madoguchi.city"
 
 
+def reset_database_city_after_request() -> bool:
+    """Tests share one connection between the client's requests and their own queries (and roll
+    back session settings with each test), so they clear the city after every request. A server
+    does not need to: every request sets its city first, and a session that served city A is
+    only reused by the next request, which sets its own."""
+    return bool(getattr(settings, "TENANCY_RESET_DB_CITY", False))
+
+
+def set_database_city_if_changed(municipality_id: int | None, using: str = "default") -> None:
+    """``set_database_city`` without the round trip when this database session already has it
+    (a thread serving one city's requests keeps its session: no query per request)."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return
+    conn.ensure_connection()
+    session = conn.connection  # a new session (reconnect) starts without the mark, at '*' (None)
+    if getattr(session, "_madoguchi_city", None) == municipality_id:
+        return
+    set_database_city(municipality_id, using)
+
+
 def set_database_city(municipality_id: int | None, using: str = "default") -> None:
     """Tell PostgreSQL which city this connection works for; row-level security policies on every
     city-owned table compare ``municipality_id`` with it. None = no city ('*', all rows: commands,
@@ -371,6 +398,10 @@ def set_database_city(municipality_id: int | None, using: str = "default") -> No
         return
     with conn.cursor() as cur:
         cur.execute("SELECT set_config(%s, %s, false)", [GUC, ALL_CITIES if municipality_id is None else str(municipality_id)])
+    try:
+        conn.connection._madoguchi_city = municipality_id  # what set_database_city_if_changed compares
+    except AttributeError:  # a driver connection that takes no attributes: always set
+        pass
 
 
 # The setting's value for "no city, every row" (commands, migrations, the operator). A session

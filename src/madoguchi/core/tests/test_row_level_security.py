@@ -75,3 +75,20 @@ def test_a_session_without_the_setting_sees_nothing(two_cities):
         with connection.cursor() as cur:
             cur.execute("SELECT set_config('madoguchi.city', '*', false)")
     assert _raw_names() == ["市民課", "町民課"]
+
+
+def test_a_server_session_keeps_its_city_until_the_next_request_sets_another(client, two_cities, settings, django_assert_num_queries):
+    a, b = two_cities
+    from madoguchi.core import tenancy
+    from madoguchi.core.models import MunicipalityDomain
+
+    MunicipalityDomain.objects.create(municipality=a, domain="midorino.localhost")
+    MunicipalityDomain.objects.create(municipality=b, domain="aobadai.localhost")
+    settings.TENANCY_RESET_DB_CITY = False  # as a server runs
+    client.get("/healthz", HTTP_HOST="aobadai.localhost")
+    assert _raw_names() == ["町民課"]  # the session kept B: the next request sets its own
+    with django_assert_num_queries(0):
+        tenancy.set_database_city_if_changed(b.pk)  # same city again: no round trip
+    client.get("/healthz", HTTP_HOST="midorino.localhost")
+    assert _raw_names() == ["市民課"]
+    tenancy.set_database_city(None)
