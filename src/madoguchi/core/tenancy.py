@@ -357,6 +357,18 @@ def tenant_manager_class():
             qs._city_scoped = city_id
             return qs
 
+        def bulk_create(self, objs, *args, **kwargs):
+            """Fill each row's municipality as ``save()`` does (from ``tenant_parent`` or the
+            active city) and refuse another city's rows likewise: a bulk insert never writes a
+            row without its city. Callers building many rows set ``municipality_id`` themselves,
+            so no parent is fetched here."""
+            from .models import fill_municipality
+
+            objs = list(objs)
+            for obj in objs:
+                fill_municipality(obj)
+            return super().bulk_create(objs, *args, **kwargs)
+
     return TenantManager
 
 

@@ -8,7 +8,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core import models as core_models
-from madoguchi.core.models import TenantManager, fill_municipality
 
 WEEKDAYS = ["月", "火", "水", "木", "金", "土", "日"]
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the counter
@@ -24,27 +23,9 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class CityOwnedManager(TenantManager):
-    """``TenantManager`` whose ``bulk_create`` fills each row's municipality as ``save()`` does
-    (from ``tenant_parent``, or the active city), and refuses another city's rows likewise: a
-    bulk insert never writes a row without its city. Callers that build many rows (the draw)
-    still set ``municipality_id`` themselves, so no parent is ever fetched here."""
-
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        for obj in objs:
-            fill_municipality(obj)
-        return super().bulk_create(objs, *args, **kwargs)
-
-
-class CityOwned(core_models.CityOwned):
-    """``core.models.CityOwned`` with ``CityOwnedManager``: every table of this app carries its
-    municipality (共同運営, issue #10), copied from ``tenant_parent`` when a row is written."""
-
-    objects = CityOwnedManager()
-
-    class Meta:
-        abstract = True
+# Every table of this app carries its municipality (共同運営, issue #10): core's base, whose
+# manager also fills and checks the city on bulk_create.
+CityOwned = core_models.CityOwned
 
 
 class UserCategory(models.TextChoices):
