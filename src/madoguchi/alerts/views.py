@@ -432,7 +432,7 @@ def staff_import(request):
         else:
             messages.success(request, _("CAP を下書きとして取り込みました。分野・地域・本文を確認してください。"))
             return redirect("alerts:staff_detail", pk=notice.pk)
-    return render(request, "alerts/staff_import.html", {"form": form})
+    return render(request, "alerts/staff_import.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @staff_required

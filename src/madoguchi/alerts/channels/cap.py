@@ -146,10 +146,20 @@ def _text(el, tag) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
-def _dt(value: str) -> dt.datetime | None:
+def _dt(value: str, tag: str = "") -> dt.datetime | None:
+    """An xs:dateTime as the schema allows it, 24:00:00 (the end of a day, i.e. the next day's
+    00:00) included; a value Python cannot read is a CapImportError, never a 500."""
     if not value:
         return None
-    return dt.datetime.fromisoformat(value)
+    text = value.strip()
+    next_day = "T24:00:00" in text
+    if next_day:
+        text = text.replace("T24:00:00", "T00:00:00", 1)
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+        return parsed + dt.timedelta(days=1) if next_day else parsed
+    except (ValueError, OverflowError):
+        raise CapImportError(f"{tag or '日時'}の値「{value[:40]}」を日時として読み取れません。2026-04-01T09:00:00+09:00 の形で書いてください。") from None
 
 
 def parse(data: bytes) -> ImportedAlert:
@@ -160,13 +170,21 @@ def parse(data: bytes) -> ImportedAlert:
     except etree.XMLSyntaxError as exc:
         line, col = exc.position if exc.position else (exc.lineno, 0)
         raise CapImportError(f"XML として読み取れません（{line}行目 {col}文字目）: {exc.msg}") from None
+    if doc.getroottree().docinfo.doctype:
+        # A CAP message has no DOCTYPE; one with entities (external or not) is refused outright
+        # rather than validated with unexpanded entity references.
+        raise CapImportError("DOCTYPE（文書型宣言）を含む XML は取り込めません。DOCTYPE のない CAP 1.2 のメッセージを取り込んでください。")
     if doc.tag != f"{{{NS}}}alert":
         qname = etree.QName(doc)
         if qname.localname == "alert" and qname.namespace and "cap" in qname.namespace:
             raise CapImportError(f"CAP 1.2 ではありません（名前空間 {qname.namespace}）。CAP 1.2（{NS}）のメッセージを取り込んでください。")
         raise CapImportError(f"CAP の alert 要素ではありません（最初の要素が「{qname.localname}」です）。")
     s = schema()
-    if not s.validate(doc):
+    try:
+        valid = s.validate(doc)
+    except etree.XMLSchemaValidateError:
+        raise CapImportError("CAP 1.2 の形式として検査できませんでした。実体参照などを含まない CAP 1.2 のメッセージを取り込んでください。") from None
+    if not valid:
         e = s.error_log[0]
         raise CapImportError(f"CAP 1.2 の形式に合いません（{e.line}行目）: {_ja_schema_message(e.message)}")
     infos = doc.findall(f"{{{NS}}}info")
@@ -202,8 +220,8 @@ def parse(data: bytes) -> ImportedAlert:
         category=_text(main, "category"),
         title=(_text(main, "headline") or _text(main, "event"))[:120],
         body="\n\n".join(filter(None, [_text(main, "description"), _text(main, "instruction")])),
-        effective=_dt(_text(main, "effective")),
-        expires=_dt(_text(main, "expires")),
+        effective=_dt(_text(main, "effective"), "effective（発効日時）"),
+        expires=_dt(_text(main, "expires"), "expires（失効日時）"),
         area_names=areas,
         texts=texts,
     )

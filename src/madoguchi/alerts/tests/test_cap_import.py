@@ -43,7 +43,7 @@ def test_upload_of_exercise_message_says_why(city, staff, client):
     data = cap.build(_published(city, staff)).replace(b"<status>Actual</status>", b"<status>Exercise</status>")
     _staff_login(client, staff["approver"])
     resp = client.post("/alerts/staff/import/", {"file": SimpleUploadedFile("x.xml", data)})
-    assert resp.status_code == 200 and "取り込むのは実際の情報（Actual）だけです" in resp.content.decode()
+    assert resp.status_code == 400 and "取り込むのは実際の情報（Actual）だけです" in resp.content.decode()
 
 
 def test_cancel_of_unknown_original_keeps_a_warning(city, staff, client):
