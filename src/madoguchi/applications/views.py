@@ -38,6 +38,7 @@ S = Submission.Status
 def catalogue(request):
     q = request.GET.get("q", "")[:100]
     section = _int(request.GET.get("section"))
+    section_error = bool(request.GET.get("section")) and section is None
     event = request.GET.get("event", "")
     life_event = LifeEvent.objects.filter(slug=event).first() if event else None
     procedures = services.catalogue(q=q, section=section, life_event=life_event, online_only=request.GET.get("online") == "1")
@@ -54,7 +55,9 @@ def catalogue(request):
             "life_event": life_event,
             "online_only": request.GET.get("online") == "1",
             "filtered": bool(q or section or life_event),
+            "section_error": section_error,
         },
+        status=400 if section_error else 200,
     )
 
 
@@ -537,10 +540,7 @@ def counter_print(request, uuid):
 
 
 def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return validation.int_param(value)  # 30 digits would overflow SQLite's integer: no filter instead
 
 
 # --- staff: the procedure catalogue (手続の管理) -------------------------------------------------

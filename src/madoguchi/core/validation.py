@@ -25,3 +25,23 @@ def add_to_form(form, exc: ValidationError, default_field: str | None = None) ->
     for field, errs in messages_by_field(exc).items():
         target = field if field in getattr(form, "fields", {}) else default_field or None
         form.add_error(target, errs)
+
+
+# The widest integer every database column holds (PostgreSQL bigint, SQLite's INTEGER).
+_MAX_DB_INT = 2**63 - 1
+
+
+def int_param(value) -> int | None:
+    """A whole number from a query parameter or form value (an id, a page), or None when it is
+    not one or could not be stored: ``int("9" * 30)`` works in Python, but SQLite raises
+    OverflowError for it and PostgreSQL a DataError — a 500 instead of an empty filter."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text or len(text) > 19:
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        return None
+    return number if -_MAX_DB_INT <= number <= _MAX_DB_INT else None

@@ -231,8 +231,13 @@ class FormEngine:
     def clean_field(self, f: Field, data, files=None, previous=None, request=None):
         """The cleaned value of ``f`` from form data (None when empty); raise FieldError."""
         kind = f.kind
+        raws = kind.raw_strings(f, data)
+        if any("\x00" in raw for raw in raws if raw):
+            # No database stores NUL in text (PostgreSQL refuses it); refused on SQLite alike.
+            kept = raws[0].replace("\x00", "") if len(raws) == 1 and isinstance(previous, (str, type(None))) else previous
+            raise FieldError(f"「{f.label}」に使えない文字（NUL）が含まれています。その文字を消して入力し直してください。", keep=kept or None)
         if not kind.holds_my_number:
-            for raw in kind.raw_strings(f, data):
+            for raw in raws:
                 if raw and find_my_numbers(raw):
                     # 番号法: a 個人番号 may only be collected where the procedure is designated.
                     raise FieldError(

@@ -17,6 +17,7 @@ _MOBILE_PREFIXES = ("070", "080", "090", "050", "060", "020")
 _HIRAGANA_RE = re.compile(r"^[ぁ-ゖゝゞー\u3000]+$")
 _KATAKANA_RE = re.compile(r"^[ァ-ヺヽヾー・\u3000]+$")
 _NUMBER_RE = re.compile(r"^[-+]?\d+(\.\d+)?$")
+MAX_NUMBER_DIGITS = 15  # what a double holds exactly; also far below int()'s 4,300-digit limit
 
 
 def normalise_kana(value: str, script: str = "hiragana") -> str:
@@ -164,6 +165,9 @@ class NumberField(FieldType):
         text = text.replace("−", "-").replace("ー", "-")
         if not _NUMBER_RE.match(text):
             raise FieldError(f"「{f.label}」は数字で入力してください（全角・半角どちらでもかまいません）。", keep=raw)
+        if len(text.lstrip("+-").replace(".", "")) > MAX_NUMBER_DIGITS:
+            # int() refuses more than 4,300 digits, and no answer needs more than this.
+            raise FieldError(f"「{f.label}」は{MAX_NUMBER_DIGITS}桁以内の数で入力してください。", keep=raw[:100])
         if "." in text and not f.spec.get("decimals"):
             raise FieldError(f"「{f.label}」は整数で入力してください。", keep=raw)
         number = float(text) if "." in text else int(text)

@@ -1,0 +1,111 @@
+"""Input that used to give a 500 gets a 400 with a Japanese message (issue #11 item 5), and a
+seeded property test posts generated input to the HTML pages of one application flow."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from madoguchi.applications.factories import ProcedureFactory
+from madoguchi.applications.models import Procedure, Submission
+from madoguchi.forms.factories import FormFactory
+
+pytestmark = pytest.mark.django_db
+
+SCHEMA = {
+    "pages": [
+        {
+            "key": "p1",
+            "title": "申込者",
+            "fields": [
+                {"key": "name", "type": "text", "label": "氏名", "max_length": 50},
+                {"key": "count", "type": "number", "label": "人数", "min": 1, "max": 10, "required": False},
+            ],
+        },
+        {
+            "key": "p2",
+            "title": "内容",
+            "fields": [
+                {"key": "note", "type": "textarea", "label": "連絡事項", "required": False, "max_length": 1000},
+                {"key": "addr", "type": "address", "label": "住所", "required": False},
+            ],
+        },
+    ]
+}
+
+
+@pytest.fixture
+def procedure(city):
+    form = FormFactory(schema=SCHEMA)
+    return ProcedureFactory(form=form, section=form.section, slug="hostile", identity_assurance=Procedure.Assurance.NONE)
+
+
+def _draft(client, procedure) -> Submission:
+    response = client.post(reverse("applications:start", args=[procedure.slug]))
+    assert response.status_code == 302
+    return Submission.objects.get(uuid=response["Location"].split("/")[3])
+
+
+def _fill(client, submission, page, data):
+    return client.post(reverse("applications:fill", args=[submission.uuid, page]), {"action": "next", **data})
+
+
+def test_a_4301_digit_number_is_a_400_with_a_message(client, procedure):
+    submission = _draft(client, procedure)
+    response = _fill(client, submission, 0, {"name": "窓口 太郎", "count": "9" * 4301})
+    assert response.status_code == 400
+    assert "「人数」は15桁以内の数で入力してください。" in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.answers["name"] == "窓口\u3000太郎" or submission.answers["name"].startswith("窓口")
+
+
+@pytest.mark.parametrize("field,data", [("name", {"name": "窓口\x00太郎"}), ("addr", {"name": "窓口", "addr__address": "千代田\x00"})])
+def test_nul_in_a_text_field_is_refused_and_never_stored(client, procedure, field, data):
+    submission = _draft(client, procedure)
+    page = 0 if field == "name" else 1
+    if page:
+        assert _fill(client, submission, 0, {"name": "窓口"}).status_code == 302
+    response = _fill(client, submission, page, data)
+    assert response.status_code == 400
+    assert "使えない文字（NUL）が含まれています" in response.content.decode()
+    submission.refresh_from_db()
+    assert "\x00" not in json.dumps(submission.answers, ensure_ascii=False).replace("\\u0000", "\x00")
+
+
+def test_a_30_digit_section_filter_is_a_400_not_an_overflow(client, procedure):
+    response = client.get(reverse("applications:catalogue"), {"section": "9" * 30})
+    assert response.status_code == 400
+    assert "担当課の指定が正しくありません" in response.content.decode()
+    assert client.get(reverse("applications:catalogue"), {"section": str(procedure.section_id)}).status_code == 200
+
+
+# Text as a resident (or a careless paste) sends it: any unicode, control characters, huge digit
+# strings, full-width digits, NUL.
+_values = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(["9" * 4301, "１２３", "-0", "1e5", "\x00", "1" * 20, "0.5", " ", "R8.4.1", "<script>", "1,000"]),
+)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    page=st.integers(min_value=0, max_value=1),
+    data=st.fixed_dictionaries({}, optional={k: _values for k in ("name", "count", "note", "addr__postal_code", "addr__address", "addr__building")}),
+    action=st.sampled_from(["next", "save", "back", "???"]),
+)
+def test_the_fill_pages_never_answer_5xx(procedure, page, data, action):
+    client = Client()
+    submission = _draft(client, procedure)
+    response = client.post(reverse("applications:fill", args=[submission.uuid, page]), {"action": action, **data})
+    assert response.status_code in (200, 302, 400), response.status_code
+    confirm = client.get(reverse("applications:confirm", args=[submission.uuid]))
+    assert confirm.status_code in (200, 302)
+    submission.refresh_from_db()
+    assert "\\u0000" not in json.dumps(submission.answers)
+    if confirm.status_code == 200:
+        assert client.post(reverse("applications:confirm", args=[submission.uuid])).status_code in (302, 400)
