@@ -85,6 +85,17 @@ def get(name: str) -> Channel:
     return registry.channels[name]
 
 
+def label_for(name: str) -> str:
+    """A channel's name as people read it (its plugin's ``label``: メール, Webプッシュ通知, LINE),
+    never the key stored in the database (email, webpush, line)."""
+    channel = registry.channels.get(name)
+    return str(channel.label) if channel else name
+
+
+def labels_for(names) -> list[str]:
+    return [label_for(n) for n in names or []]
+
+
 def all_channels() -> dict[str, Channel]:
     return dict(registry.channels.items())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -73,13 +75,38 @@ def unsubscribe_url_for(token: str) -> str:
     return absolute_url("alerts:unsubscribe", token)
 
 
+def _marker_words() -> list[str]:
+    words = {re.sub(r"[【】\[\]]", "", p).strip() for labels in PREFIX.values() for p in labels.values()}
+    return sorted(words, key=len, reverse=True)
+
+
+# A marker staff may have typed themselves at the start of a title, in any of our languages and
+# in full- or half-width brackets (「【緊急】」「[緊急]」「［訂正］」「[Emergency]」).
+_TYPED_MARKER = re.compile(r"^\s*[【\[［(（〔]\s*(?:" + "|".join(re.escape(w) for w in _marker_words()) + r")\s*[】\]］)）〕]\s*", re.IGNORECASE)
+
+
+def display_title(text: str, prefix: str) -> str:
+    """``prefix`` + ``text`` once: markers the author already typed at the start are dropped
+    first, so 「【緊急】大雨」 never becomes 「【緊急】【緊急】大雨」, and the result is idempotent
+    (display_title(display_title(t, p), p) == display_title(t, p))."""
+    if not prefix:
+        return text
+    rest = text
+    while m := _TYPED_MARKER.match(rest):
+        rest = rest[m.end() :]
+    return prefix + rest.strip()
+
+
 def title(notice, language: str) -> str:
+    """The displayed title of a notice, the one every channel carries (email subject, LINE,
+    Web Push, RSS/Atom, CAP headline): 【訂正】/【取消】 for an update or cancel, else 【緊急】
+    for an emergency, before the title written by staff, never twice."""
     lang = _lang(language)
     text, _ = notice.text(lang)
     prefix = PREFIX[lang].get(notice.kind, "")
     if not prefix and notice.is_emergency:
         prefix = PREFIX[lang]["emergency"]
-    return prefix + text
+    return display_title(text, prefix)
 
 
 def area_names(notice, language: str) -> str:
