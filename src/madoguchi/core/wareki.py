@@ -18,15 +18,18 @@ class Era:
     name: str
     letter: str
     start: dt.date
+    # The era's last day. 大正→昭和 and 明治→大正 changed on the day the emperor died, so that
+    # day is both 大正15年12月25日 and 昭和元年12月25日; 昭和→平成 and 平成→令和 changed the next day.
+    end: dt.date | None = None
 
 
 # Newest first. 明治 is applied back to 1868-01-25 per common practice.
 ERAS = (
     Era("令和", "R", dt.date(2019, 5, 1)),
-    Era("平成", "H", dt.date(1989, 1, 8)),
-    Era("昭和", "S", dt.date(1926, 12, 25)),
-    Era("大正", "T", dt.date(1912, 7, 30)),
-    Era("明治", "M", dt.date(1868, 1, 25)),
+    Era("平成", "H", dt.date(1989, 1, 8), dt.date(2019, 4, 30)),
+    Era("昭和", "S", dt.date(1926, 12, 25), dt.date(1989, 1, 7)),
+    Era("大正", "T", dt.date(1912, 7, 30), dt.date(1926, 12, 25)),
+    Era("明治", "M", dt.date(1868, 1, 25), dt.date(1912, 7, 30)),
 )
 _BY_NAME = {e.name: e for e in ERAS} | {e.letter: e for e in ERAS}
 
@@ -47,12 +50,23 @@ def _year_label(n: int) -> str:
     return "元" if n == 1 else str(n)
 
 
+def local_date(value: dt.date | dt.datetime) -> dt.date:
+    """The calendar day people see: an aware datetime is a moment, and its day is the one in
+    the site's time zone (Asia/Tokyo), not UTC's (04:12 JST on 12/4 is 19:12 UTC on 12/3)."""
+    if isinstance(value, dt.datetime):
+        from django.utils import timezone
+
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.date()
+    return value
+
+
 def format_wareki(day: dt.date | dt.datetime | None, with_weekday: bool = False) -> str:
-    """「令和8年4月1日」; with_weekday adds 「(水)」."""
+    """「令和8年4月1日」; with_weekday adds 「(水)」. A datetime is shown on its day in Asia/Tokyo."""
     if day is None:
         return ""
-    if isinstance(day, dt.datetime):
-        day = day.date()
+    day = local_date(day)
     era, year = era_year(day)
     text = f"{era.name}{_year_label(year)}年{day.month}月{day.day}日"
     if with_weekday:
@@ -123,8 +137,7 @@ def parse_date(text: str) -> dt.date:
             day = dt.date(era.start.year + n - 1, int(m.group(3)), int(m.group(4)))
         except ValueError:
             raise WarekiError(f"「{text}」という日付はありません。月と日を確かめてください。") from None
-        next_era = _next_era(era)
-        if day < era.start or (next_era and day >= next_era.start):
+        if day < era.start or (era.end and day > era.end):
             raise WarekiError(f"「{text}」は{era.name}の期間外です。元号と年を確かめてください。")
         return day
     m = _WESTERN_RE.match(t) or _COMPACT_RE.match(t)
@@ -134,8 +147,3 @@ def parse_date(text: str) -> dt.date:
         except ValueError:
             raise WarekiError(f"「{text}」という日付はありません。月と日を確かめてください。") from None
     raise WarekiError("日付は「2026-04-01」「令和8年4月1日」「R8.4.1」のように入力してください。")
-
-
-def _next_era(era: Era) -> Era | None:
-    idx = ERAS.index(era)
-    return ERAS[idx - 1] if idx > 0 else None

@@ -26,6 +26,11 @@ from madoguchi.core.codes import (
         ("H31.4.30", dt.date(2019, 4, 30)),
         ("令和元年5月1日", dt.date(2019, 5, 1)),
         ("昭和64年1月7日", dt.date(1989, 1, 7)),
+        # 大正→昭和 and 明治→大正 changed during the day: that day has both names (issue #11 item 10)
+        ("大正15年12月25日", dt.date(1926, 12, 25)),
+        ("昭和元年12月25日", dt.date(1926, 12, 25)),
+        ("明治45年7月30日", dt.date(1912, 7, 30)),
+        ("大正元年7月30日", dt.date(1912, 7, 30)),
         ("２０２６年４月１日", dt.date(2026, 4, 1)),
         ("20260401", dt.date(2026, 4, 1)),
     ],
@@ -34,7 +39,9 @@ def test_parse_date(text, expected):
     assert wareki.parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "令和8年2月30日", "H31.5.1", "平成0年1月1日", "あした"])
+@pytest.mark.parametrize(
+    "text", ["", "令和8年2月30日", "H31.5.1", "平成0年1月1日", "あした", "大正15年12月26日", "昭和元年12月24日", "昭和64年1月8日", "平成元年1月7日"]
+)
 def test_parse_date_errors_are_japanese(text):
     with pytest.raises(wareki.WarekiError) as err:
         wareki.parse_date(text)
