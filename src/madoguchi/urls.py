@@ -18,3 +18,9 @@ urlpatterns = [
     path("", include("madoguchi.applications.urls")),
     path("", include("madoguchi.web.urls")),
 ]
+
+# Japanese error pages in the site layout (core/errors.py); CSRF failures: settings.CSRF_FAILURE_VIEW.
+handler400 = "madoguchi.core.errors.bad_request"
+handler403 = "madoguchi.core.errors.permission_denied"
+handler404 = "madoguchi.core.errors.page_not_found"
+handler500 = "madoguchi.core.errors.server_error"
