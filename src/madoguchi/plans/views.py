@@ -15,8 +15,8 @@ from madoguchi.core.models import AuditLog, Municipality, Section
 from madoguchi.core.staff import staff_required
 from madoguchi.core.wareki import fiscal_year
 
+from . import charts, examples, exports, services
 from . import compare as compare_mod
-from . import examples, exports, services
 from .forms import AcceptImportForm, BindIndicatorForm, ImportForm, ItemEditForm, ItemPredecessorForm, PlanSettingsForm, ReportForm, ReviewForm
 from .importer import PlanImportError, fixes, parse, save_preview
 from .models import Indicator, Item, Placement, Plan, PlanImport, ProgressReport
@@ -114,7 +114,15 @@ def dashboard(request, pk: int):
         year = _current_year(plan)
     items = services.visible_items(request.user, plan.items.all())
     data = services.dashboard(plan, year, items=items)
-    return render(request, "plans/dashboard.html", {"plan": plan, "year": year, "years": years, **data})
+    timeline_items = charts.items_for_timeline(items)
+    figures = {
+        "phase_chart": charts.phase_chart(data["phases"], year),
+        "rating_chart": charts.rating_chart(data["ratings"], year),
+        "report_chart": charts.report_status_chart(timeline_items, year),
+        "achievement_chart": charts.achievement_chart(data["indicators"], year),
+        "timeline": charts.schedule_timeline(plan, timeline_items, years),
+    }
+    return render(request, "plans/dashboard.html", {"plan": plan, "year": year, "years": years, **data, **figures})
 
 
 @staff_required
@@ -141,7 +149,13 @@ def evaluation(request, pk: int):
     return render(
         request,
         "plans/evaluation.html",
-        {"plan": plan, "headers": services.EVALUATION_HEADERS, "rows": rows, "is_reviewer": services.is_reviewer(request.user)},
+        {
+            "plan": plan,
+            "headers": services.EVALUATION_HEADERS,
+            "rows": rows,
+            "is_reviewer": services.is_reviewer(request.user),
+            "charts": charts.evaluation_charts(plan, rows),
+        },
     )
 
 
@@ -169,7 +183,12 @@ def item_detail(request, pk: int):
             "placements": item.placements.select_related("node"),
             "predecessor_form": ItemPredecessorForm(item=item, initial={"predecessor": item.predecessor_id}) if plan.predecessor_id else None,
             "bind_forms": [
-                (ind, BindIndicatorForm(prefix=f"ind{ind.pk}", initial={"metric": ind.metric, "target": ind.target, "unit": ind.unit})) for ind in indicators
+                (
+                    ind,
+                    BindIndicatorForm(prefix=f"ind{ind.pk}", initial={"metric": ind.metric, "target": ind.target, "unit": ind.unit}),
+                    charts.indicator_chart(ind, years),
+                )
+                for ind in indicators
             ],
         },
     )
