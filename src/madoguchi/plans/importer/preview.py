@@ -87,6 +87,9 @@ class Preview:
     roots: list[PNode] = field(default_factory=list)
     items: dict[str, PItem] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # could not place / could not find
+    policies: list[dict] = field(default_factory=list)  # classifications beside the tree (基本方針 …)
+    tables: list[dict] = field(default_factory=list)  # background tables, listed not itemised
+    evaluation: dict = field(default_factory=dict)  # the previous plan's evaluation table
     notes: list[str] = field(default_factory=list)  # what was corrected or assumed
 
     # --- helpers -------------------------------------------------------------------------

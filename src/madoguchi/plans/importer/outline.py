@@ -1,0 +1,430 @@
+"""Outline inference: a plan's hierarchy read from the document's own numbering.
+
+Japanese plans number their levels with a few marker families (Ⅰ/I, 1, (1), ①, ア, 1-1-1,
+【基本目標1】, 第1章) and often a level word (基本方針, 施策, 取組, 取組事項 …) before the marker.
+Each heading gets a *signature* (level word + marker family); the levels are inferred the way
+an outliner infers heading levels: a signature not open yet nests under the open heading, one
+already open closes everything below it and becomes its sibling. A level whose name the code
+has never seen still nests correctly, because only the order of signatures matters.
+
+Items are the headings whose blocks carry item labels (担当課, 内容, スケジュール …) at any
+column; their ancestors (minus the document's own chapter headings around the whole tree) are
+the nodes. Headings with a level word outside the tree (「基本方針 1 …」 described in prose) are
+kept as classifications beside the tree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .clean import clean
+from .common import parse_indicators, split_sections
+from .numbering import CIRCLED, IROHA, ROMAN
+from .preview import PItem, PNode, PPlacement, Preview, find_period, guess_kind, guess_municipality, guess_status
+from .read import Row
+from .schedules import ScheduleHeader, entries_from, read_header, read_values
+
+LEVEL_WORDS = [
+    "基本方針",
+    "基本目標",
+    "基本施策",
+    "施策の柱",
+    "施策の方向",
+    "推進方針",
+    "重点方針",
+    "重点施策",
+    "重点取組",
+    "重点目標",
+    "政策目標",
+    "取組事項",
+    "取組項目",
+    "実施項目",
+    "具体的な取組",
+    "具体的取組",
+    "主な取組",
+    "取組み",
+    "取組",
+    "施策",
+    "事業",
+    "方針",
+    "目標",
+    "分野",
+    "政策",
+    "プロジェクト",
+    "テーマ",
+    "アクション",
+]
+_WORD = "|".join(sorted(map(re.escape, LEVEL_WORDS), key=len, reverse=True))
+_LATIN_ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ", "VI": "Ⅵ", "VII": "Ⅶ", "VIII": "Ⅷ", "IX": "Ⅸ", "X": "Ⅹ"}
+_FW = str.maketrans("０１２３４５６７８９（）－", "0123456789()-")
+# One marker; the alternatives are tried in this order (a compound 1-1-1 before a bare 1).
+_PART = rf"(?:\(\d{{1,3}}\)|[{CIRCLED}]|[{ROMAN}]+|(?:X|IX|IV|V?I{{1,3}}|VI{{0,3}}|V)(?![A-Za-z])|\d{{1,3}}(?![\d年月日%％件人歳時分回万億.,])|[{IROHA}](?![ぁ-んァ-ヶー]))"
+_MARKER = re.compile(rf"^(?P<m>{_PART}(?:\s*[-‐－―・.]\s*{_PART}|[{CIRCLED}]|\(\d{{1,3}}\))*)")
+_CHAPTER = re.compile(r"^第\s*([0-9一二三四五六七八九十]+)\s*([章節部編])\s*(.*)$")
+_BRACKET = re.compile(rf"^[【\[［〔]\s*(?P<w>{_WORD}|[^\d\s】\]］〕]{{1,8}}?)\s*(?P<m>{_PART})\s*[】\]］〕]\s*(?P<t>.*)$")
+# A word the code has never seen also names a level (「重点 1-1」「ステップ2」), except words that
+# caption figures and tables or begin a date.
+_ANY_WORD = r"(?!図|表|資料|参考|別紙|別表|注|令和|平成|昭和|第|約|計|全|本|各|同|年|月|日)[一-龥ァ-ヶー々]{1,8}?"
+_PART_NO_KANA = _PART.replace(rf"|[{IROHA}](?![ぁ-んァ-ヶー])", "")
+_WORDED = re.compile(
+    rf"^(?:(?P<w>{_WORD})|(?P<w2>{_ANY_WORD})(?=\s*(?:{_PART_NO_KANA})))\s*(?P<m>{_PART}(?:\s*[-‐－―・.]\s*{_PART}|[{CIRCLED}]|\(\d{{1,3}}\))*)(?![0-9A-Za-z])\s*[:：.．、]?\s*(?P<t>.*)$"
+)
+_NUMBER_CELL = re.compile(r"^(?P<w>\S{1,8}?)(?:番号|No\.?|NO\.?)$")
+_NAME_CELL = re.compile(r"^\S{1,8}?名$")
+
+# label → field; a label is the whole cell (spaces ignored), found at any column.
+LABELS = [
+    ("goal", re.compile(r"^(目指す姿|めざす姿|目指すべき姿|期待される効果|効果|効果[(（]?目指す姿[)）]?|目標|ねらい)$")),
+    ("current_state", re.compile(r"^(現状と課題|現状・課題|現状及び課題|現状|現況|背景)$")),
+    ("issues", re.compile(r"^(課題|問題点)$")),
+    ("description", re.compile(r"^(内容|取組内容|事業内容|概要|取組の内容|事業概要|取組概要|具体的な内容)$")),
+    ("process", re.compile(r"^(実現までのプロセス|取組プロセス|プロセス|進め方|実施方法)$")),
+    ("indicators", re.compile(r"^(活動指標成果指標|活動指標|成果指標|指標|KPI|成果指標活動指標|数値目標)$")),
+    ("sections", re.compile(r"^(担当課|所管課|主管課|担当部署|担当部局|担当|所管|実施主体)$")),
+    ("related", re.compile(r"^(主な関係課|関係課|関連課|協力課|関係部署)$")),
+    ("schedule", re.compile(r"^(スケジュール|年次計画|工程表|実施スケジュール|年度別計画|実施時期)$")),
+]
+ITEM_LABELS = {"sections", "related", "schedule", "description", "indicators", "process"}
+
+
+def label_of(text: str) -> str | None:
+    t = re.sub(r"[\s　:：]+", "", clean(text))
+    if not t or len(t) > 16:
+        return None
+    for name, pattern in LABELS:
+        if pattern.match(t):
+            return name
+    return None
+
+
+@dataclass
+class Heading:
+    index: int  # row index
+    word: str  # level word as printed ("" for a bare marker)
+    family: str  # marker family: roman / arabic / paren / circled / kana / dashN / chapter
+    number: str
+    title: str
+    where: str
+    parent: int | None = None  # index into the heading list
+    labels: Counter = field(default_factory=Counter)
+
+    @property
+    def signature(self) -> tuple[str, str]:
+        return (self.word, self.family)
+
+
+def _family(marker: str) -> str:
+    parts = re.split(r"\s*[-‐－―・.]\s*", marker)
+    if len(parts) > 1:
+        return f"dash{len(parts)}"
+    m = marker
+    if m.startswith("("):
+        return "paren"
+    if m[0] in CIRCLED:
+        return "circled"
+    if m[0] in ROMAN or m[0] in "IVX":
+        return "roman"
+    if m[0] in IROHA:
+        return "kana"
+    return "arabic"
+
+
+def _normal_marker(marker: str) -> str:
+    m = re.sub(r"\s+", "", marker)
+    m = re.sub(r"(?<![A-Za-z])(VIII|VII|III|IX|IV|VI|II|X|V|I)(?![A-Za-z])", lambda x: _LATIN_ROMAN[x.group(1)], m)
+    return m.replace("‐", "-").replace("－", "-").replace("―", "-")
+
+
+def _good_title(title: str) -> bool:
+    return len(title) <= 90 and not title.endswith(("。", "、", "，"))
+
+
+def heading_of(cells: list[str], index: int, where: str) -> Heading | None:
+    """A heading row: 「基本施策 Ⅰ 窓口…」, 「取組(1) …」, 「取組事項① ⇥ title」, 「施策番号 ⇥ 1 ⇥ 施策名 ⇥
+    title」, 「【基本目標1】…」, 「第2章 …」, or a bare 「(1) …」 / 「① …」 alone on its line."""
+    if not cells or len(cells) > 4:
+        return None
+    c0 = cells[0].translate(_FW)
+    # 施策番号 ⇥ 1 ⇥ 施策名 ⇥ title
+    m = _NUMBER_CELL.match(re.sub(r"\s+", "", c0))
+    if m and len(cells) >= 2:
+        mk = _MARKER.match(cells[1].translate(_FW).strip())
+        if mk and mk.end() == len(cells[1].translate(_FW).strip()):
+            rest = cells[2:]
+            if rest and _NAME_CELL.match(re.sub(r"\s+", "", rest[0])):
+                rest = rest[1:]
+            title = " ".join(rest).strip()
+            if title and _good_title(title):
+                marker = _normal_marker(mk.group("m"))
+                return Heading(index, m.group("w"), _family(marker), marker, title, where)
+        return None
+    m = _CHAPTER.match(c0)
+    if m:
+        title = (m.group(3) or " ".join(cells[1:2])).strip()
+        if len(cells) <= 2 and title and _good_title(title):
+            return Heading(index, m.group(2), "chapter", f"第{m.group(1)}{m.group(2)}", title, where)
+        return None
+    for pattern in (_BRACKET, _WORDED):
+        m = pattern.match(c0)
+        if m:
+            title = m.group("t").strip()
+            extra = [c for c in cells[1:]]
+            if not title and len(extra) == 1:
+                title = extra[0].strip()
+            elif extra and (title or len(extra) > 1):
+                return None
+            if not title or not _good_title(title) or label_of(title):
+                return None
+            marker = _normal_marker(m.group("m"))
+            word = m.group("w") or (m.groupdict().get("w2") or "")
+            return Heading(index, word, _family(marker), marker, title, where)
+    if len(cells) != 1:
+        return None
+    mk = _MARKER.match(c0)
+    if not mk:
+        return None
+    title = c0[mk.end() :].strip()
+    raw = mk.group("m")
+    # A bare marker needs a separator before its title (「1 方針」, not 「1人」) and a short title.
+    if not title or not (c0[mk.end() : mk.end() + 1] in (" ", "　", ".", "．", "、") or raw.endswith(")") or raw[-1] in CIRCLED):
+        return None
+    title = title.lstrip(".．、 　")
+    if len(title) > 50 or not _good_title(title) or re.match(r"^[-‐－―]", title):
+        return None
+    if raw[0] in "IVX" and not re.match(r"^[IVX]+\s", c0):
+        return None
+    marker = _normal_marker(raw)
+    return Heading(index, "", _family(marker), marker, title, where)
+
+
+def _cells(row: Row) -> list[tuple[int, str]]:
+    return [(i, clean(c)) for i, c in row.nonempty() if clean(c)]
+
+
+def looks_like_outline(rows: list[Row]) -> bool:
+    """Worded headings (取組事項①, 施策番号 ⇥ 1) owning item label blocks, three times or more."""
+    owned = 0
+    last = None
+    for i, r in enumerate(rows):
+        cells = _cells(r)
+        if not cells:
+            continue
+        h = heading_of([c for _, c in cells], i, r.where)
+        if h is not None and h.word:
+            last = h
+            continue
+        if re.fullmatch(r"(No\.?|NO\.?|№|番号|項番)", cells[0][1]):
+            last = None  # 「No. ⇥ 1-ア」 item blocks are the blocks family
+            continue
+        if last is not None and label_of(cells[0][1]) in ("sections", "schedule"):
+            owned += 1
+            last = None
+    return owned >= 3
+
+
+@dataclass
+class _Block:
+    """What the rows under one heading say."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    text: list[str] = field(default_factory=list)
+    schedule: list = field(default_factory=list)
+    schedule_where: str = ""
+    had_schedule_label: bool = False
+
+
+def parse_outline(rows: list[Row]) -> Preview:
+    pv = Preview(family="outline")
+    headings: list[Heading] = []
+    blocks: list[_Block] = []
+    tables: list[tuple[str, int, str]] = []  # (where, rows, header text)
+    stack: list[Heading] = []
+    block: _Block | None = None
+    last_label: str | None = None
+    header: ScheduleHeader | None = None
+    table_run: list[Row] = []
+
+    def flush_table():
+        if len(table_run) >= 2:
+            tables.append((table_run[0].where, len(table_run), " / ".join(c for _, c in _cells(table_run[0]))[:80]))
+        table_run.clear()
+
+    for i, r in enumerate(rows):
+        cells = _cells(r)
+        if not cells:
+            header = None
+            last_label = None
+            flush_table()
+            continue
+        texts = [c for _, c in cells]
+        h = heading_of(texts, i, r.where)
+        if h is not None:
+            flush_table()
+            while stack and stack[-1].signature != h.signature and h.signature in {s.signature for s in stack}:
+                stack.pop()
+            if stack and stack[-1].signature == h.signature:
+                stack.pop()
+            h.parent = headings.index(stack[-1]) if stack else None
+            stack.append(h)
+            headings.append(h)
+            block = _Block()
+            blocks.append(block)
+            header = None
+            last_label = None
+            continue
+        if block is None:
+            continue
+        # A label at any column: the cells after it are its value.
+        lab_pos = next(((k, label_of(c)) for k, (_, c) in enumerate(cells[:2]) if label_of(c)), None)
+        if lab_pos is not None:
+            k, lab = lab_pos
+            headings[-1].labels[lab] += 1
+            flush_table()
+            if lab == "schedule":
+                block.had_schedule_label = True
+                block.schedule_where = r.where
+                header = read_header(r.cells, cells[k][0])
+                if header is not None and header.inline:  # 「令和5年度 検討 ⇥ 令和6年度 導入」
+                    block.schedule.append(entries_from(header.inline, track_order=len(block.schedule)))
+                    header = None
+                elif header is None:  # 「スケジュール ⇥ 令和5年度 検討 ⇥ …」 or no years at all
+                    value = " ".join(c for _, c in cells[k + 1 :])
+                    if value:
+                        block.fields.setdefault("schedule_text", []).append(value)
+                last_label = None
+                continue
+            header = None
+            last_label = lab
+            value = "\n".join(clean(r.cells[col], multiline=True) for col, _ in cells[k + 1 :])
+            block.fields.setdefault(lab, []).append(value)
+            continue
+        if header is not None:
+            entries = read_values(header, r.cells, len(block.schedule))
+            if entries is not None:
+                block.schedule.append(entries)
+                continue
+            header = None
+        if len(cells) >= 2 and not last_label:
+            table_run.append(r)
+            continue
+        text = clean(" ".join(r.cells[col] for col, _ in cells), multiline=True)
+        if last_label and len(cells) == 1 and cells[0][0] > 0:
+            block.fields[last_label].append(text)  # the label's cell continued on the next row
+            continue
+        last_label = None
+        block.text.append(text)
+    flush_table()
+    _assemble(pv, rows, headings, blocks, tables)
+    return pv
+
+
+def _assemble(pv: Preview, rows: list[Row], headings: list[Heading], blocks: list[_Block], tables) -> None:
+    single = [clean(" ".join(r.cells)) for r in rows[:60] if len(_cells(r)) == 1]
+    pv.title = next((t for t in single if re.search(r"計画|方針|戦略|プラン", t) and len(t) <= 60), single[0] if single else "取り込んだ計画")
+    pv.kind, pv.status, pv.municipality_name = guess_kind(pv.title), guess_status(pv.title), guess_municipality(pv.title)
+    pv.start_year, pv.end_year = find_period("\n".join(clean(" ".join(r.cells)) for r in rows))
+
+    # Item signature: the one whose headings most often own item labels (deeper wins a tie).
+    owners = Counter(h.signature for h in headings if h.word and ITEM_LABELS & set(h.labels))
+    if not owners:
+        pv.problem("-", "", "担当課・スケジュールなどの項目を持つ見出しが見つからず、計画の構成を読み取れませんでした。")
+        return
+    depth = {}
+    for n, h in enumerate(headings):
+        depth[n] = 0 if h.parent is None else depth[h.parent] + 1
+    item_sig = max(owners, key=lambda s: (owners[s], max(depth[n] for n, h in enumerate(headings) if h.signature == s)))
+    item_ids = [n for n, h in enumerate(headings) if h.signature == item_sig]
+
+    def chain(n: int) -> list[int]:
+        out = []
+        p = headings[n].parent
+        while p is not None:
+            out.append(p)
+            p = headings[p].parent
+        return out[::-1]
+
+    chains = {n: chain(n) for n in item_ids}
+    # Drop the document's own chapters around the whole tree (bare markers common to every item).
+    prefix = 0
+    first = chains[item_ids[0]]
+    while prefix < len(first) and all(len(c) > prefix and c[prefix] == first[prefix] for c in chains.values()):
+        if headings[first[prefix]].word and headings[first[prefix]].family != "chapter":
+            break
+        prefix += 1
+    node_ids = sorted({p for c in chains.values() for p in c[prefix:]})
+    level_sigs: list[tuple[str, str]] = []
+    for n in node_ids:
+        if headings[n].signature not in level_sigs:
+            level_sigs.append(headings[n].signature)
+
+    nodes: dict[int, PNode] = {}
+    for n in node_ids:
+        h = headings[n]
+        parent = nodes.get(h.parent) if h.parent is not None else None
+        key = f"{parent.key}/{h.number}" if parent else h.number
+        node = PNode(key=key, number=h.number, title=h.title, depth=parent.depth + 1 if parent else 0, where=h.where)
+        b = blocks[n]
+        node.goal = "\n".join(x for x in b.fields.get("goal", []) if x)
+        node.current_state = "\n".join(x for x in b.fields.get("current_state", []) + b.fields.get("issues", []) if x)
+        node.description = "\n".join(x for x in b.fields.get("description", []) + b.text if x)
+        nodes[n] = node
+        (parent.children if parent else pv.roots).append(node)
+
+    for n in item_ids:
+        h = headings[n]
+        parent = next((nodes[p] for p in reversed(chains[n]) if p in nodes), None)
+        b = blocks[n]
+        key = f"item:{parent.key}/{h.number}" if parent else f"item:{h.number}"
+        if key in pv.items:
+            key = f"{key}:{rows[h.index].line}"
+        item = PItem(key=key, number=h.number, title=h.title[:300], where=h.where)
+        f = {k: "\n".join(x for x in v if x) for k, v in b.fields.items()}
+        item.goal = f.get("goal", "")
+        item.current_state = f.get("current_state", "")
+        item.issues = f.get("issues", "")
+        item.description = "\n".join(x for x in [f.get("description", "")] + b.text if x)
+        item.process = f.get("process", "")
+        names = "、".join(x for x in (f.get("sections", ""), f.get("related", "")) if x)
+        if names:
+            item.sections_text = clean(names)[:500]
+            item.sections, item.all_sections = split_sections(names)
+        if f.get("indicators"):
+            item.indicators = parse_indicators(f["indicators"])
+        for track in b.schedule:
+            item.schedule.extend(track)
+        if "schedule_text" in f:
+            from .schedules import read_inline
+
+            item.schedule.extend(read_inline(f["schedule_text"]))
+        if not item.sections_text:
+            pv.problem(h.where, f"{h.number} {h.title}", "担当課の記載が見つかりませんでした。")
+        if not item.schedule:
+            reason = (
+                "スケジュールの見出しはありますが、年度ごとの内容が読み取れませんでした。" if b.had_schedule_label else "スケジュールが見つかりませんでした。"
+            )
+            pv.problem(b.schedule_where or h.where, f"{h.number} {h.title}", reason)
+        pv.items[key] = item
+        if parent is None:
+            pv.problem(h.where, f"{h.number} {h.title}", "上位の見出しが見つからないため、置き場所が分かりませんでした。")
+            pv.roots.append(PNode(key=f"(全体){n}", number="", title=pv.title, depth=0, placements=[PPlacement(key, h.number, h.where)]))
+            continue
+        parent.placements.append(PPlacement(key, h.number, h.where))
+
+    names = [_level_name(s) for s in level_sigs] + [_level_name(item_sig)]
+    pv.level_names = names
+    # Classifications beside the tree: worded headings of a signature not used by the tree.
+    used = set(level_sigs) | {item_sig}
+    for n, h in enumerate(headings):
+        if h.word and h.family != "chapter" and h.signature not in used and n not in nodes and re.search(r"方針|目標|戦略|視点", h.word):
+            pv.policies.append({"word": h.word, "number": h.number, "title": h.title, "text": "\n".join(blocks[n].text), "where": h.where, "nodes": []})
+    for where, count, head in tables:
+        pv.tables.append({"where": where, "rows": count, "header": head})
+
+
+def _level_name(sig: tuple[str, str]) -> str:
+    word, family = sig
+    if word:
+        return word
+    return {"roman": "大項目", "arabic": "項目", "paren": "中項目", "circled": "小項目", "kana": "細目", "chapter": "章"}.get(family, "項目")

@@ -1,0 +1,117 @@
+"""Schedules in the forms plans print them: a row of year headers (令和5年度, 平成28年度, R8,
+2026年度, H28) over value rows that may sit one column left of their years; year and value in
+one cell (「平成28年度 検討」); arrows and continuation marks (⇒ → ━ ― 継続) meaning "the phase
+before goes on"; empty cells. Values normalise to the phases; the text as printed is kept."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .clean import clean
+from .phases import normalise_phase
+from .preview import PScheduleEntry, fiscal_year_of
+
+CONTINUE_MARKS = {"→", "⇒", "⇨", "━", "―", "－", "-", "─", "…", "‥", "〃", "同上", "継続", "継続実施", "↓"}
+_YEAR_HEAD = re.compile(r"^((?:令和|平成|R|H)\s*(?:元|\d{1,2})\s*(?:[(（]\s*\d{4}\s*[)）])?\s*年?度?|(?:19|20)\d\d\s*年?度?)")
+
+
+def _mark(text: str) -> bool:
+    t = re.sub(r"\s+", "", text)
+    return bool(t) and (t in CONTINUE_MARKS or bool(re.fullmatch(r"[→⇒⇨━―─－\-…>＞]+", t)))
+
+
+@dataclass
+class ScheduleHeader:
+    label_col: int
+    years: dict[int, int]  # column → fiscal year
+    inline: list[tuple[int, str]] = field(default_factory=list)  # (year, text) printed in the header
+
+    def year_at(self, col: int) -> int | None:
+        if col in self.years:
+            return self.years[col]
+        cols = sorted(self.years)
+        if col > cols[-1]:  # a year header lost in conversion: the years run on
+            return self.years[cols[-1]] + (col - cols[-1])
+        return None
+
+
+def split_year(text: str) -> tuple[int | None, str]:
+    """「平成28年度 検討」→ (2016, "検討"); 「令和5年度」→ (2023, "")."""
+    t = clean(text)
+    m = _YEAR_HEAD.match(t)
+    if not m:
+        return None, t
+    year = fiscal_year_of(m.group(1).strip())
+    if year is None:
+        return None, t
+    return year, t[m.end() :].strip(" 　:：")
+
+
+def read_header(cells: list[str], label_col: int) -> ScheduleHeader | None:
+    years: dict[int, int] = {}
+    inline: list[tuple[int, str]] = []
+    for col in range(label_col + 1, len(cells)):
+        if not clean(cells[col]):
+            continue
+        year, rest = split_year(cells[col])
+        if year is None:
+            return None if not years else ScheduleHeader(label_col, years, inline)
+        years[col] = year
+        inline.append((year, rest))
+    if not years:
+        return None
+    return ScheduleHeader(label_col, years, inline if any(t for _, t in inline) else [])
+
+
+def read_values(header: ScheduleHeader, cells: list[str], order: int) -> list[PScheduleEntry] | None:
+    """One value row under a header, or None when the row is not one (long text, a new label)."""
+    filled = [(col, clean(c)) for col, c in enumerate(cells) if clean(c)]
+    if not filled or any(len(t) > 40 or t.endswith("。") for _, t in filled):
+        return None
+    if any(split_year(t)[0] for _, t in filled) and not header.inline:
+        return None
+    # Values printed left of their years (the converter dropped the label cell): the row's
+    # first filled cell is then the first year.
+    first_year_col = min(header.years)
+    start = min(filled[0][0], first_year_col)
+    years = [header.years[c] for c in sorted(header.years)]
+    cells_by_year: list[tuple[int, str]] = []
+    for col in range(start, max(col for col, _ in filled) + 1):
+        k = col - start
+        year = years[k] if k < len(years) else years[-1] + (k - len(years) + 1)  # a header lost in conversion
+        cells_by_year.append((year, clean(cells[col]) if col < len(cells) else ""))
+    # The chart's empty cells after the last value still count as years of the chart.
+    for k in range(len(cells_by_year), len(years)):
+        cells_by_year.append((years[k], ""))
+    if not any(t for _, t in cells_by_year):
+        return None
+    track = "" if order == 0 else f"{order + 1}"
+    return entries_from(cells_by_year, track=track, track_order=order)
+
+
+def entries_from(cells: list[tuple[int, str]], track: str = "", track_order: int = 0) -> list[PScheduleEntry]:
+    entries: list[PScheduleEntry] = []
+    for idx, (year, text) in enumerate(cells):
+        if not text:
+            continue
+        if _mark(text):
+            if entries:
+                entries[-1].continues = True
+            continue
+        nxt = cells[idx + 1][1] if idx + 1 < len(cells) else None
+        phase = normalise_phase(text)
+        continues = nxt is not None and (not nxt or _mark(nxt)) and phase != "complete"
+        entries.append(PScheduleEntry(year, text[:300], phase, continues, track[:200], track_order))
+    return entries
+
+
+def read_inline(text: str) -> list[PScheduleEntry]:
+    """「平成28年度 検討 平成29年度 ⇒ 平成30年度 運用」 → entries."""
+    parts = re.split(r"((?:令和|平成|R|H)\s*(?:元|\d{1,2})\s*年度|(?:19|20)\d\d\s*年度)", clean(text))
+    cells: list[tuple[int, str]] = []
+    for k in range(1, len(parts), 2):
+        year = fiscal_year_of(parts[k])
+        if year:
+            cells.append((year, parts[k + 1].strip(" 　:：、")))
+    return entries_from(cells)
