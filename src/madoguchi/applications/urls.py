@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import statistics_views, views
 
 app_name = "applications"
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("applications/<uuid:uuid>/files/<int:upload_id>/", views.submission_file, name="file"),
     path("staff/applications/", views.staff_inbox, name="staff_inbox"),
     path("staff/applications/export.<str:fmt>", views.staff_export, name="staff_export"),
+    path("staff/applications/statistics/", statistics_views.staff_statistics, name="staff_statistics"),
     path("staff/applications/<uuid:uuid>/", views.staff_detail, name="staff_detail"),
     path("staff/applications/<uuid:uuid>/pdf/", views.staff_pdf, name="staff_pdf"),
     path("staff/procedures/", views.staff_procedures, name="staff_procedures"),

@@ -193,8 +193,13 @@ class BarChart(_Chart):
 
     kind = "bar"
 
-    def totals(self) -> list[Number]:
-        return [sum((s.values[i] or 0) for s in self.series) for i in range(len(self.categories))]
+    def totals(self) -> list[Number | None]:
+        """Each bar's length; None (shown 「—」) where every series has no value."""
+        totals = []
+        for i in range(len(self.categories)):
+            values = [s.values[i] for s in self.series if s.values[i] is not None]
+            totals.append(sum(values) if values else None)
+        return totals
 
     def table(self) -> Table:
         stacked = len(self.series) > 1
@@ -220,7 +225,7 @@ class BarChart(_Chart):
         if len(self.series) > 1:
             y = out.legend(y, [s.label for s in self.series], fills)
         totals = self.totals()
-        top = float(self.max_value or max([float(t) for t in totals] + [0.0])) or 1.0
+        top = float(self.max_value or max([float(t) for t in totals if t is not None] + [0.0])) or 1.0
         label_w = max([text_width(c) for c in self.categories] + [0.0])
         beside = label_w <= WIDTH * 0.28  # short labels (months) on the left, long ones above
         x0 = label_w + 8 if beside else 0.0
