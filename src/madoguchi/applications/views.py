@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from madoguchi.core import audit, validation
+from madoguchi.core.errors import LoginRequired
 from madoguchi.core.models import AuditLog, Section
 from madoguchi.core.permissions import can, scope
 from madoguchi.core.staff import staff_required
@@ -114,6 +115,8 @@ def _submission_for(request, uuid, mode: str) -> Submission:
         return submission
     if submission.applicant_id is None and str(submission.uuid) in request.session.get(CASE_LINKS, []):
         return submission  # opened from the signed link in the case's emails
+    if submission.applicant_id and not user.is_authenticated:
+        raise LoginRequired  # the session expired mid-form: sign in and come back to this page
     raise Http404
 
 
