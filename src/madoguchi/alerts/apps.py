@@ -15,5 +15,5 @@ class AlertsConfig(AppConfig):
     staff_menu = [
         ("お知らせ・緊急情報の配信", "alerts:staff_list", "作成・承認・配信予約・訂正/取消・配信結果"),
         ("CAP の取り込み", "alerts:staff_import", "上流の CAP 1.2 メッセージを下書きとして取り込む"),
-        ("分野・地域の設定", "alerts:staff_settings", "配信の分野と地域（町丁目）の編集"),
+        ("分野・地域の設定", "alerts:staff_settings", "配信の分野と地域（町丁目）の編集", "manage"),
     ]

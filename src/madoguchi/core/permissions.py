@@ -4,6 +4,11 @@ A staff member acts within the sections (課) they hold a role in; the platform 
 (情報政策課's 管理者, or ``User.is_platform_admin``) acts everywhere. Domain objects tell which
 section owns them through an ``audit_section`` attribute (e.g. a submission → its procedure's
 section).
+
+Besides the four actions on a section's objects, a few named permissions cover what is not an
+action on one object (``RULES``: the platform's pages, managing staff). Templates show a link or
+a button only when the same check passes (``{% load permissions %}{% if_can "manage" obj %}``),
+and a view that refuses an action says why in the page (``refuse``), not with a bare 403.
 """
 
 from __future__ import annotations
@@ -55,8 +60,31 @@ def section_ids(user, action: str = "view") -> set[int] | None:
     return {r.section_id for r in user.staff_roles.all() if ROLE_RANK[r.role] >= need}
 
 
+def _platform_admin(user, obj=None) -> bool:
+    return is_platform_admin(user)
+
+
+def _manage_staff(user, obj=None) -> bool:
+    return is_platform_admin(user) or bool(section_ids(user, "manage"))
+
+
+# Named permissions (besides view/change/approve/manage): who may open the platform's pages.
+RULES = {
+    "platform_admin": _platform_admin,  # 情報政策課 (プラットフォーム管理者)
+    "audit_log": _platform_admin,  # 監査ログ
+    "city_settings": _platform_admin,  # 自治体の設定
+    "manage_staff": _manage_staff,  # 職員の管理: 情報政策課 or a section's 管理者
+}
+
+
 def can(user, action: str, obj=None) -> bool:
-    """May ``user`` do ``action`` (view/change/approve/manage) on ``obj`` (or in general)?"""
+    """May ``user`` do ``action`` (view/change/approve/manage, or a name in ``RULES``) on
+    ``obj`` (or in general)? An empty action is always allowed (a menu entry with no rule)."""
+    if not action:
+        return True
+    rule = RULES.get(action)
+    if rule is not None:
+        return rule(user, obj)
     allowed = section_ids(user, action)
     if allowed is None:
         return True
@@ -70,6 +98,20 @@ def can(user, action: str, obj=None) -> bool:
 def require(user, action: str, obj=None) -> None:
     if not can(user, action, obj):
         raise PermissionDenied("この操作を行う権限がありません。")
+
+
+def refuse(request, message: str, fallback: str = "web:staff_home"):
+    """Answer a refused action in the page: ``message`` (Japanese: what is not allowed and who
+    can do it) shown by the layout, back on the page the request came from (or ``fallback``)."""
+    from django.contrib import messages
+    from django.shortcuts import redirect, resolve_url
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    messages.error(request, message)
+    back = request.headers.get("referer", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
+    return redirect(resolve_url(fallback))
 
 
 def scope(user, queryset, section_field: str = "section", action: str = "view"):

@@ -107,9 +107,12 @@ def facility_day(request, pk: int):
     )
     if bookings:
         audit.record(AuditLog.Action.VIEW, facility, request=request, detail={"bookings": [b.pk for b in bookings], "date": day.isoformat()})
+    # Only a POST binds a form: on a GET request.POST is an empty (not None) QueryDict, and a
+    # form bound to it showed 「入力してください」 on every field when the page first opened.
+    posted = request.POST if request.method == "POST" else None
     action = request.POST.get("action", "closure")
-    form = ClosedPeriodForm(request.POST if action == "closure" else None, facility=facility)
-    lottery_form = LotteryForm(request.POST if action == "lottery" else None, facility=facility)
+    form = ClosedPeriodForm(posted if action == "closure" else None, facility=facility)
+    lottery_form = LotteryForm(posted if action == "lottery" else None, facility=facility)
     if request.method == "POST" and action == "paid":
         permissions.require(request.user, "change", facility)
         booking = get_object_or_404(Booking, pk=request.POST.get("booking") or 0, unit__facility=facility)
@@ -187,8 +190,9 @@ def facility_day(request, pk: int):
 @require_POST
 def decide_exemption(request, pk: int):
     booking = get_object_or_404(Booking.objects.select_related("unit__facility"), pk=pk)
+    back = reverse("reservations:staff_facility", args=[booking.unit.facility_id]) + f"?date={booking.date.isoformat()}"
     if not permissions.can(request.user, "approve", booking):
-        raise PermissionDenied("減免の承認には承認者以上の権限が必要です。")
+        return permissions.refuse(request, "減免の判断は承認者以上の職員が行います。課の承認者に依頼してください。", back)
     form = ExemptionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "減免の判断（承認・不承認）と、承認する場合は減免率（1〜100）を入力してください。")
@@ -287,7 +291,11 @@ def counter_day(request, pk: int):
 def draw_lottery(request, pk: int):
     lottery = get_object_or_404(Lottery.objects.select_related("facility"), pk=pk)
     if not permissions.can(request.user, "manage", lottery):
-        raise PermissionDenied("抽選の実行には管理者の権限が必要です。")
+        return permissions.refuse(
+            request,
+            "抽選の実行は施設を所管する課の管理者が行います。抽選日時になると自動で抽選されます。急ぐときは課の管理者に依頼してください。",
+            "reservations:staff_home",
+        )
     if timezone.now() < lottery.closes_at:
         messages.error(request, "申込期間が終わるまで抽選はできません。")
     else:

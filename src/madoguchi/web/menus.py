@@ -3,6 +3,7 @@ templates. An AppConfig may declare:
 
     public_menu = [("手続きをさがす", "applications:catalogue")]   # site header
     staff_menu = [("申請の受付箱", "applications:staff_inbox")]    # staff top page
+    staff_menu = [("監査ログ", "core:audit_log", "説明文", "audit_log")]  # shown only if permissions.can(user, "audit_log")
     home_cards = [("手続きをさがす・申請する", "applications:catalogue", "説明文")]  # top page
     home_panels = ["madoguchi.applications.home.panel"]  # top page sections, in app order
 
@@ -24,7 +25,8 @@ def _collect(attr: str):
                 url = reverse(url_name)
             except NoReverseMatch:
                 continue
-            items.append({"label": label, "url": url, "description": rest[0] if rest else ""})
+            # A fourth element names the permission (core.permissions.can) the entry needs.
+            items.append({"label": label, "url": url, "description": rest[0] if rest else "", "permission": rest[1] if len(rest) > 1 else ""})
     return items
 
 

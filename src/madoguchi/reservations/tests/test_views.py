@@ -119,7 +119,12 @@ def test_exemption_requested_on_page_and_decided_by_staff(client, demo_city, dja
     sports = Section.objects.get(name="生涯学習スポーツ課")
     _otp_login(client, _staff(django_user_model, sports))
     assert "子ども会・高齢者クラブ" in client.get(f"/reservations/staff/facilities/{unit.facility_id}/").content.decode()
-    assert client.post(f"/reservations/staff/bookings/{booking.pk}/exemption/", {"decision": "approve"}).status_code == 403
+    page = client.get(f"/reservations/staff/facilities/{unit.facility_id}/").content.decode()
+    assert "減免の判断は承認者以上の職員が行います" in page and "決定する" not in page  # not offered to a clerk
+    r = client.post(f"/reservations/staff/bookings/{booking.pk}/exemption/", {"decision": "approve"}, follow=True)
+    assert r.status_code == 200 and "課の承認者に依頼してください" in r.content.decode()  # refused in the page, not a bare 403
+    booking.refresh_from_db()
+    assert booking.exemption == "requested"
     _otp_login(client, _staff(django_user_model, sports, StaffRole.Role.APPROVER))
     r = client.post(f"/reservations/staff/bookings/{booking.pk}/exemption/", {"decision": "approve", "percent": ""})
     booking.refresh_from_db()
