@@ -154,3 +154,33 @@ class StatusForm(CaseForm):
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_status"].choices = list(targets)
+
+
+class CaseLinkResendForm(forms.Form):
+    """照会用リンクの再送: the receipt number and the address given with the application."""
+
+    receipt_number = forms.CharField(
+        label=_("受付番号"),
+        max_length=20,
+        help_text=_("申請を受け付けたときのメールに書かれています（例: 2026-000123）。"),
+        error_messages={"required": _("「受付番号」を入力してください。"), "max_length": _("「受付番号」は20文字以内で入力してください。")},
+    )
+    email = forms.EmailField(
+        label=_("メールアドレス"),
+        help_text=_("申請のときに入力したメールアドレス"),
+        error_messages={
+            "required": _("「メールアドレス」を入力してください。"),
+            "invalid": _("「メールアドレス」はメールアドレスの形で入力してください（例: taro@example.jp）。"),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_receipt_number(self):
+        import unicodedata
+
+        return unicodedata.normalize("NFKC", self.cleaned_data["receipt_number"]).strip().replace("ー", "-").replace("−", "-")
+
+    def clean_email(self):
+        import unicodedata
+
+        return unicodedata.normalize("NFKC", self.cleaned_data["email"]).strip()

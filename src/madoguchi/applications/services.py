@@ -263,23 +263,32 @@ CASE_LINK_SALT = "applications.case-link"
 def case_url(submission: Submission) -> str:
     """Where the applicant follows the case. A resident with an account signs in to see it; a
     case made without an account (or at the counter) has no login to ask for, so its emails
-    carry a signed link (照会用リンク) that opens the case in the browser that follows it."""
+    carry a signed link (照会用リンク, ``case_links``: it expires) that opens the case in the
+    browser that follows it."""
     if submission.applicant_id:
         return absolute_url("applications:my_detail", submission.uuid, municipality=submission.procedure.municipality)
-    from django.core import signing
+    from . import case_links
 
-    token = signing.dumps(str(submission.uuid), salt=CASE_LINK_SALT, compress=True)
-    return absolute_url("applications:case_link", token, municipality=submission.procedure.municipality)
+    return case_links.url(submission)
 
 
 def case_from_link(token: str) -> Submission | None:
-    from django.core import signing
+    """The case of an unexpired, genuine link (None otherwise)."""
+    from . import case_links
 
-    try:
-        uuid = signing.loads(token, salt=CASE_LINK_SALT)
-    except signing.BadSignature:
-        return None
-    return Submission.objects.filter(uuid=uuid).exclude(status=S.DRAFT).first()
+    return case_links.open_token(token).submission
+
+
+def _link_context(submission: Submission) -> dict:
+    """How long the emailed case link works and where a fresh one is asked for."""
+    from . import conf
+
+    if submission.applicant_id:
+        return {}
+    return {
+        "link_days": conf.case_link_days(),
+        "resend_url": absolute_url("applications:case_link_resend", municipality=submission.procedure.municipality),
+    }
 
 
 def _notify_submitted(submission: Submission, resubmission: bool, event: SubmissionEvent) -> None:
@@ -291,7 +300,7 @@ def _notify_submitted(submission: Submission, resubmission: bool, event: Submiss
     notify.send_template(
         submission.applicant_email,
         "applications/email/submitted",
-        {"submission": submission, "resubmission": resubmission, "url": case_url(submission)},
+        {"submission": submission, "resubmission": resubmission, "url": case_url(submission), **_link_context(submission)},
         municipality=submission.procedure.municipality,
         dedupe_key=f"applications.submitted:{event.pk}",
     )
@@ -360,7 +369,7 @@ def _notify_change(submission: Submission, event: SubmissionEvent) -> None:
     notify.send_template(
         submission.applicant_email,
         "applications/email/changed",
-        {"submission": submission, "event": event, "url": case_url(submission)},
+        {"submission": submission, "event": event, "url": case_url(submission), **_link_context(submission)},
         municipality=submission.procedure.municipality,
         dedupe_key=f"applications.event:{event.pk}",
     )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("procedures/<slug:slug>/", views.procedure_detail, name="procedure"),
     path("procedures/<slug:slug>/apply/", views.start, name="start"),
     path("my/applications/", views.my_list, name="my_list"),
+    path("my/applications/link-resend/", views.case_link_resend, name="case_link_resend"),
     path("my/applications/link/<str:token>/", views.case_link, name="case_link"),
     path("my/applications/<uuid:uuid>/", views.my_detail, name="my_detail"),
     path("my/applications/<uuid:uuid>/fill/<int:page>/", views.fill, name="fill"),

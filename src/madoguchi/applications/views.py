@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from madoguchi.core import audit, validation
@@ -25,9 +26,9 @@ from madoguchi.core.models import AuditLog, Section
 from madoguchi.core.permissions import can, scope
 from madoguchi.core.staff import staff_required
 
-from . import exports, pdf, services
+from . import case_links, exports, pdf, services
 from .filters import InboxFilter
-from .forms import MessageForm, StatusForm, WithdrawForm
+from .forms import CaseLinkResendForm, MessageForm, StatusForm, WithdrawForm
 from .models import LifeEvent, Procedure, Submission
 
 S = Submission.Status
@@ -113,27 +114,42 @@ def _submission_for(request, uuid, mode: str) -> Submission:
         and submission.session_key == request.session.session_key
     ):
         return submission
-    if submission.applicant_id is None and str(submission.uuid) in request.session.get(CASE_LINKS, []):
-        return submission  # opened from the signed link in the case's emails
+    if submission.applicant_id is None and case_links.opened_here(request.session, submission.uuid):
+        return submission  # opened from the signed link in the case's emails, not yet expired
     if submission.applicant_id and not user.is_authenticated:
         raise LoginRequired  # the session expired mid-form: sign in and come back to this page
     raise Http404
 
 
-CASE_LINKS = "applications_case_links"
-
-
 def case_link(request, token):
     """The signed link (照会用リンク) in the emails of a case made without an account: remember
-    the case in this browser's session and show it."""
-    submission = services.case_from_link(token)
+    the case in this browser's session until the link expires, and show it."""
+    opened = case_links.open_token(token)
+    if opened.expired:
+        return render(request, "applications/case_link_invalid.html", {"expired": True, "days": case_links.conf.case_link_days()}, status=410)
+    submission = opened.submission
     if submission is None:
         return render(request, "applications/case_link_invalid.html", status=404)
     if submission.applicant_id:  # a resident's own account protects the case: sign in
         return redirect_to_login(reverse("applications:my_detail", args=[submission.uuid]))
-    opened = [u for u in request.session.get(CASE_LINKS, []) if u != str(submission.uuid)][-19:]
-    request.session[CASE_LINKS] = [*opened, str(submission.uuid)]
+    case_links.remember(request.session, submission, opened.expires_at)
     return redirect("applications:my_detail", submission.uuid)
+
+
+@never_cache
+def case_link_resend(request):
+    """照会用リンクの再送: the receipt number and the address the case gave get a fresh link by
+    mail. The answer is the same whether or not they matched a case (no oracle)."""
+    form = CaseLinkResendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        block = case_links.resend(form.cleaned_data["receipt_number"], form.cleaned_data["email"], audit.client_ip(request))
+        if block is not None:
+            form.add_error(None, case_links.blocked_message(block))
+            response = render(request, "applications/case_link_resend.html", {"form": form}, status=429)
+            response["Retry-After"] = str(max(1, block.minutes * 60))
+            return response
+        return render(request, "applications/case_link_resend.html", {"form": CaseLinkResendForm(), "sent": True})
+    return render(request, "applications/case_link_resend.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def _resident(request):
@@ -248,7 +264,7 @@ def my_list(request):
 
 
 def my_detail(request, uuid):
-    if not request.user.is_authenticated and str(uuid) not in request.session.get(CASE_LINKS, []):
+    if not request.user.is_authenticated and not case_links.opened_here(request.session, uuid):
         return redirect_to_login(request.get_full_path())
     submission = _submission_for(request, uuid, "citizen")
     if submission.status == S.DRAFT:
@@ -256,7 +272,7 @@ def my_detail(request, uuid):
     return _my_detail_page(request, submission)
 
 
-def _my_detail_page(request, submission, *, message_form=None, withdraw_form=None):
+def _my_detail_page(request, submission, *, message_form=None, withdraw_form=None, status=None):
     """The resident's case page; a refused message or withdrawal comes back with its error next
     to the field and the text kept (status 400)."""
     events = submission.events.filter(visible_to_applicant=True).select_related("actor")
@@ -271,7 +287,7 @@ def _my_detail_page(request, submission, *, message_form=None, withdraw_form=Non
         "message_form": message_form or MessageForm(),
         "withdraw_form": withdraw_form or WithdrawForm(),
     }
-    status = 400 if (message_form and message_form.errors) or (withdraw_form and withdraw_form.errors) else 200
+    status = status or (400 if (message_form and message_form.errors) or (withdraw_form and withdraw_form.errors) else 200)
     return render(request, "applications/my_detail.html", context, status=status)
 
 
@@ -287,6 +303,10 @@ def _steps(submission: Submission) -> list[dict]:
 def my_message(request, uuid):
     submission = _submission_for(request, uuid, "citizen")  # own account, or the case's signed link
     form = MessageForm(request.POST)
+    if submission.applicant_id is None and not case_links.may_write(submission):
+        # The link still shows a closed or withdrawn case until it expires, but writes nothing.
+        messages.error(request, case_links.closed_message(submission))
+        return _my_detail_page(request, submission, status=403)
     if form.is_valid():
         try:
             services.post_message(submission, form.cleaned_data["body"], sender=_resident(request), from_staff=False)

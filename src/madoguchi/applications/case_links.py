@@ -1,0 +1,119 @@
+"""Signed case links (照会用リンク) of cases made without an account: they expire after
+``APPLICATIONS_CASE_LINK_DAYS``, open the case only for reading once it is closed or withdrawn,
+and a fresh one can be mailed to the case's address (receipt number + email, rate limited)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.core import signing
+from django.utils import timezone
+
+from madoguchi.core import notify, ratelimit
+from madoguchi.core.links import absolute_url
+
+from . import conf
+from .models import Submission
+
+SALT = "applications.case-link"
+SESSION_KEY = "applications_case_links"  # {uuid: the epoch second the link stops working}
+MAX_REMEMBERED = 20
+S = Submission.Status
+CLOSED = {S.COMPLETED, S.REJECTED, S.WITHDRAWN}
+
+
+@dataclass
+class Opened:
+    submission: Submission | None
+    expired: bool = False
+    expires_at: float = 0.0
+
+
+def make_token(submission: Submission) -> str:
+    return signing.dumps(str(submission.uuid), salt=SALT, compress=True)
+
+
+def url(submission: Submission) -> str:
+    return absolute_url("applications:case_link", make_token(submission), municipality=submission.procedure.municipality)
+
+
+def open_token(token: str) -> Opened:
+    """The case a link names, or why not: a broken or forged link (``submission`` None), or an
+    expired one (``expired``)."""
+    max_age = conf.case_link_days() * 86400
+    try:
+        uuid = signing.loads(token, salt=SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        return Opened(None, expired=True)
+    except signing.BadSignature:
+        return Opened(None)
+    signed_at = signing.b62_decode(token.rsplit(":", 2)[1])
+    submission = Submission.objects.filter(uuid=uuid).exclude(status=S.DRAFT).first()
+    return Opened(submission, expires_at=signed_at + max_age)
+
+
+def remember(session, submission: Submission, expires_at: float) -> None:
+    """This browser may see the case until its link expires (older entries, and the list of
+    uuids earlier versions kept without an expiry, are dropped)."""
+    stored = session.get(SESSION_KEY)
+    links = {k: v for k, v in stored.items() if v > time.time()} if isinstance(stored, dict) else {}
+    links[str(submission.uuid)] = max(expires_at, links.get(str(submission.uuid), 0))
+    session[SESSION_KEY] = dict(sorted(links.items(), key=lambda kv: kv[1])[-MAX_REMEMBERED:])
+
+
+def opened_here(session, uuid) -> bool:
+    """True while this browser holds an unexpired link to the case."""
+    stored = session.get(SESSION_KEY)
+    return isinstance(stored, dict) and stored.get(str(uuid), 0) > time.time()
+
+
+def may_write(submission: Submission) -> bool:
+    """A link writes (messages, corrections, uploads) only while the case is open."""
+    return submission.status not in CLOSED
+
+
+def closed_message(submission: Submission) -> str:
+    return (
+        f"この申請は「{S(submission.status).label}」のため、照会用リンクからはメッセージを送ったり内容を変えたりできません。"
+        "ご用件は担当課へ電話または窓口でお問い合わせください。"
+    )
+
+
+def resend(receipt_number: str, email: str, client_ip: str | None) -> ratelimit.Block | None:
+    """Mail a fresh link when the receipt number and address match a case made without an
+    account; the caller answers the same either way (the count is taken before the lookup, so
+    the limit says nothing about a match either). Returns the block when the per-address or
+    per-client limit (``APPLICATIONS_CASE_LINK_RESEND_PER_HOUR``) is used up."""
+    email = (email or "").strip().lower()
+    limit = conf.case_link_resend_limit()
+    keys = [("case-link-resend", email), ("case-link-resend-ip", client_ip or "")]
+    for scope, ident in keys:
+        block = ratelimit.blocked(scope, ident, limit)
+        if block:
+            return block
+    for scope, ident in keys:
+        ratelimit.hit(scope, ident, 3600)
+    submission = (
+        Submission.objects.filter(receipt_number=(receipt_number or "").strip(), applicant__isnull=True, applicant_email__iexact=email)
+        .exclude(status=S.DRAFT)
+        .select_related("procedure__municipality", "section")
+        .first()
+    )
+    if submission is not None:
+        notify.send_template(
+            submission.applicant_email,
+            "applications/email/case_link",
+            {"submission": submission, "url": url(submission), "days": conf.case_link_days()},
+            municipality=submission.procedure.municipality,
+            dedupe_key=f"applications.case_link:{submission.pk}:{int(timezone.now().timestamp()) // 60}",
+        )
+    return None
+
+
+def blocked_message(block: ratelimit.Block) -> str:
+    local = timezone.localtime(block.retry_at)
+    return (
+        f"照会用リンクの再送の申込みが続いたため、一時的に受け付けを停止しています。{local:%H時%M分}以降（約{block.minutes}分後）にもう一度お試しください。"
+        "お急ぎの場合は、担当課へ受付番号を添えてお問い合わせください。"
+    )
