@@ -51,7 +51,35 @@ def is_header(row: Row) -> bool:
 
 
 def looks_like_table(rows: list[Row]) -> bool:
-    return any(is_header(r) for r in rows)
+    return any(is_header(r) and header_fits(rows, i) for i, r in enumerate(rows))
+
+
+_JUNK_TITLE = re.compile(r"^[\d\s.,%％()（）⇒→━―－\-・…〃]*$")
+
+
+def header_fits(rows: list[Row], anchor: int) -> bool:
+    """A header is one only if the rows under it fit it: most of them name something (two
+    characters or more, not a bare number, year or arrow) in the title column. A background
+    table whose first row happens to hold a year and two level words does not."""
+    cols, last = _header_columns(rows, anchor)
+    if not cols.levels:
+        return False
+    title_col = cols.levels[-1]
+    data = []
+    for r in rows[last + 1 :]:
+        if not r.nonempty():
+            continue
+        if is_header(r) or len(data) >= 12:
+            break
+        data.append(r)
+    if not data:
+        return False
+    good = 0
+    for r in data:
+        text = clean(r.cells[title_col]) if title_col < len(r.cells) else ""
+        if len(text) >= 2 and not _JUNK_TITLE.match(text) and not fiscal_year_of(text):
+            good += 1
+    return good >= min(2, len(data)) and good * 2 >= len(data)
 
 
 @dataclass
@@ -136,7 +164,16 @@ def _realign_years(cols: Columns, data: list[Row]) -> str | None:
 
 def parse_table(rows: list[Row]) -> Preview:
     pv = Preview(family="table")
-    anchors = [i for i, r in enumerate(rows) if is_header(r)]
+    anchors = []
+    headers = []
+    for i, r in enumerate(rows):
+        if not is_header(r):
+            continue
+        headers.append(i)
+        if header_fits(rows, i):
+            anchors.append(i)
+        else:  # a background table (statistics, national strategies): listed, not itemised
+            pv.tables.append({"where": r.where, "rows": 0, "header": " / ".join(clean(c) for _, c in r.nonempty())[:80]})
     first_header = anchors[0] if anchors else len(rows)
     text_before = []
     for r in rows[:first_header]:
@@ -152,9 +189,9 @@ def parse_table(rows: list[Row]) -> Preview:
     parsed: list[dict] = []
     years_seen: set[int] = set()
     level_labels: list[str] = []
-    for n, anchor in enumerate(anchors):
+    for anchor in anchors:
         cols, last_header = _header_columns(rows, anchor)
-        stop = anchors[n + 1] if n + 1 < len(anchors) else len(rows)
+        stop = next((h for h in headers if h > anchor and h not in _band_of(rows, anchor)), len(rows))
         # Label rows of the next header band are not data.
         block = [r for r in rows[last_header + 1 : stop] if r.nonempty()]
         while block and not _is_data_like(block[-1]) and _has_labels(block[-1]) and not cols.levels:
@@ -263,6 +300,11 @@ def parse_table(rows: list[Row]) -> Preview:
             )
         )
     return pv
+
+
+def _band_of(rows: list[Row], anchor: int) -> set[int]:
+    _cols, last = _header_columns(rows, anchor)
+    return set(range(anchor, last + 1))
 
 
 def _label_only(row: Row) -> bool:

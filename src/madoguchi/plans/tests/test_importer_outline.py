@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from madoguchi.plans.importer import parse
+from madoguchi.plans.importer import PlanImportError, parse
 from madoguchi.plans.importer.outline import heading_of
 from madoguchi.plans.importer.schedules import read_inline
 
@@ -139,3 +139,26 @@ def test_random_text_never_crashes_and_unstructured_text_gets_a_japanese_message
     with pytest.raises(PlanImportError) as exc:
         parse("今日は良い天気です。\n明日も晴れるでしょう。\n".encode(), "note.txt")
     assert str(exc.value) == NO_STRUCTURE and "読み取れませんでした" in NO_STRUCTURE
+
+
+BACKGROUND_TABLE = """国の動向
+平成29年度\t国の戦略\t取組\t施策
+平成30年度\t⇒\t38
+令和元年度\t→\t12
+令和2年度\t⇒\t平成30年度
+
+みどり野市DX推進計画
+No.\t基本方針\t施策\t取組\t担当課\t令和6年度\t令和7年度
+1\t便利な窓口\t手続\t電子申請の拡大\t市民課\t検討\t運用
+2\t便利な窓口\t手続\tキャッシュレス決済\t市民課\t導入\t運用
+"""
+
+
+def test_a_background_table_is_listed_not_itemised():
+    pv = parse(BACKGROUND_TABLE.encode(), "x.tsv")
+    assert pv.family == "table"
+    assert [it.title for it in pv.items.values()] == ["電子申請の拡大", "キャッシュレス決済"]
+    assert [t["where"] for t in pv.tables] == ["2行目"]
+    only_background = BACKGROUND_TABLE.split("\n\n")[0].encode()
+    with pytest.raises(PlanImportError):
+        parse(only_background, "x.tsv")
