@@ -1,0 +1,75 @@
+"""Issue #11 item 8: every signed-in response is ``Cache-Control: no-store`` unless its view is
+marked ``@no_personal_data`` (pages, API answers, files and exports alike)."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from madoguchi.core.cachecontrol import NoStoreMiddleware, no_personal_data
+from madoguchi.core.factories import MunicipalityFactory, UserFactory
+
+
+def _no_store(response) -> bool:
+    return "no-store" in response.get("Cache-Control", "")
+
+
+@pytest.fixture
+def resident(db):
+    MunicipalityFactory()
+    return UserFactory(email="resident@example.jp")
+
+
+@pytest.mark.django_db
+def test_signed_in_api_answer_and_pages_are_no_store(client, resident):
+    client.force_login(resident)
+    for url in ["/api/accounts/me", "/my/applications/", "/reservations/my/", "/accounts/everywhere/", "/alerts/mine/", "/procedures/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert _no_store(response), url
+        assert "private" in response["Cache-Control"], url
+
+
+@pytest.mark.django_db
+def test_marked_answers_keep_their_caching(client, resident):
+    client.force_login(resident)
+    response = client.get("/api/alerts/notices")
+    assert response.status_code == 200 and not _no_store(response)
+
+
+@pytest.mark.django_db
+def test_anonymous_answers_are_left_alone(client, resident):
+    response = client.get("/api/alerts/notices")
+    assert not _no_store(response)
+
+
+@pytest.mark.django_db
+def test_staff_export_download_is_no_store(client, settings):
+    from madoguchi.accounts.testing import login_staff
+    from madoguchi.core.factories import InformationPolicySectionFactory, StaffFactory
+
+    MunicipalityFactory()
+    admin = StaffFactory(section=InformationPolicySectionFactory(), admin=True)
+    login_staff(client, admin)
+    response = client.get("/core/audit/export.csv")
+    assert response.status_code == 200 and _no_store(response)
+
+
+def test_view_caching_headers_are_replaced_unless_marked():
+    """A view saying ``public, max-age`` for a signed-in request is overridden; a marked one is not."""
+
+    class Signed:
+        is_authenticated = True
+
+    def public_view(request):
+        response = HttpResponse("x")
+        response["Cache-Control"] = "public, max-age=300"
+        return response
+
+    request = RequestFactory().get("/")
+    request.user = Signed()
+    response = NoStoreMiddleware(public_view)(request)
+    assert _no_store(response) and "public" not in response["Cache-Control"]
+    response = NoStoreMiddleware(no_personal_data(public_view))(request)
+    assert response["Cache-Control"] == "public, max-age=300"
