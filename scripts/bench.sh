@@ -17,6 +17,8 @@ else
   VENV=$PWD/.venv
 fi
 export PATH="$VENV/bin:$PATH" PYTHONPATH="$PWD/src" DJANGO_SETTINGS_MODULE=madoguchi.settings
+# Clients connect to gunicorn directly: X-Forwarded-For is never trusted (docs/security.md).
+export BEHIND_PROXY=0 TRUSTED_PROXY_HOPS=0
 # Which code is measured: the package imported and its commit (uncommitted changes outside the
 # harness in src/madoguchi/devtools are flagged).
 changed=$(git status --porcelain -- src ':!src/madoguchi/devtools' 2>/dev/null || true)

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh
 export DJANGO_SETTINGS_MODULE=madoguchi.settings
+# runserver on loopback, no reverse proxy: X-Forwarded-For is never trusted (docs/security.md).
+export BEHIND_PROXY="${BEHIND_PROXY:-0}" TRUSTED_PROXY_HOPS="${TRUSTED_PROXY_HOPS:-0}"
 mkdir -p var
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py createcachetable

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 scripts/install.sh test
 export PATH="$PWD/.venv/bin:$PATH"
 export DJANGO_SETTINGS_MODULE=madoguchi.settings MADOGUCHI_ENV=test
+# No reverse proxy in tests: X-Forwarded-For is never trusted (production requires it set; docs/security.md).
+export BEHIND_PROXY=0 TRUSTED_PROXY_HOPS=0
 workers=(-n "${PYTEST_WORKERS:-2}")
 
 echo "==> ruff"

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # django-ninja as an app: /api/docs then loads its bundled Swagger files from static files
+    # (the CSP allows no CDN and no inline script).
+    "ninja",
     "madoguchi.core",
     "madoguchi.accounts",
     "madoguchi.web",
@@ -75,6 +78,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "madoguchi.core.middleware.RequestContextMiddleware",
     "madoguchi.core.tenancy.TenantMiddleware",
+    # After the city is known (keys and counters are per city); process_view, so the URL pattern
+    # and the view's marks are known.
+    "madoguchi.core.twofactor.SecondFactorGateMiddleware",
+    "madoguchi.core.ratelimit.AnonymousWriteLimitMiddleware",
+    "madoguchi.core.cachecontrol.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "madoguchi.urls"
@@ -148,6 +156,13 @@ LOGOUT_REDIRECT_URL = "web:home"
 LOGIN_RATE_LIMIT = int(env("LOGIN_RATE_LIMIT", "5"))  # failures per account+address per window
 LOGIN_RATE_WINDOW = int(env("LOGIN_RATE_WINDOW", "900"))  # seconds
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Madoguchi")
+# core.ratelimit: every POST/PUT/PATCH/DELETE of a visitor not signed in, per address and URL
+# pattern; and every endpoint that sends mail, per recipient and per address.
+ANON_WRITE_RATE_LIMIT = int(env("ANON_WRITE_RATE_LIMIT", "60"))
+ANON_WRITE_RATE_WINDOW = int(env("ANON_WRITE_RATE_WINDOW", "600"))  # seconds
+MAIL_RATE_LIMIT = int(env("MAIL_RATE_LIMIT", "5"))  # mails per recipient per window
+MAIL_IP_RATE_LIMIT = int(env("MAIL_IP_RATE_LIMIT", "30"))  # mail-sending requests per address per window
+MAIL_RATE_WINDOW = int(env("MAIL_RATE_WINDOW", "3600"))  # seconds
 
 # --- Sessions, cookies, security headers ----------------------------------------------------
 # Sessions live in the database; with Redis they are read through the cache (one query less on
@@ -163,7 +178,10 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 BEHIND_PROXY = env_bool("BEHIND_PROXY", PRODUCTION)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 # Reverse proxies in front of the app that append to X-Forwarded-For: the client's address (for
-# the audit log and the login rate limit) is the entry this many hops from the right.
+# the audit log and every rate limit) is the entry this many hops from the right. A wrong value
+# lets anyone choose their address by sending X-Forwarded-For (rotating it defeats every
+# per-address limit), so behind a proxy production requires it explicitly (_check_production).
+TRUSTED_PROXY_HOPS_SET = "TRUSTED_PROXY_HOPS" in os.environ
 TRUSTED_PROXY_HOPS = int(env("TRUSTED_PROXY_HOPS", "1" if BEHIND_PROXY else "0"))
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -246,6 +264,11 @@ def _check_production() -> None:
         problems.append("SECRET_KEY must be set to a random value of 32+ characters")
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not ALLOW_SQLITE_IN_PRODUCTION:
         problems.append("SQLite in production needs ALLOW_SQLITE_IN_PRODUCTION=1")
+    if BEHIND_PROXY and not TRUSTED_PROXY_HOPS_SET:
+        problems.append(
+            "BEHIND_PROXY=1 needs TRUSTED_PROXY_HOPS set explicitly to the number of reverse proxies that append to "
+            "X-Forwarded-For (0 if none does); a wrong count lets clients forge their address and escape every rate limit"
+        )
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
 

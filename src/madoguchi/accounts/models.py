@@ -69,6 +69,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def save(self, *args, **kwargs):
+        # Every password change goes to the audit log, whichever way it is made (change page,
+        # reset link, staff's first-password link, manage.py): set_password() leaves the raw
+        # password in _password until save. A new account's first password is not a change.
+        changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if changed:
+            _audit_password_change(self)
+
     @property
     def full_name(self) -> str:
         return f"{self.family_name} {self.given_name}".strip()
@@ -93,3 +102,15 @@ class User(AbstractBaseUser, PermissionsMixin):
             "phone": self.phone,
             "email": self.email,
         }
+
+
+def _audit_password_change(user) -> None:
+    from madoguchi.core import audit
+    from madoguchi.core.middleware import current_request
+    from madoguchi.core.models import AuditLog
+
+    request = current_request()
+    signed_in = getattr(getattr(request, "user", None), "is_authenticated", False)
+    # Signed in: the person at the keyboard; through a reset link: the holder of the link (the user).
+    actor = request.user if signed_in else user
+    audit.record(AuditLog.Action.UPDATE, user, request=request, actor=actor, detail={"password": "changed"})

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from madoguchi.core import ratelimit
+
 from . import staff_views, views
 
 app_name = "accounts"
@@ -14,7 +16,7 @@ urlpatterns = [
     path("everywhere/", views.everywhere, name="everywhere"),
     path("profile/delete/", views.delete_account, name="delete_account"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", ratelimit.limit_mail("email")(views.PasswordResetView.as_view()), name="password_reset"),
     path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password/reset/complete/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),

@@ -6,8 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
+from madoguchi.core.api_auth import is_staff_verified
+from madoguchi.core.cachecontrol import no_personal_data
 from madoguchi.core.models import Municipality
 from madoguchi.core.permissions import can
 
@@ -52,6 +55,7 @@ def _out(n: Notice) -> dict:
 
 
 @router.get("/notices", response=list[NoticeOut], auth=None)
+@decorate_view(no_personal_data)
 def list_notices(request, topic: str = "", limit: int = 50):
     qs = Notice.objects.filter(status__in=PUBLISHED).select_related("topic").prefetch_related("areas").order_by("-sent_at")
     if topic:
@@ -60,6 +64,7 @@ def list_notices(request, topic: str = "", limit: int = 50):
 
 
 @router.get("/notices/{notice_id}", response=NoticeOut, auth=None)
+@decorate_view(no_personal_data)
 def get_notice(request, notice_id: int):
     return _out(get_object_or_404(Notice, pk=notice_id, status__in=PUBLISHED))
 
@@ -78,8 +83,15 @@ class PushSubscriptionIn(Schema):
 
 
 @router.get("/push/key", auth=None)
+@decorate_view(no_personal_data)
 def push_key(request):
     return {"publicKey": public_key()}
+
+
+def _same_keys(sub: Subscription, p256dh: str, auth: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(sub.push_p256dh.encode(), p256dh.encode()) and hmac.compare_digest(sub.push_auth.encode(), auth.encode())
 
 
 @router.post("/push/subscribe", auth=None)
@@ -94,6 +106,12 @@ def push_subscribe(request, data: PushSubscriptionIn):
     if data.language not in ("ja", "ja-easy", "en"):
         raise HttpError(422, "言語は ja, ja-easy, en のいずれかを指定してください。")
     areas = list(Area.objects.filter(municipality=municipality, pk__in=data.areas))
+    known = Subscription.objects.filter(channel="webpush", address=data.endpoint).first()
+    if known is not None and not _same_keys(known, data.keys.p256dh, data.keys.auth):
+        # Someone who knows only the endpoint (it is not secret from the push service) is not the
+        # browser: that holds the keys. Change nothing and give no links (the existing
+        # subscription's token would let them manage it).
+        return {"status": known.status, "unsubscribe": None, "manage": None}
     try:
         with transaction.atomic():
             sub = services.subscribe_push(
@@ -126,9 +144,10 @@ def push_unsubscribe(request, data: PushEndpointIn):
 
 @router.get("/notices/{notice_id}/report")
 def delivery_report(request, notice_id: int):
-    notice = get_object_or_404(Notice, pk=notice_id)
-    if not request.user.is_authenticated or not can(request.user, "view", notice):
-        raise HttpError(403, "このお知らせの配信結果を見る権限がありません。")
+    notice = Notice.objects.filter(pk=notice_id).first()
+    # One answer for "no such notice" and "not yours": a different one would tell which ids exist.
+    if notice is None or not is_staff_verified(request.user) or not can(request.user, "view", notice):
+        raise HttpError(404, "お知らせが見つからないか、配信結果を見る権限がありません。お知らせの番号と、ログインしているアカウントを確かめてください。")
     return {"notice": notice.pk, "status": notice.status, "channels": services.report(notice)}
 
 

@@ -96,3 +96,125 @@ def acquire(scope: str, ident: str, n: int = 1, *, limit: int) -> None:
     """Wait until ``n`` units fit in a second's ``limit`` (background senders)."""
     while not take(scope, ident, n, limit=limit):
         time.sleep(max(0.01, int(time.time()) + 1 - time.time()))
+
+
+# --- request limits: every anonymous write, every mail-sending endpoint ------------------------
+# A counter per key that counts every attempt (not only failures): ``limit`` attempts per window
+# of ``window`` seconds, then 429 with Retry-After until the window ends. Same cache, same keys
+# per city as the failure lockouts above.
+def attempt(scope: str, ident: str, *, limit: int, window: int) -> Block | None:
+    """Count one attempt; the block when ``ident`` has already used its ``limit`` attempts in
+    the current window (the refused attempt is not counted), else None."""
+    block = blocked(scope, ident, limit)
+    if block is None:
+        hit(scope, ident, window)
+    return block
+
+
+def _setting(name: str, default: int) -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, name, None) or default)
+
+
+def anonymous_write_limit() -> tuple[int, int]:
+    """(attempts, seconds) per address and endpoint for a visitor who is not signed in."""
+    return _setting("ANON_WRITE_RATE_LIMIT", 60), _setting("ANON_WRITE_RATE_WINDOW", 600)
+
+
+def mail_limits() -> tuple[int, int, int]:
+    """(mails per recipient, mails per sending address, seconds) for endpoints that send mail."""
+    return _setting("MAIL_RATE_LIMIT", 5), _setting("MAIL_IP_RATE_LIMIT", 30), _setting("MAIL_RATE_WINDOW", 3600)
+
+
+def retry_after(block: Block) -> int:
+    return max(1, int((block.retry_at - timezone.now()).total_seconds() + 0.999))
+
+
+def too_many_requests(request, block: Block, message: str):
+    """429 with ``Retry-After`` and a Japanese message: JSON for the API, a page otherwise."""
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=429, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = render(request, "core/rate_limited.html", {"message": message}, status=429)
+    response["Retry-After"] = str(retry_after(block))
+    return response
+
+
+def request_message(block: Block, what: str) -> str:
+    local = timezone.localtime(block.retry_at)
+    return _("%(what)sが短い時間に続いたため、一時的に受け付けを停止しています。%(time)s以降（約%(minutes)s分後）にもう一度お試しください。") % {
+        "what": what,
+        "time": f"{local:%H時%M分}",
+        "minutes": block.minutes,
+    }
+
+
+def exempt(reason: str):
+    """Mark a view as outside the anonymous-write limit, saying why (it has its own limiter, or
+    its caller is a server authenticated otherwise). ``tests`` list every exempt view."""
+
+    def mark(view):
+        view.ratelimit_exempt = reason
+        return view
+
+    return mark
+
+
+def limit_mail(field: str, *, when=None):
+    """Decorator for a view that sends mail to the address in POST ``field``: at most
+    ``MAIL_RATE_LIMIT`` mails per recipient and ``MAIL_IP_RATE_LIMIT`` per client address per
+    ``MAIL_RATE_WINDOW`` — counted whether or not the address is known (no account oracle).
+    ``when(request)`` narrows it to the POSTs that send (e.g. one action of a form)."""
+    from functools import wraps
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            email = (request.POST.get(field) or "").strip().lower() if request.method == "POST" else ""
+            if email and (when is None or when(request)):
+                from . import audit
+
+                per_mail, per_ip, window = mail_limits()
+                ip = audit.client_ip(request) or ""
+                block = attempt("mail-ip", ip, limit=per_ip, window=window) or attempt("mail-to", email, limit=per_mail, window=window)
+                if block:
+                    return too_many_requests(request, block, request_message(block, _("メールの送信")))
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+class AnonymousWriteLimitMiddleware:
+    """Every POST/PUT/PATCH/DELETE from a visitor who is not signed in counts against a limit per
+    client address and endpoint (URL pattern), so a new anonymous endpoint is limited without
+    doing anything; a view opts out only through ``exempt(reason)``."""
+
+    SAFE = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method in self.SAFE or getattr(view_func, "ratelimit_exempt", None):
+            return None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return None
+        from . import audit
+
+        match = request.resolver_match
+        route = match.route if match is not None else request.path
+        limit, window = anonymous_write_limit()
+        block = attempt("anon-write", f"{route}|{audit.client_ip(request) or ''}", limit=limit, window=window)
+        if block:
+            return too_many_requests(request, block, request_message(block, _("送信")))
+        return None

@@ -248,6 +248,7 @@ def app_env(database_url: str, redis_url: str = "", **extra: str) -> dict[str, s
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_COOKIES="0",
         BEHIND_PROXY="0",
+        TRUSTED_PROXY_HOPS="0",  # clients connect directly: X-Forwarded-For is never trusted
         SECURE_HSTS_SECONDS="0",
         MADOGUCHI_VAR_DIR=str(Path(tempfile.mkdtemp(prefix="madoguchi-var-"))),
         LOG_LEVEL="WARNING",

@@ -91,6 +91,6 @@ def test_production_refuses_unsafe(monkeypatch):
     env = {"MADOGUCHI_ENV": "production", "PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "madoguchi.settings", "PYTHONPATH": "src"}
     out = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True)
     assert out.returncode != 0 and "Refusing to start in production" in out.stderr
-    env.update(SECRET_KEY="s" * 50, DATABASE_URL="postgres://x@127.0.0.1:1/x")
+    env.update(SECRET_KEY="s" * 50, DATABASE_URL="postgres://x@127.0.0.1:1/x", TRUSTED_PROXY_HOPS="1")
     out = subprocess.run([sys.executable, "-c", "import django; django.setup(); print('ok')"], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
