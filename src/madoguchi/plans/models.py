@@ -66,6 +66,12 @@ class Plan(models.Model):
     level_names = models.JSONField(_("階層の名称"), default=list, blank=True, help_text=_("例: 基本方針, 施策, 取組"))
     rating_scale = models.JSONField(_("達成状況の区分"), default=default_rating_scale, blank=True)
     direction_scale = models.JSONField(_("方向性の区分"), default=default_direction_scale, blank=True)
+    classifications = models.JSONField(
+        _("計画の分類（基本方針など）"),
+        default=list,
+        blank=True,
+        help_text=_("体系の外に置かれた基本方針など: [{word, number, title, text, nodes: [階層キー]}]"),
+    )
     report_due_month = models.PositiveSmallIntegerField(_("進捗報告の期限（翌年度の月）"), default=5)
     report_due_day = models.PositiveSmallIntegerField(_("進捗報告の期限（日）"), default=31)
     is_public = models.BooleanField(_("市民に公開する"), default=True)
@@ -439,6 +445,10 @@ class PlanImport(models.Model):
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.PREVIEW)
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports")
     decisions = models.JSONField(_("読み取れなかった項目への対応"), default=dict, blank=True, help_text=_("問題ID → accept / item:<階層キー>"))
+    # The document's lines, extracted once at upload: the preview and the structure editor work
+    # from these instead of re-reading the file on every request.
+    lines = models.JSONField(_("抽出した行"), null=True, blank=True, help_text=_("[[行番号, シート名, [セル…]], …]"))
+    line_count = models.PositiveIntegerField(_("行数"), default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

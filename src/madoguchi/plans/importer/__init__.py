@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from .blocks import looks_like_blocks, parse_blocks
+from .evaluation import find_evaluation
 from .outline import looks_like_outline, parse_outline
 from .preview import Preview, Problem
 from .prose import parse_prose
@@ -31,9 +32,12 @@ def parse(data: bytes, filename: str = "") -> Preview:
 
 def parse_rows(rows) -> Preview:
     if looks_like_outline(rows):
-        return parse_outline(rows)
-    if looks_like_blocks(rows):
-        return parse_blocks(rows)
-    if looks_like_table(rows):
-        return parse_table(rows)
-    return parse_prose(rows)
+        pv = parse_outline(rows)
+    elif looks_like_blocks(rows):
+        pv = parse_blocks(rows)
+    elif looks_like_table(rows):
+        pv = parse_table(rows)
+    else:
+        pv = parse_prose(rows)
+    pv.evaluation = find_evaluation(rows)
+    return pv

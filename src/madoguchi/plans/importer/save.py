@@ -20,6 +20,7 @@ class SaveResult:
     items: int
     placements: int
     sections_created: list[str]
+    evaluation_rows: int = 0
 
 
 @transaction.atomic
@@ -57,6 +58,7 @@ def save_preview(
     plan.source_name = source_name[:200]
     plan.is_example = is_example
     plan.source_note = "\n".join([f"{p.where}: {p.reason} {p.text}".strip() for p in pv.problems] + pv.notes)
+    plan.classifications = [{k: p.get(k, "") for k in ("word", "number", "title", "text")} | {"nodes": list(p.get("nodes", []))} for p in pv.policies]
     plan.save()
 
     sections_created: list[str] = []
@@ -143,7 +145,65 @@ def save_preview(
                 item=item, node=node, defaults=dict(number=pp.number[:40], is_relisting=pp.is_relisting, printed=pp.printed, order=idx)
             )
             placements += 1
-    return SaveResult(plan, created, len(seen_nodes), len(item_rows), placements, sections_created)
+    evaluated = save_evaluation(plan, pv.evaluation, municipality) if pv.evaluation.get("rows") else 0
+    return SaveResult(plan, created, len(seen_nodes), len(item_rows), placements, sections_created, evaluated)
+
+
+def save_evaluation(plan, evaluation: dict, municipality: Municipality) -> int:
+    """The previous plan's evaluation table: create or match the 前計画 (the plan's predecessor),
+    one item per measure, each row its accepted report for the previous plan's last year with
+    the rating and direction on the scales the document uses. Returns the rows saved."""
+    from ..models import Item, Plan, ProgressReport
+
+    prev = plan.predecessor
+    if prev is None:
+        prev, _ = Plan.objects.get_or_create(
+            municipality=municipality,
+            title=f"前計画（{plan.title}）"[:200],
+            defaults=dict(kind=plan.kind, status=Plan.Status.ADOPTED, is_public=plan.is_public, is_example=plan.is_example),
+        )
+        plan.predecessor = prev
+        plan.save(update_fields=["predecessor"])
+    ratings = {label: f"r{i + 1}" for i, label in enumerate(evaluation.get("rating_scale", []))}
+    directions = {label: f"d{i + 1}" for i, label in enumerate(evaluation.get("direction_scale", []))}
+    prev.rating_scale = [{"code": code, "label": label} for label, code in ratings.items()] or prev.rating_scale
+    prev.direction_scale = [{"code": code, "label": label} for label, code in directions.items()] or prev.direction_scale
+    if not prev.end_year and plan.start_year:
+        prev.end_year = plan.start_year - 1
+    prev.save()
+    year = prev.end_year
+    if not year:
+        return 0
+    columns = evaluation.get("columns", {})
+    existing = {it.title: it for it in prev.items.all()}
+    for order, row in enumerate(evaluation["rows"]):
+        measure = row["measure"] or f"No.{row['number']}"
+        item = existing.get(measure)
+        if item is None:
+            item, _ = Item.objects.update_or_create(
+                plan=prev,
+                key=f"eval:{row['number'] or order}"[:300],
+                defaults=dict(
+                    number=row["number"][:40], title=measure[:300], sections_text="、".join(x for x in (row["lead"], row["related"]) if x)[:500], order=order
+                ),
+            )
+        handover = [
+            f"{columns.get('handover', '引継ぎ')}: {row['handover']}" if row["handover"] else "",
+            f"{columns.get('ref', '本計画の取組')}: {row['ref']}" if row["ref"] else "",
+        ]
+        ProgressReport.objects.update_or_create(
+            item=item,
+            fiscal_year=year,
+            defaults=dict(
+                status=ProgressReport.Status.ACCEPTED,
+                rating=ratings.get(row["rating"], ""),
+                direction=directions.get(row["direction"], ""),
+                done=row["status"],
+                handover="\n".join(x for x in handover if x),
+                review_comment=f"計画書の評価表（{evaluation.get('where', '')}）から取り込み",
+            ),
+        )
+    return len(evaluation["rows"])
 
 
 def _dedupe(entries):

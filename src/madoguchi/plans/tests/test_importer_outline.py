@@ -162,3 +162,35 @@ def test_a_background_table_is_listed_not_itemised():
     only_background = BACKGROUND_TABLE.split("\n\n")[0].encode()
     with pytest.raises(PlanImportError):
         parse(only_background, "x.tsv")
+
+
+def test_seed_000_previous_plan_evaluation_is_read_and_saved(city):
+    from madoguchi.core import tenancy
+    from madoguchi.plans.importer import save_preview
+    from madoguchi.plans.models import Plan, ProgressReport
+
+    pv = parse(doc("000_"), "000.txt")
+    ev = pv.evaluation
+    assert len(ev["rows"]) == 29 and ev["where"] == "810行目"
+    assert ev["rating_scale"] == ["達成", "概ね達成", "一部のみ達成"]  # from the document, strongest first
+    assert "完了のため終了" in ev["direction_scale"]
+    last = ev["rows"][-1]  # a row that lost its empty 分野 cell
+    assert (last["number"], last["measure"], last["lead"], last["rating"], last["ref"]) == (
+        "29",
+        "窓口手続時間の短縮および簡素化の研究",
+        "市民課",
+        "達成",
+        "Ⅰ-2-(1)",
+    )
+    with tenancy.using(city):
+        result = save_preview(pv, city, source_name="000.txt")
+        plan = Plan.objects.get(pk=result.plan.pk)
+        assert result.evaluation_rows == 29 and plan.predecessor is not None
+        assert [c["title"] for c in plan.classifications] == ["市民目線の行政サービス", "市役所業務の効率化", "情報セキュリティの徹底"]
+        reports = ProgressReport.objects.filter(item__plan=plan.predecessor, fiscal_year=2022)
+        assert reports.count() == 29
+        first = reports.get(item__number="1")
+        assert plan.predecessor.rating_label(first.rating) == "概ね達成" and "II-1-(2)" in first.handover
+        # Importing again updates the same rows.
+        save_preview(parse(doc("000_"), "000.txt"), city, source_name="000.txt")
+        assert ProgressReport.objects.filter(item__plan=plan.predecessor).count() == 29
