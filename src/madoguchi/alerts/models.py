@@ -24,7 +24,9 @@ def _city():
 class Language(models.TextChoices):
     JA = "ja", _("日本語")
     EASY = "ja-easy", _("やさしい日本語")
-    EN = "en", _("English")
+    # Each language by its own name, untranslated: through gettext Django's Japanese catalog
+    # turned "English" into 「英語(米国)」.
+    EN = "en", "English"
 
 
 class Topic(models.Model):

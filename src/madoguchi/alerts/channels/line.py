@@ -122,9 +122,7 @@ def parse_webhook(body: str, signature: str):
 
 
 def _lang_label(lang: str) -> str:
-    from ..models import Language
-
-    return str(dict(Language.choices).get(lang, lang))
+    return render.language_name(lang)
 
 
 register(LineChannel())

@@ -48,6 +48,15 @@ LABELS = {
 }
 
 
+# Language names for staff messages (Japanese UI); residents pick languages by their own names
+# (models.Language).
+LANGUAGE_NAMES = {"ja": "日本語", "ja-easy": "やさしい日本語", "en": "英語"}
+
+
+def language_name(language: str) -> str:
+    return LANGUAGE_NAMES.get(language, language)
+
+
 def _lang(language: str) -> str:
     return language if language in PREFIX else "ja"
 

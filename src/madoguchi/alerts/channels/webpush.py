@@ -279,9 +279,7 @@ def _send_one(d, data: bytes, common: dict) -> Result:
 
 
 def _lang_label(lang: str) -> str:
-    from ..models import Language
-
-    return str(dict(Language.choices).get(lang, lang))
+    return render.language_name(lang)
 
 
 register(WebPushChannel())
