@@ -809,6 +809,7 @@ CATALOGUE: list[dict] = [
             {"key": "place", "type": "text", "label": "出す場所（玄関前など）", "max_length": 100},
             {"key": "wish_date", "type": "date", "label": "希望する収集日", "min": "today", "help": "収集は平日のみです。ご希望に添えない場合は連絡します。"},
         ],
+        with_birth=False,  # collecting furniture needs an address and a phone, not a date of birth
     ),
     dict(
         slug="namagomi-hojo",
