@@ -3,6 +3,8 @@ consent (同意)."""
 
 from __future__ import annotations
 
+from madoguchi.core import wording
+
 from .base import EMPTY_DISPLAY, TRUE_VALUES, FieldError, FieldType, get_list, get_value
 
 
@@ -76,13 +78,15 @@ class CheckboxesField(ChoiceFieldType):
             return []
         lo, hi = f.spec.get("min_choices"), f.spec.get("max_choices")
         if lo and len(values) < lo:
-            raise FieldError(f"「{f.label}」は{lo}つ以上選んでください（いまは{len(values)}つです）。", keep=values)
+            raise FieldError(f"「{f.label}」は{wording.count(lo)}以上選んでください（いまは{wording.count(len(values))}です）。", keep=values)
         if hi and len(values) > hi:
-            raise FieldError(f"「{f.label}」は{hi}つまで選べます（いまは{len(values)}つです）。選ぶ数を減らしてください。", keep=values)
+            raise FieldError(
+                f"「{f.label}」は{wording.count(hi)}まで選べます（いまは{wording.count(len(values))}です）。選ぶ数を減らしてください。", keep=values
+            )
         return values
 
     def required_message(self, f):
-        return f"「{f.label}」を{max(1, f.spec.get('min_choices') or 1)}つ以上選んでください。"
+        return f"「{f.label}」を{wording.count(max(1, f.spec.get('min_choices') or 1))}以上選んでください。"
 
     def as_data(self, f, value):
         return {f.key: [str(v) for v in value] if isinstance(value, list) else [str(value)]}
@@ -109,11 +113,11 @@ class CheckboxesField(ChoiceFieldType):
     def hint(self, f):
         lo, hi = f.spec.get("min_choices"), f.spec.get("max_choices")
         if lo and hi:
-            return f"{lo}つ以上{hi}つまで選べます。"
+            return f"{wording.count(lo, like=[hi])}以上{wording.count(hi, like=[lo])}まで選べます。"
         if hi:
-            return f"{hi}つまで選べます。"
+            return f"{wording.count(hi)}まで選べます。"
         if lo:
-            return f"{lo}つ以上選んでください。"
+            return f"{wording.count(lo)}以上選んでください。"
         return ""
 
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from madoguchi.core import wording
 from madoguchi.core.tasks import enqueue
 
 from .. import lottery as lottery_mod
@@ -69,7 +70,7 @@ def apply_lottery(lottery: Lottery, user, wishes: list[tuple[Unit, dt.date, dt.t
     if not wishes:
         raise BookingError("wishes", "希望の時間枠を1つ以上選んでください。")
     if len(wishes) > lottery.max_wishes:
-        raise BookingError("wishes", f"希望は{lottery.max_wishes}つまでです。")
+        raise BookingError("wishes", f"希望は{wording.count(lottery.max_wishes)}までです。選ぶ数を減らしてください。")
     category = category_for(user, group, lottery.municipality_id)
     valid = set(lottery_frames(lottery))
     seen = set()
