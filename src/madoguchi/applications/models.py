@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core import tenancy
 from madoguchi.core.models import CityOwned, TenantManager
+from madoguchi.core.validation import ResidentCharField, ResidentTextField
 
 
 def _active_or_default_city_id() -> int | None:
@@ -34,8 +35,8 @@ class LifeEvent(CityOwned):
     its own list (the active city's when made)."""
 
     slug = models.SlugField()
-    name = models.CharField(_("名称"), max_length=50)
-    description = models.CharField(_("説明"), max_length=200, blank=True)
+    name = ResidentCharField(_("名称"), max_length=50)
+    description = ResidentCharField(_("説明"), max_length=200, blank=True)
     order = models.PositiveIntegerField(_("表示順"), default=0)
 
     class Meta:
@@ -64,21 +65,21 @@ class Procedure(models.Model):
     municipality = models.ForeignKey("core.Municipality", on_delete=models.CASCADE, related_name="procedures")
     section = models.ForeignKey("core.Section", on_delete=models.PROTECT, related_name="procedures", verbose_name=_("担当課"))
     slug = models.SlugField(_("識別子"), max_length=80)
-    name = models.CharField(_("手続名"), max_length=100)
-    name_kana = models.CharField(_("手続名（かな）"), max_length=200, blank=True)
-    summary = models.TextField(_("概要"))
-    eligibility = models.TextField(_("申請できる人"), blank=True)
-    required_documents = models.TextField(_("必要なもの"), blank=True, help_text=_("1行に1つ"))
+    name = ResidentCharField(_("手続名"), max_length=100)
+    name_kana = ResidentCharField(_("手続名（かな）"), max_length=200, blank=True)
+    summary = ResidentTextField(_("概要"))
+    eligibility = ResidentTextField(_("申請できる人"), blank=True)
+    required_documents = ResidentTextField(_("必要なもの"), blank=True, help_text=_("1行に1つ"))
     fee = models.PositiveIntegerField(_("手数料（円）"), default=0)
-    fee_note = models.CharField(_("手数料の説明"), max_length=200, blank=True)
-    processing_time = models.CharField(_("処理期間の目安"), max_length=100, blank=True)
+    fee_note = ResidentCharField(_("手数料の説明"), max_length=200, blank=True)
+    processing_time = ResidentCharField(_("処理期間の目安"), max_length=100, blank=True)
     online = models.BooleanField(_("オンラインで申請できる"), default=True)
     external_url = models.URLField(_("外部の申請先（マイナポータル等）"), blank=True)
     identity_assurance = models.CharField(_("必要な本人確認"), max_length=20, choices=Assurance.choices, default=Assurance.ACCOUNT)
     retention_years = models.PositiveSmallIntegerField(_("保存年限（年）"), default=5)
     life_events = models.ManyToManyField(LifeEvent, blank=True, related_name="procedures", verbose_name=_("ライフイベント"))
     form = models.ForeignKey("forms.Form", null=True, blank=True, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("申請フォーム"))
-    counter_note = models.CharField(_("窓口での手続"), max_length=200, blank=True)
+    counter_note = ResidentCharField(_("窓口での手続"), max_length=200, blank=True)
     is_published = models.BooleanField(_("公開"), default=True)
     order = models.PositiveIntegerField(_("表示順"), default=0)
 
@@ -144,7 +145,7 @@ class Submission(CityOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions", verbose_name=_("申請者")
     )
     session_key = models.CharField(max_length=64, blank=True, help_text="drafts of residents who are not signed in")
-    applicant_name = models.CharField(_("申請者氏名"), max_length=100, blank=True)
+    applicant_name = ResidentCharField(_("申請者氏名"), max_length=100, blank=True)
     applicant_email = models.EmailField(_("連絡先メール"), blank=True)
     answers = models.JSONField(_("回答"), default=dict, blank=True)
     current_page = models.PositiveSmallIntegerField(default=0)
@@ -208,7 +209,7 @@ class SubmissionEvent(CityOwned):
     from_staff = models.BooleanField(default=False)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
-    body = models.TextField(_("内容"), blank=True)
+    body = ResidentTextField(_("内容"), blank=True)
     visible_to_applicant = models.BooleanField(default=True)
     # Still to be listed in the owning section's next digest email (services.section_digest).
     section_pending = models.BooleanField(default=False)

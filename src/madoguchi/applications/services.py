@@ -13,8 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from madoguchi.core import audit, notify, rawsql
-from madoguchi.core.codes import find_my_numbers
+from madoguchi.core import audit, notify, rawsql, validation
 from madoguchi.core.links import absolute_url
 from madoguchi.core.models import AuditLog
 from madoguchi.core.wareki import fiscal_year
@@ -403,8 +402,7 @@ def changed_fields(engine: FormEngine, before: dict | None, after: dict) -> list
 
 def refuse_my_number(text: str, field: str, label: str) -> None:
     """Free text kept on a case and sent by email must not carry a マイナンバー (個人番号)."""
-    if find_my_numbers(text or ""):
-        raise ValidationError({field: [f"「{label}」にマイナンバー（個人番号）を書かないでください。"]})
+    validation.refuse_my_number(text or "", label, field)
 
 
 def change_status(submission: Submission, to_status: str, *, actor, comment: str = "", request=None) -> SubmissionEvent:

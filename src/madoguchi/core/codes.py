@@ -56,47 +56,76 @@ def is_valid_my_number(value: str) -> bool:
     return bool(value and len(value) == 12 and _DIGITS.match(value)) and my_number_check_digit(value[:11]) == int(value[11])
 
 
-# 12 digits not touching other digits, optionally written with spaces/hyphens as 4-4-4.
-_MY_NUMBER_CANDIDATE = re.compile(r"(?<!\d)(\d{4})[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
+# マイナンバー detection — the one mechanism (core.validation refuses or masks with it; logs,
+# audit and exports redact with it). Text is normalised per character with NFKC (full-width
+# digits, spaces and dashes fold), then a candidate is 12 contiguous digits, or three groups of
+# four joined by ONE separator each: a space of any width, a line break, or a dash of any width
+# including 「ー」「−」「‐」. Dots, slashes, colons and groups of other lengths never join (dates,
+# times, phone numbers, amounts), and a candidate that runs on into more digits — directly,
+# through a separator or a decimal point — is part of something longer (a card number, a
+# decimal). The check digit then decides.
+_SEP_CHARS = " \t\r\n\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\u2500-"
+_SEP = "(?:\r\n|[" + re.escape(_SEP_CHARS) + "])"
+_NOT_AFTER = rf"(?<!\d)(?<!\d[{re.escape(_SEP_CHARS)}.,])(?<!\d\r\n)"
+_NOT_BEFORE = rf"(?!\d)(?!{_SEP}\d)(?![.,]\d)"
+_MY_NUMBER_CANDIDATE = re.compile(rf"{_NOT_AFTER}(?:(\d{{12}})|(\d{{4}}){_SEP}(\d{{4}}){_SEP}(\d{{4}})){_NOT_BEFORE}")
+
+
+def _normalise(text: str) -> tuple[str, list[int]]:
+    """NFKC per character, with each output character's index in ``text`` (so a match in the
+    normalised text masks the right span of what was typed)."""
+    import unicodedata
+
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch) if ord(ch) > 0x7F else ch
+        if not folded.isascii() and folded.isdigit():
+            folded = str(unicodedata.digit(folded, 0)) if unicodedata.digit(folded, None) is not None else folded
+        out.append(folded)
+        where.extend([i] * len(folded))
+    return "".join(out), where
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) in ``text`` of every valid-looking マイナンバー."""
+    if not text or sum(c.isdigit() for c in text) < 12:
+        return []
+    normalised, where = _normalise(text)
+    spans = []
+    for m in _MY_NUMBER_CANDIDATE.finditer(normalised):
+        digits = m.group(1) or "".join(m.group(2, 3, 4))
+        if is_valid_my_number(digits):
+            spans.append((where[m.start()], where[m.end() - 1] + 1))
+    return spans
 
 
 def find_my_numbers(text: str) -> list[str]:
-    """All substrings of ``text`` that look like a valid マイナンバー (full-width digits included)."""
-    if not text:
-        return []
-    normalised = text.translate(_FULLWIDTH_DIGITS)
-    found = []
-    for m in _MY_NUMBER_CANDIDATE.finditer(normalised):
-        digits = "".join(m.groups())
-        if is_valid_my_number(digits):
-            found.append(m.group(0))
-    return found
+    """Every substring of ``text`` that looks like a valid マイナンバー, as it was written."""
+    return [text[a:b] for a, b in _spans(text or "")]
+
+
+def contains_my_number(text: str) -> bool:
+    return bool(_spans(text or ""))
+
+
+MY_NUMBER_MASK = "[個人番号]"
 
 
 def redact_my_numbers(text: str) -> str:
-    """Replace every valid-looking マイナンバー with a mask; used for logs and exports."""
-    if not text:
+    """``text`` with every valid-looking マイナンバー replaced by 「[個人番号]」 (logs, audit,
+    exports, and text staff transcribe or import)."""
+    if not text or not isinstance(text, str):
         return text
-    normalised = text.translate(_FULLWIDTH_DIGITS)
-
-    def mask(m: re.Match) -> str:
-        digits = "".join(m.groups())
-        return "[個人番号]" if is_valid_my_number(digits) else m.group(0)
-
-    if normalised != text:
-        # Keep original characters where no number was found.
-        out, last = [], 0
-        for m in _MY_NUMBER_CANDIDATE.finditer(normalised):
-            if is_valid_my_number("".join(m.groups())):
-                out.append(text[last : m.start()])
-                out.append("[個人番号]")
-                last = m.end()
-        out.append(text[last:])
-        return "".join(out)
-    return _MY_NUMBER_CANDIDATE.sub(mask, text)
-
-
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９－", "0123456789-")
+    spans = _spans(text)
+    if not spans:
+        return text
+    out, last = [], 0
+    for a, b in spans:
+        out += [text[last:a], MY_NUMBER_MASK]
+        last = b
+    out.append(text[last:])
+    return "".join(out)
 
 
 def corporate_number_check_digit(last12: str) -> int:

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from madoguchi.core.codes import find_my_numbers, redact_my_numbers
+from madoguchi.core.validation import my_number_message
 
 # Field types and their helpers live in .fields (one class per type); re-exported for callers.
 from .fields import (  # noqa: F401
@@ -240,11 +241,7 @@ class FormEngine:
             for raw in raws:
                 if raw and find_my_numbers(raw):
                     # 番号法: a 個人番号 may only be collected where the procedure is designated.
-                    raise FieldError(
-                        f"「{f.label}」にマイナンバー（個人番号）と思われる12桁の番号が入っています。"
-                        "この欄には個人番号を入力できません。番号を消して入力し直してください。",
-                        keep=None,
-                    )
+                    raise FieldError(my_number_message(f.label), keep=None)
         ctx = CleanContext(files=files, previous=previous, request=request, allows_my_number=self.allows_my_number)
         value = kind.clean(f, data, ctx)
         if _empty(value):

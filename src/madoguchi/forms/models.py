@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core import tenancy
 from madoguchi.core.models import CityOwned, Municipality
+from madoguchi.core.validation import ResidentCharField, ResidentTextField, TranscribedCharField
 
 
 def _active_or_default_city_id() -> int | None:
@@ -34,7 +35,7 @@ class Form(CityOwned):
 
     tenant_parent = "section"
 
-    name = models.CharField(_("フォーム名"), max_length=200)
+    name = ResidentCharField(_("フォーム名"), max_length=200)
     section = models.ForeignKey("core.Section", verbose_name=_("担当課"), null=True, blank=True, on_delete=models.PROTECT, related_name="forms")
     allows_my_number = models.BooleanField(
         _("個人番号利用事務"), default=False, help_text=_("番号法の個人番号利用事務に当たる手続だけ、個人番号（マイナンバー）欄を置けます。")
@@ -141,8 +142,8 @@ class SharedTemplate(CityOwned):
     tenant_parent = "form"
 
     form = models.ForeignKey(Form, verbose_name=_("フォーム"), on_delete=models.CASCADE, related_name="shares")
-    name = models.CharField(_("ひな形の名前"), max_length=200)
-    description = models.TextField(_("説明"), max_length=1000, blank=True)
+    name = ResidentCharField(_("ひな形の名前"), max_length=200)
+    description = ResidentTextField(_("説明"), max_length=1000, blank=True)
     version_number = models.PositiveIntegerField(_("公開している版"))
     schema = models.JSONField(_("定義"), default=dict)
     shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("公開した職員"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -189,7 +190,7 @@ class Upload(CityOwned):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("所有者"), null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads")
     session_key = models.CharField(_("セッション"), max_length=64, blank=True, db_index=True)
     file = models.FileField(_("ファイル"), upload_to=_upload_path, max_length=255)
-    original_name = models.CharField(_("元のファイル名"), max_length=255)
+    original_name = TranscribedCharField(_("元のファイル名"), max_length=255)
     size = models.PositiveBigIntegerField(_("大きさ（バイト）"))
     content_type = models.CharField(_("種類"), max_length=100)
     sha256 = models.CharField(_("SHA-256"), max_length=64)

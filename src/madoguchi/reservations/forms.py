@@ -8,6 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from madoguchi.core.validation import no_my_number
+
 from .models import ClosedPeriod, Facility, Group, Lottery, Registration, Unit, Visit
 
 
@@ -45,7 +47,9 @@ class HoldForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    purpose = forms.CharField(label=_("利用目的"), max_length=100, error_messages={"required": _("利用目的を入力してください（例: 会議、ダンス練習）。")})
+    purpose = forms.CharField(
+        label=_("利用目的"), max_length=100, validators=[no_my_number], error_messages={"required": _("利用目的を入力してください（例: 会議、ダンス練習）。")}
+    )
     attendees = forms.IntegerField(
         label=_("利用人数"),
         min_value=1,
@@ -65,6 +69,7 @@ class ConfirmForm(forms.Form):
         label=_("減免の申請の補足"),
         required=False,
         max_length=200,
+        validators=[no_my_number],
         help_text=_("団体名や活動内容など、確認に必要なことを書いてください。"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -141,7 +146,9 @@ class GroupForm(forms.ModelForm):
 class VisitForm(forms.Form):
     start = forms.TimeField(label=_("時間"), error_messages={"required": _("時間を選んでください。"), "invalid": _("時間の形式が正しくありません。")})
     mode = forms.ChoiceField(label=_("相談方法"), choices=Visit.Mode.choices, initial=Visit.Mode.IN_PERSON, widget=forms.RadioSelect)
-    procedure = forms.CharField(label=_("手続き・相談の内容"), required=False, max_length=200, help_text=_("わかる範囲で書いてください（例: 転入届）"))
+    procedure = forms.CharField(
+        label=_("手続き・相談の内容"), required=False, max_length=200, validators=[no_my_number], help_text=_("わかる範囲で書いてください（例: 転入届）")
+    )
 
 
 class CheckInForm(forms.Form):
@@ -266,7 +273,7 @@ class ExemptionForm(forms.Form):
         help_text=_("空欄なら減免基準の率"),
         error_messages={"min_value": _("減免率は1〜100の整数で入力してください。"), "max_value": _("減免率は1〜100の整数で入力してください。")},
     )
-    note = forms.CharField(label=_("申請者へのお知らせ"), max_length=200, required=False)
+    note = forms.CharField(label=_("申請者へのお知らせ"), max_length=200, required=False, validators=[no_my_number])
 
 
 class MeetingUrlForm(forms.Form):

@@ -95,3 +95,12 @@ def test_cap_import_never_fails_with_anything_but_a_cap_import_error(city, staff
         services.import_cap(city, data, section=staff["section"], source="fuzz")
     except cap.CapImportError as exc:
         assert str(exc)
+
+
+def test_imported_text_with_a_my_number_is_masked_and_flagged_not_refused(city, staff):
+    data = _valid_cap(city, staff)
+    start = data.index(b"<description>") + len(b"<description>")
+    data = data[:start] + "連絡先 １２３４　５６７８　９０１８ ".encode() + data[start:]
+    notice = services.import_cap(city, data, section=staff["section"], source="test")
+    assert "[個人番号]" in notice.body and "９０１８" not in notice.body
+    assert "マイナンバー（個人番号）と思われる番号" in notice.import_warning

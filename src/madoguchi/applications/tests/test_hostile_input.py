@@ -109,3 +109,34 @@ def test_the_fill_pages_never_answer_5xx(procedure, page, data, action):
     assert "\\u0000" not in json.dumps(submission.answers)
     if confirm.status_code == 200:
         assert client.post(reverse("applications:confirm", args=[submission.uuid])).status_code in (302, 400)
+
+
+# --- マイナンバー in free text (issue #11 item 2): the common spellings are refused ---------------
+_MN = "123456789018"
+
+
+@pytest.mark.parametrize("spelled", [f"{_MN[:4]}ー{_MN[4:8]}ー{_MN[8:]}", "１２３４\u3000５６７８\u3000９０１８", f"{_MN[:4]}\n{_MN[4:8]}\n{_MN[8:]}"])
+def test_form_engine_text_refuses_my_number_spellings(client, procedure, spelled):
+    submission = _draft(client, procedure)
+    response = _fill(client, submission, 0, {"name": f"窓口 {spelled}"})
+    assert response.status_code == 400
+    assert "「氏名」にマイナンバー（個人番号）と思われる12桁の番号が入っています" in response.content.decode()
+    submission.refresh_from_db()
+    assert "name" not in submission.answers
+
+
+def test_dates_and_phone_numbers_in_text_are_accepted(client, procedure):
+    submission = _draft(client, procedure)
+    assert _fill(client, submission, 0, {"name": "窓口 2026-12-04 12:34 090-1234-5678"}).status_code == 302
+
+
+def test_case_message_refuses_a_spelled_my_number(city):
+    from django.core.exceptions import ValidationError
+
+    from madoguchi.applications import services
+    from madoguchi.applications.factories import SubmissionFactory
+
+    submission = SubmissionFactory()
+    with pytest.raises(ValidationError) as exc:
+        services.post_message(submission, f"番号は {_MN[:4]}−{_MN[4:8]}−{_MN[8:]} です", sender=submission.applicant, from_staff=False)
+    assert "番号を消して入力し直してください" in exc.value.message_dict["body"][0]

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from madoguchi.core.validation import ResidentCharField
+
 from .base import CityOwned, UserCategory, new_code
 from .facilities import Unit
 from .registrations import ExemptionRule, Group
@@ -64,14 +66,14 @@ class Booking(CityOwned):
     confirm_deadline = models.DateTimeField(_("本予約期限"), null=True, blank=True)
     # Only lottery wins with a fee carry one: first-come bookings pay on the day.
     pay_deadline = models.DateTimeField(_("支払期限"), null=True, blank=True)
-    purpose = models.CharField(_("利用目的"), max_length=100, blank=True)
+    purpose = ResidentCharField(_("利用目的"), max_length=100, blank=True)
     attendees = models.PositiveIntegerField(_("利用人数"), null=True, blank=True)
     category = models.CharField(_("利用者区分"), max_length=20, choices=UserCategory.choices, default=UserCategory.RESIDENT)
     base_fee = models.PositiveIntegerField(_("使用料（減免前）"), default=0)
     fee = models.PositiveIntegerField(_("使用料"), default=0)
     exemption = models.CharField(_("減免"), max_length=10, choices=Exemption.choices, default=Exemption.NONE)
     exemption_rule = models.ForeignKey(ExemptionRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("減免基準"))
-    exemption_reason = models.CharField(_("減免の理由"), max_length=200, blank=True)
+    exemption_reason = ResidentCharField(_("減免の理由"), max_length=200, blank=True)
     exemption_percent = models.PositiveIntegerField(_("減免率（％）"), default=0)
     payment = models.CharField(_("支払い"), max_length=15, choices=Payment.choices, default=Payment.AT_COUNTER)
     cancellation_fee = models.PositiveIntegerField(_("取消料"), default=0)

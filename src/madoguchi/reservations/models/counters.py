@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.models import Municipality, Section, TenantManager
+from madoguchi.core.validation import ResidentCharField
 
 from .base import WEEKDAYS, CityOwned, new_code, new_token
 
@@ -126,7 +127,7 @@ class Visit(CityOwned):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="counter_visits")
     status = models.CharField(_("状態"), max_length=12, choices=Status.choices, default=Status.BOOKED)
     mode = models.CharField(_("相談方法"), max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
-    procedure = models.CharField(_("手続き・相談内容"), max_length=200, blank=True)
+    procedure = ResidentCharField(_("手続き・相談内容"), max_length=200, blank=True)
     meeting_url = models.URLField(_("オンライン会議のURL"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.models import Municipality, TenantManager
+from madoguchi.core.validation import ResidentCharField
 
 from .base import CityOwned, UserCategory
 
@@ -45,13 +46,13 @@ class Group(models.Model):
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="reservation_groups")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reservation_groups")
-    name = models.CharField(_("団体名"), max_length=100)
-    representative = models.CharField(_("代表者氏名"), max_length=100)
+    name = ResidentCharField(_("団体名"), max_length=100)
+    representative = ResidentCharField(_("代表者氏名"), max_length=100)
     member_count = models.PositiveIntegerField(_("会員数"))
     resident_share = models.PositiveIntegerField(_("市内在住・在勤の会員の割合（％）"))
-    activity = models.CharField(_("活動内容"), max_length=200, blank=True)
+    activity = ResidentCharField(_("活動内容"), max_length=200, blank=True)
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    staff_note = models.CharField(_("職員メモ・理由"), max_length=200, blank=True)
+    staff_note = ResidentCharField(_("職員メモ・理由"), max_length=200, blank=True)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
