@@ -571,8 +571,9 @@ def normalise_query(q: str) -> str:
 
 
 def catalogue(*, q: str = "", section=None, life_event=None, online_only: bool = False):
-    """Published procedures, searchable by name, kana (ひらがな/カタカナ either way) and summary."""
-    import jaconv
+    """Published procedures, filtered, and searched by everyday words (``search.search``:
+    normalised spelling, readings, synonyms), best match first."""
+    from . import search
 
     qs = Procedure.objects.filter(is_published=True).select_related("section").prefetch_related("life_events")
     if section:
@@ -581,10 +582,7 @@ def catalogue(*, q: str = "", section=None, life_event=None, online_only: bool =
         qs = qs.filter(life_events=life_event)
     if online_only:
         qs = qs.filter(online=True, form__isnull=False)
-    for word in normalise_query(q).split():
-        hira = jaconv.kata2hira(word)
-        qs = qs.filter(Q(name__icontains=word) | Q(name_kana__icontains=hira) | Q(summary__icontains=word) | Q(name__icontains=jaconv.hira2kata(word)))
-    return qs.distinct()
+    return search.search(qs.distinct(), q)
 
 
 # --- uploads and retention -----------------------------------------------------------------
