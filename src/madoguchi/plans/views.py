@@ -18,7 +18,8 @@ from madoguchi.core.wareki import fiscal_year
 from . import charts, examples, exports, services
 from . import compare as compare_mod
 from .forms import AcceptImportForm, BindIndicatorForm, ImportForm, ItemEditForm, ItemPredecessorForm, PlanSettingsForm, ReportForm, ReviewForm
-from .importer import PlanImportError, fixes, parse, save_preview
+from .importer import PlanImportError, fixes, parse, parse_rows, parse_structured, save_preview, store_lines, stored_rows
+from .importer.read import read_rows
 from .models import Indicator, Item, Placement, Plan, PlanImport, ProgressReport
 
 
@@ -345,13 +346,21 @@ def import_upload(request):
         upload = form.cleaned_data["file"]
         data = upload.read()
         try:
-            parse(data, upload.name)
+            rows = read_rows(data, upload.name)  # extracted once; the preview works from these
+            parse_structured(rows)
         except PlanImportError as exc:
             form.add_error("file", str(exc))
         else:
             municipality = form.cleaned_data["municipality"]
             with examples.writing_for(municipality):  # a reference city's plan: an example
-                imp = PlanImport.objects.create(municipality=municipality, filename=upload.name[:200], content=data, created_by=request.user)
+                imp = PlanImport.objects.create(
+                    municipality=municipality,
+                    filename=upload.name[:200],
+                    content=data,
+                    lines=store_lines(rows),
+                    line_count=len(rows),
+                    created_by=request.user,
+                )
             return redirect("plans:import_preview", pk=imp.pk)
     return render(request, "plans/import_upload.html", {"form": form})
 
@@ -370,7 +379,8 @@ def import_preview(request, pk: int):
 
 
 def _import_preview(request, imp: PlanImport):
-    pv = parse(bytes(imp.content), imp.filename)
+    # Imports made before lines were stored are read from the file once more.
+    pv = parse_rows(stored_rows(imp.lines)) if imp.lines is not None else parse(bytes(imp.content), imp.filename)
     fix_rows = fixes.apply(pv, imp.decisions or {})
     node_choices = fixes.node_choices(pv)
     if request.method == "POST" and "apply_fixes" in request.POST:

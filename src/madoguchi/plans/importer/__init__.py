@@ -8,11 +8,23 @@ from .evaluation import find_evaluation
 from .outline import looks_like_outline, parse_outline
 from .preview import Preview, Problem
 from .prose import parse_prose
-from .read import PlanImportError, read_rows
+from .read import PlanImportError, Row, read_rows
 from .save import SaveResult, save_preview
 from .table import looks_like_table, parse_table
 
-__all__ = ["NO_STRUCTURE", "PlanImportError", "Preview", "Problem", "SaveResult", "parse", "parse_rows", "save_preview"]
+__all__ = [
+    "NO_STRUCTURE",
+    "PlanImportError",
+    "Preview",
+    "Problem",
+    "SaveResult",
+    "parse",
+    "parse_rows",
+    "parse_structured",
+    "save_preview",
+    "store_lines",
+    "stored_rows",
+]
 
 
 NO_STRUCTURE = (
@@ -24,10 +36,29 @@ NO_STRUCTURE = (
 def parse(data: bytes, filename: str = "") -> Preview:
     """Raise PlanImportError (a Japanese message) when the file cannot be read at all, or when
     nothing of a plan's structure was found in it (rather than offering junk to save)."""
-    pv = parse_rows(read_rows(data, filename))
+    return parse_structured(read_rows(data, filename))
+
+
+def parse_structured(rows) -> Preview:
+    pv = parse_rows(rows)
     if not pv.items and not any(node.placements or node.children for node, _ in pv.walk()):
         raise PlanImportError(NO_STRUCTURE)
     return pv
+
+
+def store_lines(rows) -> list:
+    """The extracted rows as stored on the import (trailing empty cells dropped)."""
+    out = []
+    for r in rows:
+        cells = list(r.cells)
+        while cells and not (cells[-1] or "").strip():
+            cells.pop()
+        out.append([r.line, r.sheet, cells])
+    return out
+
+
+def stored_rows(lines) -> list:
+    return [Row(line, cells, sheet=sheet) for line, sheet, cells in lines]
 
 
 def parse_rows(rows) -> Preview:

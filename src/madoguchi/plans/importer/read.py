@@ -27,6 +27,15 @@ class Row:
 
 
 MAX_BYTES = 10 * 1024 * 1024
+# A plan is a few thousand rows; a workbook of a million small cells took minutes and hundreds
+# of MB to read (issue #11 item 6). Bounded before and while reading.
+MAX_ROWS = 20_000
+MAX_CELLS = 300_000
+MAX_SHEET_XML = 40 * 1024 * 1024  # uncompressed worksheet XML
+TOO_MANY_CELLS = (
+    "表が大きすぎるため読み込みませんでした（{rows:,}行・{cells:,}セルまで）。"
+    "計画の部分だけのシートを新しいブックにコピーして保存し、そのファイルを選んでください。"
+)
 
 
 def decode_text(data: bytes) -> str:
@@ -69,6 +78,8 @@ def read_rows(data: bytes, filename: str = "") -> list[Row]:
 
 def _read_text(text: str, filename: str) -> list[Row]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if len(lines) > MAX_ROWS * 5:
+        raise PlanImportError(f"行数が多すぎるため読み込みませんでした（{MAX_ROWS * 5:,}行まで）。計画の部分だけを保存したファイルを選んでください。")
     tabbed = sum(1 for line in lines if "\t" in line)
     commas = sum(1 for line in lines if line.count(",") >= 3)
     if tabbed == 0 and commas > max(3, len([x for x in lines if x.strip()]) // 3) or filename.lower().endswith(".csv"):
@@ -91,6 +102,28 @@ def _read_csv(text: str) -> list[Row]:
     return rows
 
 
+def _count_cells(data: bytes) -> None:
+    """Stream the workbook once (read-only mode holds one row at a time) and stop at the bound."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for damaged workbooks
+        raise PlanImportError(f"XLSXファイルを読み込めませんでした（{type(exc).__name__}）。Excelで開いて保存し直してから選んでください。") from None
+    rows = cells = width = 0
+    try:
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                rows += 1
+                width = max(width, len(row))
+                cells += sum(1 for v in row if v is not None)
+                # The full read below builds every cell of the grid, empty ones too.
+                if rows > MAX_ROWS or cells > MAX_CELLS or rows * width > 4 * MAX_CELLS:
+                    raise PlanImportError(TOO_MANY_CELLS.format(rows=MAX_ROWS, cells=MAX_CELLS))
+    finally:
+        wb.close()
+
+
 def _read_xlsx(data: bytes) -> list[Row]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -104,8 +137,13 @@ def _read_xlsx(data: bytes) -> list[Row]:
         if "word/document.xml" in names:
             raise PlanImportError("Word文書（.docx）は取り込めません。計画の表をExcel（XLSX）かCSVで保存するか、テキストに変換して選んでください。")
         raise PlanImportError("ZIP形式ですがExcel（XLSX）ファイルではありません。XLSX・CSV・TSV またはテキストファイルを選んでください。")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        sheet_xml = sum(i.file_size for i in zf.infolist() if i.filename.startswith("xl/worksheets/"))
+    if sheet_xml > MAX_SHEET_XML:
+        raise PlanImportError(TOO_MANY_CELLS.format(rows=MAX_ROWS, cells=MAX_CELLS))
     import openpyxl
 
+    _count_cells(data)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged workbooks

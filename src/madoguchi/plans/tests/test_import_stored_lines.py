@@ -1,0 +1,59 @@
+"""The import's lines are extracted once at upload and stored; the preview works from them; a
+workbook too large to read gets a Japanese message before it is read in full (issue #11 item 6,
+issue #13 item 7)."""
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from madoguchi.core.factories import MunicipalityFactory
+from madoguchi.plans.importer import PlanImportError, parse
+from madoguchi.plans.importer import read as read_mod
+from madoguchi.plans.models import PlanImport
+
+from .conftest import staff_login
+from .test_importer_outline import doc
+
+
+def _xlsx(rows: int, cols: int) -> bytes:
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("data")
+    for r in range(rows):
+        ws.append([f"{r}-{c}" for c in range(cols)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_workbook_over_the_bound_is_refused_with_a_message(monkeypatch):
+    monkeypatch.setattr(read_mod, "MAX_CELLS", 500)
+    monkeypatch.setattr(read_mod, "MAX_ROWS", 100)
+    for data in (_xlsx(101, 1), _xlsx(30, 20)):
+        with pytest.raises(PlanImportError) as exc:
+            parse(data, "big.xlsx")
+        assert "表が大きすぎる" in str(exc.value) and "シート" in str(exc.value)
+
+
+def test_upload_stores_lines_and_the_preview_reads_them(client, org):
+    staff_login(client, org["users"]["ip"])
+    muni = MunicipalityFactory(name="武蔵野市", code="132039")
+    resp = client.post(reverse("plans:import_upload"), {"file": SimpleUploadedFile("000.txt", doc("000_")), "municipality": muni.pk})
+    assert resp.status_code == 302
+    imp = PlanImport.objects.get(filename="000.txt")
+    assert imp.line_count == 1133 and imp.lines[204] == [205, "", ["施策番号", "1", "施策名", "いつでも、どこでも行える窓口サービスの提供"]]
+    PlanImport.objects.filter(pk=imp.pk).update(content=b"")  # the file is not read again
+    body = client.get(resp["Location"]).content.decode()
+    assert "窓口サービスの利便性向上" in body and "行政手続き、イベントや講座の申込等のオンライン化の推進" in body
+
+
+def test_upload_of_text_without_structure_says_so(client, org):
+    staff_login(client, org["users"]["ip"])
+    resp = client.post(
+        reverse("plans:import_upload"),
+        {"file": SimpleUploadedFile("memo.txt", "会議のメモです。\n次回は来週です。\n".encode()), "municipality": org["muni"].pk},
+    )
+    assert resp.status_code == 200 and "計画の構成" in resp.content.decode()
+    assert not PlanImport.objects.exists()
