@@ -1,8 +1,10 @@
-"""Cache-Control for personal data: every response to a signed-in request gets
+"""Cache-Control for personal data: every response to a signed-in request — or to any request
+carrying a session, such as a no-account case opened through its emailed link — gets
 ``Cache-Control: no-store`` (pages, API answers, PDFs, file downloads, exports), so neither a
 shared cache nor the browser's disk or back button keeps a resident's data — unless its view is
 explicitly marked as holding no personal data with ``@no_personal_data`` (public notices,
-facility calendars), which keeps the view's own caching headers.
+facility calendars), which keeps the view's own caching headers. A visitor without a session
+gets the same public page as everyone, left cacheable.
 
 For django-ninja operations: ``@decorate_view(no_personal_data)`` under the route decorator."""
 
@@ -33,7 +35,12 @@ def holds_personal_data(request, response) -> bool:
     if getattr(response, MARK, False):
         return False
     user = getattr(request, "user", None)
-    return bool(user is not None and user.is_authenticated)
+    if user is not None and user.is_authenticated:
+        return True
+    session = getattr(request, "session", None)
+    # A session cookie (or data put in the session by this request) can unlock personal data
+    # without an account: a case link remembered in the session. is_empty() loads nothing.
+    return bool(session is not None and not session.is_empty())
 
 
 class NoStoreMiddleware:

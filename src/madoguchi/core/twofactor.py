@@ -1,6 +1,6 @@
 """Half-signed-in staff (パスワードのみ確認済みの職員): a staff session whose second factor (TOTP)
 is not verified yet reaches only the OTP pages and logout — every other page redirects to the
-OTP page and every API answer is 401, so a stolen password alone reads or changes nothing
+OTP page and every API answer is 403 (signed in, but not enough), so a stolen password alone reads or changes nothing
 (profile, password, reports). Residents have no second factor and are never stopped here."""
 
 from __future__ import annotations
@@ -51,6 +51,6 @@ class SecondFactorGateMiddleware:
             return None
         if request.path.startswith("/api/"):
             message = "職員のアカウントは、確認コード（二要素認証）を入力するまで使えません。ログイン画面から確認コードを入力してください。"
-            return JsonResponse({"detail": message}, status=401, json_dumps_params={"ensure_ascii": False})
+            return JsonResponse({"detail": message}, status=403, json_dumps_params={"ensure_ascii": False})
         # Where staff_required sends them too (the code page leads to the staff home).
         return redirect(reverse("accounts:otp_verify"))

@@ -48,11 +48,11 @@ def test_half_signed_in_staff_reach_only_the_otp_page_and_logout(client, clerk, 
     clerk.refresh_from_db()
     assert clerk.check_password(PASSWORD)
 
-    # API: 401 with a Japanese message, nothing read or changed.
+    # API: 403 with a Japanese message, nothing read or changed.
     response = client.put("/api/accounts/me", json.dumps({"family_name": "改ざん"}), content_type="application/json")
-    assert response.status_code == 401 and "確認コード" in response.json()["detail"]
-    assert client.get("/api/accounts/me").status_code == 401
-    assert client.get(f"/api/alerts/notices/{notice.pk}/report").status_code == 401
+    assert response.status_code == 403 and "確認コード" in response.json()["detail"]
+    assert client.get("/api/accounts/me").status_code == 403
+    assert client.get(f"/api/alerts/notices/{notice.pk}/report").status_code == 403
     clerk.refresh_from_db()
     assert clerk.family_name != "改ざん"
 
@@ -77,7 +77,7 @@ def test_staff_without_device_reach_only_enrolment(client, clerk):
     _password_login(client, clerk.email)
     assert client.get(reverse("accounts:otp_enrol")).status_code == 200
     assert client.get(reverse("accounts:profile")).status_code == 302
-    assert client.get("/api/accounts/me").status_code == 401
+    assert client.get("/api/accounts/me").status_code == 403
 
 
 @pytest.mark.django_db

@@ -45,6 +45,28 @@ def test_anonymous_answers_are_left_alone(client, resident):
 
 
 @pytest.mark.django_db
+def test_no_account_case_opened_through_its_link_is_no_store():
+    """No account, but the session holds the case (item 7's link): page and PDF are personal."""
+    from urllib.parse import urlsplit
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from madoguchi.applications import services
+    from madoguchi.applications.factories import SubmissionFactory
+    from madoguchi.applications.models import Submission
+
+    MunicipalityFactory()
+    case = SubmissionFactory(applicant=None, applicant_name="窓口 花子", applicant_email="hanako@example.jp", status=Submission.Status.RECEIVED)
+    browser = Client()
+    assert not _no_store(browser.get("/api/alerts/notices"))  # no session yet: public
+    browser.get(urlsplit(services.case_url(case)).path)
+    for url in [reverse("applications:my_detail", args=[case.uuid]), reverse("applications:my_pdf", args=[case.uuid])]:
+        response = browser.get(url)
+        assert response.status_code == 200 and _no_store(response), url
+
+
+@pytest.mark.django_db
 def test_staff_export_download_is_no_store(client, settings):
     from madoguchi.accounts.testing import login_staff
     from madoguchi.core.factories import InformationPolicySectionFactory, StaffFactory
