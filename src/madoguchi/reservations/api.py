@@ -10,11 +10,13 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Path, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.security import django_auth
 from pydantic import Field
 
 from madoguchi.core import audit, permissions
 from madoguchi.core.api_auth import is_staff_verified
+from madoguchi.core.cachecontrol import no_personal_data
 from madoguchi.core.models import AuditLog, Municipality
 
 from . import queries, services
@@ -194,6 +196,7 @@ def _booking_out(b: Booking) -> dict:
 
 
 @router.get("/facilities", response=list[FacilityOut], summary="施設の一覧（公共施設一覧の項目を含む）")
+@decorate_view(no_personal_data)  # the same for everyone: caches may keep it
 def list_facilities(request, purpose: str = Query("", max_length=50), area: str = Query("", max_length=50)):
     qs = _facilities()
     if purpose:
@@ -204,6 +207,7 @@ def list_facilities(request, purpose: str = Query("", max_length=50), area: str 
 
 
 @router.get("/facilities/{facility_id}", response={200: FacilityOut, 404: ErrorOut}, summary="施設")
+@decorate_view(no_personal_data)  # the same for everyone: caches may keep it
 def get_facility(request, facility_id: int = ID):
     f = _facilities().filter(pk=facility_id).first()
     if f is None:
@@ -212,6 +216,7 @@ def get_facility(request, facility_id: int = ID):
 
 
 @router.get("/units/{unit_id}/availability", response={200: list[DayOut], 404: ErrorOut}, summary="部屋・コートの月ごとの空き状況")
+@decorate_view(no_personal_data)  # the same for everyone: caches may keep it
 def unit_availability(request, unit_id: int = ID, year: int = Query(..., ge=2000, le=2100), month: int = Query(..., ge=1, le=12)):
     unit = Unit.objects.select_related("facility").filter(pk=unit_id, is_active=True, facility__is_public=True).first()
     if unit is None:

@@ -39,6 +39,17 @@ def test_marked_answers_keep_their_caching(client, resident):
 
 
 @pytest.mark.django_db
+def test_facility_calendar_is_marked(client, resident):
+    from madoguchi.reservations.factories import UnitFactory
+
+    unit = UnitFactory()
+    client.force_login(resident)
+    response = client.get(f"/api/reservations/units/{unit.pk}/availability", {"year": 2027, "month": 1})
+    assert response.status_code == 200 and not _no_store(response)
+    assert _no_store(client.get("/api/reservations/bookings"))  # the resident's own: never cached
+
+
+@pytest.mark.django_db
 def test_anonymous_answers_are_left_alone(client, resident):
     response = client.get("/api/alerts/notices")
     assert not _no_store(response)
