@@ -130,7 +130,15 @@ class NoticeForm(forms.ModelForm):
     def __init__(self, *args, municipality=None, sections=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = sections if sections is not None else Section.objects.filter(municipality=municipality)
+        # Never Django's 「---------」: a prompt in words, or the writer's own section when they
+        # write for exactly one.
+        self.fields["section"].empty_label = _("発信課を選んでください")
+        own = list(self.fields["section"].queryset[:2])
+        if not self.instance.pk and len(own) == 1:
+            self.initial["section"] = self.initial.get("section") or own[0].pk
+            self.fields["section"].empty_label = None
         self.fields["topic"].queryset = Topic.objects.filter(municipality=municipality, is_active=True)
+        self.fields["topic"].empty_label = _("分野を指定しない")
         self.fields["areas"].queryset = Area.objects.filter(municipality=municipality)
         self.fields["shelters"].queryset = Shelter.objects.filter(municipality=municipality)
         self.fields["severity"].choices = Severity.choices
