@@ -180,7 +180,9 @@ def heading_of(cells: list[str], index: int, where: str) -> Heading | None:
             marker = _normal_marker(m.group("m"))
             word = m.group("w") or (m.groupdict().get("w2") or "")
             return Heading(index, word, _family(marker), marker, title, where)
-    if len(cells) != 1:
+    if len(cells) == 2 and _MARKER.fullmatch(c0.strip()):
+        c0 = f"{c0.strip()} {cells[1]}"  # 「① ⇥ 電子申請の拡大」: the marker in its own cell
+    elif len(cells) != 1:
         return None
     mk = _MARKER.match(c0)
     if not mk:
@@ -212,7 +214,7 @@ def looks_like_outline(rows: list[Row]) -> bool:
         if not cells:
             continue
         h = heading_of([c for _, c in cells], i, r.where)
-        if h is not None and h.word:
+        if h is not None:
             last = h
             continue
         if re.fullmatch(r"(No\.?|NO\.?|№|番号|項番)", cells[0][1]):
@@ -327,7 +329,7 @@ def _assemble(pv: Preview, rows: list[Row], headings: list[Heading], blocks: lis
     pv.start_year, pv.end_year = find_period("\n".join(clean(" ".join(r.cells)) for r in rows))
 
     # Item signature: the one whose headings most often own item labels (deeper wins a tie).
-    owners = Counter(h.signature for h in headings if h.word and ITEM_LABELS & set(h.labels))
+    owners = Counter(h.signature for h in headings if ITEM_LABELS & set(h.labels))
     if not owners:
         pv.problem("-", "", "担当課・スケジュールなどの項目を持つ見出しが見つからず、計画の構成を読み取れませんでした。")
         return
@@ -412,6 +414,11 @@ def _assemble(pv: Preview, rows: list[Row], headings: list[Heading], blocks: lis
             continue
         parent.placements.append(PPlacement(key, h.number, h.where))
 
+    years = [e.fiscal_year for it in pv.items.values() for e in it.schedule]
+    if years and not pv.start_year:
+        pv.start_year = min(years)
+    if years and not pv.end_year:
+        pv.end_year = max(years)
     names = [_level_name(s) for s in level_sigs] + [_level_name(item_sig)]
     pv.level_names = names
     # Classifications beside the tree: worded headings of a signature not used by the tree.
@@ -427,4 +434,6 @@ def _level_name(sig: tuple[str, str]) -> str:
     word, family = sig
     if word:
         return word
+    if family.startswith("dash"):
+        return f"{family[4:]}階層目の項目"
     return {"roman": "大項目", "arabic": "項目", "paren": "中項目", "circled": "小項目", "kana": "細目", "chapter": "章"}.get(family, "項目")
