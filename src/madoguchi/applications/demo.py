@@ -1,4 +1,4 @@
-"""Demo catalogue of the fictional みどり野市: 40 real kinds of municipal procedures with forms.
+"""Demo catalogue of the fictional みどり野市: over 40 real kinds of municipal procedures with forms.
 
 Procedure names, documents and fees follow what Japanese cities commonly publish; the city, its
 sections and all data are fictional. Fees are typical values, not any real city's tariff.
@@ -30,6 +30,20 @@ LIFE_EVENTS = [
 ]
 
 YES_NO = [{"value": "yes", "label": "はい"}, {"value": "no", "label": "いいえ"}]
+RELATIONSHIP = {
+    "key": "relationship",
+    "type": "select",
+    "label": "世帯主との続柄",
+    "choices": [{"value": v, "label": v} for v in ("本人", "妻", "夫", "子", "父", "母", "その他")],
+}
+MOVE_DATE = {
+    "key": "move_date",
+    "type": "date",
+    "label": "引越しの日",
+    "max": "today",
+    "help": "新しい住所に住み始めた日です。届出はその日から14日以内にしてください。",
+}
+HAS_CARD = {"key": "has_card", "type": "radio", "label": "マイナンバーカードをお持ちですか（お持ちの方は住所を書き換えます）", "choices": YES_NO}
 RECEIVE = {
     "key": "receive",
     "type": "radio",
@@ -62,6 +76,7 @@ ID_DOC = {
     "accept": ["pdf", "jpeg", "png"],
     "max_bytes": 5 * 1024 * 1024,
     "help": "運転免許証・マイナンバーカード（表面のみ）などの写真またはPDF（5MBまで）。",
+    "counter_optional": True,  # 書かない窓口: staff see the document itself
 }
 NOTE = {"key": "note", "type": "textarea", "label": "連絡事項", "required": False, "max_length": 1000}
 
@@ -205,8 +220,110 @@ CATALOGUE: list[dict] = [
         eligibility="本人または同じ世帯の方",
         documents="転出証明書（またはマイナンバーカード）\n本人確認書類",
         online=False,
-        counter="市民課 窓口1番（来庁予約をおすすめします）",
+        counter_form=True,  # 書かない窓口: staff fill it with the visitor
+        counter="窓口で職員がお話を伺いながら入力します（来庁予約をおすすめします）",
         retention=5,
+        details=[
+            MOVE_DATE,
+            {"key": "previous_address", "type": "address", "label": "前の住所"},
+            {"key": "head_name", "type": "text", "label": "世帯主の氏名", "max_length": 50},
+            RELATIONSHIP,
+            {
+                "key": "members",
+                "type": "textarea",
+                "label": "一緒に引っ越してきた方の氏名と生年月日",
+                "required": False,
+                "max_length": 500,
+                "help": "1行に1人。届け出る方だけのときは空欄のままにしてください。",
+            },
+            {
+                "key": "moving_proof",
+                "type": "radio",
+                "label": "転出の証明",
+                "choices": [{"value": "certificate", "label": "転出証明書（紙）"}, {"value": "card", "label": "マイナンバーカード（転出届の特例）"}],
+            },
+            {
+                "key": "also",
+                "type": "checkboxes",
+                "label": "あわせて必要な手続",
+                "required": False,
+                "choices": [
+                    {"value": "nhi", "label": "国民健康保険の加入"},
+                    {"value": "pension", "label": "国民年金の住所変更"},
+                    {"value": "child", "label": "児童手当の認定請求"},
+                    {"value": "school", "label": "小・中学校の転入学"},
+                    {"value": "inkan", "label": "印鑑登録"},
+                ],
+            },
+        ],
+    ),
+    dict(
+        slug="tenkyo",
+        name="転居届",
+        kana="てんきょとどけ",
+        section="市民課",
+        events=["moving"],
+        summary="みどり野市の中で引っ越した方の届出です。引越しの日から14日以内に窓口でお手続きください。",
+        eligibility="本人または同じ世帯の方",
+        documents="本人確認書類\nマイナンバーカード（お持ちの方）",
+        online=False,
+        counter_form=True,
+        counter="窓口で職員がお話を伺いながら入力します（来庁予約をおすすめします）",
+        retention=5,
+        details=[
+            MOVE_DATE,
+            {"key": "new_address", "type": "address", "label": "新しい住所（みどり野市内）"},
+            {"key": "members", "type": "textarea", "label": "一緒に引っ越した方の氏名（全員の場合は「世帯全員」）", "max_length": 500},
+            {"key": "head_change", "type": "radio", "label": "世帯主は変わりますか", "choices": YES_NO},
+            {"key": "new_head", "type": "text", "label": "新しい世帯主の氏名", "max_length": 50, "show_if": {"field": "head_change", "equals": "yes"}},
+            HAS_CARD,
+        ],
+    ),
+    dict(
+        slug="inkan-toroku",
+        name="印鑑登録",
+        kana="いんかんとうろく",
+        section="市民課",
+        events=["certificates", "moving"],
+        summary="実印として使う印鑑を登録し、印鑑登録証（カード）をお渡しします。本人が窓口でお手続きください。",
+        eligibility="みどり野市に住民登録のある15歳以上の方",
+        documents="登録する印鑑\n顔写真付きの本人確認書類（マイナンバーカード・運転免許証など）",
+        online=False,
+        counter_form=True,
+        counter="窓口で職員がお話を伺いながら入力します",
+        retention=5,
+        details=[
+            {
+                "key": "seal_rules",
+                "type": "paragraph",
+                "text": "登録できる印鑑は、一辺8mm〜25mmの正方形に収まるものです。ゴム印など変形しやすいものは登録できません。",
+            },
+            {
+                "key": "method",
+                "type": "radio",
+                "label": "本人確認の方法",
+                "choices": [
+                    {"value": "photo_id", "label": "顔写真付きの本人確認書類（その場で登録）"},
+                    {"value": "guarantor", "label": "市内で印鑑登録をしている保証人（その場で登録）"},
+                    {"value": "mail", "label": "照会書を郵送して回答（後日登録）"},
+                ],
+            },
+            {
+                "key": "id_kind",
+                "type": "select",
+                "label": "本人確認書類",
+                "choices": [{"value": v, "label": v} for v in ("マイナンバーカード", "運転免許証", "パスポート", "在留カード", "その他")],
+                "show_if": {"field": "method", "equals": "photo_id"},
+            },
+            {"key": "guarantor_name", "type": "text", "label": "保証人の氏名", "max_length": 50, "show_if": {"field": "method", "equals": "guarantor"}},
+            {
+                "key": "guarantor_number",
+                "type": "text",
+                "label": "保証人の印鑑登録番号",
+                "max_length": 20,
+                "show_if": {"field": "method", "equals": "guarantor"},
+            },
+        ],
     ),
     dict(
         slug="inkan",
@@ -1110,7 +1227,8 @@ def load(municipality) -> None:
         online = spec.get("online", True)
         procedure = Procedure.objects.filter(municipality=municipality, slug=spec["slug"]).first()
         form = procedure.form if procedure else None
-        if online and spec.get("details") and form is None:
+        # Counter-only procedures (転入届, 転居届, 印鑑登録) have a form too: 書かない窓口 fills it.
+        if (online or spec.get("counter_form")) and spec.get("details") and form is None:
             form = create_form(
                 spec["name"],
                 schema(spec["details"], with_birth=spec.get("with_birth", True)),

@@ -66,7 +66,7 @@ class ProcedureFactory(CityOwnedFactory):
         section = overrides.pop("section", None) or SectionFactory(name=spec["section"], with_email=True)
         online = spec.get("online", True)
         form = None
-        if online and spec.get("details"):
+        if (online or spec.get("counter_form")) and spec.get("details"):
             form = FormFactory(
                 name=spec["name"],
                 section=section,

@@ -45,6 +45,10 @@ class PageOutcome:
 
 
 def engine_for(submission: Submission) -> FormEngine:
+    if submission.channel == Submission.Channel.COUNTER:
+        from . import counter
+
+        return counter.engine(submission.form_version)  # contact details optional (受付票 instead)
     return FormEngine(submission.form_version)
 
 

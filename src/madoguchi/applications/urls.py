@@ -30,4 +30,5 @@ urlpatterns = [
     path("staff/counter/<uuid:uuid>/fill/<int:page>/", views.counter_fill, name="counter_fill"),
     path("staff/counter/<uuid:uuid>/confirm/", views.counter_confirm, name="counter_confirm"),
     path("staff/counter/<uuid:uuid>/print/", views.counter_print, name="counter_print"),
+    path("staff/counter/<uuid:uuid>/receipt/", views.counter_receipt, name="counter_receipt"),
 ]

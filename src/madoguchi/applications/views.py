@@ -26,7 +26,7 @@ from madoguchi.core.models import AuditLog, Section
 from madoguchi.core.permissions import can, scope
 from madoguchi.core.staff import staff_required
 
-from . import case_links, exports, pdf, services
+from . import case_links, counter, exports, pdf, services
 from .filters import InboxFilter
 from .forms import CaseLinkResendForm, MessageForm, StatusForm, WithdrawForm
 from .models import LifeEvent, Procedure, Submission
@@ -560,6 +560,19 @@ def counter_print(request, uuid):
     audit.record(AuditLog.Action.VIEW, submission, request=request, detail={"print": True})
     rows = services.engine_for(submission).summary(submission.answers)
     return render(request, "applications/counter_print.html", {"submission": submission, "rows": rows, "files": services.attached_files(submission)})
+
+
+@staff_required
+def counter_receipt(request, uuid):
+    """受付票（控え）: the page printed for the visitor — receipt number, where to ask and what
+    happens next; no answers (like the receipt email). Contact details are optional at the
+    counter, so for many visitors this paper is the only way back to their case."""
+    submission = get_object_or_404(Submission.objects.select_related("procedure", "section", "municipality"), uuid=uuid, channel=Submission.Channel.COUNTER)
+    if not can(request.user, "view", submission) or not submission.receipt_number:
+        raise Http404
+    audit.record(AuditLog.Action.VIEW, submission, request=request, detail={"receipt": True})
+    context = {"submission": submission, "section": submission.section or submission.procedure.section, "steps": counter.next_steps(submission)}
+    return render(request, "applications/counter_receipt.html", context)
 
 
 def _int(value):

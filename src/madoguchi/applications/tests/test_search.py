@@ -33,6 +33,9 @@ EVERYDAY = [
     ("はんこ", "inkan"),
     ("国保", "kokuho-kanyu"),
     ("結婚", "konin"),
+    ("引越し", "tenkyo"),  # okurigana variant of 引っ越し, synonym 転居
+    ("印鑑登録", "inkan-toroku"),
+    ("いんかんとうろく", "inkan-toroku"),
 ]
 
 
