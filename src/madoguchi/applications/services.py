@@ -42,6 +42,7 @@ class WorkflowError(ValidationError):
 class PageOutcome:
     ok: bool
     errors: dict
+    dropped: list[str] = ()  # 「label」: why — typed but not kept (said when saving a draft)
 
 
 def engine_for(submission: Submission) -> FormEngine:
@@ -97,7 +98,8 @@ def save_page(submission: Submission, page: int, data, files, *, owner=None, val
     submission.current_page = page
     submission.save(update_fields=["answers", "current_page", "updated_at"])
     errors = result.errors if validate else {}
-    return PageOutcome(ok=not errors, errors=errors)
+    dropped = [message for key, message in result.dropped.items() if key in engine.fields]
+    return PageOutcome(ok=not errors, errors=errors, dropped=dropped)
 
 
 # --- submission ---------------------------------------------------------------------------

@@ -174,8 +174,12 @@ def fill(request, uuid, page, mode="citizen"):
     if request.method == "POST":
         action = request.POST.get("action", "next")
         outcome = services.save_page(submission, page, request.POST, request.FILES, owner=request, validate=action == "next")
+        if action in ("save", "back") and outcome.dropped:
+            # Never silently: what could not be kept is named, with what to do.
+            messages.warning(request, "次の項目は保存していません。もう一度入力してください。" + " ".join(outcome.dropped))
         if action == "save":
-            messages.success(request, "入力内容を一時保存しました。「申請状況」からいつでも続きを入力できます。")
+            kept = "入力内容のうち、正しく入力された項目を一時保存しました。" if outcome.dropped else "入力内容を一時保存しました。"
+            messages.success(request, kept + "「申請状況」からいつでも続きを入力できます。")
             return redirect(urls["fill"], submission.uuid, page)
         if action == "back" and page > 0:
             return redirect(urls["fill"], submission.uuid, page - 1)

@@ -133,6 +133,9 @@ class Page:
 class PageResult:
     answers: dict
     errors: dict = field(default_factory=dict)
+    # What was typed (or stored) but is not kept, by key, with why: a draft saved with these says
+    # so instead of losing them silently (一時保存, 前へ戻る).
+    dropped: dict = field(default_factory=dict)
 
     @property
     def is_valid(self) -> bool:
@@ -235,7 +238,8 @@ class FormEngine:
         raws = kind.raw_strings(f, data)
         if any("\x00" in raw for raw in raws if raw):
             # No database stores NUL in text (PostgreSQL refuses it); refused on SQLite alike.
-            kept = raws[0].replace("\x00", "") if len(raws) == 1 and isinstance(previous, (str, type(None))) else previous
+            plain = len(raws) == 1 and not kind.holds_my_number and isinstance(previous, (str, type(None)))
+            kept = raws[0].replace("\x00", "") if plain else previous
             raise FieldError(f"「{f.label}」に使えない文字（NUL）が含まれています。その文字を消して入力し直してください。", keep=kept or None)
         if not kind.holds_my_number:
             for raw in raws:
@@ -255,6 +259,7 @@ class FormEngine:
         """Validate page ``index`` of submitted ``data``; merge the cleaned values into answers."""
         merged = dict(answers or {})
         errors: dict[str, list[str]] = {}
+        dropped: dict[str, str] = {}
         page = self.pages[index]
         for f in page.fields:
             if not f.has_input:
@@ -267,8 +272,11 @@ class FormEngine:
             except FieldError as exc:
                 errors[f.key] = [exc.message]
                 if exc.keep is None:
-                    merged.pop(f.key, None)
+                    if merged.pop(f.key, None) is not None or any(r.strip() for r in f.kind.raw_strings(f, data) if r):
+                        dropped[f.key] = exc.message
                 else:
+                    if f.kind.holds_my_number and any(r.strip() for r in f.kind.raw_strings(f, data) if r):
+                        dropped[f.key] = exc.message + "（登録済みの番号のままです）"  # the new one is not kept
                     merged[f.key] = exc.keep
                 continue
             if value is None:
@@ -276,7 +284,8 @@ class FormEngine:
             else:
                 merged[f.key] = value
         merged = self.drop_hidden(merged)
-        return PageResult(answers=merged, errors={k: v for k, v in errors.items() if self._field_visible_key(k, merged)})
+        visible = {k: v for k, v in errors.items() if self._field_visible_key(k, merged)}
+        return PageResult(answers=merged, errors=visible, dropped={k: v for k, v in dropped.items() if k in visible})
 
     def _field_visible_key(self, key: str, answers: dict) -> bool:
         f = self.fields.get(key)

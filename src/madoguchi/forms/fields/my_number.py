@@ -12,10 +12,16 @@ from .base import FieldError, FieldType, get_value
 
 
 def mask_my_number(value: str) -> str:
+    """How a stored 個人番号 is shown anywhere (form page, confirmation, PDF): 「登録済み（下4桁 1234）」."""
     digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", str(value or "")))
     if not digits:
         return ""
-    return "入力済み（末尾4桁 " + digits[-4:] + "）" if len(digits) >= 4 else "入力済み"
+    return "登録済み（下4桁 " + digits[-4:] + "）" if len(digits) >= 4 else "登録済み"
+
+
+def _stored(value) -> str:
+    """The stored answer when it is a valid number (what an empty input keeps)."""
+    return value if isinstance(value, str) and re.fullmatch(r"\d{12}", value) and is_valid_my_number(value) else ""
 
 
 class MyNumberField(FieldType):
@@ -29,13 +35,17 @@ class MyNumberField(FieldType):
         if not ctx.allows_my_number:
             raise FieldError(f"「{f.label}」: このフォームでは個人番号（マイナンバー）を受け付けていません。", keep=None)
         raw = get_value(data, f.key)
-        digits = re.sub(r"[\s\-‐－ー]", "", unicodedata.normalize("NFKC", raw))
+        digits = re.sub(r"[\s\-‐－ー−]", "", unicodedata.normalize("NFKC", raw))
+        stored = _stored(ctx.previous)
         if not digits:
-            return ""
+            # The page never shows the number again: an empty input keeps the one stored
+            # (前へ戻る, 修正, a resumed draft, a 補正依頼), so it is never typed twice.
+            return stored
+        # A wrong new number never costs the stored one (keep); the typed one is not kept.
         if not re.fullmatch(r"\d{12}", digits):
-            raise FieldError(f"「{f.label}」は12桁の数字で入力してください。", keep=None)
+            raise FieldError(f"「{f.label}」は12桁の数字で入力してください。", keep=stored or None)
         if not is_valid_my_number(digits):
-            raise FieldError(f"「{f.label}」の番号が正しくありません。通知カードやマイナンバーカードの12桁の番号を確かめてください。", keep=None)
+            raise FieldError(f"「{f.label}」の番号が正しくありません。通知カードやマイナンバーカードの12桁の番号を確かめてください。", keep=stored or None)
         return digits
 
     def display(self, f, value):
@@ -54,3 +64,6 @@ class MyNumberField(FieldType):
 
     def widget_value(self, f, value):
         return ""  # never echo a 個人番号 back into the page
+
+    def widget_context(self, f, value):
+        return {"stored_my_number": mask_my_number(value) if _stored(value) else ""}
