@@ -8,4 +8,5 @@ urlpatterns = [
     path("staff/", views.staff_home, name="staff_home"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
