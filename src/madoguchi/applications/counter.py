@@ -41,7 +41,8 @@ def counter_schema(schema: dict) -> dict:
 
 def engine(version) -> FormEngine:
     """The form engine for a counter case of ``version``."""
-    return FormEngine(version, schema=counter_schema(version.schema))
+    # Staff transcribe here: a マイナンバー in free text is masked and flagged, not refused.
+    return FormEngine(version, schema=counter_schema(version.schema), transcribed=True)
 
 
 def next_steps(submission) -> list[str]:

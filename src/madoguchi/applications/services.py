@@ -43,6 +43,7 @@ class PageOutcome:
     ok: bool
     errors: dict
     dropped: list[str] = ()  # 「label」: why — typed but not kept (said when saving a draft)
+    masked: list[str] = ()  # labels of transcribed fields stored with a マイナンバー masked
 
 
 def engine_for(submission: Submission) -> FormEngine:
@@ -99,7 +100,18 @@ def save_page(submission: Submission, page: int, data, files, *, owner=None, val
     submission.save(update_fields=["answers", "current_page", "updated_at"])
     errors = result.errors if validate else {}
     dropped = [message for key, message in result.dropped.items() if key in engine.fields]
-    return PageOutcome(ok=not errors, errors=errors, dropped=dropped)
+    masked = [engine.fields[key].label for key in result.masked]
+    if masked:
+        # The flag: an internal note on the case (never the number); the page says it too.
+        SubmissionEvent.objects.create(
+            submission=submission,
+            kind=SubmissionEvent.Kind.NOTE,
+            body="転記した"
+            + "・".join(f"「{label}」" for label in masked)
+            + "にマイナンバー（個人番号）と思われる番号があったため、「[個人番号]」に置き換えて保存しました。",
+            visible_to_applicant=False,
+        )
+    return PageOutcome(ok=not errors, errors=errors, dropped=dropped, masked=masked)
 
 
 # --- submission ---------------------------------------------------------------------------

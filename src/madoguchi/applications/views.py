@@ -174,6 +174,9 @@ def fill(request, uuid, page, mode="citizen"):
     if request.method == "POST":
         action = request.POST.get("action", "next")
         outcome = services.save_page(submission, page, request.POST, request.FILES, owner=request, validate=action == "next")
+        if outcome.masked:
+            labels = "・".join(f"「{label}」" for label in outcome.masked)
+            messages.warning(request, labels + "にマイナンバー（個人番号）と思われる番号があったため、「[個人番号]」に置き換えて保存しました。")
         if action in ("save", "back") and outcome.dropped:
             # Never silently: what could not be kept is named, with what to do.
             messages.warning(request, "次の項目は保存していません。もう一度入力してください。" + " ".join(outcome.dropped))

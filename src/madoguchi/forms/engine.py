@@ -46,6 +46,23 @@ PREFILL_AUTOCOMPLETE = {
 }
 
 
+class _Masked:
+    """Form data as a field type reads it (``get``/``getlist``), with every マイナンバー masked."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def get(self, name, default=None):
+        value = self.data.get(name, default)
+        return redact_my_numbers(value) if isinstance(value, str) else value
+
+    def getlist(self, name):
+        if hasattr(self.data, "getlist"):
+            return [redact_my_numbers(v) if isinstance(v, str) else v for v in self.data.getlist(name)]
+        value = self.data.get(name)
+        return [] if value is None else [redact_my_numbers(v) if isinstance(v, str) else v for v in (value if isinstance(value, (list, tuple)) else [value])]
+
+
 @dataclass
 class Field:
     """One item of a form (項目); ``spec`` is its definition dict."""
@@ -136,6 +153,7 @@ class PageResult:
     # What was typed (or stored) but is not kept, by key, with why: a draft saved with these says
     # so instead of losing them silently (一時保存, 前へ戻る).
     dropped: dict = field(default_factory=dict)
+    masked: list = field(default_factory=list)  # transcribed fields stored with a マイナンバー masked
 
     @property
     def is_valid(self) -> bool:
@@ -153,8 +171,11 @@ class SummaryRow:
 class FormEngine:
     """Validate, summarise and render one version of a form."""
 
-    def __init__(self, version=None, *, schema: dict | None = None, allows_my_number: bool | None = None):
+    def __init__(self, version=None, *, schema: dict | None = None, allows_my_number: bool | None = None, transcribed: bool = False):
         self.version = version
+        # Staff transcribing a resident's paper or words (書かない窓口): a マイナンバー in free text
+        # is masked and flagged (``PageResult.masked``), never refused (core.validation).
+        self.transcribed = transcribed
         self.schema = schema if schema is not None else (version.schema if version is not None else {})
         if allows_my_number is None:
             allows_my_number = bool(version is not None and version.allows_my_number)
@@ -166,6 +187,11 @@ class FormEngine:
             for f in fields:
                 self.fields[f.key] = f
             self.pages.append(Page(key=p.get("key", f"page{pi + 1}"), title=p.get("title", ""), description=p.get("description", ""), fields=fields, index=pi))
+
+    @cached_property
+    def masked_keys(self) -> set[str]:
+        """Fields whose transcribed text had a マイナンバー masked (this engine's cleaning)."""
+        return set()
 
     @classmethod
     def from_schema(cls, schema: dict, *, allows_my_number: bool = False) -> FormEngine:
@@ -241,11 +267,12 @@ class FormEngine:
             plain = len(raws) == 1 and not kind.holds_my_number and isinstance(previous, (str, type(None)))
             kept = raws[0].replace("\x00", "") if plain else previous
             raise FieldError(f"「{f.label}」に使えない文字（NUL）が含まれています。その文字を消して入力し直してください。", keep=kept or None)
-        if not kind.holds_my_number:
-            for raw in raws:
-                if raw and find_my_numbers(raw):
-                    # 番号法: a 個人番号 may only be collected where the procedure is designated.
-                    raise FieldError(my_number_message(f.label), keep=None)
+        if not kind.holds_my_number and any(raw and find_my_numbers(raw) for raw in raws):
+            if not self.transcribed:
+                # 番号法: a 個人番号 may only be collected where the procedure is designated.
+                raise FieldError(my_number_message(f.label), keep=None)
+            data = _Masked(data)
+            self.masked_keys.add(f.key)
         ctx = CleanContext(files=files, previous=previous, request=request, allows_my_number=self.allows_my_number)
         value = kind.clean(f, data, ctx)
         if _empty(value):
@@ -285,7 +312,8 @@ class FormEngine:
                 merged[f.key] = value
         merged = self.drop_hidden(merged)
         visible = {k: v for k, v in errors.items() if self._field_visible_key(k, merged)}
-        return PageResult(answers=merged, errors=visible, dropped={k: v for k, v in dropped.items() if k in visible})
+        masked = [f.key for f in page.fields if f.key in self.masked_keys and f.key in merged]
+        return PageResult(answers=merged, errors=visible, dropped={k: v for k, v in dropped.items() if k in visible}, masked=masked)
 
     def _field_visible_key(self, key: str, answers: dict) -> bool:
         f = self.fields.get(key)

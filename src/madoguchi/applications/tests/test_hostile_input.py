@@ -140,3 +140,31 @@ def test_case_message_refuses_a_spelled_my_number(city):
     with pytest.raises(ValidationError) as exc:
         services.post_message(submission, f"番号は {_MN[:4]}−{_MN[4:8]}−{_MN[8:]} です", sender=submission.applicant, from_staff=False)
     assert "番号を消して入力し直してください" in exc.value.message_dict["body"][0]
+
+
+def test_counter_transcription_masks_and_flags_instead_of_refusing(client):
+    """At the counter staff transcribe what the resident brought: a マイナンバー in free text is
+    stored masked, the case gets an internal note, and the page says so."""
+    from madoguchi.accounts.testing import login_staff
+
+    from .test_flow import catalogue, staff, valid_input
+
+    catalogue("juminhyo")
+    login_staff(client, staff("shimin"))
+    client.post(reverse("applications:counter_start", args=["juminhyo"]))
+    submission = Submission.objects.filter(channel="counter").latest("created_at")
+    from madoguchi.applications import services
+
+    page = services.engine_for(submission).pages[0]
+    text = next(f for f in page.fields if f.type in ("text", "textarea"))
+    data, files = {"action": "next"}, {}
+    for f in page.fields:
+        data.update(valid_input(f, files))
+    data[text.key] = f"メモ {_MN[:4]} {_MN[4:8]} {_MN[8:]}"
+    response = client.post(reverse("applications:counter_fill", args=[submission.uuid, 0]), {**data, **files}, follow=True)
+    assert response.status_code == 200
+    assert "に置き換えて保存しました" in response.content.decode()
+    submission.refresh_from_db()
+    assert "[個人番号]" in str(submission.answers[text.key]) and _MN[8:] not in str(submission.answers[text.key])
+    note = submission.events.get(kind="note")
+    assert not note.visible_to_applicant and f"「{text.label}」" in note.body and _MN not in note.body
