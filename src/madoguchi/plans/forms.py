@@ -53,9 +53,14 @@ class AcceptImportForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, has_problems: bool = False, municipality=None, **kwargs):
+    def __init__(self, *args, has_problems: bool = False, refusal: str = "", municipality=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_problems = has_problems
+        # 「確認しました」 is offered only when the unplaced lines are few and none looks like a
+        # heading or an item, and never for a preview full of one-word items.
+        self.refusal = refusal
+        if refusal:
+            del self.fields["acknowledge"]
         self.fields["update_plan"].queryset = (
             Plan.objects.filter(municipality=municipality).order_by("-start_year", "title") if municipality else Plan.objects.none()
         )
@@ -65,6 +70,8 @@ class AcceptImportForm(forms.Form):
         data = super().clean()
         if data.get("start_year") and data.get("end_year") and data["end_year"] < data["start_year"]:
             self.add_error("end_year", _("終了年度は開始年度と同じか、それより後の年度を入力してください。"))
+        if self.refusal:
+            raise forms.ValidationError(self.refusal)
         if self.has_problems and not data.get("acknowledge"):
             self.add_error("acknowledge", _("読み取れなかった項目の一覧を確認し、チェックを入れてから保存してください。"))
         return data

@@ -15,10 +15,10 @@ from madoguchi.core.models import AuditLog, Municipality, Section
 from madoguchi.core.staff import staff_required
 from madoguchi.core.wareki import fiscal_year
 
-from . import charts, examples, exports, services
+from . import charts, examples, exports, import_editor, services
 from . import compare as compare_mod
 from .forms import AcceptImportForm, BindIndicatorForm, ImportForm, ItemEditForm, ItemPredecessorForm, PlanSettingsForm, ReportForm, ReviewForm
-from .importer import PlanImportError, fixes, parse, parse_rows, parse_structured, save_preview, store_lines, stored_rows
+from .importer import PlanImportError, fixes, parse_structured, save_preview, store_lines
 from .importer.read import read_rows
 from .models import Indicator, Item, Placement, Plan, PlanImport, ProgressReport
 
@@ -379,8 +379,11 @@ def import_preview(request, pk: int):
 
 
 def _import_preview(request, imp: PlanImport):
-    # Imports made before lines were stored are read from the file once more.
-    pv = parse_rows(stored_rows(imp.lines)) if imp.lines is not None else parse(bytes(imp.content), imp.filename)
+    pv = import_editor.load_preview(imp)  # the stored lines, staff's structure fixes replayed
+    if request.method == "POST":
+        response = import_editor.handle_post(request, imp, pv)
+        if response is not None:
+            return response
     fix_rows = fixes.apply(pv, imp.decisions or {})
     node_choices = fixes.node_choices(pv)
     if request.method == "POST" and "apply_fixes" in request.POST:
@@ -390,7 +393,8 @@ def _import_preview(request, imp: PlanImport):
             value = request.POST.get(f"fix_{pid}", "")
             if value in allowed and value:
                 decisions[pid] = value
-        imp.decisions = decisions
+        structure_ops = (imp.decisions or {}).get(import_editor.structure.STRUCTURE)
+        imp.decisions = decisions | ({import_editor.structure.STRUCTURE: structure_ops} if structure_ops else {})
         imp.save(update_fields=["decisions"])
         messages.success(request, f"対応を反映しました（{len(decisions)}件）。")
         return redirect("plans:import_preview", pk=imp.pk)
@@ -398,6 +402,7 @@ def _import_preview(request, imp: PlanImport):
     form = AcceptImportForm(
         request.POST or None,
         has_problems=bool(pv.problems),
+        refusal=import_editor.accept_rest_refusal(pv),
         municipality=imp.municipality,
         initial={
             "title": pv.title,
@@ -454,6 +459,7 @@ def _import_preview(request, imp: PlanImport):
             "fix_rows": fix_rows,
             "node_choices": node_choices,
             "item_prefix": fixes.ITEM_PREFIX,
+            **import_editor.editor_context(request, imp, pv),
         },
     )
 

@@ -3,6 +3,7 @@ words (「D X」), Cyrillic look-alikes inside Japanese words, full-width spaces
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -97,7 +98,14 @@ def clean(text: str | None, *, multiline: bool = False) -> str:
     """Clean one cell or paragraph."""
     if not text:
         return ""
-    text = strip_html(str(text))
+    return _clean(str(text), multiline)
+
+
+@functools.lru_cache(maxsize=65536)
+def _clean(text: str, multiline: bool) -> str:
+    # Cached: the preview re-reads the same stored cells on every request of the editor, and
+    # each family asks for the same cell several times.
+    text = strip_html(text)
     text = text.replace("\u3000", " ").replace("\xa0", " ").replace("\r", "")
     text = re.sub(r"\\\*", "*", text)  # markdown-escaped asterisks from converters
     text, _ = fix_cyrillic(text)

@@ -108,6 +108,7 @@ class Heading:
     title: str
     where: str
     parent: int | None = None  # index into the heading list
+    position: int = 0  # this heading's index in that list
     labels: Counter = field(default_factory=Counter)
 
     @property
@@ -268,7 +269,8 @@ def parse_outline(rows: list[Row]) -> Preview:
                 stack.pop()
             if stack and stack[-1].signature == h.signature:
                 stack.pop()
-            h.parent = headings.index(stack[-1]) if stack else None
+            h.parent = stack[-1].position if stack else None
+            h.position = len(headings)
             stack.append(h)
             headings.append(h)
             block = _Block()

@@ -1,0 +1,111 @@
+"""The structure editor of the import preview: the inferred tree next to the stored source
+lines, and staff's fixes (promote/demote, move, merge, split, ignore a line, rename a level)
+stored on the import as decisions and replayed on every re-parse of the stored lines."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+
+from .importer import parse, parse_rows, stored_rows, structure
+from .importer.outline import heading_of
+from .models import PlanImport
+
+LINES_PER_PAGE = 200
+ACCEPT_REST_MAX = 20  # unplaced lines staff may acknowledge in one tick
+ONE_WORD_LIMIT = 20
+
+
+def load_preview(imp: PlanImport):
+    """The preview of the stored lines with staff's structure fixes replayed."""
+    decisions = imp.decisions or {}
+    if imp.lines is None:  # imports made before lines were stored
+        pv = parse(bytes(imp.content), imp.filename)
+    else:
+        ignored = structure.ignored_lines(decisions)
+        rows = [r for r in stored_rows(imp.lines) if r.where not in ignored]
+        pv = parse_rows(rows)
+    pv.notes.extend(structure.apply(pv, structure.ops_of(decisions)))
+    return pv
+
+
+def handle_post(request, imp: PlanImport, pv):
+    """A structure fix or an undo: store it and show the preview again. None when the POST is
+    something else (the unplaced-line fixes, save, discard)."""
+    if "structure_undo" in request.POST:
+        ops = structure.ops_of(imp.decisions or {})
+        if ops:
+            ops.pop()
+            imp.decisions = {**(imp.decisions or {}), structure.STRUCTURE: ops}
+            imp.save(update_fields=["decisions"])
+            messages.info(request, "直前の修正を取り消しました。")
+        return redirect(f"{request.path}#structure")
+    if "structure_op" not in request.POST:
+        return None
+    kind = request.POST.get("op", "")
+    if kind not in structure.OPS:
+        messages.error(request, "修正の種類を選んでください。")
+        return redirect(f"{request.path}#structure")
+    op = {"op": kind}
+    target = request.POST.get("key", "")
+    if kind == "ignore":
+        op["where"] = request.POST.get("where", "")[:40]
+    elif kind == "rename_level":
+        try:
+            op["depth"] = int(request.POST.get("depth", ""))
+        except ValueError:
+            op["depth"] = -1
+        op["name"] = request.POST.get("name", "").strip()[:40]
+    else:
+        op["key"] = target[:300]
+        if kind == "move":
+            op["to"] = request.POST.get("to", "")[:300]
+        if kind == "merge":
+            op["into"] = request.POST.get("into", "")[:300]
+    failed = structure.apply(pv, [op]) if kind not in ("ignore",) else []
+    if failed or (kind == "ignore" and not op["where"]):
+        messages.error(request, "この修正は反映できませんでした。対象と移動先（まとめ先）を選び直してください。")
+        return redirect(f"{request.path}#structure")
+    ops = structure.ops_of(imp.decisions or {}) + [op]
+    imp.decisions = {**(imp.decisions or {}), structure.STRUCTURE: ops[-structure.MAX_OPS :]}
+    imp.save(update_fields=["decisions"])
+    messages.success(request, f"修正を反映しました（{structure.OPS[kind]}）。")
+    return redirect(f"{request.path}#structure")
+
+
+def accept_rest_refusal(pv) -> str:
+    """Why 「確認しました」 (accept the rest) is not offered, or "" when it is."""
+    if structure.one_word_items(pv) > ONE_WORD_LIMIT and structure.one_word_items(pv) * 3 > len(pv.items):
+        return (
+            f"数字や一語だけの取組が{structure.one_word_items(pv)}件あります。表の読み違いの可能性が高いため、このままでは保存できません。"
+            "下の「体系を直す」で行を取り込まない・まとめるなどの修正をしてください。"
+        )
+    # Lines that could not be placed (not the fields an item lacks, which staff fill in later).
+    titles = [it.title for it in pv.items.values() if len(it.title) >= 2]
+    unplaced = [p for p in pv.problems if p.text and not any(t in p.text for t in titles)]
+    if len(unplaced) > ACCEPT_REST_MAX:
+        return f"置き場所が分からない行が{len(unplaced)}件あります（{ACCEPT_REST_MAX}件までなら一括で確認できます）。「対応」を選ぶか、「体系を直す」で修正してください。"
+    looks = [p for p in unplaced if heading_of([p.text], 0, "") is not None]
+    if looks:
+        return (
+            f"見出しや取組のように見える行（{looks[0].where}「{looks[0].text[:30]}」など{len(looks)}件）が置けていません。「対応」で置き場所を選んでください。"
+        )
+    return ""
+
+
+def editor_context(request, imp: PlanImport, pv) -> dict:
+    page = None
+    if imp.lines is not None:
+        page = Paginator(imp.lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    nodes = [(node.key, f"{'　' * node.depth}{node.number} {node.title}".rstrip()) for node, _ in pv.walk()]
+    items = [(it.key, f"{it.number} {it.title}".strip()) for it in pv.items.values()]
+    return {
+        "lines_page": page,
+        "structure_ops": list(structure.OPS.items()),
+        "structure_done": structure.ops_of(imp.decisions or {}),
+        "structure_nodes": nodes,
+        "structure_items": items,
+        "level_choices": list(enumerate(pv.level_names)),
+        "accept_rest_refusal": accept_rest_refusal(pv),
+    }

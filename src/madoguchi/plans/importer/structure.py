@@ -1,0 +1,168 @@
+"""Staff's fixes to the inferred structure, stored as decisions on the import and replayed on
+every re-parse of the stored lines (as the fixes of unplaced lines are). Nodes and items are
+named by their keys, which come from the document's numbering, so a fix still applies after the
+importer changes how it reads other parts of the document; a fix whose target is gone is
+reported, not applied.
+
+Operations: promote / demote a node; move a node or an item under another node; merge two
+items; split an item's title in two; ignore a line; rename a level."""
+
+from __future__ import annotations
+
+import re
+
+from .preview import PItem, PNode, PPlacement, Preview
+
+STRUCTURE = "_structure"  # the key of the list of operations inside PlanImport.decisions
+OPS = {
+    "promote": "一つ上の階層に上げる",
+    "demote": "一つ下の階層に下げる（直前の項目の下へ）",
+    "move": "別の項目の下へ移す",
+    "merge": "別の取組にまとめる",
+    "split": "取組名を「、」で二つに分ける",
+    "ignore": "この行を取り込まない",
+    "rename_level": "階層の名前を変える",
+}
+MAX_OPS = 500
+
+
+def ops_of(decisions: dict) -> list[dict]:
+    ops = decisions.get(STRUCTURE) if isinstance(decisions, dict) else None
+    return [op for op in ops if isinstance(op, dict)] if isinstance(ops, list) else []
+
+
+def ignored_lines(decisions: dict) -> set[str]:
+    """Lines (「213行目」) staff marked as not part of the plan: dropped before parsing."""
+    return {op.get("where", "") for op in ops_of(decisions) if op.get("op") == "ignore"}
+
+
+def _index(pv: Preview) -> tuple[dict[str, PNode], dict[str, PNode | None]]:
+    nodes: dict[str, PNode] = {}
+    parents: dict[str, PNode | None] = {}
+    for node, parent in pv.walk():
+        nodes[node.key] = node
+        parents[node.key] = parent
+    return nodes, parents
+
+
+def _siblings(pv: Preview, parent: PNode | None) -> list[PNode]:
+    return parent.children if parent is not None else pv.roots
+
+
+def _set_depth(node: PNode, depth: int) -> None:
+    node.depth = depth
+    for child in node.children:
+        _set_depth(child, depth + 1)
+
+
+def _holder(pv: Preview, item_key: str) -> tuple[PNode, PPlacement] | None:
+    for node, _ in pv.walk():
+        for p in node.placements:
+            if p.item_key == item_key and not p.is_relisting:
+                return node, p
+    return None
+
+
+def apply(pv: Preview, ops: list[dict]) -> list[str]:
+    """Replay the operations in order. Returns a message per operation that could not apply."""
+    failed: list[str] = []
+    for op in ops[:MAX_OPS]:
+        if not _apply_one(pv, op):
+            failed.append(
+                f"{OPS.get(op.get('op', ''), op.get('op', ''))}: 「{op.get('key') or op.get('where') or ''}」が見つからないため、この修正は反映していません。"
+            )
+    return failed
+
+
+def _apply_one(pv: Preview, op: dict) -> bool:
+    kind = op.get("op")
+    key = str(op.get("key", ""))
+    nodes, parents = _index(pv)
+    if kind == "rename_level":
+        depth = op.get("depth")
+        name = str(op.get("name", "")).strip()[:40]
+        if not isinstance(depth, int) or not 0 <= depth < len(pv.level_names) or not name:
+            return False
+        pv.level_names[depth] = name
+        return True
+    if kind == "ignore":
+        return True  # applied to the lines before parsing
+    if kind in ("promote", "demote", "move") and key in nodes:
+        node, parent = nodes[key], parents[key]
+        siblings = _siblings(pv, parent)
+        if kind == "promote":
+            if parent is None:
+                return False
+            grand = parents[parent.key]
+            siblings.remove(node)
+            outer = _siblings(pv, grand)
+            outer.insert(outer.index(parent) + 1, node)
+            _set_depth(node, parent.depth)
+            return True
+        if kind == "demote":
+            i = siblings.index(node)
+            if i == 0:
+                return False
+            new_parent = siblings[i - 1]
+        else:
+            new_parent = nodes.get(str(op.get("to", "")))
+            if new_parent is None or new_parent is node or _inside(new_parent, node):
+                return False
+        siblings.remove(node)
+        new_parent.children.append(node)
+        _set_depth(node, new_parent.depth + 1)
+        return True
+    if key not in pv.items:
+        return False
+    held = _holder(pv, key)
+    if kind == "move":
+        target = nodes.get(str(op.get("to", "")))
+        if target is None or held is None:
+            return False
+        held[0].placements.remove(held[1])
+        target.placements.append(held[1])
+        return True
+    if kind == "merge":
+        into = pv.items.get(str(op.get("into", "")))
+        if into is None or into.key == key:
+            return False
+        item = pv.items.pop(key)
+        into.description = "\n".join(x for x in (into.description, item.title, item.description) if x)
+        into.schedule.extend(e for e in item.schedule if (e.track, e.fiscal_year) not in {(x.track, x.fiscal_year) for x in into.schedule})
+        for s in item.sections:
+            if s not in into.sections:
+                into.sections.append(s)
+        for node, _ in pv.walk():
+            node.placements = [p for p in node.placements if p.item_key != key]
+        return True
+    if kind == "split":
+        item = pv.items[key]
+        parts = [p.strip() for p in re.split(r"[、,，]|及び|および", item.title, maxsplit=1)]
+        if len(parts) != 2 or not all(parts) or held is None:
+            return False
+        new_key = f"{key}:2"
+        if new_key in pv.items:
+            return False
+        item.title = parts[0]
+        second = PItem(key=new_key, number="", title=parts[1], where=item.where, sections=list(item.sections), sections_text=item.sections_text)
+        pv.items[new_key] = second
+        node, placement = held
+        node.placements.insert(node.placements.index(placement) + 1, PPlacement(new_key, "", placement.where))
+        return True
+    return False
+
+
+def _inside(node: PNode, ancestor: PNode) -> bool:
+    stack = list(ancestor.children)
+    while stack:
+        n = stack.pop()
+        if n is node:
+            return True
+        stack.extend(n.children)
+    return False
+
+
+def one_word_items(pv: Preview) -> int:
+    """Items whose title is a bare number, year, arrow or a word of three characters or fewer:
+    what a misread table produces (「38」「⇒」「平成30年度」)."""
+    return sum(1 for it in pv.items.values() if len(re.sub(r"\s", "", it.title)) <= 3 or re.fullmatch(r"[\d\s.,%()（）⇒→━―－\-年度令和平成RH]+", it.title))
