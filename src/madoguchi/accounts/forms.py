@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core import notify
 from madoguchi.core.codes import find_my_numbers
+from madoguchi.core.emails import EmailField
 from madoguchi.core.models import Section, StaffRole
 from madoguchi.core.wareki import WarekiError, format_wareki, parse_date
 
@@ -33,7 +34,7 @@ def _input(kind="text", autocomplete=None, **attrs):
 
 # --- sign-up and login --------------------------------------------------------------------------
 class SignupForm(forms.Form):
-    email = forms.EmailField(
+    email = EmailField(
         label=_("メールアドレス"),
         max_length=254,
         widget=_input("email", "email", inputmode="email", spellcheck="false"),
@@ -74,7 +75,7 @@ class SignupForm(forms.Form):
 class LoginForm(forms.Form):
     """Email + password. Authentication and rate limits live in the view (they need the request)."""
 
-    username = forms.EmailField(
+    username = EmailField(
         label=_("メールアドレス"),
         widget=_input("email", "username", inputmode="email", spellcheck="false", autofocus=True),
         error_messages={"required": _("メールアドレスを入力してください。"), "invalid": _("メールアドレスの形式が正しくありません。例: taro@example.jp")},
@@ -98,7 +99,7 @@ class LoginForm(forms.Form):
 
 
 class ResendVerificationForm(forms.Form):
-    email = forms.EmailField(
+    email = EmailField(
         label=_("登録したメールアドレス"),
         widget=_input("email", "email", inputmode="email"),
         error_messages={"required": _("メールアドレスを入力してください。"), "invalid": _("メールアドレスの形式が正しくありません。例: taro@example.jp")},
@@ -125,7 +126,7 @@ class OTPForm(forms.Form):
 
 # --- password reset through the outbox ----------------------------------------------------------
 class OutboxPasswordResetForm(PasswordResetForm):
-    email = forms.EmailField(
+    email = EmailField(
         label=_("登録したメールアドレス"),
         max_length=254,
         widget=_input("email", "email", inputmode="email"),
@@ -286,7 +287,7 @@ class DeleteAccountForm(forms.Form):
 
 # --- staff administration -----------------------------------------------------------------------
 class StaffCreateForm(forms.Form):
-    email = forms.EmailField(
+    email = EmailField(
         label=_("メールアドレス"),
         widget=_input("email", "off"),
         help_text=_("パスワード設定用のリンクをこのアドレスに送ります。"),

@@ -7,6 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from madoguchi.core.emails import EmailField
+
 from .models import Area, Language, Notice, ProfileFact, Section, Severity, Shelter, Topic
 
 CHANNEL_CHOICES = [("email", _("メール")), ("webpush", _("Webプッシュ通知")), ("line", _("LINE"))]
@@ -49,12 +51,13 @@ class ManageForm(forms.Form):
 
 class SubscribeForm(ManageForm):
     channel = forms.ChoiceField(label=_("受け取り方"), choices=[("email", _("メール")), ("line", _("LINE"))], widget=forms.RadioSelect, initial="email")
-    email = forms.EmailField(label=_("メールアドレス"), required=False, help_text=_("メールで受け取る場合に入力してください。確認のメールを送ります。"))
+    email = EmailField(label=_("メールアドレス"), required=False, help_text=_("メールで受け取る場合に入力してください。確認のメールを送ります。"))
     field_order = ["channel", "email"]
 
     def clean(self):
         data = super().clean()
-        if data.get("channel") == "email" and not data.get("email"):
+        # Not when the address was typed but is not one: that field already says what is wrong.
+        if data.get("channel") == "email" and not data.get("email") and "email" not in self.errors:
             self.add_error("email", _("メールで受け取るには、メールアドレスを入力してください。"))
         return data
 
@@ -62,7 +65,7 @@ class SubscribeForm(ManageForm):
 class ChangeEmailForm(forms.Form):
     """Email channel setting on 受け取り設定: a new address, confirmed from that address."""
 
-    new_email = forms.EmailField(
+    new_email = EmailField(
         label=_("新しいメールアドレス"),
         help_text=_("新しいアドレスに確認のメールを送ります。リンクを開くまでは、今のアドレスに届きます。"),
         error_messages={

@@ -95,6 +95,13 @@ def send_template(
 def send_email(to, subject, body, html=None, attachments=(), headers=None, from_email=None):
     from django.utils.module_loading import import_string
 
+    from .emails import deliverable
+
+    # An address SMTP cannot carry (a non-ASCII local part, e.g. a section's 市民課@…) is left
+    # out and logged: Python would otherwise write it into To: as an encoded word, an invalid header.
+    to = deliverable([to] if isinstance(to, str) else list(to))
+    if not to:
+        return
     message = EmailMultiAlternatives(subject=subject, body=body, from_email=from_email or settings.DEFAULT_FROM_EMAIL, to=to, headers=headers or {})
     if html:
         message.attach_alternative(html, "text/html")
