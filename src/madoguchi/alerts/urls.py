@@ -5,7 +5,8 @@ from madoguchi.core import ratelimit
 from . import views
 
 # Endpoints that send mail are limited per recipient and per address (core.ratelimit).
-_subscribe = ratelimit.limit_mail("email", when=lambda r: r.POST.get("channel", "email") == "email")(views.subscribe)
+# The subscribe page answers its done page without a redirect: every email POST counts.
+_subscribe = ratelimit.limit_mail("email", when=lambda r: r.POST.get("channel", "email") == "email", sent=lambda response: True)(views.subscribe)
 _manage = ratelimit.limit_mail("change-new_email", when=lambda r: r.POST.get("action") == "email")(views.manage)
 # Called by LINE's servers from few addresses, authenticated by X-Line-Signature.
 _line_webhook = ratelimit.exempt("LINE's servers, authenticated by X-Line-Signature")(views.line_webhook)

@@ -164,26 +164,38 @@ def exempt(reason: str):
     return mark
 
 
-def limit_mail(field: str, *, when=None):
+def _redirected(response) -> bool:
+    return 300 <= response.status_code < 400
+
+
+def limit_mail(field: str, *, when=None, sent=_redirected):
     """Decorator for a view that sends mail to the address in POST ``field``: at most
     ``MAIL_RATE_LIMIT`` mails per recipient and ``MAIL_IP_RATE_LIMIT`` per client address per
     ``MAIL_RATE_WINDOW`` — counted whether or not the address is known (no account oracle).
-    ``when(request)`` narrows it to the POSTs that send (e.g. one action of a form)."""
+    ``when(request)`` narrows it to the POSTs that send (e.g. one action of a form); a request
+    counts when ``sent(response)`` says the mail went (by default the redirect that follows a
+    valid form, so a person correcting form errors is not locked out of their own address)."""
     from functools import wraps
 
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             email = (request.POST.get(field) or "").strip().lower() if request.method == "POST" else ""
-            if email and (when is None or when(request)):
-                from . import audit
+            if not email or (when is not None and not when(request)):
+                return view(request, *args, **kwargs)
+            from . import audit
 
-                per_mail, per_ip, window = mail_limits()
-                ip = audit.client_ip(request) or ""
-                block = attempt("mail-ip", ip, limit=per_ip, window=window) or attempt("mail-to", email, limit=per_mail, window=window)
+            per_mail, per_ip, window = mail_limits()
+            keys = [("mail-ip", audit.client_ip(request) or "", per_ip), ("mail-to", email, per_mail)]
+            for scope, ident, limit in keys:
+                block = blocked(scope, ident, limit)
                 if block:
                     return too_many_requests(request, block, request_message(block, _("メールの送信")))
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            if sent(response):
+                for scope, ident, _limit in keys:
+                    hit(scope, ident, window)
+            return response
 
         return wrapper
 

@@ -176,3 +176,14 @@ def test_mail_pages_limited_per_address_across_recipients(client, settings):
     response = client.post(reverse("accounts:resend_verification"), {"email": "someone@example.jp"})
     assert response.status_code == 429 and response.has_header("Retry-After")
     assert client.post(reverse("accounts:password_reset"), {"email": "x@example.jp"}).status_code == 429
+
+
+@pytest.mark.django_db
+def test_correcting_form_errors_does_not_use_up_the_mail_limit(client, settings):
+    settings.MAIL_RATE_LIMIT = 2
+    url = reverse("accounts:signup")
+    for _ in range(4):  # a person struggling with the password rules: no mail sent, not counted
+        response = client.post(url, {"email": "slow@example.jp", "password1": "short", "password2": "short"})
+        assert response.status_code == 200
+    response = client.post(url, {"email": "slow@example.jp", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 302
