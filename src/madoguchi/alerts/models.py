@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.models import CityOwned, Municipality, Section, TenantManager
+from madoguchi.core.validation import ResidentCharField, ResidentTextField
 
 
 def _city():
@@ -34,10 +35,10 @@ class Topic(models.Model):
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="alert_topics")
     slug = models.SlugField(_("識別子"), max_length=40)
-    name = models.CharField(_("名称"), max_length=50)
-    name_easy = models.CharField(_("名称（やさしい日本語）"), max_length=50, blank=True)
-    name_en = models.CharField(_("名称（英語）"), max_length=50, blank=True)
-    description = models.CharField(_("説明"), max_length=200, blank=True)
+    name = ResidentCharField(_("名称"), max_length=50)
+    name_easy = ResidentCharField(_("名称（やさしい日本語）"), max_length=50, blank=True)
+    name_en = ResidentCharField(_("名称（英語）"), max_length=50, blank=True)
+    description = ResidentCharField(_("説明"), max_length=200, blank=True)
     cap_category = models.CharField(_("CAPの分類"), max_length=20, default="Other", help_text=_("CAP 1.2 の category（Safety, Security, Health など）"))
     order = models.PositiveIntegerField(_("表示順"), default=0)
     is_active = models.BooleanField(_("使用中"), default=True)
@@ -72,9 +73,9 @@ class Area(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
     kind = models.CharField(_("種別"), max_length=10, choices=Kind.choices, default=Kind.CHOME)
     code = models.CharField(_("地域コード"), max_length=20, blank=True)
-    name = models.CharField(_("名称"), max_length=60)
-    name_kana = models.CharField(_("名称（かな）"), max_length=60, blank=True)
-    name_en = models.CharField(_("名称（英語）"), max_length=60, blank=True)
+    name = ResidentCharField(_("名称"), max_length=60)
+    name_kana = ResidentCharField(_("名称（かな）"), max_length=60, blank=True)
+    name_en = ResidentCharField(_("名称（英語）"), max_length=60, blank=True)
     order = models.PositiveIntegerField(_("表示順"), default=0)
 
     objects = TenantManager()
@@ -93,8 +94,8 @@ class Shelter(models.Model):
     """避難所: evacuation shelters a notice may list (the city's facility list)."""
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="alert_shelters")
-    name = models.CharField(_("名称"), max_length=100)
-    address = models.CharField(_("所在地"), max_length=200, blank=True)
+    name = ResidentCharField(_("名称"), max_length=100)
+    address = ResidentCharField(_("所在地"), max_length=200, blank=True)
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="shelters")
     latitude = models.DecimalField(_("緯度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("経度"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -247,12 +248,12 @@ class Notice(models.Model):
     areas = models.ManyToManyField(Area, blank=True, related_name="notices", verbose_name=_("対象地域"))
     all_areas = models.BooleanField(_("市内全域"), default=False)
     severity = models.CharField(_("重要度"), max_length=10, choices=Severity.choices, default=Severity.MINOR)
-    title = models.CharField(_("件名"), max_length=120)
-    body = models.TextField(_("本文"))
-    title_easy = models.CharField(_("件名（やさしい日本語）"), max_length=120, blank=True)
-    body_easy = models.TextField(_("本文（やさしい日本語）"), blank=True)
-    title_en = models.CharField(_("件名（英語）"), max_length=200, blank=True)
-    body_en = models.TextField(_("本文（英語）"), blank=True)
+    title = ResidentCharField(_("件名"), max_length=120)
+    body = ResidentTextField(_("本文"))
+    title_easy = ResidentCharField(_("件名（やさしい日本語）"), max_length=120, blank=True)
+    body_easy = ResidentTextField(_("本文（やさしい日本語）"), blank=True)
+    title_en = ResidentCharField(_("件名（英語）"), max_length=200, blank=True)
+    body_en = ResidentTextField(_("本文（英語）"), blank=True)
     links = models.JSONField(_("関連リンク"), default=list, blank=True)  # [{"label": ..., "url": ...}]
     shelters = models.ManyToManyField(Shelter, blank=True, related_name="notices", verbose_name=_("開設する避難所"))
     target_facts = models.JSONField(_("プッシュ型配信の対象属性"), default=list, blank=True)

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.models import CityOwned, Municipality, Section, TenantManager
+from madoguchi.core.validation import ResidentCharField, ResidentTextField, TranscribedCharField, TranscribedTextField
 
 
 def _city():
@@ -57,7 +58,7 @@ class Plan(models.Model):
         ADOPTED = "adopted", _("策定済")
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="plans", verbose_name=_("自治体"))
-    title = models.CharField(_("計画名"), max_length=200)
+    title = TranscribedCharField(_("計画名"), max_length=200)
     kind = models.CharField(_("種別"), max_length=12, choices=Kind.choices, default=Kind.PROMOTION)
     status = models.CharField(_("状態"), max_length=16, choices=Status.choices, default=Status.ADOPTED)
     start_year = models.PositiveIntegerField(_("計画期間（開始年度）"), null=True, blank=True)
@@ -76,8 +77,8 @@ class Plan(models.Model):
     report_due_day = models.PositiveSmallIntegerField(_("進捗報告の期限（日）"), default=31)
     is_public = models.BooleanField(_("市民に公開する"), default=True)
     is_example = models.BooleanField(_("他自治体の計画（参考例）"), default=False)
-    source_name = models.CharField(_("取込元ファイル名"), max_length=200, blank=True)
-    source_note = models.TextField(_("取込時の注記"), blank=True)
+    source_name = TranscribedCharField(_("取込元ファイル名"), max_length=200, blank=True)
+    source_note = TranscribedTextField(_("取込時の注記"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -121,11 +122,11 @@ class Node(CityOwned):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
     key = models.CharField(_("識別キー"), max_length=300, help_text=_("再取込で同じ階層を見つけるためのキー"))
     depth = models.PositiveSmallIntegerField(_("階層"), default=0)
-    number = models.CharField(_("番号（記載どおり）"), max_length=40, blank=True)
-    title = models.CharField(_("名称"), max_length=300)
-    description = models.TextField(_("説明"), blank=True)
-    goal = models.TextField(_("目指す姿・効果"), blank=True)
-    current_state = models.TextField(_("現状と課題"), blank=True)
+    number = TranscribedCharField(_("番号（記載どおり）"), max_length=40, blank=True)
+    title = TranscribedCharField(_("名称"), max_length=300)
+    description = TranscribedTextField(_("説明"), blank=True)
+    goal = TranscribedTextField(_("目指す姿・効果"), blank=True)
+    current_state = TranscribedTextField(_("現状と課題"), blank=True)
     order = models.PositiveIntegerField(_("並び順"), default=0)
 
     tenant_parent = "plan"
@@ -151,15 +152,15 @@ class Item(CityOwned):
     municipality = _city()
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")
     key = models.CharField(_("識別キー"), max_length=300)
-    number = models.CharField(_("番号（記載どおり）"), max_length=40, blank=True)
-    title = models.CharField(_("取組名"), max_length=300)
-    description = models.TextField(_("取組内容"), blank=True)
-    goal = models.TextField(_("目指す姿・効果"), blank=True)
-    current_state = models.TextField(_("現状"), blank=True)
-    issues = models.TextField(_("課題"), blank=True)
-    process = models.TextField(_("取組プロセス"), blank=True)
+    number = TranscribedCharField(_("番号（記載どおり）"), max_length=40, blank=True)
+    title = TranscribedCharField(_("取組名"), max_length=300)
+    description = TranscribedTextField(_("取組内容"), blank=True)
+    goal = TranscribedTextField(_("目指す姿・効果"), blank=True)
+    current_state = TranscribedTextField(_("現状"), blank=True)
+    issues = TranscribedTextField(_("課題"), blank=True)
+    process = TranscribedTextField(_("取組プロセス"), blank=True)
     sections = models.ManyToManyField(Section, through="ItemSection", related_name="plan_items", blank=True, verbose_name=_("担当課"))
-    sections_text = models.CharField(_("担当課（記載どおり）"), max_length=500, blank=True)
+    sections_text = TranscribedCharField(_("担当課（記載どおり）"), max_length=500, blank=True)
     all_sections = models.BooleanField(_("全課（各課）が担当"), default=False)
     predecessor = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors", verbose_name=_("前計画の取組"))
     order = models.PositiveIntegerField(_("並び順"), default=0)
@@ -244,7 +245,7 @@ class Placement(CityOwned):
     municipality = _city()
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="placements")
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="placements")
-    number = models.CharField(_("番号（記載どおり）"), max_length=40, blank=True)
+    number = TranscribedCharField(_("番号（記載どおり）"), max_length=40, blank=True)
     is_relisting = models.BooleanField(_("再掲"), default=False)
     printed = models.JSONField(_("記載どおりの内容（再掲時）"), default=dict, blank=True)
     order = models.PositiveIntegerField(default=0)
@@ -278,10 +279,10 @@ class ScheduleEntry(CityOwned):
 
     municipality = _city()
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="schedule")
-    track = models.CharField(_("工程"), max_length=200, blank=True, help_text=_("スケジュールが複数行のときの行の名前"))
+    track = TranscribedCharField(_("工程"), max_length=200, blank=True, help_text=_("スケジュールが複数行のときの行の名前"))
     track_order = models.PositiveSmallIntegerField(default=0)
     fiscal_year = models.PositiveIntegerField(_("年度"))
-    phase_text = models.CharField(_("段階（記載どおり）"), max_length=300, blank=True)
+    phase_text = TranscribedCharField(_("段階（記載どおり）"), max_length=300, blank=True)
     phase = models.CharField(_("段階"), max_length=12, choices=Phase.choices, blank=True)
     continues = models.BooleanField(_("翌年度も継続"), default=False)
 
@@ -305,8 +306,8 @@ class Indicator(CityOwned):
     municipality = _city()
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="indicators")
     kind = models.CharField(_("種別"), max_length=10, choices=Kind.choices, default=Kind.ACTIVITY)
-    name = models.CharField(_("指標名"), max_length=300)
-    unit = models.CharField(_("単位"), max_length=20, blank=True)
+    name = TranscribedCharField(_("指標名"), max_length=300)
+    unit = TranscribedCharField(_("単位"), max_length=20, blank=True)
     baseline = models.DecimalField(_("基準値"), max_digits=14, decimal_places=2, null=True, blank=True)
     baseline_year = models.PositiveIntegerField(_("基準年度"), null=True, blank=True)
     target = models.DecimalField(_("目標値"), max_digits=14, decimal_places=2, null=True, blank=True)
@@ -367,7 +368,7 @@ class IndicatorValue(CityOwned):
     fiscal_year = models.PositiveIntegerField(_("年度"))
     value = models.DecimalField(_("実績値"), max_digits=14, decimal_places=2)
     source = models.CharField(_("出典"), max_length=10, choices=Source.choices, default=Source.REPORT)
-    note = models.CharField(_("備考"), max_length=300, blank=True)
+    note = ResidentCharField(_("備考"), max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     tenant_parent = "indicator"
@@ -393,17 +394,17 @@ class ProgressReport(CityOwned):
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="reports")
     fiscal_year = models.PositiveIntegerField(_("年度"))
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    rating = models.CharField(_("達成状況"), max_length=30, blank=True)
-    direction = models.CharField(_("今後の方向性"), max_length=30, blank=True)
-    done = models.TextField(_("実施内容"), blank=True)
-    problems = models.TextField(_("課題"), blank=True)
-    next_plan = models.TextField(_("次年度の予定"), blank=True)
-    handover = models.TextField(_("次期計画への引継ぎ"), blank=True)
+    rating = ResidentCharField(_("達成状況"), max_length=30, blank=True)
+    direction = ResidentCharField(_("今後の方向性"), max_length=30, blank=True)
+    done = ResidentTextField(_("実施内容"), blank=True)
+    problems = ResidentTextField(_("課題"), blank=True)
+    next_plan = ResidentTextField(_("次年度の予定"), blank=True)
+    handover = ResidentTextField(_("次期計画への引継ぎ"), blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     submitted_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_comment = models.TextField(_("確認者のコメント"), blank=True)
+    review_comment = ResidentTextField(_("確認者のコメント"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     tenant_parent = "item"

@@ -91,8 +91,6 @@ def test_declaring_the_kind_needs_no_migration():
 # Free-text columns that are neither typed by a person here nor imported: each with why.
 MACHINE = "machine-written value (code, key, hash, token, status, log), never free text"
 STAFF_REFERENCE = "staff-maintained reference data of the city; pending: declare Resident*/Transcribed* in its app"
-PLAN_IMPORT = "transcribed from an imported plan document; pending: TranscribedTextField in plans (owner of plans)"
-ALERT_TEXT = "staff-written notice; imported CAP text is masked and flagged by alerts.services.import_cap"
 PROFILE = "the resident's profile: refused at form level by accounts.forms (same detection); model field pending"
 EXEMPT: dict[str, str] = {
     **dict.fromkeys(
@@ -188,56 +186,9 @@ EXEMPT: dict[str, str] = {
             "reservations.Counter.name",
             "reservations.Counter.procedures",
             "reservations.Counter.location",
-            "alerts.Topic.name",
-            "alerts.Topic.name_easy",
-            "alerts.Topic.name_en",
-            "alerts.Topic.description",
-            "alerts.Area.name",
-            "alerts.Area.name_kana",
-            "alerts.Area.name_en",
-            "alerts.Shelter.name",
-            "alerts.Shelter.address",
             "alerts.TargetingConsent.consent_text",
         ],
         STAFF_REFERENCE,
-    ),
-    **dict.fromkeys(
-        ["alerts.Notice.title", "alerts.Notice.body", "alerts.Notice.title_easy", "alerts.Notice.body_easy", "alerts.Notice.title_en", "alerts.Notice.body_en"],
-        ALERT_TEXT,
-    ),
-    **dict.fromkeys(
-        [
-            "plans.Plan.title",
-            "plans.Plan.source_name",
-            "plans.Plan.source_note",
-            "plans.Node.number",
-            "plans.Node.title",
-            "plans.Node.description",
-            "plans.Node.goal",
-            "plans.Node.current_state",
-            "plans.Item.number",
-            "plans.Item.title",
-            "plans.Item.description",
-            "plans.Item.goal",
-            "plans.Item.current_state",
-            "plans.Item.issues",
-            "plans.Item.process",
-            "plans.Item.sections_text",
-            "plans.Placement.number",
-            "plans.ScheduleEntry.track",
-            "plans.ScheduleEntry.phase_text",
-            "plans.Indicator.name",
-            "plans.Indicator.unit",
-            "plans.IndicatorValue.note",
-            "plans.ProgressReport.rating",
-            "plans.ProgressReport.direction",
-            "plans.ProgressReport.done",
-            "plans.ProgressReport.problems",
-            "plans.ProgressReport.next_plan",
-            "plans.ProgressReport.handover",
-            "plans.ProgressReport.review_comment",
-        ],
-        PLAN_IMPORT,
     ),
     **dict.fromkeys(
         [
@@ -278,6 +229,12 @@ def test_every_free_text_column_is_declared_or_exempt():
     assert not undeclared, "\n".join(undeclared)
     seen = {name for name, _ in _free_text_columns()}
     assert not set(EXEMPT) - seen, f"stale EXEMPT entries: {sorted(set(EXEMPT) - seen)}"
+
+
+def test_imported_plan_text_is_transcribed_and_notices_are_typed():
+    kinds = {name: validation.my_number_kind(field) for name, field in _free_text_columns()}
+    assert kinds["plans.Item.title"] == kinds["plans.Item.description"] == kinds["plans.Node.description"] == "transcribed"
+    assert kinds["plans.ProgressReport.done"] == kinds["alerts.Notice.body"] == "resident"
 
 
 def test_resident_typed_columns_of_this_issue_are_declared():
