@@ -49,8 +49,14 @@ def handle_post(request, imp: PlanImport, pv):
         return redirect(f"{request.path}#structure")
     op = {"op": kind}
     target = request.POST.get("key", "")
-    if kind == "ignore":
-        op["where"] = request.POST.get("where", "")[:40]
+    if kind in ("ignore", "line_heading", "line_item", "line_label"):
+        op["where"] = request.POST.get("where", "").strip()[:40]
+        if kind != "ignore":
+            # The line's text goes with the decision, so the replay needs no other lookup.
+            line = next((cells for number, sheet, cells in imp.lines or [] if f"{sheet} {number}行目".strip() == op["where"]), None)
+            op["text"] = " ".join(c.strip() for c in line or [] if c and c.strip())[:300]
+            op["to"] = request.POST.get("to", "")[:300]
+            op["key"] = target[:300]
     elif kind == "rename_level":
         try:
             op["depth"] = int(request.POST.get("depth", ""))
@@ -63,7 +69,7 @@ def handle_post(request, imp: PlanImport, pv):
             op["to"] = request.POST.get("to", "")[:300]
         if kind == "merge":
             op["into"] = request.POST.get("into", "")[:300]
-    failed = structure.apply(pv, [op]) if kind not in ("ignore",) else []
+    failed = structure.apply(pv, [op]) if kind != "ignore" else []
     if failed or (kind == "ignore" and not op["where"]):
         messages.error(request, "この修正は反映できませんでした。対象と移動先（まとめ先）を選び直してください。")
         return redirect(f"{request.path}#structure")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from .numbering import split_number
 from .preview import PItem, PNode, PPlacement, Preview
 
 STRUCTURE = "_structure"  # the key of the list of operations inside PlanImport.decisions
@@ -21,6 +22,9 @@ OPS = {
     "merge": "別の取組にまとめる",
     "split": "取組名を「、」で二つに分ける",
     "ignore": "この行を取り込まない",
+    "line_heading": "この行を見出し（階層）にする（移動先の下へ）",
+    "line_item": "この行を取組にする（移動先の下へ）",
+    "line_label": "この行を対象の取組の項目（内容）にする",
     "rename_level": "階層の名前を変える",
 }
 MAX_OPS = 500
@@ -87,6 +91,8 @@ def _apply_one(pv: Preview, op: dict) -> bool:
         return True
     if kind == "ignore":
         return True  # applied to the lines before parsing
+    if kind in ("line_heading", "line_item", "line_label"):
+        return _line(pv, op, nodes)
     if kind in ("promote", "demote", "move") and key in nodes:
         node, parent = nodes[key], parents[key]
         siblings = _siblings(pv, parent)
@@ -150,6 +156,41 @@ def _apply_one(pv: Preview, op: dict) -> bool:
         node.placements.insert(node.placements.index(placement) + 1, PPlacement(new_key, "", placement.where))
         return True
     return False
+
+
+def _line(pv: Preview, op: dict, nodes: dict[str, PNode]) -> bool:
+    """A source line staff marked as a heading, an item or an item's field. The line's text is
+    stored with the decision; the line leaves the unplaced lines."""
+    where = str(op.get("where", ""))
+    text = str(op.get("text", "")).strip()
+    if not where or not text:
+        return False
+    kind = op["op"]
+    number, title = split_number(text)
+    title = (title or text)[:300]
+    if kind == "line_label":
+        item = pv.items.get(str(op.get("key", "")))
+        if item is None:
+            return False
+        item.description = "\n".join(x for x in (item.description, text) if x)
+    else:
+        parent = nodes.get(str(op.get("to", "")))
+        if kind == "line_item":
+            if parent is None:
+                return False
+            key = f"line:{where}"
+            if key in pv.items:
+                return False
+            pv.items[key] = PItem(key=key, number=number, title=title, where=where)
+            parent.placements.append(PPlacement(key, number, where))
+        else:
+            key = f"{parent.key}/{number or where}" if parent else (number or where)
+            if key in nodes:
+                return False
+            node = PNode(key=key, number=number, title=title, depth=parent.depth + 1 if parent else 0, where=where)
+            (parent.children if parent else pv.roots).append(node)
+    pv.problems = [p for p in pv.problems if p.where != where]
+    return True
 
 
 def _inside(node: PNode, ancestor: PNode) -> bool:

@@ -72,8 +72,12 @@ def test_editor_fixes_are_stored_and_replayed_and_undone(client, org):
     assert resp.status_code == 302
     resp = client.post(url, {"structure_op": "1", "op": "ignore", "where": "6行目"})  # 「1-1-1 書かない窓口の導入」
     resp = client.post(url, {"structure_op": "1", "op": "rename_level", "depth": "0", "name": "基本目標"})
+    resp = client.post(url, {"structure_op": "1", "op": "line_item", "where": "2行目", "to": target.key})
     imp.refresh_from_db()
-    assert [op["op"] for op in structure.ops_of(imp.decisions)] == ["move", "ignore", "rename_level"]
+    ops = structure.ops_of(imp.decisions)
+    assert [op["op"] for op in ops] == ["move", "ignore", "rename_level", "line_item"]
+    assert ops[-1]["text"] == "計画期間 令和6年度～令和8年度"
+    client.post(url, {"structure_undo": "1"})
     page = client.get(url).content.decode()
     assert "基本目標 →" in page and "書かない窓口の導入" not in page.split("体系を直す")[0]
     # An impossible fix is refused with a message, not stored.
@@ -105,3 +109,23 @@ def test_accept_the_rest_is_refused_for_many_one_word_items(client, org):
     resp = client.post(url, {"title": "x", "kind": "promotion", "status": "adopted", "acknowledge": "on"})
     assert resp.status_code == 200 and "このままでは保存できません" in resp.content.decode()
     assert not PlanImport.objects.filter(status=PlanImport.Status.SAVED).exists()
+
+
+def test_a_line_marked_as_heading_item_or_label():
+    pv, nodes, items = _tree()
+    pv.problem("30行目", "1-3 窓口の改善", "置き場所が分かりませんでした。")
+    root = nodes["市民サービスの向上"]
+    failed = structure.apply(
+        pv,
+        [
+            {"op": "line_heading", "where": "30行目", "text": "1-3 窓口の改善", "to": root.key},
+            {"op": "line_item", "where": "31行目", "text": "1-3-1 窓口予約", "to": f"{root.key}/1-3"},
+            {"op": "line_label", "where": "32行目", "text": "予約システムを入れる。", "key": items["書かない窓口の導入"].key},
+        ],
+    )
+    assert failed == []
+    new = root.children[-1]
+    assert (new.number, new.title, new.depth) == ("1-3", "窓口の改善", 1)
+    assert [pv.items[p.item_key].title for p in new.placements] == ["窓口予約"]
+    assert "予約システムを入れる。" in items["書かない窓口の導入"].description
+    assert not pv.problems
