@@ -29,7 +29,7 @@ def _patterns(resolvers, prefix=""):
 
 
 def _url(route: str) -> str:
-    return "/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES[m.group(1) or "str"], route).lstrip("^").rstrip("$")
+    return "/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(m.group(1) or "str", "1"), route).lstrip("^").rstrip("$")
 
 
 @pytest.mark.django_db
