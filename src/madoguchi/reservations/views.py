@@ -357,13 +357,20 @@ def counter_detail(request, slug: str):
     return render(
         request,
         "reservations/counter.html",
-        {"counter": counter, "day": services.counter_day(counter, day), "form": form, "days": days, "selected": day, "week": _week_rows(counter)},
+        {
+            "counter": counter,
+            "day": services.counter_day(counter, day),
+            "form": form,
+            "days": days,
+            "selected": day,
+            "week": _week_rows(counter),
+            "closed_days": services.visits.counter_hours(counter)[1],
+        },
     )
 
 
 def _week_rows(counter: Counter) -> list[dict]:
-    week = services.counter_week(counter)
-    return [{"weekday": w, "hours": week.get(i)} for i, w in enumerate(WEEKDAYS)]
+    return services.visits.counter_hours(counter)[0]  # 月〜金: 土日 are closed days
 
 
 @login_required

@@ -40,6 +40,17 @@ def counter_week(counter: Counter) -> dict[int, tuple[dt.time, dt.time]]:
     return rows or {wd: (counter.opens, counter.closes) for wd in range(7)}
 
 
+def counter_hours(counter: Counter) -> tuple[list[dict], str]:
+    """受付時間 as residents read it, consistent with the office calendar: the weekdays the office
+    opens (月〜金) each with its hours or None (受付なし), and the closed days in words
+    (「土日・祝日・年末年始」). Saturdays and Sundays are closed days (core.calendar), so they are
+    never listed with hours even when the counter's default hours cover every weekday."""
+    week = counter_week(counter)
+    rows = [{"weekday": WEEKDAYS[i], "hours": week.get(i)} for i in range(5)]
+    closed = "土日・祝日" + ("・年末年始" if counter.municipality.closes_year_end else "")
+    return rows, closed
+
+
 def counter_closed_reason(counter: Counter, day: dt.date, week=None, office=None) -> str | None:
     """Why ``counter`` takes no bookings on ``day`` (閉庁日 or a weekday without 受付時間)."""
     reason = office_calendar.closed_reason(day, office or counter.municipality)
