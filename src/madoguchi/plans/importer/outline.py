@@ -350,6 +350,17 @@ def _assemble(pv: Preview, rows: list[Row], headings: list[Heading], blocks: lis
         return out[::-1]
 
     chains = {n: chain(n) for n in item_ids}
+    # A signature whose headings are several but only one of them holds items is not a level of
+    # the tree: it is a classification described before the tree (「基本方針1 … 基本方針3」
+    # followed by 「基本施策 Ⅰ」), which the outliner nested under its last heading.
+    holding: dict[tuple[str, str], set[int]] = {}
+    for c in chains.values():
+        for p in c:
+            holding.setdefault(headings[p].signature, set()).add(p)
+    every = Counter(h.signature for h in headings)
+    beside = {sig for sig, held in holding.items() if len(held) == 1 and every[sig] >= 2 and headings[next(iter(held))].word}
+    if beside:
+        chains = {n: [p for p in c if headings[p].signature not in beside] for n, c in chains.items()}
     # Drop the document's own chapters around the whole tree (bare markers common to every item).
     prefix = 0
     first = chains[item_ids[0]]
@@ -430,6 +441,63 @@ def _assemble(pv: Preview, rows: list[Row], headings: list[Heading], blocks: lis
             pv.policies.append({"word": h.word, "number": h.number, "title": h.title, "text": "\n".join(blocks[n].text), "where": h.where, "nodes": []})
     for where, count, head in tables:
         pv.tables.append({"where": where, "rows": count, "header": head})
+    if pv.policies:
+        link_policies(pv, rows)
+
+
+_MARK = re.compile(r"^[○◯●◎〇✓✔]$")
+
+
+def link_policies(pv: Preview, rows: list[Row]) -> None:
+    """The 体系 table that maps classifications (基本方針) to nodes, in either form: a row naming
+    a policy and a node (「基本方針1 ⇥ Ⅰ 窓口サービス…」), or a matrix with the policies across
+    the header and a mark (○) where a node's row meets a policy's column."""
+
+    def flat(text: str) -> str:
+        return re.sub(r"[\s　]+", "", clean(text)).translate(_FW)
+
+    policy_refs = [(k, flat(f"{p['word']}{p['number']}"), flat(p["title"])) for k, p in enumerate(pv.policies)]
+    node_refs = [(node, flat(node.title), flat(f"{node.number}{node.title}")) for node, _ in pv.walk()]
+
+    def policy_in(text: str) -> int | None:
+        t = flat(text)
+        for k, ref, title in policy_refs:
+            if t and (t.startswith(ref) and not t[len(ref) : len(ref) + 1].isdigit() or (len(title) >= 4 and title in t)):
+                return k
+        return None
+
+    def node_in(text: str):
+        t = flat(text)
+        for node, title, numbered in node_refs:
+            if t and (t == title or t == numbered or (len(title) >= 6 and t.endswith(title))):
+                return node
+        return None
+
+    def link(k: int, node) -> None:
+        if node.key not in pv.policies[k]["nodes"]:
+            pv.policies[k]["nodes"].append(node.key)
+
+    columns: dict[int, int] = {}
+    for r in rows:
+        cells = [(i, c) for i, c in enumerate(r.cells) if c and c.strip()]
+        if len(cells) < 2:
+            columns = {} if not cells else columns
+            continue
+        header = {i: policy_in(c) for i, c in cells}
+        header = {i: k for i, k in header.items() if k is not None}
+        if len(header) >= 2 and not any(node_in(c) for _, c in cells):
+            columns = header  # a matrix: policies across the top
+            continue
+        node = next((n for _, c in cells if (n := node_in(c)) is not None), None)
+        if node is None:
+            continue
+        if columns:
+            for i, c in cells:
+                if i in columns and _MARK.match(clean(c)):
+                    link(columns[i], node)
+        for i, k in header.items():
+            if not _MARK.match(clean(r.cells[i])):
+                link(k, node)
 
 
 def _level_name(sig: tuple[str, str]) -> str:

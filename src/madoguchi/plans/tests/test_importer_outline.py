@@ -194,3 +194,35 @@ def test_seed_000_previous_plan_evaluation_is_read_and_saved(city):
         # Importing again updates the same rows.
         save_preview(parse(doc("000_"), "000.txt"), city, source_name="000.txt")
         assert ProgressReport.objects.filter(item__plan=plan.predecessor).count() == 29
+
+
+CLASSIFIED = """かえで市 情報化計画
+基本方針1 だれもが使える
+基本方針2 むだのない役所
+施策の体系
+基本施策\t基本方針1\t基本方針2
+Ⅰ 窓口の改善\t○\t
+Ⅱ 業務の改善\t\t○
+Ⅲ 基盤\t○\t○
+基本施策 Ⅰ 窓口の改善
+取組1 電子申請
+担当課\t市民課
+スケジュール\t令和6年度\t令和7年度
+\t検討\t運用
+基本施策 Ⅱ 業務の改善
+取組1 電子決裁
+担当課\t総務課
+スケジュール\t令和6年度\t令和7年度
+\t導入\t運用
+基本施策 Ⅲ 基盤
+取組1 クラウド
+担当課\t情報政策課
+スケジュール\t令和6年度\t令和7年度
+\t調査\t移行
+""".replace("\\\t", "\t")
+
+
+def test_classifications_are_linked_by_the_taikei_matrix():
+    pv = parse(CLASSIFIED.encode(), "x.txt")
+    assert [r.number for r in pv.roots] == ["Ⅰ", "Ⅱ", "Ⅲ"]
+    assert [(p["title"], p["nodes"]) for p in pv.policies] == [("だれもが使える", ["Ⅰ", "Ⅲ"]), ("むだのない役所", ["Ⅱ", "Ⅲ"])]
