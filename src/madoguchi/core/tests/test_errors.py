@@ -135,3 +135,17 @@ def test_login_required_for_a_signed_in_user_is_a_403_page(client, city):
     response = client.get("/test-errors/needs-login/")
     assert response.status_code == 403
     assert "このページは表示できません" in _page(response)
+
+
+def test_500_falls_back_to_a_page_without_templates(rf, monkeypatch):
+    """Even the template engine failing leaves a Japanese page with a way back."""
+    from madoguchi.core import errors
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("templates unavailable")
+
+    monkeypatch.setattr(errors.loader, "render_to_string", broken)
+    response = errors.server_error(rf.get("/"))
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert '<html lang="ja">' in html and "しばらく待ってから" in html and 'href="/"' in html
