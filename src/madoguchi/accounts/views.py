@@ -256,9 +256,19 @@ def verify_email(request, token: str):
     user = services.read_verification_token(token)
     if user is None:
         return render(request, "accounts/verify_failed.html", status=400)
-    if not user.email_verified:
+    first = not user.email_verified
+    if first:
         user.email_verified = True
         user.save(update_fields=["email_verified"])
+    # Opened in the browser session that signed up (it holds the address, set by signup): that
+    # person has both the browser and the mailbox, so they are signed in instead of being asked
+    # for the password they just chose. Only on the first verification, never for staff (TOTP).
+    signed_up_here = (request.session.get("signup_email") or "").lower() == user.email.lower()
+    if first and signed_up_here and not request.user.is_authenticated and user.is_active and not services.needs_two_factor(user):
+        request.session.pop("signup_email", None)
+        auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        messages.success(request, _("メールアドレスを確認しました。ログインしています。続けてご利用ください。"))
+        return redirect("accounts:profile")
     messages.success(request, _("メールアドレスを確認しました。ログインしてご利用ください。"))
     if request.user.is_authenticated:
         return redirect("accounts:profile")
