@@ -11,7 +11,12 @@ from madoguchi.core.emails import EmailField
 
 from .models import Area, Language, Notice, ProfileFact, Section, Severity, Shelter, Topic
 
-CHANNEL_CHOICES = [("email", _("メール")), ("webpush", _("Webプッシュ通知")), ("line", _("LINE"))]
+
+def channel_choices():
+    """The subscriber channels, each by its plugin's label (メール, Webプッシュ通知, LINE)."""
+    from .channels import subscriber_channels
+
+    return [(name, channel.label) for name, channel in subscriber_channels().items()]
 
 
 class ManageForm(forms.Form):
@@ -78,7 +83,7 @@ class ChangeEmailForm(forms.Form):
 class NoticeForm(forms.ModelForm):
     channels = forms.MultipleChoiceField(
         label=_("配信方法"),
-        choices=CHANNEL_CHOICES,
+        choices=channel_choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("ホームページ・RSS・CAP には常に掲載されます。"),

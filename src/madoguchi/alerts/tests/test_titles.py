@@ -69,3 +69,10 @@ def test_channel_names_are_japanese(client, city, staff):
     html = client.get(f"/alerts/staff/{notice.pk}/").content.decode()
     assert "メール、Webプッシュ通知、LINE" in html
     assert "email, webpush" not in html
+
+
+def test_notice_form_channel_choices_are_the_plugins_labels(city):
+    from madoguchi.alerts.forms import NoticeForm
+
+    choices = dict(NoticeForm(municipality=city).fields["channels"].choices)
+    assert choices == {"email": "メール", "webpush": "Webプッシュ通知", "line": "LINE"}
