@@ -24,6 +24,7 @@ from madoguchi.core import audit, validation
 from madoguchi.core.errors import LoginRequired
 from madoguchi.core.models import AuditLog, Section
 from madoguchi.core.permissions import can, scope
+from madoguchi.core.registry import procedure_windows
 from madoguchi.core.staff import staff_required
 
 from . import case_links, counter, exports, pdf, services
@@ -68,7 +69,9 @@ def procedure_detail(request, slug):
     draft = None
     if request.user.is_authenticated:
         draft = Submission.objects.filter(procedure=procedure, applicant=request.user, status=S.DRAFT).first()
-    return render(request, "applications/procedure.html", {"procedure": procedure, "draft": draft})
+    # Where it is done in person comes from the app that keeps the counters (one source of truth).
+    windows = [w for plugin in procedure_windows.values() for w in plugin.windows(procedure)]
+    return render(request, "applications/procedure.html", {"procedure": procedure, "draft": draft, "windows": windows})
 
 
 @require_POST

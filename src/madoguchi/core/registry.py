@@ -240,6 +240,31 @@ class ResidentRecord:
     url: str  # absolute, on the record's city's host
 
 
+class ProcedureWindows:
+    """Where a procedure is done in person (窓口) and whether a visit can be booked, from the
+    app that keeps the counters: the procedure page names the window from here, so it and the
+    counter's own page say the same (one source of truth). ``windows(procedure)`` runs in the
+    procedure's city and returns ``ProcedureWindow``s."""
+
+    key: str = ""
+    label: str = ""
+
+    def windows(self, procedure) -> list:
+        raise NotImplementedError
+
+    def check(self) -> list[checks.CheckMessage]:
+        if not self.label:
+            return [checks.Error(f"procedure windows {self.key!r} have no label", obj=type(self), id="madoguchi.E015")]
+        return []
+
+
+@dataclass(frozen=True)
+class ProcedureWindow:
+    name: str  # 市民課 転入・転出
+    location: str  # 本庁舎1階 2番窓口
+    url: str = ""  # the page where a visit is booked ("" when none)
+
+
 #: Background tasks (``core.tasks.task``/``periodic``), from ``<app>/tasks.py``.
 tasks: Registry[Any] = Registry("tasks", module="tasks", label="バックグラウンド処理")
 #: Plan-indicator figures, from ``<app>/metrics.py``; plugins are ``Metric`` subclasses.
@@ -250,6 +275,8 @@ channels: Registry[Any] = Registry("channels", module="channels", label="配信�
 field_types: Registry[Any] = Registry("field_types", module="fields", label="申請フォームの項目の型")
 #: A resident's own records per app across cities, from ``<app>/records.py``.
 resident_records: Registry[ResidentRecords] = Registry("resident_records", module="records", label="住民の手続きの記録", kind=ResidentRecords, instantiate=True)
+#: The windows (窓口) where a procedure is done in person, from ``<app>/windows.py``.
+procedure_windows: Registry[ProcedureWindows] = Registry("procedure_windows", module="windows", label="手続の窓口", kind=ProcedureWindows, instantiate=True)
 
 
 @checks.register("madoguchi")

@@ -15,10 +15,9 @@ from django.views.decorators.http import require_POST
 from madoguchi.core.models import Municipality
 
 from . import lottery as lottery_mod
-from . import services
+from . import lottery_picker, services
 from .forms import ConfirmForm, GroupForm, HoldForm, RegistrationForm, SearchForm, VisitForm, parse_month
 from .models import (
-    WEEKDAYS,
     Booking,
     Counter,
     ExemptionRule,
@@ -239,24 +238,21 @@ def group_new(request):
 # --- lottery -------------------------------------------------------------------------------
 def lottery_detail(request, pk: int):
     lottery = get_object_or_404(Lottery.objects.select_related("facility"), pk=pk, facility__is_public=True)
-    frame_groups = []  # one <optgroup> per room/court, so a big facility's list stays navigable
+    picker = None
     mine = None
     if lottery.status == Lottery.Status.OPEN:
-        units = {u.pk: u for u in lottery.facility.units.all()}
-        groups = {}
-        for key in services.lottery_frames(lottery):
-            unit_id, day, start = key.split("/")
-            d = dt.date.fromisoformat(day)
-            label = f"{d.month}/{d.day}({WEEKDAYS[d.weekday()]}) {start}〜"
-            groups.setdefault(int(unit_id), []).append({"key": key, "label": f"{units[int(unit_id)].name} {label}"})
-        frame_groups = [{"unit": units[uid].name, "frames": fs} for uid, fs in groups.items()]
+        # Step by step (day → frame → next wish), kept in the session: no JavaScript needed.
+        picker = lottery_picker.Picker(lottery, request.session, services.lottery_frames(lottery))
     if request.user.is_authenticated:
         mine = LotteryApplication.objects.filter(lottery=lottery, user=request.user).prefetch_related("wishes__unit").first()
     error = None
     if request.method == "POST":
+        action = request.POST.get("action", "")
+        if picker is not None and action in ("add", "remove", "up"):
+            return _pick(request, lottery, picker, action)
         if not request.user.is_authenticated:
             return redirect(f"{_url('accounts:login')}?next={request.path}") if _has_login() else redirect(request.path)
-        if request.POST.get("action") == "withdraw":
+        if action == "withdraw":
             try:
                 services.withdraw_lottery_application(lottery, request.user)
             except BookingError as e:
@@ -265,7 +261,11 @@ def lottery_detail(request, pk: int):
                 messages.success(request, "抽選の申込を取り消しました。申込期間中は申し込み直せます。")
             return redirect("reservations:lottery", pk=lottery.pk)
         keys = [k for k in (request.POST.get(f"wish{i}", "") for i in range(1, lottery.max_wishes + 1)) if k]
+        if not keys and picker is not None:
+            keys = picker.keys  # the wishes chosen step by step
         try:
+            if not keys:
+                raise ValueError
             wishes = []
             for k in keys:
                 unit_id, day, start = k.split("/")
@@ -277,23 +277,54 @@ def lottery_detail(request, pk: int):
         except BookingError as e:
             error = e.message
         else:
+            if picker is not None:
+                picker.clear()
             messages.success(request, "抽選に申し込みました。結果は抽選日にメールでお知らせします。")
             return redirect("reservations:lottery", pk=lottery.pk)
     winners = lottery.result.get("winners", {}) if lottery.status == Lottery.Status.DRAWN else {}
+    units = {u.pk: u.name for u in lottery.facility.units.all()} if winners else {}
+    day = picker.parse_day(request.GET.get("day", "")) if picker else None
     return render(
         request,
         "reservations/lottery.html",
         {
             "lottery": lottery,
-            "frame_groups": frame_groups,
+            "picker": picker,
+            "wishes": picker.wishes if picker else [],
+            "days": picker.days(day) if picker else [],
+            "day": day,
+            "day_label": lottery_picker.day_label(day) if day else "",
+            "day_groups": picker.day_groups(day) if picker else [],
             "mine": mine,
             "error": error,
-            "winners": sorted(winners.items()),
+            "winners": sorted((lottery_picker.frame_label(key, units), app) for key, app in winners.items()),
             "mine_won": bool(mine and str(mine.pk) in winners.values()),
-            # What the resident chose stays chosen when the form comes back with an error.
-            "wishes": [{"i": i, "value": request.POST.get(f"wish{i}", "")} for i in range(1, lottery.max_wishes + 1)],
         },
+        status=400 if error else 200,
     )
+
+
+def _pick(request, lottery, picker, action):
+    """One step of choosing wishes (add a frame, remove one, move one up); back to the page."""
+    try:
+        index = int(request.POST.get("index", ""))
+    except ValueError:
+        index = -1
+    if action == "add":
+        problem = picker.add(request.POST.get("frame", ""))
+        if problem:
+            messages.error(request, problem)
+            day = request.POST.get("day", "")
+            return redirect(
+                f"{_url('reservations:lottery', pk=lottery.pk)}?day={day}#pick-h" if picker.parse_day(day) else _url("reservations:lottery", pk=lottery.pk)
+            )
+        messages.success(request, f"第{len(picker.keys)}希望に追加しました。")
+    elif action == "remove":
+        picker.remove(index)
+        messages.success(request, "希望を外しました。")
+    elif action == "up":
+        picker.move_up(index)
+    return redirect(f"{_url('reservations:lottery', pk=lottery.pk)}#wishes-h")
 
 
 def _has_login() -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.db import models
@@ -21,6 +22,12 @@ def new_code(length: int = 8) -> str:
 
 def new_token() -> str:
     return secrets.token_urlsafe(16)
+
+
+def split_items(text: str) -> list[str]:
+    """「転入届;転出届、転居届」 or one per line → a list to show as one (residents never see the
+    separators staff typed)."""
+    return [item.strip() for item in re.split(r"[;；、,，\n]", text or "") if item.strip()]
 
 
 # Every table of this app carries its municipality (共同運営, issue #10): core's base, whose

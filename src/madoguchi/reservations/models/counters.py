@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from madoguchi.core.models import Municipality, Section, TenantManager
 from madoguchi.core.validation import ResidentCharField
 
-from .base import WEEKDAYS, CityOwned, new_code, new_token
+from .base import WEEKDAYS, CityOwned, new_code, new_token, split_items
 
 
 class Counter(models.Model):
@@ -56,6 +56,11 @@ class Counter(models.Model):
     @property
     def audit_section(self):
         return self.section
+
+    @property
+    def procedure_items(self) -> list[str]:
+        """扱う手続き as a list (staff type them separated by 「;」「、」 or one per line)."""
+        return split_items(self.procedures)
 
 
 class CounterHours(CityOwned):

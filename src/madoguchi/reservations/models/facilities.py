@@ -10,7 +10,7 @@ from madoguchi.core.models import Municipality, Section, TenantManager
 
 from .. import photos
 from ..photos import photo_path
-from .base import WEEKDAYS, CityOwned, UserCategory
+from .base import WEEKDAYS, CityOwned, UserCategory, split_items
 
 
 class Facility(models.Model):
@@ -86,6 +86,10 @@ class Facility(models.Model):
     @property
     def purpose_list(self) -> list[str]:
         return [p.strip() for p in self.purposes.split(";") if p.strip()]
+
+    @property
+    def accessibility_list(self) -> list[str]:
+        return split_items(self.accessibility)
 
 
 class OpeningHours(CityOwned):

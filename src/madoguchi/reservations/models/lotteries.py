@@ -14,6 +14,14 @@ from .facilities import Facility, Unit
 from .registrations import Group
 
 
+def month_label(month) -> str:
+    """A month as residents read it: 「令和9年（2027年）2月」."""
+    from madoguchi.core.wareki import era_year
+
+    era, year = era_year(month)
+    return f"{era.name}{'元' if year == 1 else year}年（{month.year}年）{month.month}月"
+
+
 class Lottery(CityOwned):
     """抽選 for one facility and one month. The draw seed is committed (sha256 published) when
     the lottery is created and revealed at the draw; the seed actually used mixes it with a
@@ -51,7 +59,12 @@ class Lottery(CityOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.facility} {self.month:%Y-%m}"
+        return f"{self.facility} {self.month_label}"
+
+    @property
+    def month_label(self) -> str:
+        """「令和9年（2027年）2月」: 和暦 with the 西暦 in brackets, as every date residents see."""
+        return month_label(self.month)
 
     def save(self, *args, **kwargs):
         if not self.secret_seed:

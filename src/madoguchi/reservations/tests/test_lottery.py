@@ -201,17 +201,18 @@ def test_withdraw_and_apply_again(lottery, unit, make_user, now, client):
     assert "申込を取り消す" in r.content.decode()
 
 
-def test_application_form_groups_frames_by_unit_and_keeps_choices_on_error(lottery, unit, make_user, client):
+def test_application_form_keeps_choices_on_error(lottery, unit, make_user, client):
+    """Legacy form fields (wish1…) still work; the wishes chosen step by step stay on an error."""
     client.force_login(make_user("form@example.jp"))
     url = f"/reservations/lotteries/{lottery.pk}/"
     html = client.get(url).content.decode()
-    assert f'<optgroup label="{unit.name}">' in html
     assert "抽選日から7日以内に本予約" in html and "14日以内（利用日のほうが早いときは前日まで）" in html  # the rules, before applying
     first = frame_key(unit.pk, dt.date(2027, 7, 7), dt.time(9))
     r = client.post(url, {"wish1": first, "wish2": "not/a/frame"})
-    html = r.content.decode()
-    assert "希望の時間枠を一覧から選んでください。" in html
-    assert f'<option value="{first}" selected>' in html  # the first wish is not lost
+    assert "希望の時間枠を一覧から選んでください。" in r.content.decode()
+    assert client.post(url, {"action": "add", "frame": first, "day": "2027-07-07"}).status_code == 302
+    r = client.post(url, {"action": "apply"})  # outside the application period (the clock is not moved)
+    assert r.status_code == 400 and "大ホール 7月7日(水) 9:00〜" in r.content.decode()  # the chosen wish is not lost
 
 
 def test_unpaid_wins_are_released_after_the_pay_deadline(lottery, unit, facility, make_user, now, run_tasks, mailoutbox, client):
