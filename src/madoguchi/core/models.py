@@ -103,11 +103,9 @@ class Municipality(models.Model):
 
     @property
     def primary_domain(self) -> str:
-        cached = getattr(self, "_primary_domain", None)
-        if cached is None:
-            found = self.domains.filter(is_primary=True).values_list("domain", flat=True).first()
-            cached = self._primary_domain = found or self.domains.values_list("domain", flat=True).first() or ""
-        return cached
+        from . import tenancy
+
+        return tenancy.primary_domain(self.pk) if self.pk else ""
 
     @property
     def site_url(self) -> str:
@@ -177,6 +175,15 @@ class MunicipalityDomain(models.Model):
         from . import tenancy
 
         tenancy.forget_host(self.domain)
+        tenancy.forget_primary_domain(self.municipality_id)
+
+    def delete(self, *args, **kwargs):
+        from . import tenancy
+
+        result = super().delete(*args, **kwargs)
+        tenancy.forget_host(self.domain)
+        tenancy.forget_primary_domain(self.municipality_id)
+        return result
 
 
 class SpecialDay(models.Model):

@@ -91,6 +91,27 @@ def send_template(
     return email(to, subject, body, html=html, dedupe_key=dedupe_key, attachments=attachments, headers=headers, from_email=sender)
 
 
+def send_template_now(
+    to: str | list[str],
+    template: str,
+    context: dict | None = None,
+    *,
+    municipality=None,
+    language: str | None = None,
+    attachments: list[dict] | None = None,
+    headers: dict | None = None,
+) -> None:
+    """Render ``template`` and send it at once. Only for a task that is itself the outbox entry
+    of its email (queued in the transaction that made it, run after commit and retried if the
+    send fails): queueing a second task for the email would cost the worker a claim, a commit
+    and a dedupe check more per message (the booking confirmation of the opening rush)."""
+    from .tenancy import city_setting
+
+    subject, body, html = render_template(template, context, municipality=municipality, language=language)
+    recipients = [to] if isinstance(to, str) else list(to)
+    send_email(recipients, subject, body, html=html, attachments=attachments or (), headers=headers, from_email=city_setting("sender_email", municipality))
+
+
 @task("core.send_email")
 def send_email(to, subject, body, html=None, attachments=(), headers=None, from_email=None):
     from django.utils.module_loading import import_string
@@ -111,4 +132,4 @@ def send_email(to, subject, body, html=None, attachments=(), headers=None, from_
     message.send(fail_silently=False)
 
 
-__all__ = ["email", "redact", "render_template", "send_template"]
+__all__ = ["email", "redact", "render_template", "send_template", "send_template_now"]

@@ -233,11 +233,8 @@ def run_task(task_id: int, worker_id: str | None = None) -> bool:
         if entry is None:
             raise KeyError(f"unknown task {row.name!r}")
         city = tenancy.municipality_by_id(row.municipality_id) if row.municipality_id else None
-        if city is None:
+        with tenancy.for_task(city):
             entry.func(**row.payload)
-        else:
-            with tenancy.using(city, database=True):
-                entry.func(**row.payload)
     except Exception as exc:  # recorded on the row; retried with backoff
         failed = attempts >= row.max_attempts
         Task.objects.filter(pk=task_id).update(

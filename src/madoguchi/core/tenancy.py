@@ -70,6 +70,24 @@ def using(municipality, database: bool = False):
             set_database_city(previous)
 
 
+@contextlib.contextmanager
+def for_task(municipality):
+    """Run a worker's task for its city (None: a platform task, every row). Like a server's
+    request, the worker's database session keeps the city between tasks and sets it only when
+    it changes (consecutive tasks of one city cost no query); tests, whose connection is
+    shared with the test's own queries, restore it afterwards (TENANCY_RESET_DB_CITY)."""
+    if reset_database_city_after_request():
+        with using(municipality, database=municipality is not None):
+            yield municipality
+        return
+    token = _current.set(municipality)
+    set_database_city_if_changed(getattr(municipality, "pk", None))
+    try:
+        yield municipality
+    finally:
+        _current.reset(token)
+
+
 def _database_city() -> int | None:
     from django.db import connection
 
@@ -142,6 +160,42 @@ def municipality_by_id(pk: int):
     return found
 
 
+_domains: dict[int, tuple[float, str]] = {}
+
+
+def _domain_key(pk: int) -> str:
+    return f"madoguchi:tenancy:primary-domain:{pk}"
+
+
+def primary_domain(pk: int) -> str:
+    """A city's main host name ("" if it has none), cached like the host → city map: every
+    email and absolute link needs it (a query per receipt email before)."""
+    from django.core.cache import cache
+
+    now = time.monotonic()
+    hit = _domains.get(pk)
+    if hit and hit[0] > now:
+        return hit[1]
+    found = cache.get(_domain_key(pk))
+    if found is None:
+        from .models import MunicipalityDomain
+
+        found = MunicipalityDomain.objects.filter(municipality_id=pk).order_by("-is_primary", "domain").values_list("domain", flat=True).first() or ""
+        cache.set(_domain_key(pk), found, 300)
+    _domains[pk] = (now + _LOCAL_TTL, found)
+    return found
+
+
+def forget_primary_domain(pk: int) -> None:
+    from django.core.cache import cache
+
+    _domains.pop(pk, None)
+    try:
+        cache.delete(_domain_key(pk))
+    except Exception:  # the cache table may not exist yet (migrations)
+        pass
+
+
 def resolve(host: str):
     """The municipality for a request's host; the default city for an unknown host unless
     strict; None when nothing matches."""
@@ -168,6 +222,7 @@ def clear_caches() -> None:
     """Forget this process's copies (a municipality or host changed here; tests)."""
     _local.clear()
     _by_id.clear()
+    _domains.clear()
 
 
 def site_url_for_domain(domain: str) -> str:

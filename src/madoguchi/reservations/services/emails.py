@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from madoguchi.core.notify import send_template
+from madoguchi.core.notify import send_template, send_template_now
 from madoguchi.core.tasks import enqueue
 
 from ..models import Booking, Group, Lottery, Visit
@@ -32,13 +32,14 @@ def booking_confirmed(b: Booking) -> None:
 
 
 def send_booking_confirmed(booking_id: int) -> None:
+    """Run by the task ``booking_confirmed`` queued: that task is the email's outbox entry, so it
+    sends at once (one task per booking in the worker, not two)."""
     b = Booking.objects.select_related("unit__facility__municipality", "user").get(pk=booking_id)
-    send_template(
+    send_template_now(
         b.user.email,
         T + "booking_confirmed",
         _booking_context(b, pay_deadline=_pay_deadline(b)),
         municipality=b.unit.facility.municipality,
-        dedupe_key=f"booking-confirmed:{b.pk}",
         attachments=[{"builder": "madoguchi.reservations.services.ics.ics_attachment", "kwargs": {"booking_id": b.pk}}],
     )
 

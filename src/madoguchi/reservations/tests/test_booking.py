@@ -14,9 +14,14 @@ def test_book_records_fee_and_pay_at_counter(unit, resident, now, run_tasks, mai
     b = services.book(resident, services.HoldRequest(unit, D, T9), now=now)
     assert b.status == Booking.Status.CONFIRMED and b.fee == 3000 and b.payment == Booking.Payment.AT_COUNTER
     assert b.end == dt.time(12)
+    from madoguchi.core.models import Task
+
+    assert list(Task.objects.values_list("name", flat=True)) == ["reservations.booking_confirmed"]
     run_tasks()
     assert mailoutbox and b.code in mailoutbox[0].body
     assert mailoutbox[0].attachments[0][0].endswith(".ics")
+    # The confirmation task is the email's outbox entry: it sends, it does not queue a second task.
+    assert not Task.objects.filter(name="core.send_email").exists()
 
 
 def test_double_booking_refused(unit, make_user, now):
