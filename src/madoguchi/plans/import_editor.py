@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from .importer import parse, parse_rows, stored_rows, structure
 from .importer.outline import heading_of
 from .models import PlanImport
 
 LINES_PER_PAGE = 200
+WORKER_BYTES = 512 * 1024  # a larger file is read in the worker after upload
 ACCEPT_REST_MAX = 20  # unplaced lines staff may acknowledge in one tick
 ONE_WORD_LIMIT = 20
 
@@ -115,3 +116,10 @@ def editor_context(request, imp: PlanImport, pv) -> dict:
         "level_choices": list(enumerate(pv.level_names)),
         "accept_rest_refusal": accept_rest_refusal(pv),
     }
+
+
+def extraction_page(request, imp: PlanImport):
+    """While the worker reads a large file: where it stands, refreshed every few seconds."""
+    status = 200 if imp.extraction == PlanImport.Extraction.PENDING else 422
+    size_kb = len(imp.content or b"") // 1024
+    return render(request, "plans/import_extracting.html", {"imp": imp, "size_kb": size_kb}, status=status)

@@ -450,6 +450,15 @@ class PlanImport(models.Model):
     # from these instead of re-reading the file on every request.
     lines = models.JSONField(_("抽出した行"), null=True, blank=True, help_text=_("[[行番号, シート名, [セル…]], …]"))
     line_count = models.PositiveIntegerField(_("行数"), default=0)
+
+    class Extraction(models.TextChoices):
+        DONE = "done", _("抽出済")
+        PENDING = "pending", _("抽出中")
+        FAILED = "failed", _("抽出できず")
+
+    # A large file's lines are extracted in the worker (plans.extract_import) after upload.
+    extraction = models.CharField(_("行の抽出"), max_length=10, choices=Extraction.choices, default=Extraction.DONE)
+    extraction_error = models.TextField(_("抽出できなかった理由"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

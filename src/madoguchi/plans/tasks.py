@@ -1,6 +1,6 @@
 """Background work: bound indicators fill themselves from the platform's figures."""
 
-from madoguchi.core.tasks import periodic
+from madoguchi.core.tasks import periodic, task
 
 
 @periodic("plans.refresh_bound_indicators", every=6 * 3600)
@@ -13,3 +13,26 @@ def refresh_bound_indicators() -> None:
     this_year = current_fiscal_year()
     for year in (this_year - 1, this_year):
         fill_bound_indicators(year)
+
+
+@task("plans.extract_import")
+def extract_import(import_id: int) -> None:
+    """Read a large uploaded plan document once and store its lines (the preview and the
+    structure editor then work from them). Idempotent: an import already extracted is left."""
+    from .examples import reading_import
+    from .importer import PlanImportError, parse_structured, read_rows, store_lines
+    from .models import PlanImport
+
+    # The import may be a reference municipality's (an example plan), as in the preview view.
+    with reading_import(import_id) as imp:
+        if imp is None or imp.extraction != PlanImport.Extraction.PENDING:
+            return
+        try:
+            rows = read_rows(bytes(imp.content), imp.filename)
+            parse_structured(rows)
+        except PlanImportError as exc:
+            imp.extraction, imp.extraction_error = PlanImport.Extraction.FAILED, str(exc)
+            imp.save(update_fields=["extraction", "extraction_error"])
+            return
+        imp.lines, imp.line_count, imp.extraction = store_lines(rows), len(rows), PlanImport.Extraction.DONE
+        imp.save(update_fields=["lines", "line_count", "extraction"])

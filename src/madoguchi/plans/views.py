@@ -13,13 +13,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from madoguchi.core import audit, validation
 from madoguchi.core.models import AuditLog, Municipality, Section
 from madoguchi.core.staff import staff_required
+from madoguchi.core.tasks import enqueue
 from madoguchi.core.wareki import fiscal_year
 
 from . import charts, examples, exports, import_editor, services
 from . import compare as compare_mod
 from .forms import AcceptImportForm, BindIndicatorForm, ImportForm, ItemEditForm, ItemPredecessorForm, PlanSettingsForm, ReportForm, ReviewForm
 from .importer import PlanImportError, fixes, parse_structured, save_preview, store_lines
-from .importer.read import read_rows
+from .importer.read import read_rows, sniff
 from .models import Indicator, Item, Placement, Plan, PlanImport, ProgressReport
 
 
@@ -345,9 +346,13 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
+        large = len(data) > import_editor.WORKER_BYTES  # read in the worker, progress shown
         try:
-            rows = read_rows(data, upload.name)  # extracted once; the preview works from these
-            parse_structured(rows)
+            if large:
+                sniff(data)
+            else:
+                rows = read_rows(data, upload.name)  # extracted once; the preview works from these
+                parse_structured(rows)
         except PlanImportError as exc:
             form.add_error("file", str(exc))
         else:
@@ -357,10 +362,13 @@ def import_upload(request):
                     municipality=municipality,
                     filename=upload.name[:200],
                     content=data,
-                    lines=store_lines(rows),
-                    line_count=len(rows),
+                    lines=None if large else store_lines(rows),
+                    line_count=0 if large else len(rows),
+                    extraction=PlanImport.Extraction.PENDING if large else PlanImport.Extraction.DONE,
                     created_by=request.user,
                 )
+                if large:
+                    enqueue("plans.extract_import", dedupe_key=f"plans.extract_import:{imp.pk}", import_id=imp.pk)
             return redirect("plans:import_preview", pk=imp.pk)
     return render(request, "plans/import_upload.html", {"form": form})
 
@@ -379,6 +387,8 @@ def import_preview(request, pk: int):
 
 
 def _import_preview(request, imp: PlanImport):
+    if imp.extraction != PlanImport.Extraction.DONE:
+        return import_editor.extraction_page(request, imp)
     pv = import_editor.load_preview(imp)  # the stored lines, staff's structure fixes replayed
     if request.method == "POST":
         response = import_editor.handle_post(request, imp, pv)

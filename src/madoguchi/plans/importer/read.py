@@ -50,14 +50,16 @@ def decode_text(data: bytes) -> str:
     raise PlanImportError("文字コードを判別できませんでした。UTF-8 または Shift_JIS（CP932）で保存したファイルを選んでください。")
 
 
-def read_rows(data: bytes, filename: str = "") -> list[Row]:
+def sniff(data: bytes) -> str:
+    """The document's kind ("xlsx" or "text") from its first bytes, or PlanImportError with a
+    Japanese message; cheap enough to answer at upload for a file read later in the worker."""
     if not data:
         raise PlanImportError("ファイルが空です。計画の表（XLSX・CSV・TSV）またはPDFから変換したテキストを選んでください。")
     if len(data) > MAX_BYTES:
         raise PlanImportError("ファイルが大きすぎます（10MBまで）。計画の部分だけを保存したファイルを選んでください。")
     head = data[:8]
     if head.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data)
+        return "xlsx"
     if head.startswith(b"%PDF"):
         raise PlanImportError(
             "PDFはそのままでは取り込めません。PDFからテキストに変換したファイル、または計画の表をExcel（XLSX）・CSVで保存したファイルを選んでください。"
@@ -73,6 +75,12 @@ def read_rows(data: bytes, filename: str = "") -> list[Row]:
         )
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise PlanImportError("テキストでも表計算ファイルでもない形式のため取り込めません。XLSX・CSV・TSV またはテキストファイルを選んでください。")
+    return "text"
+
+
+def read_rows(data: bytes, filename: str = "") -> list[Row]:
+    if sniff(data) == "xlsx":
+        return _read_xlsx(data)
     return _read_text(decode_text(data), filename)
 
 

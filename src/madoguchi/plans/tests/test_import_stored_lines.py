@@ -57,3 +57,30 @@ def test_upload_of_text_without_structure_says_so(client, org):
     )
     assert resp.status_code == 200 and "計画の構成" in resp.content.decode()
     assert not PlanImport.objects.exists()
+
+
+def test_a_large_file_is_extracted_in_the_worker_with_its_state_shown(client, org, run_tasks):
+    staff_login(client, org["users"]["ip"])
+    muni = MunicipalityFactory(name="武蔵野市", code="132039")
+    glossary = "".join(f"用語{n}\t{'説明の文です。' * 8}\n" for n in range(3000)).encode()
+    big = doc("000_") + b"\n" + glossary
+    assert len(big) > 512 * 1024
+    resp = client.post(reverse("plans:import_upload"), {"file": SimpleUploadedFile("000-big.txt", big), "municipality": muni.pk})
+    assert resp.status_code == 302
+    imp = PlanImport.objects.get(filename="000-big.txt")
+    assert imp.extraction == PlanImport.Extraction.PENDING and imp.lines is None
+    page = client.get(resp["Location"]).content.decode()
+    assert "読み取っています" in page and 'http-equiv="refresh"' in page
+    run_tasks()
+    imp.refresh_from_db()
+    assert imp.extraction == PlanImport.Extraction.DONE and imp.line_count > 4000
+    assert "窓口サービスの利便性向上" in client.get(resp["Location"]).content.decode()
+
+    # A large file without a plan's structure: the worker's message, and a way back.
+    resp = client.post(reverse("plans:import_upload"), {"file": SimpleUploadedFile("glossary.txt", glossary), "municipality": muni.pk})
+    run_tasks()
+    page = client.get(resp["Location"])
+    assert page.status_code == 422 and "計画の構成" in page.content.decode() and "別のファイルを選ぶ" in page.content.decode()
+    # A large PDF is refused at upload, before any worker.
+    resp = client.post(reverse("plans:import_upload"), {"file": SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n" + b"x" * 600_000), "municipality": muni.pk})
+    assert resp.status_code == 200 and "PDF" in resp.content.decode()
