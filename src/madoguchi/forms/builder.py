@@ -105,13 +105,22 @@ def _has_input(ftype) -> bool:
 
 
 def _number(text: str):
+    """A finite number of at most 15 digits (ValueError otherwise): int() refuses 4,301 digits,
+    float() turns them (and "1e999") into infinity, which no JSON column stores."""
+    import math
+
     text = (text or "").strip()
     if not text:
         return None
+    if len(re.sub(r"\D", "", text)) > 15:
+        raise ValueError(text)
     try:
         return int(text)
     except ValueError:
-        return float(text)
+        number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
 
 
 def _read_field(post, prefix: str, original: dict, where: str, errors: list[str]) -> dict:
@@ -149,10 +158,10 @@ def _read_field(post, prefix: str, original: dict, where: str, errors: list[str]
         raw = post.get(f"{prefix}-{option}", "").strip()
         if not raw:
             continue
-        if re.fullmatch(r"\d+", raw):
+        if re.fullmatch(r"\d{1,7}", raw):
             spec[option] = int(raw)
         else:
-            errors.append(f"{where}: 「{label_ja}」は0以上の整数で入力してください。")
+            errors.append(f"{where}: 「{label_ja}」は0以上の整数（7桁まで）で入力してください。")
     show_field = post.get(f"{prefix}-show_if_field", "").strip()
     show_value = post.get(f"{prefix}-show_if_value", "").strip()
     if show_field:

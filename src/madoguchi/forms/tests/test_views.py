@@ -225,3 +225,20 @@ def test_create_form(client, org):
     r = client.post("/forms/staff/new/", {"name": "粗大ごみ収集の申込", "section": str(org["shimin"].pk)})
     assert r.status_code == 302
     assert Form.objects.get(name="粗大ごみ収集の申込").section == org["shimin"]
+
+
+# The editor refuses numbers no schema can hold (issue #11 item 5): 4,301 digits, "1e999"
+# (infinity: no JSON column stores it) and a huge max_length are Japanese errors, not a 500.
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"p0-f0-type": "number", "p0-f0-min": "9" * 4301}, "「最小値」は数値で入力してください。"),
+        ({"p0-f0-type": "number", "p0-f0-max": "1e999"}, "「最大値」は数値で入力してください。"),
+        ({"p0-f0-max_length": "9" * 4301}, "「最大文字数」は0以上の整数（7桁まで）で入力してください。"),
+    ],
+)
+def test_editor_refuses_numbers_no_schema_holds(client, org, forms_by_section, changes, message):
+    staff_login(client, org["users"]["shimin"])
+    response = _editor_post(client, forms_by_section["shimin"], changes=changes)
+    assert response.status_code in (200, 400)
+    assert message in response.content.decode()
