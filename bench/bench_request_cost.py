@@ -12,7 +12,9 @@ weighed against the framework's own floor:
 
 PostgreSQL runs durable (fsync, synchronous_commit, full_page_writes on: a booking's wall time
 includes its commit's WAL flush); a pgbench TPC-B reference of the same cluster is printed with
-the figures. Smaller: BENCH_REQUESTS.
+the figures. Beside the app's CPU it prints PostgreSQL's: the CPU its backend process (the one
+serving this connection, read from /proc) spent per request.
+Smaller: BENCH_REQUESTS.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from madoguchi.devtools.servers import app_env, manage, postgres, redis_server, 
 N = int(os.environ.get("BENCH_REQUESTS", 400))
 
 MEASURE = r"""
-import json, random, time
+import json, os, random, time
+from django.db import connection
 from django.test import Client
 data = DATA
 frames = [(u, d, h) for u in data["units"] for d in data["week"] for h in range(9, 21)]
@@ -41,6 +44,13 @@ client = Client(HTTP_HOST="127.0.0.1")
 keys = data["sessions"]
 def post(u, d, h):
     return client.post("/api/reservations/bookings", json.dumps({"unit_id": u, "date": d, "start": f"{h:02d}:00"}), content_type="application/json")
+def pg_cpu():
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 u0, d0, h0 = frames[0]
 cases = [
     ("anonymous API read", lambda: client.get("/api/core/municipality")),
@@ -52,13 +62,13 @@ for name, call in cases:
     for i in range(20):  # warm up: imports, connections, caches
         client.cookies["sessionid"] = keys[i % len(keys)]; call()
     statuses = {}
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu, wall, pg = time.process_time(), time.perf_counter(), pg_cpu()
     for i in range(N):
         client.cookies["sessionid"] = keys[i % len(keys)]
         code = call().status_code
         statuses[code] = statuses.get(code, 0) + 1
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    print(f"  {name:26s} {1000 * cpu / N:6.2f} ms CPU   {1000 * wall / N:6.2f} ms wall   {statuses}")
+    cpu, wall, pg = time.process_time() - cpu, time.perf_counter() - wall, pg_cpu() - pg
+    print(f"  {name:26s} app {1000 * cpu / N:6.2f} ms CPU   PostgreSQL {1000 * pg / N:5.2f} ms CPU   {1000 * wall / N:6.2f} ms wall   {statuses}")
 """
 
 
@@ -69,7 +79,7 @@ def main() -> None:
         manage(env, "migrate", "--no-input")
         data = rush._shell(env, "CLIENTS=100\n" + rush.SETUP)
         out = manage(env, "shell", "-c", f"N={N}\n" + MEASURE.replace("DATA", json.dumps(data)))
-    print(f"request cost, in-process, PostgreSQL + Redis sessions, {N} requests each (app CPU only; PostgreSQL's is not counted)")
+    print(f"request cost, in-process, PostgreSQL + Redis sessions, {N} requests each (app CPU, and PostgreSQL's backend CPU for the same requests)")
     print("\n".join(line for line in out.stdout.splitlines() if line.startswith("  ")))
     print(ref)
 
