@@ -9,7 +9,9 @@ that normalises before it validates; forms taking an address use it.
 None: a domain in Japanese (市.example.jp) is sent as its punycode, but a local part outside
 ASCII needs SMTPUTF8, which Django's SMTP backend does not speak — Python would write an RFC 2047
 encoded word into the address and produce an invalid To: header. ``core.notify`` leaves such a
-recipient out (and logs it) rather than sending a broken message.
+recipient out (and logs it) rather than sending a broken message. Forms never let such an
+address in (Django's email validator accepts only an ASCII local part); it arrives through data
+(imports, the shell).
 """
 
 from __future__ import annotations
@@ -18,12 +20,8 @@ import logging
 import unicodedata
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger(__name__)
-
-NON_ASCII_LOCAL_PART = _("メールアドレスの「@」より前には、半角の英数字と記号だけを使ってください（漢字・かな・全角文字は使えません）。")
 
 
 def normalize(value: str | None) -> str:
@@ -49,13 +47,6 @@ def smtp_address(address: str) -> str | None:
         except UnicodeError:
             return None
     return f"{local}@{domain}"
-
-
-def validate_deliverable(value: str) -> None:
-    """Form/model validator: an address mail can be sent to (ASCII local part)."""
-    local, sep, _domain = normalize(value).rpartition("@")
-    if sep and not local.isascii():
-        raise ValidationError(NON_ASCII_LOCAL_PART, code="non_ascii_local_part")
 
 
 def deliverable(recipients: list[str]) -> list[str]:
