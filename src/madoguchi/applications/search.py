@@ -176,4 +176,6 @@ def search(procedures: QuerySet, q: str) -> QuerySet:
     if not ids:
         return procedures.none()
     order = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=IntegerField())
-    return procedures.filter(pk__in=ids).order_by(order)
+    # Annotated, not ordered by the expression alone: PostgreSQL needs a SELECT DISTINCT's
+    # ORDER BY in its select list (the catalogue's life-event filter makes it distinct).
+    return procedures.filter(pk__in=ids).annotate(search_rank=order).order_by("search_rank")
