@@ -84,3 +84,18 @@ def test_a_large_file_is_extracted_in_the_worker_with_its_state_shown(client, or
     # A large PDF is refused at upload, before any worker.
     resp = client.post(reverse("plans:import_upload"), {"file": SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n" + b"x" * 600_000), "municipality": muni.pk})
     assert resp.status_code == 200 and "PDF" in resp.content.decode()
+
+
+def test_plan_page_shows_classifications_and_the_previous_plans_evaluation(client, org):
+    from madoguchi.core import tenancy
+    from madoguchi.plans.importer import save_preview
+
+    muni = org["muni"]
+    with tenancy.using(muni):
+        plan = save_preview(parse(doc("000_"), "000.txt"), muni, source_name="000.txt").plan
+    staff_login(client, org["users"]["ip"])
+    page = client.get(reverse("plans:tree", args=[plan.pk])).content.decode()
+    assert "計画の分類（基本方針など）" in page and "基本方針1 市民目線の行政サービス" in page
+    assert reverse("plans:evaluation", args=[plan.predecessor_id]) in page
+    evaluation = client.get(reverse("plans:evaluation", args=[plan.predecessor_id])).content.decode()
+    assert "窓口手続時間の短縮および簡素化の研究" in evaluation and "概ね達成" in evaluation
