@@ -10,6 +10,8 @@ import jaconv
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from madoguchi.core import emails
+
 from .base import FieldError, FieldType, check_text_rules, get_value, is_number
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー－()（）]")
@@ -138,10 +140,7 @@ class EmailField(FieldType):
         raw = get_value(data, f.key).strip()
         if not raw:
             return ""
-        value = unicodedata.normalize("NFKC", raw).strip()
-        if "@" in value:
-            local, _, domain = value.rpartition("@")
-            value = f"{local}@{domain.lower()}"
+        value = emails.normalize(raw)  # the one normalisation of typed addresses (full-width → ASCII)
         try:
             validate_email(value)
         except ValidationError:
