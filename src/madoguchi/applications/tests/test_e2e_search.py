@@ -24,3 +24,19 @@ def test_results_are_the_first_thing_after_the_search_box(live_server, page, axe
     page.goto(f"{live_server.url}/procedures/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     axe_check(page, "procedure catalogue at 360 px")
+
+
+def test_counter_only_procedure_page_links_to_booking_at_360(live_server, page, axe_check, demo_catalogue):
+    from madoguchi.applications.models import Procedure
+    from madoguchi.reservations.factories import CounterFactory
+
+    procedure = Procedure.objects.get(slug="tennyu")
+    CounterFactory(
+        section=procedure.section, slug="tennyu-tenshutsu", name="市民課 転入・転出", procedures="転入届;転出届;転居届", location="本庁舎1階 2番窓口"
+    )
+    page.goto(f"{live_server.url}/procedures/tennyu/")
+    link = page.get_by_role("link", name="市民課 転入・転出の来庁予約をする").first
+    assert link.get_attribute("href") == "/reservations/counters/tennyu-tenshutsu/"
+    assert "本庁舎1階 2番窓口" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    axe_check(page, "counter-only procedure page at 360 px")
