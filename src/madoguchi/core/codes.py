@@ -91,7 +91,9 @@ def _spans(text: str) -> list[tuple[int, int]]:
     """(start, end) in ``text`` of every valid-looking マイナンバー."""
     if not text or sum(c.isdigit() for c in text) < 12:
         return []
-    normalised, where = _normalise(text)
+    # ASCII (most text with numbers in it: phone numbers, dates, addresses typed half-width)
+    # is its own NFKC form: no per-character pass on every submission's answers.
+    normalised, where = (text, range(len(text))) if text.isascii() else _normalise(text)
     spans = []
     for m in _MY_NUMBER_CANDIDATE.finditer(normalised):
         digits = m.group(1) or "".join(m.group(2, 3, 4))
