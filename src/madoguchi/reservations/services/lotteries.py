@@ -12,7 +12,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from madoguchi.core import wording
 from madoguchi.core.tasks import enqueue
 
 from .. import lottery as lottery_mod
@@ -70,7 +69,7 @@ def apply_lottery(lottery: Lottery, user, wishes: list[tuple[Unit, dt.date, dt.t
     if not wishes:
         raise BookingError("wishes", "希望の時間枠を1つ以上選んでください。")
     if len(wishes) > lottery.max_wishes:
-        raise BookingError("wishes", f"希望は{wording.count(lottery.max_wishes)}までです。選ぶ数を減らしてください。")
+        raise BookingError("wishes", f"希望は{lottery.max_wishes}件までです。選ぶ数を減らしてください。")
     category = category_for(user, group, lottery.municipality_id)
     valid = set(lottery_frames(lottery))
     seen = set()
@@ -246,6 +245,9 @@ def release_unconfirmed(now=None) -> int:
             # Conditional: a payment or confirmation recorded since the read keeps the booking.
             if not Booking.objects.filter(due, pk=b.pk).update(status=Booking.Status.RELEASED):
                 continue
+            from ..availability import bump  # the frame is free again: calendars change (issue #14)
+
+            bump(b.unit.facility_id, b.municipality_id)
             emails.win_released(b, unconfirmed=b.status == Booking.Status.WON)
         released += 1
     return released
