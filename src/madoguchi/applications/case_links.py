@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.core import signing
 from django.utils import timezone
 
-from madoguchi.core import notify, ratelimit
+from madoguchi.core import notify
 from madoguchi.core.links import absolute_url
 
 from . import conf
@@ -80,20 +80,11 @@ def closed_message(submission: Submission) -> str:
     )
 
 
-def resend(receipt_number: str, email: str, client_ip: str | None) -> ratelimit.Block | None:
+def resend(receipt_number: str, email: str) -> None:
     """Mail a fresh link when the receipt number and address match a case made without an
-    account; the caller answers the same either way (the count is taken before the lookup, so
-    the limit says nothing about a match either). Returns the block when the per-address or
-    per-client limit (``APPLICATIONS_CASE_LINK_RESEND_PER_HOUR``) is used up."""
+    account; the caller answers the same either way (the view is limited per recipient and per
+    client address by ``core.ratelimit.limit_mail``, counted whether or not it matched)."""
     email = (email or "").strip().lower()
-    limit = conf.case_link_resend_limit()
-    keys = [("case-link-resend", email), ("case-link-resend-ip", client_ip or "")]
-    for scope, ident in keys:
-        block = ratelimit.blocked(scope, ident, limit)
-        if block:
-            return block
-    for scope, ident in keys:
-        ratelimit.hit(scope, ident, 3600)
     submission = (
         Submission.objects.filter(receipt_number=(receipt_number or "").strip(), applicant__isnull=True, applicant_email__iexact=email)
         .exclude(status=S.DRAFT)
@@ -108,12 +99,3 @@ def resend(receipt_number: str, email: str, client_ip: str | None) -> ratelimit.
             municipality=submission.procedure.municipality,
             dedupe_key=f"applications.case_link:{submission.pk}:{int(timezone.now().timestamp()) // 60}",
         )
-    return None
-
-
-def blocked_message(block: ratelimit.Block) -> str:
-    local = timezone.localtime(block.retry_at)
-    return (
-        f"照会用リンクの再送の申込みが続いたため、一時的に受け付けを停止しています。{local:%H時%M分}以降（約{block.minutes}分後）にもう一度お試しください。"
-        "お急ぎの場合は、担当課へ受付番号を添えてお問い合わせください。"
-    )

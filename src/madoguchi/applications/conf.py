@@ -10,8 +10,3 @@ from django.conf import settings
 def case_link_days() -> int:
     """How long a signed case link (照会用リンク) of a case without an account opens the case."""
     return int(getattr(settings, "APPLICATIONS_CASE_LINK_DAYS", None) or os.environ.get("APPLICATIONS_CASE_LINK_DAYS") or 30)
-
-
-def case_link_resend_limit() -> int:
-    """Re-sends of a case link per hour, per address and per client address."""
-    return int(getattr(settings, "APPLICATIONS_CASE_LINK_RESEND_PER_HOUR", None) or 5)

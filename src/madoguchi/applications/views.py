@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from madoguchi.core import audit, validation
+from madoguchi.core import audit, ratelimit, validation
 from madoguchi.core.errors import LoginRequired
 from madoguchi.core.models import AuditLog, Section
 from madoguchi.core.permissions import can, scope
@@ -140,17 +140,14 @@ def case_link(request, token):
 
 
 @never_cache
+@ratelimit.limit_mail("email", sent=lambda response: response.status_code == 200)
 def case_link_resend(request):
     """照会用リンクの再送: the receipt number and the address the case gave get a fresh link by
-    mail. The answer is the same whether or not they matched a case (no oracle)."""
+    mail. The answer is the same whether or not they matched a case (no oracle); the mail limit
+    per recipient and client address is core.ratelimit's (429 with Retry-After)."""
     form = CaseLinkResendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        block = case_links.resend(form.cleaned_data["receipt_number"], form.cleaned_data["email"], audit.client_ip(request))
-        if block is not None:
-            form.add_error(None, case_links.blocked_message(block))
-            response = render(request, "applications/case_link_resend.html", {"form": form}, status=429)
-            response["Retry-After"] = str(max(1, block.minutes * 60))
-            return response
+        case_links.resend(form.cleaned_data["receipt_number"], form.cleaned_data["email"])
         return render(request, "applications/case_link_resend.html", {"form": CaseLinkResendForm(), "sent": True})
     return render(request, "applications/case_link_resend.html", {"form": form}, status=400 if form.errors else 200)
 

@@ -117,13 +117,17 @@ def test_resend_is_not_sent_for_a_case_with_an_account(city, run_tasks):
 
 
 def test_resend_is_rate_limited_per_address(case, settings, run_tasks):
-    settings.APPLICATIONS_CASE_LINK_RESEND_PER_HOUR = 2
+    settings.MAIL_RATE_LIMIT = 2  # core.ratelimit's mail limit, per recipient
     url = reverse("applications:case_link_resend")
     for n in range(2):
         assert Client().post(url, {"receipt_number": case.receipt_number, "email": case.applicant_email}, REMOTE_ADDR=f"192.0.2.{n}").status_code == 200
     response = Client().post(url, {"receipt_number": case.receipt_number, "email": case.applicant_email}, REMOTE_ADDR="192.0.2.99")
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
     assert "一時的に受け付けを停止しています" in response.content.decode()
+    # An address that matched nothing counts the same (no oracle through the limit either).
+    for n in range(2):
+        Client().post(url, {"receipt_number": "2099-999999", "email": "x@example.jp"}, REMOTE_ADDR=f"198.51.100.{n}")
+    assert Client().post(url, {"receipt_number": "2099-999999", "email": "x@example.jp"}, REMOTE_ADDR="198.51.100.9").status_code == 429
     run_tasks()
     assert len(mail.outbox) == 1  # the two accepted asks within a minute are one mail (dedupe key)
 
