@@ -31,6 +31,7 @@ from .models import (
     Unit,
     Visit,
 )
+from .models.lotteries import month_label
 from .services import BookingError
 
 
@@ -96,6 +97,8 @@ def unit_calendar(request, pk: int, year: int | None = None, month: int | None =
     next_month = (first + dt.timedelta(days=32)).replace(day=1)
     groups = Group.objects.filter(owner=request.user, status=Group.Status.VERIFIED) if request.user.is_authenticated else []
     ctx = {"unit": unit, "facility": unit.facility, "first": first, "days": days, "prev": prev_month, "next": next_month, "groups": groups}
+    # Months as every resident page writes them: 「令和9年（2027年）7月」.
+    ctx.update(first_label=month_label(first), prev_label=month_label(prev_month), next_label=month_label(next_month))
     if _is_htmx(request):
         return render(request, "reservations/_calendar.html", ctx)
     return render(request, "reservations/calendar.html", ctx)

@@ -98,3 +98,23 @@ def test_counter_lists_its_procedures(counter, client):
     for url in ("/reservations/counters/", f"/reservations/counters/{counter.slug}/"):
         html = client.get(url).content.decode()
         assert "転入届;転出届" not in html and "<li>転入届</li><li>転出届</li><li>転居届</li>" in html, url
+
+
+def test_calendar_and_win_confirmation_write_dates_one_way(unit, lottery, make_user, now, client):
+    from django.utils import timezone
+
+    from madoguchi.reservations.models import Booking
+    from madoguchi.reservations.models.lotteries import month_label
+
+    html = client.get(f"/reservations/units/{unit.pk}/").content.decode()
+    this_month = timezone.localdate().replace(day=1)
+    assert month_label(this_month) in html and f"{this_month.year}年{this_month.month}月の空き状況" not in html
+    user = make_user("win@example.jp")
+    services.apply_lottery(lottery, user, [(unit, dt.date(2027, 7, 7), dt.time(9))], now=now)
+    services.run_lottery(lottery, now=now + dt.timedelta(days=6))
+    booking = Booking.objects.get(user=user)
+    client.force_login(user)
+    with time_machine.travel(now + dt.timedelta(days=6, hours=1), tick=False):
+        client.force_login(user)
+        html = client.get(f"/reservations/bookings/{booking.code}/").content.decode()
+    assert "抽選に当選しました。令和9年" in html and "2027年" not in html
