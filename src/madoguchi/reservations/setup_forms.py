@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from madoguchi.core.uploads import UploadError
 
 from . import photos
-from .models import WEEKDAYS, Counter, ExemptionRule, Facility, FrameDefinition, Unit, UserCategory
+from .models import WEEKDAYS, Counter, ExemptionRule, Facility, FrameDefinition, Unit, UseAgreement, UserCategory
 
 
 def _h2a(value: str) -> str:
@@ -547,3 +547,34 @@ class CounterDayForm(_WeekdayHoursForm):
                     % {"day": self.day_label, "m": self.slot_minutes},
                 )
         return data
+
+
+class UseAgreementForm(LabelledErrors, forms.ModelForm):
+    """相互利用協定: which partner city's registered residents book here, at which fee category.
+    The partner is any other city of this deployment (共同運営); the facility's city is the
+    staff member's own and is never chosen."""
+
+    class Meta:
+        model = UseAgreement
+        fields = ["partner", "partner_residents_category", "active", "note"]
+        labels = {"active": _("有効（協定先の住民が登録なしで予約できる）")}
+        help_texts = {
+            "partner_residents_category": _("協定先で利用者登録（市内在住・在勤）をしている住民に適用する料金区分"),
+            "note": _("例: 令和8年4月1日締結の相互利用協定による"),
+        }
+
+    def __init__(self, *args, municipality=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from madoguchi.core.models import Municipality
+
+        self.fields["partner"].queryset = Municipality.objects.exclude(pk=getattr(municipality, "pk", None)).order_by("code")
+        self.fields["partner"].empty_label = _("協定先の自治体を選んでください")
+        self.fields["partner"].error_messages["required"] = _("協定先の自治体を選んでください。")
+        self._municipality = municipality
+
+    def clean_partner(self):
+        partner = self.cleaned_data["partner"]
+        taken = UseAgreement.objects.filter(municipality=self._municipality, partner=partner).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("%(city)sとの協定はすでに登録されています。一覧からその協定を開いて変更してください。") % {"city": partner.name})
+        return partner

@@ -33,9 +33,10 @@ from .models import (
     Fee,
     FrameDefinition,
     Unit,
+    UseAgreement,
     UserCategory,
 )
-from .setup_forms import CounterDayForm, CounterForm, ExemptionRuleForm, FacilityForm, FeeTableForm, FrameForm, OpeningDayForm, UnitForm
+from .setup_forms import CounterDayForm, CounterForm, ExemptionRuleForm, FacilityForm, FeeTableForm, FrameForm, OpeningDayForm, UnitForm, UseAgreementForm
 
 NO_MANAGE = "施設の設定を変更できるのは、所管課の管理者の権限を持つ職員だけです。担当者・承認者は閲覧のみできます。"
 EXTRA_FRAMES = 2
@@ -335,6 +336,41 @@ def rule_edit(request, pk: int | None = None):
         messages.success(request, f"減免基準「{rule.name}」を{'追加' if created else '保存'}しました。")
         return redirect("reservations:setup_rules")
     return render(request, "reservations/staff/setup_rule.html", {"form": form, "rule": rule, "can_manage": can_manage})
+
+
+# --- 相互利用協定 (共同運営: partner cities' registered residents) ---------------------------
+@staff_required
+@_explain_denial
+def agreements(request):
+    """The city's agreements with partner cities; seen and changed like 減免基準 (the sections
+    that run facilities; their 管理者 change them)."""
+    municipality = _rules_municipality(request.user)
+    if municipality is None:
+        raise PermissionDenied("施設を所管する課の職員だけが相互利用協定を見られます。")
+    items = UseAgreement.objects.filter(municipality=municipality).select_related("partner").order_by("partner__code")
+    can_manage = _rules_municipality(request.user, "manage") == municipality
+    return render(request, "reservations/staff/setup_agreements.html", {"agreements": items, "can_manage": can_manage})
+
+
+@staff_required
+@_explain_denial
+def agreement_edit(request, pk: int | None = None):
+    municipality = _rules_municipality(request.user)
+    if municipality is None:
+        raise PermissionDenied("施設を所管する課の職員だけが相互利用協定を見られます。")
+    agreement = get_object_or_404(UseAgreement, pk=pk, municipality=municipality) if pk else UseAgreement(municipality=municipality)
+    can_manage = _rules_municipality(request.user, "manage") == municipality
+    if not can_manage and (request.method == "POST" or pk is None):
+        _deny()
+    before = _snapshot(agreement, UseAgreementForm)
+    form = UseAgreementForm(request.POST or None, instance=agreement, municipality=municipality)
+    if not can_manage:
+        _readonly(form)
+    if request.method == "POST" and form.is_valid():
+        created = _save_audited(request, form, before)
+        messages.success(request, f"{agreement.partner.name}との相互利用協定を{'追加' if created else '保存'}しました。")
+        return redirect("reservations:setup_agreements")
+    return render(request, "reservations/staff/setup_agreement.html", {"form": form, "agreement": agreement, "can_manage": can_manage})
 
 
 def _replace_weekday_hours(rows, days) -> dict:
