@@ -458,7 +458,7 @@ class PlanImport(models.Model):
 
     # A large file's lines are extracted in the worker (plans.extract_import) after upload.
     extraction = models.CharField(_("行の抽出"), max_length=10, choices=Extraction.choices, default=Extraction.DONE)
-    extraction_error = models.TextField(_("抽出できなかった理由"), blank=True)
+    extraction_error = TranscribedTextField(_("抽出できなかった理由"), blank=True)  # may quote the document
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
