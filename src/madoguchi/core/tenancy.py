@@ -36,6 +36,23 @@ def strict_hosts() -> bool:
     return bool(value)
 
 
+def operator_hosts() -> frozenset[str]:
+    """Host names of the 共同運営 operator (``TENANCY_OPERATOR_HOSTS``, comma-separated). When
+    set, the operator console answers only there, and those hosts serve no city: only the
+    console, signing in and static files. Unset (a single city, or a small deployment), the
+    console answers on every host, as before."""
+    value = getattr(settings, "TENANCY_OPERATOR_HOSTS", None)
+    if value is None:
+        value = os.environ.get("TENANCY_OPERATOR_HOSTS", "")
+    if isinstance(value, str):
+        value = value.split(",")
+    return frozenset(normalise_host(h) for h in value if h.strip())
+
+
+# Paths an operator host serves; every other path there is a 404 (no city's pages on it).
+OPERATOR_PATHS = ("/operator/", "/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/i18n/", "/static/", "/healthz")
+
+
 # --- the active municipality ----------------------------------------------------------------
 def current():
     """The active municipality, or None outside any (a management command, the operator)."""
@@ -239,6 +256,13 @@ UNKNOWN_HOST_PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8
 </main></body></html>"""
 
 
+OPERATOR_HOST_PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>ページが見つかりません</title></head>
+<body><main><h1>このアドレスは共同運営の管理用です</h1>
+<p>手続きや施設の予約は、お住まいの自治体のウェブサイトからお進みください。管理者の方は <a href="/operator/">管理画面</a> からログインしてください。</p>
+</main></body></html>"""
+
+
 _UNTHROTTLED = ("/static/", "/healthz")
 _ANY_HOST = ("/healthz",)  # a load balancer checks by address, not by a city's host name
 
@@ -275,11 +299,23 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        municipality = resolve(request.get_host())
-        request.municipality = municipality
-        if municipality is None and strict_hosts() and not request.path.startswith(_ANY_HOST):
-            from django.http import HttpResponseNotFound
+        from django.http import HttpResponseNotFound
 
+        operator = operator_hosts()
+        on_operator_host = bool(operator) and normalise_host(request.get_host()) in operator
+        if on_operator_host:
+            # The operator works across cities, for none of them: no city's pages on this host.
+            if not request.path.startswith(OPERATOR_PATHS):
+                return HttpResponseNotFound(OPERATOR_HOST_PAGE.encode(), content_type="text/html; charset=utf-8")
+            municipality = None
+        else:
+            if operator and request.path.startswith(OPERATOR_PATHS[0]):
+                from django.http import Http404
+
+                raise Http404("共同運営の管理画面は、管理用のアドレスでだけ開けます。")  # the site's own 404 page
+            municipality = resolve(request.get_host())
+        request.municipality = municipality
+        if municipality is None and not on_operator_host and strict_hosts() and not request.path.startswith(_ANY_HOST):
             return HttpResponseNotFound(UNKNOWN_HOST_PAGE.encode(), content_type="text/html; charset=utf-8")
         city_id = getattr(municipality, "pk", None)
         limit = city_requests_per_second()

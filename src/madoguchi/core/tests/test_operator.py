@@ -69,3 +69,22 @@ def test_only_operators_reach_the_console(client, db, django_user_model):
     assert client.get("/operator/").status_code == 403
     client.logout()
     assert client.get("/operator/").status_code == 302
+
+
+def test_operator_console_only_on_the_operator_host(client, operator, settings):
+    """TENANCY_OPERATOR_HOSTS: the console answers only on the operator's host, which serves no
+    city's pages; a city's host has no console."""
+    settings.TENANCY_OPERATOR_HOSTS = "kyodo.localhost"
+    settings.ALLOWED_HOSTS = ["*"]
+    MunicipalityDomain.objects.create(municipality=Municipality.objects.get(code="139998"), domain="midorino.localhost")
+    login_staff(client, operator)
+    assert client.get("/operator/", HTTP_HOST="kyodo.localhost").status_code == 200
+    assert client.get("/operator/", HTTP_HOST="midorino.localhost").status_code == 404
+    assert client.get("/operator/", HTTP_HOST="127.0.0.1").status_code == 404
+    page = client.get("/", HTTP_HOST="kyodo.localhost")
+    assert page.status_code == 404 and "共同運営の管理用" in page.content.decode()
+    assert client.get("/procedures/", HTTP_HOST="kyodo.localhost").status_code == 404
+    assert client.get("/healthz", HTTP_HOST="kyodo.localhost").status_code == 200
+    client.logout()
+    assert client.get("/accounts/login/", HTTP_HOST="kyodo.localhost").status_code == 200
+    assert client.get("/", HTTP_HOST="midorino.localhost").status_code == 200  # the city's site as before
