@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from madoguchi.core.wording import count
+
 from .models import WEEKDAYS, Lottery
 from .models.lotteries import month_label
 
@@ -85,7 +87,7 @@ class Picker:
         if key in keys:
             return "その時間枠はもう選んでいます。別の時間枠を選んでください。"
         if len(keys) >= self.lottery.max_wishes:
-            return f"希望は{self.lottery.max_wishes}件までです。入れ替えるときは、どれかを外してから選んでください。"
+            return f"希望は{count(self.lottery.max_wishes)}までです。入れ替えるときは、どれかを外してから選んでください。"
         self._store([*keys, key])
         return None
 
