@@ -145,22 +145,33 @@ def forget_host(host: str) -> None:
 
 def municipality_id_for_host(host: str) -> int | None:
     """The municipality id a host name belongs to, or None."""
-    from django.core.cache import cache
 
-    host = normalise_host(host)
-    now = time.monotonic()
-    hit = _local.get(host)
-    if hit and hit[0] > now:
-        return hit[1]
-    found = cache.get(_cache_key(host))
-    if found is None:
+    def load():
         from .models import MunicipalityDomain
 
-        found = MunicipalityDomain.objects.filter(domain=host).values_list("municipality_id", flat=True).first() or _MISSING
-        cache.set(_cache_key(host), found, 300)
-    value = None if found == _MISSING else found
-    _local[host] = (now + _LOCAL_TTL, value)
-    return value
+        return MunicipalityDomain.objects.filter(domain=host).values_list("municipality_id", flat=True).first() or _MISSING
+
+    host = normalise_host(host)
+    found = _cached(_local, host, _cache_key(host), load)
+    return None if found == _MISSING else found
+
+
+def _cached(local: dict, key, shared_key: str, load):
+    """A value cached in this process for ``_LOCAL_TTL`` seconds and in the shared cache for five
+    minutes (forgotten there when the row behind it changes): tenancy's lookups that every
+    request or email makes. ``load()`` never returns None (use a marker for "none")."""
+    from django.core.cache import cache
+
+    now = time.monotonic()
+    hit = local.get(key)
+    if hit and hit[0] > now:
+        return hit[1]
+    found = cache.get(shared_key)
+    if found is None:
+        found = load()
+        cache.set(shared_key, found, 300)
+    local[key] = (now + _LOCAL_TTL, found)
+    return found
 
 
 def municipality_by_id(pk: int):
@@ -187,20 +198,13 @@ def _domain_key(pk: int) -> str:
 def primary_domain(pk: int) -> str:
     """A city's main host name ("" if it has none), cached like the host → city map: every
     email and absolute link needs it (a query per receipt email before)."""
-    from django.core.cache import cache
 
-    now = time.monotonic()
-    hit = _domains.get(pk)
-    if hit and hit[0] > now:
-        return hit[1]
-    found = cache.get(_domain_key(pk))
-    if found is None:
+    def load():
         from .models import MunicipalityDomain
 
-        found = MunicipalityDomain.objects.filter(municipality_id=pk).order_by("-is_primary", "domain").values_list("domain", flat=True).first() or ""
-        cache.set(_domain_key(pk), found, 300)
-    _domains[pk] = (now + _LOCAL_TTL, found)
-    return found
+        return MunicipalityDomain.objects.filter(municipality_id=pk).order_by("-is_primary", "domain").values_list("domain", flat=True).first() or ""
+
+    return _cached(_domains, pk, _domain_key(pk), load)
 
 
 def forget_primary_domain(pk: int) -> None:

@@ -306,36 +306,47 @@ def _rules_municipality(user, action: str = "view") -> Municipality | None:
     return first.municipality if first else None
 
 
+def _city_record_access(request, what: str) -> tuple[Municipality, bool]:
+    """The city whose 減免基準 / 相互利用協定 this staff member sees, and whether they may change
+    them; PermissionDenied (a page that says why) for sections that run no facility."""
+    municipality = _rules_municipality(request.user)
+    if municipality is None:
+        raise PermissionDenied(f"施設を所管する課の職員だけが{what}を見られます。")
+    return municipality, _rules_municipality(request.user, "manage") == municipality
+
+
+def _city_record_edit(request, model, form_class, pk, *, what: str, template: str, name: str, back: str, saved, form_kwargs=None):
+    """Add or change one city-wide set-up record: 管理者 change it (audited), others read it."""
+    municipality, can_manage = _city_record_access(request, what)
+    record = get_object_or_404(model, pk=pk, municipality=municipality) if pk else model(municipality=municipality)
+    if not can_manage and (request.method == "POST" or pk is None):
+        _deny()
+    before = _snapshot(record, form_class)
+    form = form_class(request.POST or None, instance=record, **(form_kwargs or {}))
+    if not can_manage:
+        _readonly(form)
+    if request.method == "POST" and form.is_valid():
+        created = _save_audited(request, form, before)
+        messages.success(request, saved(record, "追加" if created else "保存"))
+        return redirect(back)
+    return render(request, template, {"form": form, name: record, "can_manage": can_manage})
+
+
 @staff_required
 @_explain_denial
 def rules(request):
-    municipality = _rules_municipality(request.user)
-    if municipality is None:
-        raise PermissionDenied("施設を所管する課の職員だけが減免基準を見られます。")
+    municipality, can_manage = _city_record_access(request, "減免基準")
     items = ExemptionRule.objects.filter(municipality=municipality)
-    can_manage = _rules_municipality(request.user, "manage") == municipality
     return render(request, "reservations/staff/setup_rules.html", {"rules": items, "can_manage": can_manage})
 
 
 @staff_required
 @_explain_denial
 def rule_edit(request, pk: int | None = None):
-    municipality = _rules_municipality(request.user)
-    if municipality is None:
-        raise PermissionDenied("施設を所管する課の職員だけが減免基準を見られます。")
-    rule = get_object_or_404(ExemptionRule, pk=pk, municipality=municipality) if pk else ExemptionRule(municipality=municipality)
-    can_manage = _rules_municipality(request.user, "manage") == municipality
-    if not can_manage and (request.method == "POST" or pk is None):
-        _deny()
-    before = _snapshot(rule, ExemptionRuleForm)
-    form = ExemptionRuleForm(request.POST or None, instance=rule)
-    if not can_manage:
-        _readonly(form)
-    if request.method == "POST" and form.is_valid():
-        created = _save_audited(request, form, before)
-        messages.success(request, f"減免基準「{rule.name}」を{'追加' if created else '保存'}しました。")
-        return redirect("reservations:setup_rules")
-    return render(request, "reservations/staff/setup_rule.html", {"form": form, "rule": rule, "can_manage": can_manage})
+    return _city_record_edit(
+        request, ExemptionRule, ExemptionRuleForm, pk, what="減免基準", template="reservations/staff/setup_rule.html", name="rule",
+        back="reservations:setup_rules", saved=lambda rule, done: f"減免基準「{rule.name}」を{done}しました。",
+    )  # fmt: skip
 
 
 # --- 相互利用協定 (共同運営: partner cities' registered residents) ---------------------------
@@ -344,33 +355,20 @@ def rule_edit(request, pk: int | None = None):
 def agreements(request):
     """The city's agreements with partner cities; seen and changed like 減免基準 (the sections
     that run facilities; their 管理者 change them)."""
-    municipality = _rules_municipality(request.user)
-    if municipality is None:
-        raise PermissionDenied("施設を所管する課の職員だけが相互利用協定を見られます。")
+    municipality, can_manage = _city_record_access(request, "相互利用協定")
     items = UseAgreement.objects.filter(municipality=municipality).select_related("partner").order_by("partner__code")
-    can_manage = _rules_municipality(request.user, "manage") == municipality
     return render(request, "reservations/staff/setup_agreements.html", {"agreements": items, "can_manage": can_manage})
 
 
 @staff_required
 @_explain_denial
 def agreement_edit(request, pk: int | None = None):
-    municipality = _rules_municipality(request.user)
-    if municipality is None:
-        raise PermissionDenied("施設を所管する課の職員だけが相互利用協定を見られます。")
-    agreement = get_object_or_404(UseAgreement, pk=pk, municipality=municipality) if pk else UseAgreement(municipality=municipality)
-    can_manage = _rules_municipality(request.user, "manage") == municipality
-    if not can_manage and (request.method == "POST" or pk is None):
-        _deny()
-    before = _snapshot(agreement, UseAgreementForm)
-    form = UseAgreementForm(request.POST or None, instance=agreement, municipality=municipality)
-    if not can_manage:
-        _readonly(form)
-    if request.method == "POST" and form.is_valid():
-        created = _save_audited(request, form, before)
-        messages.success(request, f"{agreement.partner.name}との相互利用協定を{'追加' if created else '保存'}しました。")
-        return redirect("reservations:setup_agreements")
-    return render(request, "reservations/staff/setup_agreement.html", {"form": form, "agreement": agreement, "can_manage": can_manage})
+    municipality, _ = _city_record_access(request, "相互利用協定")
+    return _city_record_edit(
+        request, UseAgreement, UseAgreementForm, pk, what="相互利用協定", template="reservations/staff/setup_agreement.html", name="agreement",
+        back="reservations:setup_agreements", saved=lambda a, done: f"{a.partner.name}との相互利用協定を{done}しました。",
+        form_kwargs={"municipality": municipality},
+    )  # fmt: skip
 
 
 def _replace_weekday_hours(rows, days) -> dict:
