@@ -109,6 +109,11 @@ class _FreeTextMixin:
 
     def pre_save(self, model_instance, add):
         value = super().pre_save(model_instance, add)
+        if isinstance(value, str) and "\x00" in value:
+            # PostgreSQL cannot store NUL in text (a 500 from a path that read request.POST
+            # itself); forms refuse it, and no path stores it here.
+            value = value.replace("\x00", "")
+            setattr(model_instance, self.attname, value)
         masked, changed = mask_my_numbers(value)
         if changed:
             setattr(model_instance, self.attname, masked)

@@ -248,3 +248,18 @@ def test_resident_typed_columns_of_this_issue_are_declared():
     ]
     kinds = {name: validation.my_number_kind(field) for name, field in _free_text_columns()}
     assert all(kinds[name] == "resident" for name in wanted), {n: kinds[n] for n in wanted}
+
+
+@pytest.mark.django_db
+def test_declared_columns_never_store_nul_or_a_my_number(db):
+    """A path that skips the forms (a view reading request.POST itself) still stores neither a
+    NUL (PostgreSQL refuses it: a 500) nor a マイナンバー."""
+    from madoguchi.applications.factories import SubmissionFactory
+    from madoguchi.applications.models import SubmissionEvent
+    from madoguchi.core.factories import MunicipalityFactory
+
+    MunicipalityFactory()
+    submission = SubmissionFactory()
+    event = SubmissionEvent.objects.create(submission=submission, kind="note", body=f"メモ\x00 {A}-{B}-{C}", visible_to_applicant=False)
+    event.refresh_from_db()
+    assert event.body == "メモ [個人番号]"
