@@ -203,7 +203,38 @@ def save_evaluation(plan, evaluation: dict, municipality: Municipality) -> int:
                 review_comment=f"計画書の評価表（{evaluation.get('where', '')}）から取り込み",
             ),
         )
+    _link_successors(plan, evaluation["rows"], prev)
     return len(evaluation["rows"])
+
+
+def _bigrams(text: str) -> set[str]:
+    t = "".join(text.split())
+    return {t[i : i + 2] for i in range(len(t) - 1)}
+
+
+def _link_successors(plan, rows: list[dict], prev) -> None:
+    """A row's 「本計画の取組」 (Ⅱ-1-(2)) names a node of this plan: each item under that node
+    without a 前計画の取組 gets the referring row's measure whose title is most alike."""
+    from ..models import Item, Node
+    from .outline import _normal_marker
+
+    measures = {it.key: it for it in Item.objects.filter(plan=prev)}
+    by_node: dict[int, list] = {}
+    nodes = {n.key: n for n in Node.objects.filter(plan=plan)}
+    for order, row in enumerate(rows):
+        ref = _normal_marker(row.get("ref", "").translate(str.maketrans("０１２３４５６７８９（）－", "0123456789()-")))
+        node = nodes.get(ref.replace("-", "/")) if ref else None
+        measure = measures.get(f"eval:{row['number'] or order}"[:300])
+        if node is not None and measure is not None:
+            by_node.setdefault(node.pk, []).append(measure)
+    for node_pk, candidates in by_node.items():
+        for item in Item.objects.filter(placements__node_id=node_pk, predecessor__isnull=True).distinct():
+            grams = _bigrams(item.title)
+            best = max(candidates, key=lambda m: len(grams & _bigrams(m.title)) / (len(grams | _bigrams(m.title)) or 1))
+            share = len(grams & _bigrams(best.title)) / (len(grams | _bigrams(best.title)) or 1)
+            if share >= 0.25:
+                item.predecessor = best
+                item.save(update_fields=["predecessor"])
 
 
 def _dedupe(entries):

@@ -191,6 +191,11 @@ def test_seed_000_previous_plan_evaluation_is_read_and_saved(city):
         assert reports.count() == 29
         first = reports.get(item__number="1")
         assert plan.predecessor.rating_label(first.rating) == "概ね達成" and "II-1-(2)" in first.handover
+        # A row's 「本計画の取組」 links the items under that node to the measure most alike.
+        access = plan.items.get(title="ウェブアクセシビリティの向上推進")
+        assert access.predecessor.title == "ウェブアクセシビリティの向上推進" and access.predecessor.plan_id == plan.predecessor_id
+        assert plan.items.get(title="タブレット型端末を利用した通訳サービスの拡充").predecessor.title == "タブレット型端末による通訳サービス"
+        assert plan.items.filter(predecessor__isnull=False).count() >= 5  # only titles alike enough
         # Importing again updates the same rows.
         save_preview(parse(doc("000_"), "000.txt"), city, source_name="000.txt")
         assert ProgressReport.objects.filter(item__plan=plan.predecessor).count() == 29
