@@ -7,19 +7,21 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Prefetch
+from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from ninja import Path, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.security import django_auth
 from pydantic import Field
 
-from madoguchi.core import audit, permissions
+from madoguchi.core import audit, permissions, tenancy
 from madoguchi.core.api_auth import is_staff_verified
 from madoguchi.core.cachecontrol import no_personal_data
 from madoguchi.core.models import AuditLog, Municipality
 
-from . import queries, services
+from . import availability, queries, services
 from .models import Booking, Counter, Facility, Fee, Lottery, Unit, Visit
 from .services import BookingError
 
@@ -215,20 +217,21 @@ def get_facility(request, facility_id: int = ID):
     return _facility_out(f)
 
 
-@router.get("/units/{unit_id}/availability", response={200: list[DayOut], 404: ErrorOut}, summary="部屋・コートの月ごとの空き状況")
+@router.get("/units/{unit_id}/availability", response={200: list[DayOut], 304: None, 404: ErrorOut}, summary="部屋・コートの月ごとの空き状況")
 @decorate_view(no_personal_data)  # the same for everyone: caches may keep it
 def unit_availability(request, unit_id: int = ID, year: int = Query(..., ge=2000, le=2100), month: int = Query(..., ge=1, le=12)):
-    unit = Unit.objects.select_related("facility").filter(pk=unit_id, is_active=True, facility__is_public=True).first()
-    if unit is None:
+    """The month from the cache kept per calendar version (``reservations.availability``): one
+    small query and one cache get when nothing changed. Answers ``If-None-Match`` with 304 and
+    lets browsers and a reverse proxy keep it for ``RESERVATIONS_CALENDAR_MAX_AGE`` seconds."""
+    city = tenancy.current_id()
+    found = None if city is None else availability.unit_version(unit_id, city)
+    cal = None if found is None else availability.month(unit_id, year, month, municipality_id=city, version=found[1])
+    if cal is None:
         return 404, {"rule": "not_found", "detail": "部屋・コートが見つかりません。"}
-    return [
-        dict(
-            date=d["date"],
-            closed=d["closed"],
-            frames=[dict(start=f"{f['frame'].start:%H:%M}", end=f"{f['frame'].end:%H:%M}", label=f["frame"].label, state=f["state"]) for f in d["frames"]],
-        )
-        for d in services.availability(unit, year, month)
-    ]
+    response = HttpResponseNotModified() if availability.not_modified(request, cal.etag) else HttpResponse(cal.json, content_type="application/json")
+    response["ETag"] = cal.etag
+    patch_cache_control(response, public=True, max_age=availability.max_age())
+    return response
 
 
 class LotteryOut(Schema):

@@ -14,3 +14,7 @@ class ReservationsConfig(AppConfig):
         ("施設・窓口の予約管理", "reservations:staff_home", "予約の一覧、減免・団体登録の確認、受付と整理券"),
         ("施設の設定", "reservations:setup_list", "施設・部屋の登録、開館時間と時間区分、使用料、減免基準"),
     ]
+
+    def ready(self):
+        # The calendar's version is raised by the models' save/delete signals (issue #14).
+        from . import availability  # noqa: F401

@@ -26,6 +26,7 @@ from .bookings import (
     Booking,
     frame_key,
 )
+from .calendars import CalendarVersion
 from .counters import (
     Counter,
     CounterHours,
@@ -77,6 +78,7 @@ __all__ = [
     "frame_key",
     "ACTIVE_BOOKING_STATUSES",
     "Booking",
+    "CalendarVersion",
     "Counter",
     "CounterHours",
     "CounterSlot",

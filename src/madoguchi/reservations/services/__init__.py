@@ -17,7 +17,7 @@ from .booking import (
     hold,
     hold_expired_error,
 )
-from .calendar import availability, closed_reason, frames_for, lottery_status_for, month_days, search, window_problem
+from .calendar import availability, closed_reason, frames_for, lottery_status_for, month_days, month_state, search, window_problem
 from .common import PAY_GRACE, BookingError, Frame
 from .fees import (
     cancellation_fee,
@@ -75,6 +75,7 @@ __all__ = [
     "HoldRequest",
     "apply_lottery",
     "availability",
+    "month_state",
     "book",
     "book_visit",
     "booking_ics",

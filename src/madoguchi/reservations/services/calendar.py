@@ -91,40 +91,72 @@ def window_problem(facility: Facility, day: dt.date, start: dt.time, now=None, l
 
 def availability(unit: Unit, year: int, month: int, now=None) -> list[dict]:
     """Each day of the month with its frames and state: free / taken / closed / past / window /
-    lottery. One query for bookings, so it stays fast."""
+    lottery. Read at the present moment (``now`` None: the pages) it comes from the month
+    cached per calendar version (``reservations.availability``, the API's path too); with an
+    explicit ``now`` it is computed (one query for bookings)."""
+    if now is None:
+        from ..availability import month as cached_month
+
+        cached = cached_month(unit.pk, year, month, municipality_id=unit.municipality_id, unit=unit)
+        if cached is not None:
+            return cached.days
+    return month_state(unit, year, month, now)[0]
+
+
+def month_state(unit: Unit, year: int, month: int, now=None) -> tuple[list[dict], dt.datetime]:
+    """``availability`` and the moment it goes stale without any write: the earliest of a live
+    hold running out (it frees its frame), a frame starting (free → past), the next local
+    midnight (the booking window moves) — whichever comes first after ``now``."""
     facility = unit.facility
     now = _now(now)
+    local_now = timezone.localtime(now)
+    naive_now = local_now.replace(tzinfo=None)
+    midnight = timezone.make_aware(dt.datetime.combine(local_now.date() + dt.timedelta(days=1), dt.time(0)))
+    stale_at = [midnight]
     periods = list(facility.closed_periods.all())
     hours = {h.weekday: h for h in facility.opening_hours.all()}
     defs = list(facility.frames.all())
     days = month_days(year, month)
-    taken = set(
+    taken = set()
+    for day, start, status, hold_until in (
         Booking.objects.filter(unit=unit, date__gte=days[0], date__lte=days[-1], status__in=ACTIVE_BOOKING_STATUSES)
         .exclude(status=Booking.Status.HELD, hold_until__lte=now)
-        .values_list("date", "start")
-    )
+        .values_list("date", "start", "status", "hold_until")
+    ):
+        taken.add((day, start))
+        if status == Booking.Status.HELD and hold_until is not None:
+            stale_at.append(hold_until)
     lottery_status = Lottery.objects.filter(facility=facility, month=days[0]).values_list("status", flat=True).first()
     lottery_open = lottery_status == Lottery.Status.OPEN
     lottery_drawn = lottery_status == Lottery.Status.DRAWN
+    next_start = None
     out = []
     for day in days:
         reason = closed_reason(facility, day, unit, periods, hours)
         frames = []
         if reason is None:
             for f in frames_for(unit, day, hours, defs):
+                begins = dt.datetime.combine(day, f.start)
+                past = begins <= naive_now
+                if not past and (next_start is None or begins < next_start):
+                    next_start = begins
                 if (day, f.start) in taken:
                     state = "taken"
                 elif lottery_open:
                     state = "lottery"
+                elif past:
+                    state = "past"
                 elif window_problem(facility, day, f.start, now, lottery_drawn):
-                    state = "past" if dt.datetime.combine(day, f.start) <= timezone.localtime(now).replace(tzinfo=None) else "window"
+                    state = "window"
                 else:
                     state = "free"
                 frames.append({"frame": f, "state": state})
         out.append(
             {"date": day, "weekday": WEEKDAYS[day.weekday()], "closed": reason, "frames": frames, "free": sum(1 for f in frames if f["state"] == "free")}
         )
-    return out
+    if next_start is not None:
+        stale_at.append(timezone.make_aware(next_start))
+    return out, min(stale_at)
 
 
 def search(municipality, *, purpose: str = "", area: str = "", kind: str = "", day: dt.date | None = None, frame_start: dt.time | None = None, now=None):

@@ -1,0 +1,183 @@
+"""The month's calendar served from the cache kept per calendar version (issue #14 item 1):
+every change that alters a calendar raises the facility's version in its own transaction, so
+the first read after the commit shows it; a rolled-back change raises nothing; a hold running
+out frees its frame without any write; the API answers If-None-Match with 304 (signed in or
+not) and lets caches keep it a few seconds; a cached read costs at most two queries; the page
+and the API show the same states; another city's unit is not found."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from madoguchi.core import tenancy
+from madoguchi.core.factories import MunicipalityFactory
+from madoguchi.core.models import MunicipalityDomain
+from madoguchi.reservations import availability, services
+from madoguchi.reservations.models import Booking, CalendarVersion, ClosedPeriod
+
+pytestmark = pytest.mark.django_db
+
+D = timezone.localdate() + dt.timedelta(days=10)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _open_day(facility):
+    d = D
+    while services.closed_reason(facility, d):
+        d += dt.timedelta(days=1)
+    return d
+
+
+def _version(facility) -> int:
+    return availability.facility_version(facility.pk)
+
+
+def _url(unit, day):
+    return f"/api/reservations/units/{unit.pk}/availability?year={day.year}&month={day.month}"
+
+
+def _state(days_json, day, start="09:00") -> str:
+    [d] = [d for d in days_json if d["date"] == day.isoformat()]
+    if d["closed"]:
+        return "closed"
+    return next(f["state"] for f in d["frames"] if f["start"] == start)
+
+
+def _book(client, unit, day, start="09:00"):
+    payload = {"unit_id": unit.pk, "date": day.isoformat(), "start": start}
+    return client.post("/api/reservations/bookings", json.dumps(payload), content_type="application/json")
+
+
+def test_booking_cancel_and_closure_show_at_the_next_read(client, unit, resident):
+    day = _open_day(unit.facility)
+    assert _state(client.get(_url(unit, day)).json(), day) == "free"
+    assert _state(client.get(_url(unit, day)).json(), day) == "free"  # now from the cache
+    client.force_login(resident)
+    r = _book(client, unit, day)
+    assert r.status_code == 201, r.content
+    assert _state(client.get(_url(unit, day)).json(), day) == "taken"
+    assert client.post(f"/api/reservations/bookings/{r.json()['code']}/cancel").status_code == 200
+    assert _state(client.get(_url(unit, day)).json(), day) == "free"
+    ClosedPeriod.objects.create(facility=unit.facility, start=day, end=day, reason="設備点検")
+    assert _state(client.get(_url(unit, day)).json(), day) == "closed"
+
+
+def test_version_is_raised_inside_the_booking_transaction(unit, resident):
+    day = _open_day(unit.facility)
+    before = _version(unit.facility)
+    with transaction.atomic():
+        services.book(resident, services.HoldRequest(unit, day, dt.time(9)))
+        # Read in the same transaction: the change and the new version commit together.
+        assert _version(unit.facility) == before + 1
+
+
+def test_rolled_back_booking_does_not_raise_the_version(unit, resident):
+    day = _open_day(unit.facility)
+    before = _version(unit.facility)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.book(resident, services.HoldRequest(unit, day, dt.time(9)))
+        raise RuntimeError("rolled back")
+    assert _version(unit.facility) == before
+    assert not Booking.objects.exists()
+
+
+def test_a_month_computed_before_a_commit_is_never_served_after_it(unit, resident):
+    """The reader's race: the version is read before computing, so a month computed from data
+    older than a booking's commit lands under the old version, which no later read asks for."""
+    day = _open_day(unit.facility)
+    city = unit.municipality_id
+    _, old = availability.unit_version(unit.pk, city)
+    stale = availability.month(unit.pk, day.year, day.month, municipality_id=city, version=old)
+    services.book(resident, services.HoldRequest(unit, day, dt.time(9)))
+    # The slow reader stores its month only now, after the commit, under the version it read.
+    cache.set(availability._key(city, unit.pk, day.year, day.month, old), stale, 60)
+    fresh = availability.month(unit.pk, day.year, day.month, municipality_id=city)
+    assert _state(json.loads(fresh.json), day) == "taken"
+    assert fresh.etag != stale.etag
+
+
+def test_a_hold_that_runs_out_frees_its_frame_without_a_write(unit, resident):
+    day = _open_day(unit.facility)
+    now = timezone.now()
+    b = services.hold(resident, services.HoldRequest(unit, day, dt.time(9)), now=now)
+    city = unit.municipality_id
+    held = availability.month(unit.pk, day.year, day.month, municipality_id=city, now=now)
+    assert _state(json.loads(held.json), day) == "taken"
+    assert held.stale_at <= b.hold_until
+    later = b.hold_until + dt.timedelta(seconds=1)
+    freed = availability.month(unit.pk, day.year, day.month, municipality_id=city, now=later)
+    assert _state(json.loads(freed.json), day) == "free"
+    assert Booking.objects.get(pk=b.pk).status == Booking.Status.HELD  # nothing was written
+
+
+def test_closed_period_and_opening_hours_raise_the_version(unit):
+    v = _version(unit.facility)
+    ClosedPeriod.objects.create(facility=unit.facility, start=D, end=D, reason="点検")
+    h = unit.facility.opening_hours.first()
+    h.closes = dt.time(20)
+    h.save()
+    assert _version(unit.facility) == v + 2
+
+
+def test_etag_and_304_for_everyone(client, unit, resident):
+    day = _open_day(unit.facility)
+    r = client.get(_url(unit, day))
+    etag = r["ETag"]
+    assert etag and "public" in r["Cache-Control"] and f"max-age={availability.max_age()}" in r["Cache-Control"]
+    assert client.get(_url(unit, day), HTTP_IF_NONE_MATCH=etag).status_code == 304
+    client.force_login(resident)
+    r = client.get(_url(unit, day), HTTP_IF_NONE_MATCH=etag)
+    assert r.status_code == 304 and "no-store" not in r.get("Cache-Control", "")
+    assert _book(client, unit, day).status_code == 201
+    r = client.get(_url(unit, day), HTTP_IF_NONE_MATCH=etag)
+    assert r.status_code == 200 and r["ETag"] != etag and _state(r.json(), day) == "taken"
+
+
+def test_a_cached_read_costs_at_most_two_queries(client, unit):
+    day = _open_day(unit.facility)
+    client.get(_url(unit, day))  # computes and stores the month
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get(_url(unit, day))
+    assert r.status_code == 200 and r.json()
+    # On PostgreSQL the tenancy middleware sets and clears the city for row-level security
+    # (core, every request); what the calendar costs is the version and the cache (a table in
+    # tests; Redis in production, so one query there).
+    own = [q["sql"] for q in ctx.captured_queries if "set_config" not in q["sql"]]
+    assert len(own) <= 2, own
+
+
+def test_page_and_api_show_the_same_states(client, unit, resident):
+    day = _open_day(unit.facility)
+    services.book(resident, services.HoldRequest(unit, day, dt.time(9)))
+    api = {(d["date"], f["start"]): f["state"] for d in client.get(_url(unit, day)).json() for f in d["frames"]}
+    page = client.get(f"/reservations/units/{unit.pk}/{day.year}/{day.month}/")
+    assert page.status_code == 200
+    with tenancy.using(unit.municipality):
+        days = services.availability(unit, day.year, day.month)
+    assert {(d["date"].isoformat(), f"{f['frame'].start:%H:%M}"): f["state"] for d in days for f in d["frames"]} == api
+    assert api[(day.isoformat(), "09:00")] == "taken"
+    assert page.content.decode().count("frame--taken") == list(api.values()).count("taken")
+
+
+def test_another_citys_unit_is_not_found_and_keys_name_the_city(client, unit):
+    day = _open_day(unit.facility)
+    other = MunicipalityFactory(name="別の市", is_fictional=False)
+    MunicipalityDomain.objects.create(municipality=other, domain="other.localhost")
+    MunicipalityDomain.objects.create(municipality=unit.municipality, domain="home.localhost")
+    assert client.get(_url(unit, day), HTTP_HOST="home.localhost").status_code == 200
+    assert client.get(_url(unit, day), HTTP_HOST="other.localhost").status_code == 404
+    assert availability._key(unit.municipality_id, unit.pk, 2027, 6, 1) != availability._key(other.pk, unit.pk, 2027, 6, 1)
+    assert CalendarVersion.objects.filter(facility_id=unit.facility_id).count() <= 1
