@@ -234,6 +234,28 @@ def unit_availability(request, unit_id: int = ID, year: int = Query(..., ge=2000
     return response
 
 
+class UnitMonthOut(Schema):
+    unit_id: int
+    unit: str
+    days: list[DayOut]
+
+
+@router.get(
+    "/facilities/{facility_id}/availability", response={200: list[UnitMonthOut], 304: None, 404: ErrorOut}, summary="施設の全部屋・コートの月ごとの空き状況"
+)
+@decorate_view(no_personal_data)  # the same for everyone: caches may keep it
+def facility_availability(request, facility_id: int = ID, year: int = Query(..., ge=2000, le=2100), month: int = Query(..., ge=1, le=12)):
+    """Every unit's month, each from the same cache as the unit's own calendar."""
+    city = tenancy.current_id()
+    cal = None if city is None else availability.facility_month(facility_id, year, month, municipality_id=city)
+    if cal is None:
+        return 404, {"rule": "not_found", "detail": "施設が見つかりません。施設の一覧から選び直してください。"}
+    response = HttpResponseNotModified() if availability.not_modified(request, cal.etag) else HttpResponse(cal.json, content_type="application/json")
+    response["ETag"] = cal.etag
+    patch_cache_control(response, public=True, max_age=availability.max_age())
+    return response
+
+
 class LotteryOut(Schema):
     id: int
     facility_id: int

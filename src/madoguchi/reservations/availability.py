@@ -161,6 +161,38 @@ def month(
     return entry
 
 
+@dataclass
+class FacilityMonth:
+    """Every bookable unit's month of a facility: ``units`` [(unit id, name, Month)], the
+    API's ``json`` and an ``etag`` naming the facility's version."""
+
+    units: list
+    json: bytes
+    etag: str
+
+
+def facility_month(facility_id: int, year: int, month_: int, *, municipality_id: int | None = None, now=None) -> FacilityMonth | None:
+    """The month of each active unit of a public facility of the city, each from the cache
+    like ``month``: the facility's version is read once, before anything is computed."""
+    city = municipality_id if municipality_id is not None else tenancy.current_id()
+    version = CalendarVersion.objects.filter(facility_id=facility_id, municipality_id=city).values_list("version", flat=True).first() or 0
+    units = list(
+        Unit.objects.filter(facility_id=facility_id, municipality_id=city, is_active=True, facility__is_public=True).order_by("pk").values_list("pk", "name")
+    )
+    if not units:
+        return None
+    now = now or timezone.now()
+    out = []
+    for pk, name in units:
+        m = month(pk, year, month_, municipality_id=city, version=version, now=now)
+        if m is not None:
+            out.append((pk, name, m))
+    parts = [b'{"unit_id":%d,"unit":%s,"days":%s}' % (pk, json.dumps(name, ensure_ascii=False).encode(), m.json) for pk, name, m in out]
+    stale = min((m.stale_at for _, _, m in out), default=now)
+    etag = f'"calf-{city}-{facility_id}-{year:04d}{month_:02d}-v{version}-{len(out)}-{int(stale.timestamp())}"'
+    return FacilityMonth(units=out, json=b"[" + b",".join(parts) + b"]", etag=etag)
+
+
 def not_modified(request, etag: str) -> bool:
     """Whether the request's If-None-Match names ``etag`` (weak or strong, or *)."""
     header = request.headers.get("If-None-Match", "")

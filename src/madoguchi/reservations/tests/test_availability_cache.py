@@ -181,3 +181,18 @@ def test_another_citys_unit_is_not_found_and_keys_name_the_city(client, unit):
     assert client.get(_url(unit, day), HTTP_HOST="other.localhost").status_code == 404
     assert availability._key(unit.municipality_id, unit.pk, 2027, 6, 1) != availability._key(other.pk, unit.pk, 2027, 6, 1)
     assert CalendarVersion.objects.filter(facility_id=unit.facility_id).count() <= 1
+
+
+def test_facility_month_matches_each_units_month_and_follows_changes(client, unit, hourly_unit, resident):
+    day = _open_day(unit.facility)
+    url = f"/api/reservations/facilities/{unit.facility_id}/availability?year={day.year}&month={day.month}"
+    r = client.get(url)
+    assert r.status_code == 200 and [u["unit_id"] for u in r.json()] == [unit.pk, hourly_unit.pk]
+    for u in r.json():
+        assert u["days"] == client.get(f"/api/reservations/units/{u['unit_id']}/availability?year={day.year}&month={day.month}").json()
+    etag = r["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    services.book(resident, services.HoldRequest(hourly_unit, day, dt.time(9)))
+    r = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert r.status_code == 200 and _state(r.json()[1]["days"], day) == "taken"
+    assert client.get(f"/api/reservations/facilities/999999/availability?year={day.year}&month={day.month}").status_code == 404
