@@ -209,7 +209,7 @@ def test_cap_upload_page_shows_precise_error(city, staff, client):
     session.save()
     assert StaffRole.objects.filter(user=user).exists()
     resp = client.post("/alerts/staff/import/", {"file": SimpleUploadedFile("x.xml", b"<alert>")})
-    assert resp.status_code == 200
+    assert resp.status_code == 400  # a file that is not CAP is bad input (issue #11 item 5), said in Japanese
     assert "XML として読み取れません" in resp.content.decode()
 
 
