@@ -16,6 +16,7 @@ from django.utils import timezone
 from madoguchi.core import audit, notify, rawsql, validation
 from madoguchi.core.links import absolute_url
 from madoguchi.core.models import AuditLog
+from madoguchi.core.tasks import enqueue
 from madoguchi.core.wareki import fiscal_year
 from madoguchi.forms.engine import FormEngine
 
@@ -314,12 +315,19 @@ def _notify_submitted(submission: Submission, resubmission: bool, event: Submiss
     page, rendered when asked for (WeasyPrint with CJK fonts costs ~160 ms of CPU a copy)."""
     if not submission.applicant_email:
         return
-    notify.send_template(
+    # Queued in the submission's transaction and rendered by the worker (the task is the email's
+    # outbox entry): the submit request, the rush of a deadline day, pays no template rendering.
+    enqueue("applications.submitted_email", dedupe_key=f"applications.submitted:{event.pk}", submission_id=submission.pk, resubmission=resubmission)
+
+
+def send_submitted_email(submission_id: int, resubmission: bool) -> None:
+    """Run by the task ``applications.submitted_email`` (see ``_notify_submitted``)."""
+    submission = Submission.objects.select_related("procedure__municipality", "section").get(pk=submission_id)
+    notify.send_template_now(
         submission.applicant_email,
         "applications/email/submitted",
         {"submission": submission, "resubmission": resubmission, "url": case_url(submission), **_link_context(submission)},
         municipality=submission.procedure.municipality,
-        dedupe_key=f"applications.submitted:{event.pk}",
     )
 
 

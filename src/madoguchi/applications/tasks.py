@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from madoguchi.core.tasks import periodic
+from madoguchi.core.tasks import periodic, task
 
 from . import services
 
@@ -17,3 +17,9 @@ def purge_expired():
 def section_digest():
     """課への新着のお知らせ: one email per section per period (services.section_digest)."""
     return services.section_digest()
+
+
+@task("applications.submitted_email")
+def submitted_email(submission_id: int, resubmission: bool = False):
+    """受付のお知らせ: the receipt email of one submission (services._notify_submitted)."""
+    services.send_submitted_email(submission_id, resubmission)
