@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -57,26 +56,33 @@ def cache_seconds() -> int:
 
 
 # --- the version ---------------------------------------------------------------------------
+@functools.cache
+def _bump_sql(vendor: str) -> str:
+    v = _c(CalendarVersion, "version")
+    return f"UPDATE {_t(CalendarVersion)} SET {v} = {v} + 1 WHERE {_c(CalendarVersion, 'facility')} = %s AND {_c(CalendarVersion, 'municipality')} = %s"
+
+
 def bump(facility_id: int, municipality_id: int | None = None) -> None:
     """Raise the facility's calendar version in the current transaction (creating the row on
-    first use). Call it inside the transaction that makes the change."""
+    first use). Call it inside the transaction that makes the change. Every successful booking
+    runs it, so the UPDATE is written out (Raw SQL sites, docs/engineering.md)."""
     if facility_id is None:
         return
-    qs = CalendarVersion.objects.filter(facility_id=facility_id)
-    if municipality_id is not None:
-        qs = qs.filter(municipality_id=municipality_id)
-    with tenancy.unscoped():
-        if qs.update(version=F("version") + 1):
-            return
-        if municipality_id is None:
+    if municipality_id is None:
+        with tenancy.unscoped():
             municipality_id = Facility.objects.filter(pk=facility_id).values_list("municipality_id", flat=True).first()
-            if municipality_id is None:
-                return
-        try:
-            with transaction.atomic():
-                CalendarVersion.objects.create(facility_id=facility_id, municipality_id=municipality_id, version=1)
-        except IntegrityError:  # another transaction created it first
-            qs.update(version=F("version") + 1)
+        if municipality_id is None:
+            return
+    with connection.cursor() as cur:
+        cur.execute(_bump_sql(connection.vendor), [facility_id, municipality_id])
+        if cur.rowcount:
+            return
+    try:
+        with transaction.atomic():
+            CalendarVersion.objects.create(facility_id=facility_id, municipality_id=municipality_id, version=1)
+    except IntegrityError:  # another transaction created it first
+        with connection.cursor() as cur:
+            cur.execute(_bump_sql(connection.vendor), [facility_id, municipality_id])
 
 
 @functools.cache

@@ -196,3 +196,32 @@ def test_facility_month_matches_each_units_month_and_follows_changes(client, uni
     r = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert r.status_code == 200 and _state(r.json()[1]["days"], day) == "taken"
     assert client.get(f"/api/reservations/facilities/999999/availability?year={day.year}&month={day.month}").status_code == 404
+
+
+def test_unit_version_sql_gives_what_the_orm_gives(unit, facility):
+    """Raw SQL site (docs/engineering.md): the unit's facility and calendar version, as the ORM reads them."""
+    from django.db.models import OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from madoguchi.core import rawsql
+    from madoguchi.reservations.models import Unit
+
+    def orm(pk, city):
+        version = CalendarVersion.objects.filter(facility_id=OuterRef("facility_id"), municipality_id=OuterRef("municipality_id")).values("version")[:1]
+        return (
+            Unit.objects.filter(pk=pk, municipality_id=city, is_active=True, facility__is_public=True)
+            .values_list("facility_id", Coalesce(Subquery(version), Value(0)))
+            .first()
+        )
+
+    city = unit.municipality_id
+    assert availability.unit_version(unit.pk, city) == orm(unit.pk, city)
+    ClosedPeriod.objects.create(facility=facility, start=D, end=D, reason="点検")
+    assert availability.unit_version(unit.pk, city) == orm(unit.pk, city) == (facility.pk, _version(facility))
+    assert availability.unit_version(unit.pk, city + 1000) is None and orm(unit.pk, city + 1000) is None
+    unit.is_active = False
+    unit.save()
+    assert availability.unit_version(unit.pk, city) is None and orm(unit.pk, city) is None
+    sql = availability._unit_sql(connection.vendor)
+    for model in (Unit, CalendarVersion):
+        assert rawsql.table(model) in sql
