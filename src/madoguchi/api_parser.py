@@ -28,10 +28,17 @@ def _unstorable(value) -> bool:
 
 class NulSafeParser(Parser):
     def parse_body(self, request):
-        data = json.loads(request.body)
+        # ninja wraps any error raised here in HttpError(400, "Cannot parse request body"), with
+        # this one as its cause; body_error_message (the API's HttpError handler) says it in
+        # Japanese (issue #11 item 5).
+        try:
+            data = json.loads(request.body)
+        except ValueError as exc:  # not JSON, not UTF-8, or a number of over 4,300 digits
+            if "digits" in str(exc):
+                raise HttpError(400, "数値の桁数が多すぎます。正しい値を入力してください。") from None
+            raise HttpError(400, "送られたデータを JSON として読み取れません。形式を確かめて、もう一度送ってください。") from None
         if _unstorable(data):
-            # ninja turns a parser error into 400 "Cannot parse request body".
-            raise ValueError("request body contains NUL or unpaired surrogate characters")
+            raise HttpError(400, "入力に使えない文字（NUL など）が含まれています。取り除いて、もう一度送ってください。")
         return data
 
     def parse_querydict(self, data, list_fields, request):
@@ -39,3 +46,13 @@ class NulSafeParser(Parser):
         if any("\x00" in s for k, vs in data.lists() for s in (k, *vs) if isinstance(s, str)):
             raise HttpError(400, "入力に使えない文字（NUL）が含まれています。")
         return super().parse_querydict(data, list_fields, request)
+
+
+def body_error_message(exc: HttpError) -> str:
+    """The message of an API error: for a body ninja could not parse, the Japanese reason the
+    parser gave (its cause), else a Japanese generic one; otherwise the error's own message."""
+    message = str(exc)
+    if message.startswith("Cannot parse request body"):
+        cause = exc.__cause__
+        return str(cause) if isinstance(cause, HttpError) else "送られたデータを読み取れません。形式を確かめて、もう一度送ってください。"
+    return message

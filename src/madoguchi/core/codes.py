@@ -59,7 +59,7 @@ def is_valid_my_number(value: str) -> bool:
 # マイナンバー detection — the one mechanism (core.validation refuses or masks with it; logs,
 # audit and exports redact with it). Text is normalised per character with NFKC (full-width
 # digits, spaces and dashes fold), then a candidate is 12 contiguous digits, or three groups of
-# four joined by ONE separator each: a space of any width, a line break, or a dash of any width
+# four (or four groups of three, the other grouping people write) joined by ONE separator each: a space of any width, a line break, or a dash of any width
 # including 「ー」「−」「‐」. Dots, slashes, colons and groups of other lengths never join (dates,
 # times, phone numbers, amounts), and a candidate that runs on into more digits — directly,
 # through a separator or a decimal point — is part of something longer (a card number, a
@@ -68,7 +68,9 @@ _SEP_CHARS = " \t\r\n\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\u2500-"
 _SEP = "(?:\r\n|[" + re.escape(_SEP_CHARS) + "])"
 _NOT_AFTER = rf"(?<!\d)(?<!\d[{re.escape(_SEP_CHARS)}.,])(?<!\d\r\n)"
 _NOT_BEFORE = rf"(?!\d)(?!{_SEP}\d)(?![.,]\d)"
-_MY_NUMBER_CANDIDATE = re.compile(rf"{_NOT_AFTER}(?:(\d{{12}})|(\d{{4}}){_SEP}(\d{{4}}){_SEP}(\d{{4}})){_NOT_BEFORE}")
+_MY_NUMBER_CANDIDATE = re.compile(
+    rf"{_NOT_AFTER}(?:(\d{{12}})|(\d{{4}}){_SEP}(\d{{4}}){_SEP}(\d{{4}})|(\d{{3}}){_SEP}(\d{{3}}){_SEP}(\d{{3}}){_SEP}(\d{{3}})){_NOT_BEFORE}"
+)
 
 
 def _normalise(text: str) -> tuple[str, list[int]]:
@@ -96,7 +98,7 @@ def _spans(text: str) -> list[tuple[int, int]]:
     normalised, where = (text, range(len(text))) if text.isascii() else _normalise(text)
     spans = []
     for m in _MY_NUMBER_CANDIDATE.finditer(normalised):
-        digits = m.group(1) or "".join(m.group(2, 3, 4))
+        digits = m.group(1) or "".join(g for g in m.groups()[1:] if g)
         if is_valid_my_number(digits):
             spans.append((where[m.start()], where[m.end() - 1] + 1))
     return spans

@@ -168,3 +168,34 @@ def test_counter_transcription_masks_and_flags_instead_of_refusing(client):
     assert "[個人番号]" in str(submission.answers[text.key]) and _MN[8:] not in str(submission.answers[text.key])
     note = submission.events.get(kind="note")
     assert not note.visible_to_applicant and f"「{text.label}」" in note.body and _MN not in note.body
+
+
+def test_api_bodies_that_cannot_be_read_get_a_japanese_400(client, procedure, django_user_model):
+    """A JSON number of 4,301 digits, a body that is not JSON, and NUL: 400 with a message in
+    Japanese, never ninja's English 'Cannot parse request body' or a 500."""
+    client.force_login(django_user_model.objects.create_user(email="r@example.jp", password="x-Passw0rd-x", email_verified=True))
+    url = f"/api/applications/procedures/{procedure.slug}/submissions"
+    cases = [
+        ('{"answers": {"count": ' + "9" * 4301 + "}}", "桁数が多すぎます"),
+        ("{not json", "JSON として読み取れません"),
+        (json.dumps({"answers": {"name": "a\x00b"}}), "NUL"),
+    ]
+    for body, message in cases:
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code == 400, body[:40]
+        assert message in response.json()["detail"]
+
+
+def test_plan_pages_with_30_digit_numbers_are_not_a_500(client, city, django_user_model):
+    from madoguchi.accounts.testing import login_staff
+    from madoguchi.core.factories import SectionFactory
+    from madoguchi.core.models import StaffRole
+    from madoguchi.plans.factories import PlanFactory
+
+    section = SectionFactory(municipality=city)
+    user = django_user_model.objects.create_user(email="s@example.jp", password="x-Passw0rd-x", is_staff=True)
+    StaffRole.objects.create(user=user, section=section, role=StaffRole.Role.MANAGER)
+    login_staff(client, user)
+    plan = PlanFactory(municipality=city)
+    for url in [f"/plans/staff/{plan.pk}/gantt/?year={'9' * 30}", f"/plans/staff/sections/?section={'9' * 30}", f"/plans/staff/{plan.pk}/?year=x"]:
+        assert client.get(url).status_code < 500, url

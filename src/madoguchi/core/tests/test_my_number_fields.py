@@ -33,6 +33,8 @@ FULL = NUMBER.translate(str.maketrans("0123456789", "０１２３４５６７８
         f"{A}\n{B}\n{C}",
         f"{A}\r\n{B}\r\n{C}",
         f"個人番号：{A}-{B} {C}。",
+        f"{NUMBER[:3]}-{NUMBER[3:6]}-{NUMBER[6:9]}-{NUMBER[9:]}",  # four groups of three (issue #11 item 2)
+        f"{NUMBER[:3]} {NUMBER[3:6]} {NUMBER[6:9]} {NUMBER[9:]}",
     ],
 )
 def test_common_spellings_are_found_and_masked(text):
@@ -48,7 +50,8 @@ def test_common_spellings_are_found_and_masked(text):
         f"{A}.{B}.{C}",  # dots join nothing
         f"{A}/{B}/{C}",
         f"{A}  {B}  {C}",  # one separator, not two
-        f"{NUMBER[:3]}-{NUMBER[3:6]}-{NUMBER[6:9]}-{NUMBER[9:]}",  # mixed or other groups
+        f"{NUMBER[:3]}-{NUMBER[3:7]}-{NUMBER[7:]}",  # mixed groups (3-4-5)
+        f"{NUMBER[:2]}-{NUMBER[2:6]}-{NUMBER[6:]}",  # 2-4-6
         f"{A}-{B}-{C}-1234",  # part of a longer (card) number
         NUMBER + "1",
         "9" + NUMBER,
