@@ -9,8 +9,10 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-# URL names a half-signed-in staff member may reach (the OTP pages and logout).
-ALLOWED = {"accounts:otp_verify", "accounts:otp_enrol", "accounts:logout", "set_language"}
+# URL names a half-signed-in staff member may reach (the OTP pages, login and logout).
+# The login page too: it shows nothing of the account, and signing in again (or as someone
+# else) must stay possible.
+ALLOWED = {"accounts:login", "accounts:otp_verify", "accounts:otp_enrol", "accounts:logout", "set_language"}
 _SESSION_KEY = "madoguchi.needs_2fa"
 
 
