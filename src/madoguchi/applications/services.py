@@ -322,12 +322,16 @@ def _notify_submitted(submission: Submission, resubmission: bool, event: Submiss
 
 def send_submitted_email(submission_id: int, resubmission: bool) -> None:
     """Run by the task ``applications.submitted_email`` (see ``_notify_submitted``)."""
-    submission = Submission.objects.select_related("procedure__municipality", "section").get(pk=submission_id)
+    from madoguchi.core import tenancy
+
+    submission = Submission.objects.select_related("procedure", "section").get(pk=submission_id)
+    city = tenancy.municipality_by_id(submission.procedure.municipality_id)  # cached, not a wide join
+    submission.procedure.municipality = city  # the template names the city
     notify.send_template_now(
         submission.applicant_email,
         "applications/email/submitted",
         {"submission": submission, "resubmission": resubmission, "url": case_url(submission), **_link_context(submission)},
-        municipality=submission.procedure.municipality,
+        municipality=city,
     )
 
 

@@ -104,7 +104,8 @@ def send_template_now(
     """Render ``template`` and send it at once. Only for a task that is itself the outbox entry
     of its email (queued in the transaction that made it, run after commit and retried if the
     send fails): queueing a second task for the email would cost the worker a claim, a commit
-    and a dedupe check more per message (the booking confirmation of the opening rush)."""
+    and a dedupe check more per message (the booking confirmation of the opening rush).
+    ``attachments`` may also carry ready content: {"filename", "content", "mimetype"}."""
     from .tenancy import city_setting
 
     subject, body, html = render_template(template, context, municipality=municipality, language=language)
@@ -127,7 +128,10 @@ def send_email(to, subject, body, html=None, attachments=(), headers=None, from_
     if html:
         message.attach_alternative(html, "text/html")
     for spec in attachments:
-        filename, content, mimetype = import_string(spec["builder"])(**spec.get("kwargs", {}))
+        if "builder" in spec:
+            filename, content, mimetype = import_string(spec["builder"])(**spec.get("kwargs", {}))
+        else:  # made by the caller (send_template_now: never stored in an outbox row)
+            filename, content, mimetype = spec["filename"], spec["content"], spec["mimetype"]
         message.attach(filename, content, mimetype)
     message.send(fail_silently=False)
 

@@ -34,13 +34,20 @@ def booking_confirmed(b: Booking) -> None:
 def send_booking_confirmed(booking_id: int) -> None:
     """Run by the task ``booking_confirmed`` queued: that task is the email's outbox entry, so it
     sends at once (one task per booking in the worker, not two)."""
-    b = Booking.objects.select_related("unit__facility__municipality", "user").get(pk=booking_id)
+    from madoguchi.core import tenancy
+
+    from .ics import booking_ics
+
+    # The city from tenancy's cache, not a join: a municipality row is wide (its settings), and
+    # compiling the select of every joined column cost the worker more than sending the email.
+    b = Booking.objects.select_related("unit__facility", "user").get(pk=booking_id)
+    city = tenancy.municipality_by_id(b.municipality_id)
     send_template_now(
         b.user.email,
         T + "booking_confirmed",
         _booking_context(b, pay_deadline=_pay_deadline(b)),
-        municipality=b.unit.facility.municipality,
-        attachments=[{"builder": "madoguchi.reservations.services.ics.ics_attachment", "kwargs": {"booking_id": b.pk}}],
+        municipality=city,
+        attachments=[{"filename": f"booking-{b.code}.ics", "content": booking_ics(b), "mimetype": "text/calendar"}],
     )
 
 
