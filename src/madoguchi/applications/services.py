@@ -324,7 +324,16 @@ def send_submitted_email(submission_id: int, resubmission: bool) -> None:
     """Run by the task ``applications.submitted_email`` (see ``_notify_submitted``)."""
     from madoguchi.core import tenancy
 
-    submission = Submission.objects.select_related("procedure", "section").get(pk=submission_id)
+    # Only what the receipt shows: a submission row carries its answers, and compiling and
+    # reading every column of three tables cost the worker more than the email itself.
+    submission = (
+        Submission.objects.select_related("procedure", "section")
+        .only(
+            "uuid", "applicant_id", "applicant_name", "applicant_email", "receipt_number", "submitted_at", "municipality_id",
+            "procedure__name", "procedure__processing_time", "procedure__municipality_id", "section__name", "section__phone",
+        )
+        .get(pk=submission_id)
+    )  # fmt: skip
     city = tenancy.municipality_by_id(submission.procedure.municipality_id)  # cached, not a wide join
     submission.procedure.municipality = city  # the template names the city
     notify.send_template_now(
