@@ -184,39 +184,6 @@ class Resident:
             # 409 「予約済み」 (or a limit): read the calendar again at once
 
 
-class EtagConn(Conn):
-    """``Conn`` that keeps the last response's ETag header (the calendar's version)."""
-
-    last_etag = ""
-
-    async def request(self, method, path, body, headers="", vhost=None):
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        length = f"Content-Length: {len(body)}\r\n" if method != "GET" else ""
-        head = f"{method} {path} HTTP/1.1\r\nHost: {vhost or self.vhost or self.host}:{self.port}\r\n{length}{self.headers}{headers}\r\n"
-        self.writer.write(head.encode() + body)
-        try:
-            status_line = await self.reader.readuntil(b"\r\n")
-            length_in, close, etag = 0, False, ""
-            while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
-                name, _, value = line.decode("latin-1").partition(":")
-                name = name.strip().lower()
-                if name == "content-length":
-                    length_in = int(value)
-                elif name == "connection" and value.strip().lower() == "close":
-                    close = True
-                elif name == "etag":
-                    etag = value.strip()
-            data = await self.reader.readexactly(length_in)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            self.close()
-            raise
-        if close:
-            self.close()
-        self.last_etag = etag
-        return int(status_line.split()[1]), data
-
-
 async def rush(url: str, data: dict) -> tuple[Rush, float, float]:
     host, port = url.removeprefix("http://").split(":")
     frames = len(data["units"]) * len(data["days"]) * len(HOURS)
@@ -225,7 +192,7 @@ async def rush(url: str, data: dict) -> tuple[Rush, float, float]:
     for i, key in enumerate(data["sessions"]):
         csrf = secrets.token_hex(16)
         headers = f"Content-Type: application/json\r\nX-CSRFToken: {csrf}\r\nCookie: sessionid={key}; csrftoken={csrf}\r\n"
-        conn = EtagConn(host, int(port))
+        conn = Conn(host, int(port))
         r = Resident(conn, headers, data["units"], data["days"], state, random.Random(i))
         residents.append(r)
     c0, t0 = time.process_time(), time.perf_counter()

@@ -41,6 +41,7 @@ class Conn:
     def __init__(self, host: str, port: int, headers: str = "", vhost: str | None = None):
         self.host, self.port, self.headers, self.vhost = host, port, headers, vhost
         self.reader = self.writer = None
+        self.last_etag = ""
 
     async def get(self, path: str, headers: str = "", vhost: str | None = None) -> tuple[int, bytes]:
         return await self.request("GET", path, b"", headers, vhost)
@@ -56,7 +57,7 @@ class Conn:
         self.writer.write(head.encode() + body)
         try:
             status_line = await self.reader.readuntil(b"\r\n")
-            length_in, close = 0, False
+            length_in, close, etag = 0, False, ""
             while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
                 name, _, value = line.decode("latin-1").partition(":")
                 name = name.strip().lower()
@@ -64,12 +65,15 @@ class Conn:
                     length_in = int(value)
                 elif name == "connection" and value.strip().lower() == "close":
                     close = True
+                elif name == "etag":
+                    etag = value.strip()
             data = await self.reader.readexactly(length_in)
         except (asyncio.IncompleteReadError, ConnectionError):
             self.close()
             raise
         if close:
             self.close()
+        self.last_etag = etag  # for conditional re-reads (If-None-Match), as a browser keeps it
         return int(status_line.split()[1]), data
 
     def close(self) -> None:
