@@ -84,11 +84,15 @@ def send_template(
     headers: dict | None = None,
 ):
     """Render ``template`` (see ``render_template``) and queue it like ``email``."""
+    return email(to, dedupe_key=dedupe_key, attachments=attachments, headers=headers, **_rendered(template, context, municipality, language))
+
+
+def _rendered(template: str, context, municipality, language) -> dict:
+    """Subject, body, html and the city's sender of a templated email (both send paths)."""
     from .tenancy import city_setting
 
     subject, body, html = render_template(template, context, municipality=municipality, language=language)
-    sender = city_setting("sender_email", municipality)
-    return email(to, subject, body, html=html, dedupe_key=dedupe_key, attachments=attachments, headers=headers, from_email=sender)
+    return {"subject": subject, "body": body, "html": html, "from_email": city_setting("sender_email", municipality)}
 
 
 def send_template_now(
@@ -106,11 +110,7 @@ def send_template_now(
     send fails): queueing a second task for the email would cost the worker a claim, a commit
     and a dedupe check more per message (the booking confirmation of the opening rush).
     ``attachments`` may also carry ready content: {"filename", "content", "mimetype"}."""
-    from .tenancy import city_setting
-
-    subject, body, html = render_template(template, context, municipality=municipality, language=language)
-    recipients = [to] if isinstance(to, str) else list(to)
-    send_email(recipients, subject, body, html=html, attachments=attachments or (), headers=headers, from_email=city_setting("sender_email", municipality))
+    send_email(to, attachments=attachments or (), headers=headers, **_rendered(template, context, municipality, language))
 
 
 @task("core.send_email")

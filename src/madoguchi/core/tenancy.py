@@ -134,13 +134,7 @@ def _cache_key(host: str) -> str:
 
 
 def forget_host(host: str) -> None:
-    from django.core.cache import cache
-
-    _local.pop(host, None)
-    try:
-        cache.delete(_cache_key(host))
-    except Exception:  # the cache table may not exist yet (migrations)
-        pass
+    _forget(_local, host, _cache_key(host))
 
 
 def municipality_id_for_host(host: str) -> int | None:
@@ -154,6 +148,17 @@ def municipality_id_for_host(host: str) -> int | None:
     host = normalise_host(host)
     found = _cached(_local, host, _cache_key(host), load)
     return None if found == _MISSING else found
+
+
+def _forget(local: dict, key, shared_key: str) -> None:
+    """Drop a ``_cached`` value here and in the shared cache (the row behind it changed)."""
+    from django.core.cache import cache
+
+    local.pop(key, None)
+    try:
+        cache.delete(shared_key)
+    except Exception:  # the cache table may not exist yet (migrations)
+        pass
 
 
 def _cached(local: dict, key, shared_key: str, load):
@@ -208,13 +213,7 @@ def primary_domain(pk: int) -> str:
 
 
 def forget_primary_domain(pk: int) -> None:
-    from django.core.cache import cache
-
-    _domains.pop(pk, None)
-    try:
-        cache.delete(_domain_key(pk))
-    except Exception:  # the cache table may not exist yet (migrations)
-        pass
+    _forget(_domains, pk, _domain_key(pk))
 
 
 def resolve(host: str):
