@@ -10,7 +10,7 @@ from collections import Counter
 from madoguchi.core.charts import BarChart, LineChart, Series, Timeline, TimelineBar, TimelineRow
 from madoguchi.core.wareki import era_year, format_fiscal_year
 
-from .models import Indicator, Item, Phase, Plan, ProgressReport
+from .models import Indicator, Phase, Plan, ProgressReport
 
 # Phases drawn alike in the timeline (the legend names each group; the table names each phase).
 PHASE_GROUPS = (
@@ -61,12 +61,11 @@ REPORT_STATUS_ORDER = (
 )
 
 
-def report_status_chart(items, year: int) -> BarChart:
-    """How far the year's progress reports have come: 確認済 … 未作成, one bar each."""
-    item_ids = [i.pk for i in items]
-    statuses = Counter(ProgressReport.objects.filter(item_id__in=item_ids, fiscal_year=year).values_list("status", flat=True))
+def report_status_chart(statuses: Counter, item_count: int, year: int) -> BarChart:
+    """How far the year's progress reports have come: 確認済 … 未作成, one bar each.
+    ``statuses``: the year's reports counted by status (``services.dashboard``)."""
     categories = [str(ProgressReport.Status(s).label) for s in REPORT_STATUS_ORDER] + ["未作成"]
-    values = [statuses.get(s, 0) for s in REPORT_STATUS_ORDER] + [len(item_ids) - sum(statuses.values())]
+    values = [statuses.get(s, 0) for s in REPORT_STATUS_ORDER] + [item_count - sum(statuses.values())]
     return BarChart(
         title=f"{format_fiscal_year(year)}の進捗報告の状況",
         categories=categories,
@@ -186,7 +185,3 @@ def evaluation_charts(plan: Plan, rows: list[list[str]]) -> list[BarChart]:
         category_label="方向性",
     )
     return [rating, direction]
-
-
-def items_for_timeline(items) -> list[Item]:
-    return list(items.order_by("order", "id").prefetch_related("schedule"))

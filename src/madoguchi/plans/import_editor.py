@@ -54,7 +54,7 @@ def handle_post(request, imp: PlanImport, pv):
         op["where"] = request.POST.get("where", "").strip()[:40]
         if kind != "ignore":
             # The line's text goes with the decision, so the replay needs no other lookup.
-            line = next((cells for number, sheet, cells in imp.lines or [] if f"{sheet} {number}行目".strip() == op["where"]), None)
+            line = next((r.cells for r in stored_rows(imp.lines or []) if r.where == op["where"]), None)
             op["text"] = " ".join(c.strip() for c in line or [] if c and c.strip())[:300]
             op["to"] = request.POST.get("to", "")[:300]
             op["key"] = target[:300]
@@ -83,9 +83,10 @@ def handle_post(request, imp: PlanImport, pv):
 
 def accept_rest_refusal(pv) -> str:
     """Why 「確認しました」 (accept the rest) is not offered, or "" when it is."""
-    if structure.one_word_items(pv) > ONE_WORD_LIMIT and structure.one_word_items(pv) * 3 > len(pv.items):
+    one_word = structure.one_word_items(pv)
+    if one_word > ONE_WORD_LIMIT and one_word * 3 > len(pv.items):
         return (
-            f"数字や一語だけの取組が{structure.one_word_items(pv)}件あります。表の読み違いの可能性が高いため、このままでは保存できません。"
+            f"数字や一語だけの取組が{one_word}件あります。表の読み違いの可能性が高いため、このままでは保存できません。"
             "下の「体系を直す」で行を取り込まない・まとめるなどの修正をしてください。"
         )
     # Lines that could not be placed (not the fields an item lacks, which staff fill in later).
@@ -101,7 +102,8 @@ def accept_rest_refusal(pv) -> str:
     return ""
 
 
-def editor_context(request, imp: PlanImport, pv) -> dict:
+def editor_context(request, imp: PlanImport, pv, refusal: str) -> dict:
+    """The structure editor's part of the preview; ``refusal`` is ``accept_rest_refusal(pv)``."""
     page = None
     if imp.lines is not None:
         page = Paginator(imp.lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
@@ -114,7 +116,7 @@ def editor_context(request, imp: PlanImport, pv) -> dict:
         "structure_nodes": nodes,
         "structure_items": items,
         "level_choices": list(enumerate(pv.level_names)),
-        "accept_rest_refusal": accept_rest_refusal(pv),
+        "accept_rest_refusal": refusal,
     }
 
 

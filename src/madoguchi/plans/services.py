@@ -425,6 +425,8 @@ def dashboard(plan: Plan, fiscal_year: int, items=None) -> dict:
         "indicators": indicators,
         "overdue": overdue_reports([plan], items=Item.objects.filter(pk__in=[i.pk for i in items])),
         "item_count": len(items),
+        "items": items,  # with their schedules (the timeline)
+        "report_statuses": Counter(r.status for r in reports.values()),
     }
 
 

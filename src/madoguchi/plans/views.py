@@ -113,13 +113,12 @@ def dashboard(request, pk: int):
     year = validation.int_param(request.GET.get("year")) or _current_year(plan)
     items = services.visible_items(request.user, plan.items.all())
     data = services.dashboard(plan, year, items=items)
-    timeline_items = charts.items_for_timeline(items)
     figures = {
         "phase_chart": charts.phase_chart(data["phases"], year),
         "rating_chart": charts.rating_chart(data["ratings"], year),
-        "report_chart": charts.report_status_chart(timeline_items, year),
+        "report_chart": charts.report_status_chart(data["report_statuses"], data["item_count"], year),
         "achievement_chart": charts.achievement_chart(data["indicators"], year),
-        "timeline": charts.schedule_timeline(plan, timeline_items, years),
+        "timeline": charts.schedule_timeline(plan, data["items"], years),
     }
     return render(request, "plans/dashboard.html", {"plan": plan, "year": year, "years": years, **data, **figures})
 
@@ -404,10 +403,11 @@ def _import_preview(request, imp: PlanImport):
         messages.success(request, f"対応を反映しました（{len(decisions)}件）。")
         return redirect("plans:import_preview", pk=imp.pk)
     existing = services.match_existing_plan(imp.municipality, pv.title, imp.filename)
+    refusal = import_editor.accept_rest_refusal(pv)  # the form and the editor both show it
     form = AcceptImportForm(
         request.POST or None,
         has_problems=bool(pv.problems),
-        refusal=import_editor.accept_rest_refusal(pv),
+        refusal=refusal,
         municipality=imp.municipality,
         initial={
             "title": pv.title,
@@ -464,7 +464,7 @@ def _import_preview(request, imp: PlanImport):
             "fix_rows": fix_rows,
             "node_choices": node_choices,
             "item_prefix": fixes.ITEM_PREFIX,
-            **import_editor.editor_context(request, imp, pv),
+            **import_editor.editor_context(request, imp, pv, refusal),
         },
     )
 

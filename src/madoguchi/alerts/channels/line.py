@@ -58,7 +58,7 @@ class LineChannel(Channel):
             if length > MAX_TEXT:
                 problems.append(
                     _("LINE では1通%(max)s文字までです。%(lang)sの本文を%(over)s文字以上減らしてください（現在 約%(len)s文字）。")
-                    % {"max": MAX_TEXT, "lang": _lang_label(lang), "over": length - MAX_TEXT, "len": length}
+                    % {"max": MAX_TEXT, "lang": render.language_name(lang), "over": length - MAX_TEXT, "len": length}
                 )
         return problems
 
@@ -119,10 +119,6 @@ def parse_webhook(body: str, signature: str):
     from linebot.v3 import WebhookParser
 
     return WebhookParser(conf.line_channel_secret()).parse(body, signature)
-
-
-def _lang_label(lang: str) -> str:
-    return render.language_name(lang)
 
 
 register(LineChannel())

@@ -105,7 +105,7 @@ class WebPushChannel(Channel):
                     _(
                         "Webプッシュ通知（%(lang)s）は約4KBまでです。本文を約%(over)sバイト（全角で約%(chars)s文字）減らすか、配信方法からWebプッシュ通知を外してください。"
                     )
-                    % {"lang": _lang_label(lang), "over": size - MAX_PLAINTEXT, "chars": (size - MAX_PLAINTEXT + 2) // 3}
+                    % {"lang": render.language_name(lang), "over": size - MAX_PLAINTEXT, "chars": (size - MAX_PLAINTEXT + 2) // 3}
                 )
         return problems
 
@@ -276,10 +276,6 @@ def _send_one(d, data: bytes, common: dict) -> Result:
         # fix, so that one is retried); only 404/410 say the subscription is gone
         return Result(d.pk, Outcome.RETRY if status == 403 else Outcome.FAILED, f"push {status}: {text[:200].decode(errors='replace')}")
     return Result(d.pk, Outcome.RETRY, f"push {status}")
-
-
-def _lang_label(lang: str) -> str:
-    return render.language_name(lang)
 
 
 register(WebPushChannel())

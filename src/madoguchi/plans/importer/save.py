@@ -216,13 +216,13 @@ def _link_successors(plan, rows: list[dict], prev) -> None:
     """A row's 「本計画の取組」 (Ⅱ-1-(2)) names a node of this plan: each item under that node
     without a 前計画の取組 gets the referring row's measure whose title is most alike."""
     from ..models import Item, Node
-    from .outline import _normal_marker
+    from .outline import _FW, _normal_marker
 
     measures = {it.key: it for it in Item.objects.filter(plan=prev)}
     by_node: dict[int, list] = {}
     nodes = {n.key: n for n in Node.objects.filter(plan=plan)}
     for order, row in enumerate(rows):
-        ref = _normal_marker(row.get("ref", "").translate(str.maketrans("０１２３４５６７８９（）－", "0123456789()-")))
+        ref = _normal_marker(row.get("ref", "").translate(_FW))
         node = nodes.get(ref.replace("-", "/")) if ref else None
         measure = measures.get(f"eval:{row['number'] or order}"[:300])
         if node is not None and measure is not None:
