@@ -19,7 +19,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
@@ -28,6 +27,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from madoguchi.core import audit, ratelimit
+from madoguchi.core.links import same_site_url
 from madoguchi.core.models import AuditLog
 
 from . import conf, services
@@ -52,10 +52,7 @@ def _client_ip(request) -> str:
 
 
 def _safe_next(request, default: str = "") -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return candidate
-    return default
+    return same_site_url(request, request.POST.get("next") or request.GET.get("next") or "") or default
 
 
 def _with_next(url_name: str, next_url: str) -> str:

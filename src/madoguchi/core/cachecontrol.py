@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.cache import add_never_cache_headers
 
 MARK = "_madoguchi_no_personal_data"
 
@@ -53,6 +53,5 @@ class NoStoreMiddleware:
             # Replace whatever the view said (public, max-age): only a marked view may be cached.
             if "Cache-Control" in response:
                 del response["Cache-Control"]
-            add_never_cache_headers(response)
-            patch_cache_control(response, private=True)
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
         return response

@@ -16,7 +16,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template import loader
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -86,11 +85,10 @@ def server_error(request, template_name="web/errors/500.html"):
 
 def _back_url(request) -> str:
     """Where 「入力画面に戻る」 leads: the page the form was on (the Referer, this site only),
-    else this address when it answers GET, else the top page."""
-    referer = request.headers.get("referer", "")
-    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return referer
-    return "/"
+    else the top page."""
+    from .links import same_site_url
+
+    return same_site_url(request, request.headers.get("referer", "")) or "/"
 
 
 def csrf_failure(request, reason="", template_name="web/errors/csrf.html"):

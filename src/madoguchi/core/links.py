@@ -26,6 +26,16 @@ def site_url(municipality=None) -> str:
     return str(own or getattr(settings, "SITE_URL", "") or DEFAULT_SITE_URL).rstrip("/")
 
 
+def same_site_url(request, candidate: str) -> str:
+    """``candidate`` (a ``next`` or Referer address) if it leads to this site over the same
+    scheme, else "": the one open-redirect check."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return candidate
+    return ""
+
+
 def absolute_url(target: str, *args, municipality=None, query: dict | None = None, **kwargs) -> str:
     """``absolute_url("reservations:my")``, ``absolute_url("plans:report", item.pk, 2026)``
     or ``absolute_url("/already/a/path/")``. A target starting with "/" is a path; anything

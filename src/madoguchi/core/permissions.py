@@ -105,13 +105,11 @@ def refuse(request, message: str, fallback: str = "web:staff_home"):
     can do it) shown by the layout, back on the page the request came from (or ``fallback``)."""
     from django.contrib import messages
     from django.shortcuts import redirect, resolve_url
-    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .links import same_site_url
 
     messages.error(request, message)
-    back = request.headers.get("referer", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(back)
-    return redirect(resolve_url(fallback))
+    return redirect(same_site_url(request, request.headers.get("referer", "")) or resolve_url(fallback))
 
 
 def scope(user, queryset, section_field: str = "section", action: str = "view"):

@@ -36,12 +36,12 @@ class Block:
         return max(1, int((self.retry_at - timezone.now()).total_seconds() + 59) // 60)
 
     def message(self, what: str) -> str:
+        return self.worded(_("%(what)sの失敗が続いたため、一時的に受け付けを停止しています。%(time)s以降（約%(minutes)s分後）にもう一度お試しください。"), what)
+
+    def worded(self, template: str, what: str) -> str:
+        """``template`` (translated, with %(what)s, %(time)s and %(minutes)s) filled for this block."""
         local = timezone.localtime(self.retry_at)
-        return _("%(what)sの失敗が続いたため、一時的に受け付けを停止しています。%(time)s以降（約%(minutes)s分後）にもう一度お試しください。") % {
-            "what": what,
-            "time": f"{local:%H時%M分}",
-            "minutes": self.minutes,
-        }
+        return template % {"what": what, "time": f"{local:%H時%M分}", "minutes": self.minutes}
 
 
 def blocked(scope: str, ident: str, limit: int) -> Block | None:
@@ -145,12 +145,9 @@ def too_many_requests(request, block: Block, message: str):
 
 
 def request_message(block: Block, what: str) -> str:
-    local = timezone.localtime(block.retry_at)
-    return _("%(what)sが短い時間に続いたため、一時的に受け付けを停止しています。%(time)s以降（約%(minutes)s分後）にもう一度お試しください。") % {
-        "what": what,
-        "time": f"{local:%H時%M分}",
-        "minutes": block.minutes,
-    }
+    return block.worded(
+        _("%(what)sが短い時間に続いたため、一時的に受け付けを停止しています。%(time)s以降（約%(minutes)s分後）にもう一度お試しください。"), what
+    )
 
 
 def exempt(reason: str):
@@ -180,7 +177,7 @@ def limit_mail(field: str, *, when=None, sent=_redirected):
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            email = (request.POST.get(field) or "").strip().lower() if request.method == "POST" else ""
+            email = (request.POST.get(field) or "").strip() if request.method == "POST" else ""  # _key lowercases
             if not email or (when is not None and not when(request)):
                 return view(request, *args, **kwargs)
             from . import audit
