@@ -7,10 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Prefetch
-from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from ninja import Path, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.security import django_auth
@@ -228,10 +226,7 @@ def unit_availability(request, unit_id: int = ID, year: int = Query(..., ge=2000
     cal = None if found is None else availability.month(unit_id, year, month, municipality_id=city, version=found[1])
     if cal is None:
         return 404, {"rule": "not_found", "detail": "部屋・コートが見つかりません。"}
-    response = HttpResponseNotModified() if availability.not_modified(request, cal.etag) else HttpResponse(cal.json, content_type="application/json")
-    response["ETag"] = cal.etag
-    patch_cache_control(response, public=True, max_age=availability.max_age())
-    return response
+    return availability.response(request, cal)
 
 
 class UnitMonthOut(Schema):
@@ -250,10 +245,7 @@ def facility_availability(request, facility_id: int = ID, year: int = Query(...,
     cal = None if city is None else availability.facility_month(facility_id, year, month, municipality_id=city)
     if cal is None:
         return 404, {"rule": "not_found", "detail": "施設が見つかりません。施設の一覧から選び直してください。"}
-    response = HttpResponseNotModified() if availability.not_modified(request, cal.etag) else HttpResponse(cal.json, content_type="application/json")
-    response["ETag"] = cal.etag
-    patch_cache_control(response, public=True, max_age=availability.max_age())
-    return response
+    return availability.response(request, cal)
 
 
 class LotteryOut(Schema):

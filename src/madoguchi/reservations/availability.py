@@ -104,8 +104,11 @@ def unit_version(unit_id: int, municipality_id: int) -> tuple[int, int] | None:
     return None if row is None else (int(row[0]), int(row[1]))
 
 
-def facility_version(facility_id: int) -> int:
-    return CalendarVersion.objects.filter(facility_id=facility_id).values_list("version", flat=True).first() or 0
+def facility_version(facility_id: int, municipality_id: int | None = None) -> int:
+    rows = CalendarVersion.objects.filter(facility_id=facility_id)
+    if municipality_id is not None:
+        rows = rows.filter(municipality_id=municipality_id)
+    return rows.values_list("version", flat=True).first() or 0
 
 
 # --- the cached month ----------------------------------------------------------------------
@@ -181,7 +184,7 @@ def facility_month(facility_id: int, year: int, month_: int, *, municipality_id:
     """The month of each active unit of a public facility of the city, each from the cache
     like ``month``: the facility's version is read once, before anything is computed."""
     city = municipality_id if municipality_id is not None else tenancy.current_id()
-    version = CalendarVersion.objects.filter(facility_id=facility_id, municipality_id=city).values_list("version", flat=True).first() or 0
+    version = facility_version(facility_id, city)
     units = list(
         Unit.objects.filter(facility_id=facility_id, municipality_id=city, is_active=True, facility__is_public=True).order_by("pk").values_list("pk", "name")
     )
@@ -234,3 +237,15 @@ def _changed(sender, instance, **kwargs):
 for _model in (Booking, ClosedPeriod, OpeningHours, FrameDefinition, Lottery, Unit, Facility):
     post_save.connect(_changed, sender=_model, dispatch_uid=f"reservations.calendar.{_model.__name__}.save")
     post_delete.connect(_changed, sender=_model, dispatch_uid=f"reservations.calendar.{_model.__name__}.delete")
+
+
+def response(request, cal):
+    """The API's answer for a cached month (a unit's or a facility's): 304 when the client has
+    it, else the stored JSON; with its ETag and a public max-age (it holds no personal data)."""
+    from django.http import HttpResponse, HttpResponseNotModified
+    from django.utils.cache import patch_cache_control
+
+    answer = HttpResponseNotModified() if not_modified(request, cal.etag) else HttpResponse(cal.json, content_type="application/json")
+    answer["ETag"] = cal.etag
+    patch_cache_control(answer, public=True, max_age=max_age())
+    return answer

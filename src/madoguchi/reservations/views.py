@@ -388,6 +388,7 @@ def counter_detail(request, slug: str):
             else:
                 messages.success(request, f"予約しました。予約番号は {visit.code} です。QRコードをメールで送りました。")
                 return redirect("reservations:my")
+    week, closed_days = services.visits.counter_hours(counter)
     return render(
         request,
         "reservations/counter.html",
@@ -397,14 +398,10 @@ def counter_detail(request, slug: str):
             "form": form,
             "days": days,
             "selected": day,
-            "week": _week_rows(counter),
-            "closed_days": services.visits.counter_hours(counter)[1],
+            "week": week,  # 月〜金: 土日 are closed days
+            "closed_days": closed_days,
         },
     )
-
-
-def _week_rows(counter: Counter) -> list[dict]:
-    return services.visits.counter_hours(counter)[0]  # 月〜金: 土日 are closed days
 
 
 @login_required
