@@ -28,7 +28,7 @@ import unicodedata
 from pathlib import Path
 
 import jaconv
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 
 SYNONYMS_FILE = Path(__file__).parent / "fixtures" / "search_synonyms.tsv"
 
@@ -159,9 +159,10 @@ def _term_score(doc: _Doc, term: str) -> int:
     return min(scores) if all(scores) else 0
 
 
-def search(procedures: QuerySet, q: str) -> QuerySet:
+def search(procedures: QuerySet, q: str) -> QuerySet | list:
     """``procedures`` narrowed to those matching every word of ``q``, best first (words found
-    in the name before words found only in the summary); ``q`` empty: unchanged."""
+    in the name before words found only in the summary), as the list of the rows already read
+    to rank them; ``q`` empty: the queryset unchanged."""
     terms = normalise(q).split()
     if not terms:
         return procedures
@@ -170,12 +171,6 @@ def search(procedures: QuerySet, q: str) -> QuerySet:
         doc = _Doc(procedure)
         scores = [_term_score(doc, t) for t in terms]
         if all(scores):
-            ranked.append((-sum(scores), index, procedure.pk))
-    ranked.sort()
-    ids = [pk for _s, _i, pk in ranked]
-    if not ids:
-        return procedures.none()
-    order = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=IntegerField())
-    # Annotated, not ordered by the expression alone: PostgreSQL needs a SELECT DISTINCT's
-    # ORDER BY in its select list (the catalogue's life-event filter makes it distinct).
-    return procedures.filter(pk__in=ids).annotate(search_rank=order).order_by("search_rank")
+            ranked.append((-sum(scores), index, procedure))
+    ranked.sort(key=lambda r: r[:2])
+    return [procedure for _score, _index, procedure in ranked]
