@@ -139,8 +139,10 @@ class Subscription(models.Model):
     push_p256dh = models.CharField(max_length=200, blank=True)
     push_auth = models.CharField(max_length=100, blank=True)
     language = models.CharField(_("言語"), max_length=10, choices=Language.choices, default=Language.JA)
-    topics = models.ManyToManyField(Topic, related_name="subscriptions", verbose_name=_("分野"))
-    areas = models.ManyToManyField(Area, blank=True, related_name="subscriptions", verbose_name=_("地域"), help_text=_("選ばなければ市内全域"))
+    topics = models.ManyToManyField(Topic, through="SubscriptionTopic", related_name="subscriptions", verbose_name=_("分野"))
+    areas = models.ManyToManyField(
+        Area, through="SubscriptionArea", blank=True, related_name="subscriptions", verbose_name=_("地域"), help_text=_("選ばなければ市内全域")
+    )
     status = models.CharField(_("状態"), max_length=15, choices=Status.choices, default=Status.PENDING, db_index=True)
     # Unique within the city (with the municipality: the distribution column of a sharded layout).
     token = models.CharField(max_length=64, default=_token, editable=False)
@@ -245,7 +247,7 @@ class Notice(models.Model):
     kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices, default=Kind.ALERT)
     references = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("訂正・取消の対象"))
     topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.PROTECT, related_name="notices", verbose_name=_("分野"))
-    areas = models.ManyToManyField(Area, blank=True, related_name="notices", verbose_name=_("対象地域"))
+    areas = models.ManyToManyField(Area, through="NoticeArea", blank=True, related_name="notices", verbose_name=_("対象地域"))
     all_areas = models.BooleanField(_("市内全域"), default=False)
     severity = models.CharField(_("重要度"), max_length=10, choices=Severity.choices, default=Severity.MINOR)
     title = ResidentCharField(_("件名"), max_length=120)
@@ -255,7 +257,7 @@ class Notice(models.Model):
     title_en = ResidentCharField(_("件名（英語）"), max_length=200, blank=True)
     body_en = ResidentTextField(_("本文（英語）"), blank=True)
     links = models.JSONField(_("関連リンク"), default=list, blank=True)  # [{"label": ..., "url": ...}]
-    shelters = models.ManyToManyField(Shelter, blank=True, related_name="notices", verbose_name=_("開設する避難所"))
+    shelters = models.ManyToManyField(Shelter, through="NoticeShelter", blank=True, related_name="notices", verbose_name=_("開設する避難所"))
     target_facts = models.JSONField(_("プッシュ型配信の対象属性"), default=list, blank=True)
     channels = models.JSONField(_("配信方法"), default=list, blank=True)
     effective_from = models.DateTimeField(_("有効期間（開始）"), null=True, blank=True)
@@ -356,3 +358,70 @@ class Delivery(CityOwned):
     def idempotency_key(self) -> str:
         """Stable per delivery: Message-ID (email), Topic (push), X-Line-Retry-Key (LINE)."""
         return str(uuid.uuid5(self.notice.identifier, f"{self.channel}:{self.subscription_id}"))
+
+
+# --- many-to-many links, each carrying its city ---------------------------------------------
+# Explicit through tables (they keep the tables Django made for the plain many-to-many fields)
+# so that every city-owned row carries its municipality: the distribution column of a sharded
+# layout (docs/scaling.md) and the key of the row-level security policy. ``add()``/``set()``
+# fill it from the parent (``tenant_parent``) through the tenant queryset's ``bulk_create``.
+
+
+class SubscriptionTopic(CityOwned):
+    """配信登録の分野."""
+
+    municipality = _city()
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE)
+
+    tenant_parent = "subscription"
+    objects = TenantManager()
+
+    class Meta:
+        db_table = "alerts_subscription_topics"
+        constraints = [models.UniqueConstraint(fields=["municipality", "subscription", "topic"], name="alerts_subscriptiontopic_once")]
+
+
+class SubscriptionArea(CityOwned):
+    """配信登録の地域."""
+
+    municipality = _city()
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE)
+    area = models.ForeignKey(Area, on_delete=models.CASCADE)
+
+    tenant_parent = "subscription"
+    objects = TenantManager()
+
+    class Meta:
+        db_table = "alerts_subscription_areas"
+        constraints = [models.UniqueConstraint(fields=["municipality", "subscription", "area"], name="alerts_subscriptionarea_once")]
+
+
+class NoticeArea(CityOwned):
+    """お知らせの対象地域."""
+
+    municipality = _city()
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE)
+    area = models.ForeignKey(Area, on_delete=models.CASCADE)
+
+    tenant_parent = "notice"
+    objects = TenantManager()
+
+    class Meta:
+        db_table = "alerts_notice_areas"
+        constraints = [models.UniqueConstraint(fields=["municipality", "notice", "area"], name="alerts_noticearea_once")]
+
+
+class NoticeShelter(CityOwned):
+    """お知らせで開設する避難所."""
+
+    municipality = _city()
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE)
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE)
+
+    tenant_parent = "notice"
+    objects = TenantManager()
+
+    class Meta:
+        db_table = "alerts_notice_shelters"
+        constraints = [models.UniqueConstraint(fields=["municipality", "notice", "shelter"], name="alerts_noticeshelter_once")]

@@ -77,7 +77,7 @@ class Procedure(models.Model):
     external_url = models.URLField(_("外部の申請先（マイナポータル等）"), blank=True)
     identity_assurance = models.CharField(_("必要な本人確認"), max_length=20, choices=Assurance.choices, default=Assurance.ACCOUNT)
     retention_years = models.PositiveSmallIntegerField(_("保存年限（年）"), default=5)
-    life_events = models.ManyToManyField(LifeEvent, blank=True, related_name="procedures", verbose_name=_("ライフイベント"))
+    life_events = models.ManyToManyField(LifeEvent, through="ProcedureLifeEvent", blank=True, related_name="procedures", verbose_name=_("ライフイベント"))
     form = models.ForeignKey("forms.Form", null=True, blank=True, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("申請フォーム"))
     counter_note = ResidentCharField(_("窓口での手続"), max_length=200, blank=True)
     is_published = models.BooleanField(_("公開"), default=True)
@@ -115,6 +115,21 @@ class Procedure(models.Model):
         """書かない窓口: staff fill any procedure that has a form for a visitor, online or not;
         the visitor's identity is checked in person (so マイナンバーカード procedures too)."""
         return self.form_id is not None
+
+
+class ProcedureLifeEvent(CityOwned):
+    """手続とライフイベントの対応, carrying its city like every city-owned row (an explicit
+    through table that keeps the table of the former plain many-to-many field)."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE)
+    lifeevent = models.ForeignKey(LifeEvent, on_delete=models.CASCADE)
+
+    tenant_parent = "procedure"
+    objects = TenantManager()
+
+    class Meta:
+        db_table = "applications_procedure_life_events"
+        constraints = [models.UniqueConstraint(fields=["municipality", "procedure", "lifeevent"], name="applications_procedurelifeevent_once")]
 
 
 class Submission(CityOwned):

@@ -423,6 +423,39 @@ class TenantQuerySet:
                     clone._city_scoped = city_id
         return clone
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Fill each row's municipality as ``save()`` does (from ``tenant_parent`` or the
+        active city) and refuse another city's rows likewise: a bulk insert never writes a
+        row without its city. On the queryset, not only the manager, because Django's
+        many-to-many ``add()``/``set()`` insert through ``through._default_manager.using(db)``
+        — a queryset — so explicit through tables (``alerts.SubscriptionTopic`` …) get their
+        city this way. Callers building many rows set ``municipality_id`` themselves, so no
+        parent is fetched here."""
+        from .models import fill_municipality
+
+        objs = list(objs)
+        _fill_from_parents(self.model, objs, self.db)
+        for obj in objs:
+            fill_municipality(obj)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+def _fill_from_parents(model, objs, db) -> None:
+    """Give rows without a city their parent's (``tenant_parent``) in one query for the lot,
+    rather than one fetch of the parent per row (a many-to-many ``set()`` builds rows that
+    carry only the parent's id)."""
+    parent_name = getattr(model, "tenant_parent", "")
+    if not parent_name:
+        return
+    field = model._meta.get_field(parent_name)
+    waiting = [obj for obj in objs if obj.municipality_id is None and getattr(obj, field.attname) is not None and not field.is_cached(obj)]
+    if not waiting:
+        return
+    ids = {getattr(obj, field.attname) for obj in waiting}
+    cities = dict(field.related_model._base_manager.using(db).filter(pk__in=ids).values_list("pk", "municipality_id"))
+    for obj in waiting:
+        obj.municipality_id = cities.get(getattr(obj, field.attname))
+
 
 def models_q(**kwargs):
     from django.db.models import Q
@@ -450,18 +483,6 @@ def tenant_manager_class():
             qs.query.add_q(models_q(municipality_id=city_id))
             qs._city_scoped = city_id
             return qs
-
-        def bulk_create(self, objs, *args, **kwargs):
-            """Fill each row's municipality as ``save()`` does (from ``tenant_parent`` or the
-            active city) and refuse another city's rows likewise: a bulk insert never writes a
-            row without its city. Callers building many rows set ``municipality_id`` themselves,
-            so no parent is fetched here."""
-            from .models import fill_municipality
-
-            objs = list(objs)
-            for obj in objs:
-                fill_municipality(obj)
-            return super().bulk_create(objs, *args, **kwargs)
 
     return TenantManager
 
@@ -581,10 +602,22 @@ def check_tenancy(app_configs=None, **kwargs):
     _level = checks.Error
     problems = []
     manager_class = None
-    for model in apps.get_models():
+    for model in apps.get_models(include_auto_created=True):
         if not model.__module__.startswith("madoguchi.") or model._meta.proxy or getattr(model, "tenant_exempt", False):
             continue
         if model._meta.label == "core.Municipality":
+            continue
+        owner = model._meta.auto_created  # the model of a plain many-to-many field, for its link table
+        if owner:
+            if not getattr(owner, "tenant_exempt", False):
+                problems.append(
+                    _level(
+                        f"{owner._meta.label}: the link table {model._meta.db_table} of a many-to-many field does not carry its municipality",
+                        hint="Give the field an explicit through model that is city-owned (alerts.SubscriptionTopic is one; docs/scaling.md).",
+                        obj=owner,
+                        id="madoguchi.E052",
+                    )
+                )
             continue
         if model in city_owned_models():
             if manager_class is None:
