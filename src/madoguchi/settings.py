@@ -62,6 +62,11 @@ INSTALLED_APPS = [
     "madoguchi.reservations",
     "madoguchi.alerts",
     "madoguchi.plans",
+    "madoguchi.search",
+    "madoguchi.payments",
+    "madoguchi.opendata",
+    "madoguchi.participation",
+    "madoguchi.identity",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,8 @@ from django.urls import include, path
 from .api import api
 
 urlpatterns = [
+    # CKAN Action API v3 (opendata/ckan.py): before ninja's api/ so its paths are CKAN's own
+    path("api/3/action/", include("madoguchi.opendata.ckan_urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("madoguchi.accounts.urls")),
@@ -12,6 +14,11 @@ urlpatterns = [
     path("reservations/", include("madoguchi.reservations.urls")),
     path("alerts/", include("madoguchi.alerts.urls")),
     path("plans/", include("madoguchi.plans.urls")),
+    path("search/", include("madoguchi.search.urls")),
+    path("payments/", include("madoguchi.payments.urls")),
+    path("opendata/", include("madoguchi.opendata.urls")),
+    path("participation/", include("madoguchi.participation.urls")),
+    path("identity/", include("madoguchi.identity.urls")),
     path("core/", include("madoguchi.core.urls")),
     path("operator/", include("madoguchi.core.operator_urls")),
     # applications owns /procedures/, /my/ and /staff/applications/ (see its urls.py)

@@ -265,6 +265,63 @@ class ProcedureWindow:
     url: str = ""  # the page where a visit is booked ("" when none)
 
 
+# --- search documents (検索対象) — owned by the search app's maintainers ----------------------
+class SearchDocuments:
+    """Documents one app contributes to the platform's Japanese search (``search`` app): the
+    app that owns the rows says what is searchable, the search app indexes it. Contributed from
+    ``<app>/search_documents.py``. See ``madoguchi/search/README.md`` for the protocol."""
+
+    key: str = ""
+    label: str = ""  # the kind shown as a filter: 手続, よくある質問, 施設 …
+
+    def check(self) -> list[checks.CheckMessage]:
+        if not self.label:
+            return [checks.Error(f"search documents {self.key!r} have no label", obj=type(self), id="madoguchi.E016")]
+        return []
+
+
+# --- datasets (オープンデータ) — owned by the opendata app's maintainers -----------------------
+class GeneratedDataset:
+    """A dataset an app generates from its own rows for the open data catalogue (``opendata``
+    app), contributed from ``<app>/datasets.py``. See ``madoguchi/opendata/README.md``."""
+
+    key: str = ""
+    label: str = ""
+
+    def check(self) -> list[checks.CheckMessage]:
+        if not self.label:
+            return [checks.Error(f"dataset {self.key!r} has no label", obj=type(self), id="madoguchi.E017")]
+        return []
+
+
+# --- payment providers (決済事業者) — owned by the payments app's maintainers ------------------
+class PaymentProvider:
+    """One way of paying (``payments/contrib/<provider>/``), registered from the provider's
+    ``payment_providers`` module. See ``madoguchi/payments/README.md``."""
+
+    key: str = ""
+    label: str = ""
+
+    def check(self) -> list[checks.CheckMessage]:
+        if not self.label:
+            return [checks.Error(f"payment provider {self.key!r} has no label", obj=type(self), id="madoguchi.E018")]
+        return []
+
+
+# --- identity providers (本人確認) — owned by the identity app's maintainers --------------------
+class IdentityProvider:
+    """A way to prove who a resident or business is (マイナンバーカード through the デジタル認証アプリ,
+    gBizID …), registered from ``<app>/identity_providers.py``. See ``madoguchi/identity/README.md``."""
+
+    key: str = ""
+    label: str = ""
+
+    def check(self) -> list[checks.CheckMessage]:
+        if not self.label:
+            return [checks.Error(f"identity provider {self.key!r} has no label", obj=type(self), id="madoguchi.E019")]
+        return []
+
+
 #: Background tasks (``core.tasks.task``/``periodic``), from ``<app>/tasks.py``.
 tasks: Registry[Any] = Registry("tasks", module="tasks", label="バックグラウンド処理")
 #: Plan-indicator figures, from ``<app>/metrics.py``; plugins are ``Metric`` subclasses.
@@ -277,6 +334,22 @@ field_types: Registry[Any] = Registry("field_types", module="fields", label="申
 resident_records: Registry[ResidentRecords] = Registry("resident_records", module="records", label="住民の手続きの記録", kind=ResidentRecords, instantiate=True)
 #: The windows (窓口) where a procedure is done in person, from ``<app>/windows.py``.
 procedure_windows: Registry[ProcedureWindows] = Registry("procedure_windows", module="windows", label="手続の窓口", kind=ProcedureWindows, instantiate=True)
+
+#: Documents for the Japanese search, from ``<app>/search_documents.py``.
+search_documents: Registry[SearchDocuments] = Registry(
+    "search_documents", module="search_documents", label="検索の対象", kind=SearchDocuments, instantiate=True
+)
+#: Open datasets generated from an app's own data, from ``<app>/datasets.py``.
+datasets: Registry[GeneratedDataset] = Registry("datasets", module="datasets", label="自動生成するオープンデータ", kind=GeneratedDataset, instantiate=True)
+#: Payment providers (決済手段), from ``<app>/payment_providers.py`` (payments imports its contrib providers there).
+payment_providers: Registry[PaymentProvider] = Registry(
+    "payment_providers", module="payment_providers", label="決済手段", kind=PaymentProvider, instantiate=True
+)
+
+#: Identity providers (本人確認の方法), from ``<app>/identity_providers.py``.
+identity_providers: Registry[IdentityProvider] = Registry(
+    "identity_providers", module="identity_providers", label="本人確認の方法", kind=IdentityProvider, instantiate=True
+)
 
 
 @checks.register("madoguchi")
