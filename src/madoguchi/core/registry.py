@@ -266,18 +266,48 @@ class ProcedureWindow:
 
 
 # --- search documents (検索対象) — owned by the search app's maintainers ----------------------
+@dataclass(frozen=True)
+class SearchDocument:
+    """One searchable page an app contributes (a procedure, a facility, a notice …)."""
+
+    key: str  # unique within the contributor and city (the row's slug or id)
+    title: str
+    body: str  # plain text (no HTML): summary, what to bring, eligibility …
+    url: str  # the page's path on the city's site ("/procedures/juminhyo/")
+    section: Any = None  # core.Section that owns the page (filter and staff scoping), or None
+    keywords: str = ""  # indexed with the title but not shown: ふりがな, other names
+    language: str = "ja"
+    updated: Any = None  # datetime of the last change, when known
+
+
 class SearchDocuments:
     """Documents one app contributes to the platform's Japanese search (``search`` app): the
     app that owns the rows says what is searchable, the search app indexes it. Contributed from
-    ``<app>/search_documents.py``. See ``madoguchi/search/README.md`` for the protocol."""
+    ``<app>/search_documents.py``; see ``madoguchi/search/README.md``.
+
+    - ``documents(municipality)`` yields ``SearchDocument``s of that city (runs with the city
+      active), published pages only;
+    - ``models()`` returns the contributor's own model classes whose saves and deletes change
+      its documents: the search app queues a reindex of this contributor for the row's city
+      through the outbox when one is saved or deleted."""
 
     key: str = ""
     label: str = ""  # the kind shown as a filter: 手続, よくある質問, 施設 …
+    order: int = 100  # position of the kind in the filter
+
+    def documents(self, municipality) -> Iterator[SearchDocument]:
+        raise NotImplementedError
+
+    def models(self) -> list[type]:
+        return []
 
     def check(self) -> list[checks.CheckMessage]:
+        problems = []
         if not self.label:
-            return [checks.Error(f"search documents {self.key!r} have no label", obj=type(self), id="madoguchi.E016")]
-        return []
+            problems.append(checks.Error(f"search documents {self.key!r} have no label", obj=type(self), id="madoguchi.E016"))
+        if type(self).documents is SearchDocuments.documents:
+            problems.append(checks.Error(f"search documents {self.key!r} do not implement documents()", obj=type(self), id="madoguchi.E019"))
+        return problems
 
 
 # --- datasets (オープンデータ) — owned by the opendata app's maintainers -----------------------
@@ -311,10 +341,31 @@ class PaymentProvider:
 # --- identity providers (本人確認) — owned by the identity app's maintainers --------------------
 class IdentityProvider:
     """A way to prove who a resident or business is (マイナンバーカード through the デジタル認証アプリ,
-    gBizID …), registered from ``<app>/identity_providers.py``. See ``madoguchi/identity/README.md``."""
+    gBizID …), registered from ``<app>/identity_providers.py``. See ``madoguchi/identity/README.md``.
+
+    Protocol (OpenID Connect authorization-code flow, the identity app drives it):
+    ``authorization_url(request, *, redirect_uri, state, nonce, code_verifier)`` → the URL the
+    resident is sent to; ``exchange_code(request, *, code, redirect_uri, code_verifier, nonce)``
+    → the verified claims (ID token checked); ``identity(claims)`` → a ``VerifiedIdentity``
+    (``madoguchi.identity.oidc``); ``configured(municipality)`` → whether the city registered a
+    client; ``check()`` → Django check messages (a missing client id or key in production)."""
 
     key: str = ""
     label: str = ""
+    #: the assurance it proves (``applications.Procedure.Assurance`` value: my_number_card, gbizid)
+    assurance: str = ""
+
+    def configured(self, municipality=None) -> bool:
+        return False
+
+    def authorization_url(self, request, *, redirect_uri: str, state: str, nonce: str, code_verifier: str) -> str:
+        raise NotImplementedError
+
+    def exchange_code(self, request, *, code: str, redirect_uri: str, code_verifier: str, nonce: str) -> dict:
+        raise NotImplementedError
+
+    def identity(self, claims: dict):
+        raise NotImplementedError
 
     def check(self) -> list[checks.CheckMessage]:
         if not self.label:

@@ -1,0 +1,174 @@
+"""The two full-text backends, chosen by the connection's vendor. Both take the same terms
+(``tokenizer``) and the same query shape — groups that must all match, each group a choice of
+phrases, each phrase terms that must all be present — and return candidate ids in the
+database's own rank order; ``services`` re-ranks the candidates the same way on both.
+
+- SQLite: an FTS5 table ``search_fts`` (columns title_terms, terms, grams; rowid = the entry's
+  id) kept by triggers on the entry table; rank ``bm25`` with the title weighted 10:1; typos
+  through the title's character bigrams.
+- PostgreSQL: a generated ``search_vector`` column (title terms weight A, the rest D; built with
+  ``array_to_tsvector`` over the pre-tokenised terms, i.e. the 'simple' treatment without the
+  parser's locale) with a GIN index; rank ``ts_rank``; typos through pg_trgm's
+  ``word_similarity`` on ``title_key`` (GIN ``gin_trgm_ops`` index).
+
+The SQL objects are made by migration 0002 (``schema_sql``). Written-out SQL because the ORM
+cannot say MATCH, @@ or <%; table and column names come from the model's metadata."""
+
+from __future__ import annotations
+
+import functools
+
+from django.db import connection
+
+from madoguchi.core import rawsql
+
+from .models import SearchEntry
+
+FTS_TABLE = "search_fts"
+Phrase = tuple[str, ...]
+Group = list[Phrase]
+
+
+def _col(field: str) -> str:
+    return rawsql.column(SearchEntry, field)
+
+
+# --- schema (migration 0002) -----------------------------------------------------------------
+def schema_sql(vendor: str) -> list[str]:
+    table = rawsql.table(SearchEntry)
+    if vendor == "sqlite":
+        new = "new"
+        old = "old"
+        cols = f"{_col('title_terms')}, {_col('terms')}, {_col('grams')}"
+        return [
+            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title_terms, terms, grams, tokenize = 'unicode61 remove_diacritics 0')",
+            f"CREATE TRIGGER search_fts_insert AFTER INSERT ON {table} BEGIN "
+            f"INSERT INTO {FTS_TABLE}(rowid, title_terms, terms, grams) VALUES ({new}.id, "
+            f"{new}.{_col('title_terms')}, {new}.{_col('terms')}, {new}.{_col('grams')}); END",
+            f"CREATE TRIGGER search_fts_delete AFTER DELETE ON {table} BEGIN DELETE FROM {FTS_TABLE} WHERE rowid = {old}.id; END",
+            f"CREATE TRIGGER search_fts_update AFTER UPDATE OF {cols} ON {table} BEGIN "
+            f"DELETE FROM {FTS_TABLE} WHERE rowid = {old}.id; "
+            f"INSERT INTO {FTS_TABLE}(rowid, title_terms, terms, grams) VALUES ({new}.id, "
+            f"{new}.{_col('title_terms')}, {new}.{_col('terms')}, {new}.{_col('grams')}); END",
+        ]
+    if vendor == "postgresql":
+        # pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
+        vector = (
+            f"setweight(array_to_tsvector(string_to_array(nullif({_col('title_terms')}, ''), ' ')), 'A') || "
+            f"setweight(array_to_tsvector(string_to_array(nullif({_col('terms')}, ''), ' ')), 'D')"
+        )
+        return [
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            f"ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (coalesce({vector}, ''::tsvector)) STORED",
+            f"CREATE INDEX search_entry_vector ON {table} USING gin (search_vector)",
+            f"CREATE INDEX search_entry_title_trgm ON {table} USING gin ({_col('title_key')} gin_trgm_ops)",
+        ]
+    return []
+
+
+def drop_sql(vendor: str) -> list[str]:
+    table = rawsql.table(SearchEntry)
+    if vendor == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS search_fts_{t}" for t in ("insert", "delete", "update")] + [f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+    if vendor == "postgresql":
+        return [f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector"]
+    return []
+
+
+# --- queries -----------------------------------------------------------------------------------
+def _fts_phrase(phrase: Phrase) -> str:
+    inner = " AND ".join(f'"{t}"' for t in phrase)
+    return f"({inner})" if len(phrase) > 1 else inner
+
+
+def _ts_phrase(phrase: Phrase) -> str:
+    inner = " & ".join(f"'{t}'" for t in phrase)
+    return f"({inner})" if len(phrase) > 1 else inner
+
+
+def match_expression(vendor: str, groups: list[Group], *, any_group: bool = False) -> str:
+    """The backend's query text: every group (or, ``any_group``, at least one) must match."""
+    if vendor == "postgresql":
+        parts = ["(" + " | ".join(_ts_phrase(p) for p in g) + ")" for g in groups if g]
+        return (" | " if any_group else " & ").join(parts)
+    parts = ["(" + " OR ".join(_fts_phrase(p) for p in g) + ")" for g in groups if g]
+    return "{title_terms terms} : (" + (" OR " if any_group else " AND ").join(parts) + ")"
+
+
+def _filters(kinds, section_id) -> tuple[str, list]:
+    sql, params = "", []
+    if kinds:
+        sql += f" AND e.{_col('kind')} IN ({', '.join(['%s'] * len(kinds))})"
+        params += list(kinds)
+    if section_id:
+        sql += f" AND e.{_col('section')} = %s"
+        params.append(section_id)
+    return sql, params
+
+
+@functools.cache
+def _find_sql(vendor: str) -> str:
+    table = rawsql.table(SearchEntry)
+    if vendor == "postgresql":
+        return (
+            f"SELECT e.id FROM {table} e WHERE e.{_col('municipality')} = %s AND e.search_vector @@ %s::tsquery{{filters}} "
+            f"ORDER BY ts_rank(e.search_vector, %s::tsquery, 1) DESC, e.id LIMIT %s"
+        )
+    return (
+        f"SELECT e.id FROM {FTS_TABLE} JOIN {table} e ON e.id = {FTS_TABLE}.rowid "
+        f"WHERE {FTS_TABLE} MATCH %s AND e.{_col('municipality')} = %s{{filters}} "
+        f"ORDER BY bm25({FTS_TABLE}, 10.0, 1.0, 0.0), e.id LIMIT %s"
+    )
+
+
+def find(municipality_id: int, groups: list[Group], *, any_group=False, kinds=(), section_id=None, limit: int = 100) -> list[int]:
+    """Ids of the city's entries matching ``groups``, best first by the backend's rank."""
+    groups = [g for g in groups if g]
+    if not groups:
+        return []
+    vendor = connection.vendor
+    expression = match_expression(vendor, groups, any_group=any_group)
+    filters, fparams = _filters(kinds, section_id)
+    sql = _find_sql(vendor).replace("{filters}", filters)
+    if vendor == "postgresql":
+        params = [municipality_id, expression, *fparams, expression, limit]
+    else:
+        params = [expression, municipality_id, *fparams, limit]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return [row[0] for row in cur.fetchall()]
+
+
+@functools.cache
+def _typo_sql(vendor: str) -> str:
+    table = rawsql.table(SearchEntry)
+    key = _col("title_key")
+    if vendor == "postgresql":
+        # <% uses the GIN trigram index (pg_trgm.word_similarity_threshold, 0.6 by default).
+        return (
+            f"SELECT e.id FROM {table} e WHERE e.{_col('municipality')} = %s AND %s <%% e.{key}{{filters}} "
+            f"ORDER BY word_similarity(%s, e.{key}) DESC, e.id LIMIT %s"
+        )
+    return (
+        f"SELECT e.id FROM {FTS_TABLE} JOIN {table} e ON e.id = {FTS_TABLE}.rowid "
+        f"WHERE {FTS_TABLE} MATCH %s AND e.{_col('municipality')} = %s{{filters}} "
+        f"ORDER BY bm25({FTS_TABLE}, 0.0, 0.0, 1.0), e.id LIMIT %s"
+    )
+
+
+def find_typos(municipality_id: int, text: str, grams: list[str], *, kinds=(), section_id=None, limit: int = 50) -> list[int]:
+    """Ids of entries whose title (or its reading) is close to ``text``: candidates only, the
+    caller keeps those whose similarity passes its threshold."""
+    vendor = connection.vendor
+    filters, fparams = _filters(kinds, section_id)
+    sql = _typo_sql(vendor).replace("{filters}", filters)
+    if vendor == "postgresql":
+        params = [municipality_id, text, *fparams, text, limit]
+    else:
+        if not grams:
+            return []
+        expression = "grams : (" + " OR ".join(f'"{g}"' for g in grams) + ")"
+        params = [expression, municipality_id, *fparams, limit]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return [row[0] for row in cur.fetchall()]
