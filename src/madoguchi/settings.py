@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "madoguchi.core.twofactor.SecondFactorGateMiddleware",
     "madoguchi.core.ratelimit.AnonymousWriteLimitMiddleware",
     "madoguchi.core.cachecontrol.NoStoreMiddleware",
+    # The opening rush's waiting room (core/waitingroom.py): off unless WAITING_ROOM_INFLIGHT_THRESHOLD > 0.
+    "madoguchi.core.waitingroom.WaitingRoomMiddleware",
 ]
 
 ROOT_URLCONF = "madoguchi.urls"
@@ -178,6 +180,13 @@ ANON_WRITE_RATE_WINDOW = int(env("ANON_WRITE_RATE_WINDOW", "600"))  # seconds
 MAIL_RATE_LIMIT = int(env("MAIL_RATE_LIMIT", "5"))  # mails per recipient per window
 MAIL_IP_RATE_LIMIT = int(env("MAIL_IP_RATE_LIMIT", "30"))  # mail-sending requests per address per window
 MAIL_RATE_WINDOW = int(env("MAIL_RATE_WINDOW", "3600"))  # seconds
+# core.waitingroom (順番待ち): when more of one city's booking requests are in flight than this,
+# signed-in arrivals queue and are admitted in order at WAITING_ROOM_ADMIT_PER_SECOND, each with a
+# signed pass valid WAITING_ROOM_ADMISSION_MINUTES (renewed while used). 0 = off; size it from
+# `make bench` (bench_rush_realistic.py prints what the servers sustain).
+WAITING_ROOM_INFLIGHT_THRESHOLD = int(env("WAITING_ROOM_INFLIGHT_THRESHOLD", "0"))
+WAITING_ROOM_ADMIT_PER_SECOND = float(env("WAITING_ROOM_ADMIT_PER_SECOND", "20"))
+WAITING_ROOM_ADMISSION_MINUTES = int(env("WAITING_ROOM_ADMISSION_MINUTES", "10"))
 
 # --- Sessions, cookies, security headers ----------------------------------------------------
 # Sessions live in the database; with Redis they are read through the cache (one query less on
