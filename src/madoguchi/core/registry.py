@@ -313,15 +313,47 @@ class SearchDocuments:
 # --- datasets (オープンデータ) — owned by the opendata app's maintainers -----------------------
 class GeneratedDataset:
     """A dataset an app generates from its own rows for the open data catalogue (``opendata``
-    app), contributed from ``<app>/datasets.py``. See ``madoguchi/opendata/README.md``."""
+    app), contributed from ``<app>/datasets.py``. See ``madoguchi/opendata/README.md``.
+
+    - ``name``: the dataset's CKAN name and file stem (``public_facility`` → file
+      ``<団体コード>_public_facility.csv``); ``label``: its title (公共施設一覧);
+    - ``standard``: the 自治体標準オープンデータセット it follows ("" when none), ``theme``: an
+      ``opendata.Theme`` value, ``description``: the dataset page's text;
+    - ``columns``: the header, in the standard's order; ``missing``: the columns the platform
+      does not keep (always empty in the file; the dataset page lists them);
+    - ``rows(municipality)`` yields one dict per row (column → value; absent keys are empty),
+      runs with the city active, public rows only — never personal data (the opendata tests
+      check every column against an allow-list);
+    - ``models()``: the contributor's own models whose saves and deletes change the rows: the
+      opendata app queues a (throttled) refresh through the outbox on each."""
 
     key: str = ""
     label: str = ""
+    name: str = ""
+    standard: str = ""
+    theme: str = "other"
+    description: str = ""
+    columns: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+    def rows(self, municipality) -> Iterator[dict]:
+        raise NotImplementedError
+
+    def models(self) -> list[type]:
+        return []
 
     def check(self) -> list[checks.CheckMessage]:
+        problems = []
         if not self.label:
-            return [checks.Error(f"dataset {self.key!r} has no label", obj=type(self), id="madoguchi.E017")]
-        return []
+            problems.append(checks.Error(f"dataset {self.key!r} has no label", obj=type(self), id="madoguchi.E017"))
+        if not self.name or not self.columns:
+            problems.append(checks.Error(f"dataset {self.key!r} needs a name and columns", obj=type(self), id="madoguchi.E017"))
+        if type(self).rows is GeneratedDataset.rows:
+            problems.append(checks.Error(f"dataset {self.key!r} does not implement rows()", obj=type(self), id="madoguchi.E017"))
+        unknown = set(self.missing) - set(self.columns)
+        if unknown:
+            problems.append(checks.Error(f"dataset {self.key!r}: missing columns not in columns: {sorted(unknown)}", obj=type(self), id="madoguchi.E017"))
+        return problems
 
 
 # --- payment providers (決済事業者) — owned by the payments app's maintainers ------------------

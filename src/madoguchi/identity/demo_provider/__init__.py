@@ -1,0 +1,1 @@
+"""デモ用の本人確認サービス: a local OpenID provider for development, tests and the demo."""
