@@ -24,7 +24,7 @@ class Facilities(SearchDocuments):
             body = "\n".join(
                 part
                 for part in (
-                    f.get_kind_display(),
+                    f"{f.get_kind_display()}（施設の予約ができます）",
                     f.description,
                     f"利用目的: {f.purposes.replace(';', '、')}" if f.purposes else "",
                     f"所在地: {f.address}" if f.address else "",

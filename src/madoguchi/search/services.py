@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
@@ -139,11 +140,12 @@ def _is_stop(word) -> bool:
 def parse(q: str, synonyms: dict[str, list[str]]) -> list[Group]:
     """The query's words as groups (every group must match, through one of its phrases)."""
     groups: list[Group] = []
-    for chunk in fold(q)[:MAX_QUERY].split():
+    # SudachiPy reads the text as typed (NFKC, katakana kept: it knows ソファ, not そふぁ).
+    for chunk in unicodedata.normalize("NFKC", q)[:MAX_QUERY].lower().split():
         whole = next((synonyms[k] for k in _keys(chunk) if k in synonyms), None)
         content = [w for w in words(chunk, "C") if w.content]
         kept = [w for w in content if not _is_stop(w)] or content[:1]
-        if whole or (_KANA_ONLY.match(chunk) and (len(kept) <= 1 or all(len(w.surface) <= 2 for w in kept))):
+        if whole or (_KANA_ONLY.match(fold(chunk)) and (len(kept) <= 1 or all(len(w.surface) <= 2 for w in kept))):
             # a synonym's word, or kana SudachiPy cannot split well (じゅうみんひょう): the
             # chunk whole (it may be a compound's reading) or its words together
             group = Group(chunk)
