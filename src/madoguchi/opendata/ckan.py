@@ -1,0 +1,671 @@
+"""CKAN Action API v3 (the read actions harvesters and ``ckanapi`` use), at /api/3/action/.
+
+Shapes follow ckan/logic/action/get.py and ckan/views/api.py: ``{help, success, result}``;
+errors ``{help, success: false, error: {__type, message | field: [..]}}`` with 404 (Not Found
+Error), 409 (Validation Error), 400 (Search Query Error, a malformed JSON body, an unknown
+action — whose body is a bare JSON string, as CKAN's is). On a city's host an organization is a
+section (課) of that city. Reads only: GET (limited like every anonymous read, by the city's
+requests per second) or POST with a JSON body (counted by the anonymous-write limit, as every
+anonymous POST is; harvesters should use GET, ``ckanapi.RemoteCKAN(get_only=True)``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from madoguchi.core.models import Section
+
+from . import conf
+from .models import LICENCE_URLS, Dataset, DatasetTag, DatastoreRow, Licence, Resource, ResourceVersion, Theme
+
+CKAN_VERSION = "2.10.4"  # the API generation these shapes follow
+
+
+class NotFound(Exception):
+    pass
+
+
+class Invalid(Exception):
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class SearchQueryError(Exception):
+    pass
+
+
+ACTIONS: dict = {}
+
+
+def action(func):
+    ACTIONS[func.__name__] = func
+    return func
+
+
+# --- the view -----------------------------------------------------------------------------------
+def _json(status: int, body) -> HttpResponse:
+    response = HttpResponse(json.dumps(body, ensure_ascii=False, default=str), status=status, content_type="application/json;charset=utf-8")
+    response["Access-Control-Allow-Origin"] = "*"  # public data, no credentials
+    return response
+
+
+def _params(request) -> dict:
+    if request.method == "POST":
+        if request.content_type in ("application/json", "text/plain", "") or not request.POST:
+            raw = request.body.decode("utf-8", "replace").strip()
+            if not raw:
+                return {}
+            data = json.loads(raw)
+            if not isinstance(data, dict):
+                raise ValueError("Request data JSON decoded to a non-dict")
+            return data
+        source = request.POST
+    else:
+        source = request.GET
+    return {k: (v[0] if len(v) == 1 else v) for k, v in source.lists()}
+
+
+@csrf_exempt  # reads only, no cookie-based authority is used
+def dispatch(request, name: str):
+    help_url = request.build_absolute_uri(reverse("ckan:action", args=["help_show"])) + f"?name={name}"
+    func = ACTIONS.get(name)
+    if func is None:
+        return _json(400, f"Bad request - Action name not known: {name}")
+    if request.method not in ("GET", "POST"):
+        return _json(400, "Bad request - only GET and POST are accepted")
+    try:
+        params = _params(request)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _json(400, f"Bad request - JSON Error: {exc}")
+    try:
+        result = func(request, params)
+    except NotFound as exc:
+        message = "Not found" + (f": {exc}" if str(exc) else "")
+        return _json(404, {"help": help_url, "success": False, "error": {"__type": "Not Found Error", "message": message}})
+    except Invalid as exc:
+        return _json(409, {"help": help_url, "success": False, "error": {**exc.errors, "__type": "Validation Error"}})
+    except SearchQueryError as exc:
+        return _json(400, {"help": help_url, "success": False, "error": {"__type": "Search Query Error", "message": f"Search Query is invalid: {exc}"}})
+    return _json(200, {"help": help_url, "success": True, "result": result})
+
+
+# --- parameters ---------------------------------------------------------------------------------
+def _int(params: dict, key: str, default: int, *, maximum: int | None = None) -> int:
+    value = params.get(key, default)
+    if value in (None, ""):
+        return default
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise Invalid({key: ["Invalid integer"]}) from None
+    if n < 0:
+        raise Invalid({key: ["Must be a natural number"]})
+    return min(n, maximum) if maximum is not None else n
+
+
+def _bool(params: dict, key: str, default: bool = False) -> bool:
+    value = params.get(key, default)
+    if isinstance(value, bool):
+        return value
+    return str(value).lower() in ("true", "1", "yes", "on")
+
+
+def _list(value) -> list:
+    """A list parameter: a JSON list, a list (repeated GET keys), or a comma-separated string."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            raise Invalid({"fields": ["Invalid JSON list"]}) from None
+        return [str(v) for v in parsed]
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+def _required(params: dict, key: str) -> str:
+    value = params.get(key)
+    if value in (None, ""):
+        raise Invalid({key: ["Missing value"]})
+    return str(value)
+
+
+# --- dictization ----------------------------------------------------------------------------------
+def _ts(value) -> str | None:
+    """CKAN's timestamps: UTC, no zone, microseconds (2024-05-01T09:00:00.123456)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return timezone.localtime(value, UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+    return value.isoformat()
+
+
+def org_name(section) -> str:
+    code = re.sub(r"[^a-z0-9_-]", "", (section.code or "").lower())
+    return f"section-{code}" if code else f"section-{section.pk}"
+
+
+def org_dict(request, section, *, package_count: int | None = None) -> dict:
+    name = org_name(section)
+    d = {
+        "id": name,
+        "name": name,
+        "title": section.name,
+        "display_name": section.name,
+        "description": section.location or "",
+        "type": "organization",
+        "is_organization": True,
+        "state": "active",
+        "approval_status": "approved",
+        "image_url": "",
+        "created": None,
+    }
+    if package_count is not None:
+        d["package_count"] = package_count
+    return d
+
+
+def _sections_by_name() -> dict[str, Section]:
+    return {org_name(s): s for s in Section.objects.all()}
+
+
+def resource_dict(request, resource: Resource, versions: list | None = None) -> dict:
+    if versions is None:
+        versions = list(resource.versions.order_by("-number"))
+    latest = versions[0] if versions else None
+    if resource.format == Resource.Format.LINK:
+        url = resource.link_url
+    else:
+        url = request.build_absolute_uri(reverse("opendata:latest", args=[resource.pk]))
+    from .services import MEDIA_TYPES
+
+    return {
+        "id": str(resource.pk),
+        "package_id": str(resource.dataset_id),
+        "name": resource.name,
+        "description": resource.description,
+        "format": resource.format if resource.format != Resource.Format.LINK else "HTML",
+        "url": url,
+        "url_type": "upload" if resource.format != Resource.Format.LINK else None,
+        "mimetype": MEDIA_TYPES.get(resource.format),
+        "size": latest.size if latest else None,
+        "hash": f"sha256:{latest.sha256}" if latest and latest.sha256 else "",
+        "created": _ts(resource.created_at),
+        "last_modified": _ts(latest.uploaded_at if latest else resource.modified_at),
+        "metadata_modified": _ts(resource.modified_at),
+        "position": resource.position,
+        "state": "active",
+        "datastore_active": bool(resource.is_tabular and latest is not None and latest.row_count is not None),
+        "download_count": resource.download_count,
+        "version_count": len(versions),
+    }
+
+
+def package_dict(request, ds: Dataset) -> dict:
+    tags = [t.name for t in ds.tags.all()]
+    resources = list(ds.resources.all())
+    theme = Theme(ds.theme) if ds.theme in Theme.values else Theme.OTHER
+    licence = Licence(ds.licence) if ds.licence in Licence.values else Licence.CC_BY_4
+    extras = [
+        {"key": "frequency", "value": ds.frequency},
+        {"key": "spatial", "value": ds.spatial or f"{ds.municipality.prefecture}{ds.municipality.name}"},
+        {"key": "local_government_code", "value": ds.municipality.code},
+    ]
+    if ds.temporal_start:
+        extras.append({"key": "temporal_start", "value": ds.temporal_start.isoformat()})
+    if ds.temporal_end:
+        extras.append({"key": "temporal_end", "value": ds.temporal_end.isoformat()})
+    if ds.standard:
+        extras.append({"key": "standard", "value": ds.standard})
+    return {
+        "id": str(ds.pk),
+        "name": ds.name,
+        "title": ds.title,
+        "notes": ds.notes,
+        "type": "dataset",
+        "state": "active",
+        "private": False,
+        "license_id": licence.value,
+        "license_title": str(licence.label),
+        "license_url": LICENCE_URLS.get(licence, ""),
+        "owner_org": org_name(ds.section),
+        "organization": org_dict(request, ds.section),
+        "author": ds.section.name,
+        "maintainer": ds.section.name,
+        "maintainer_email": ds.section.email or None,
+        "url": request.build_absolute_uri(reverse("opendata:dataset", args=[ds.name])),
+        "metadata_created": _ts(ds.created_at),
+        "metadata_modified": _ts(ds.modified_at),
+        "tags": [{"name": t, "display_name": t, "state": "active", "vocabulary_id": None} for t in tags],
+        "num_tags": len(tags),
+        "groups": [{"name": theme.value, "title": str(theme.label), "display_name": str(theme.label)}],
+        "extras": extras,
+        "resources": [resource_dict(request, r, list(r.versions.all())) for r in resources],
+        "num_resources": len(resources),
+    }
+
+
+def _datasets():
+    return Dataset.objects.filter(is_published=True)
+
+
+def _with_related(qs):
+    versions = ResourceVersion.objects.only("id", "resource_id", "number", "size", "sha256", "row_count", "uploaded_at").order_by("-number")
+    return qs.select_related("section", "municipality").prefetch_related("tags", Prefetch("resources", queryset=Resource.objects.prefetch_related(Prefetch("versions", queryset=versions))))
+
+
+def _get_dataset(value: str) -> Dataset:
+    qs = _with_related(_datasets())
+    ds = None
+    try:
+        ds = qs.filter(pk=uuid.UUID(str(value))).first()
+    except ValueError:
+        pass
+    if ds is None:
+        ds = qs.filter(name=value).first()
+    if ds is None:
+        raise NotFound()
+    return ds
+
+
+# --- actions ------------------------------------------------------------------------------------
+@action
+def status_show(request, params):
+    """Site status: CKAN version and extensions."""
+    city = getattr(request, "municipality", None)
+    return {
+        "site_title": f"{city.name} オープンデータカタログ" if city else "オープンデータカタログ",
+        "site_description": "",
+        "site_url": request.build_absolute_uri("/"),
+        "ckan_version": CKAN_VERSION,
+        "error_emails_to": None,
+        "locale_default": "ja",
+        "extensions": ["datastore", "dcat"],
+    }
+
+
+@action
+def help_show(request, params):
+    """The documentation of an action."""
+    name = _required(params, "name")
+    func = ACTIONS.get(name)
+    if func is None:
+        raise NotFound(f"Action function not found: {name}")
+    return (func.__doc__ or "").strip()
+
+
+@action
+def package_list(request, params):
+    """Names of every public dataset (limit, offset)."""
+    limit = _int(params, "limit", 0)
+    offset = _int(params, "offset", 0)
+    names = _datasets().order_by("name").values_list("name", flat=True)
+    names = names[offset : offset + limit] if limit else names[offset:]
+    return list(names)
+
+
+@action
+def package_show(request, params):
+    """One dataset by name or id."""
+    return package_dict(request, _get_dataset(_required(params, "id")))
+
+
+@action
+def resource_show(request, params):
+    """One resource by id."""
+    value = _required(params, "id")
+    try:
+        rid = uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound() from None
+    resource = Resource.objects.filter(pk=rid, dataset__is_published=True).select_related("dataset").first()
+    if resource is None:
+        raise NotFound()
+    return resource_dict(request, resource)
+
+
+@action
+def tag_list(request, params):
+    """Tags of public datasets (query: part of a name; all_fields)."""
+    qs = DatasetTag.objects.filter(dataset__is_published=True)
+    if params.get("query"):
+        qs = qs.filter(name__icontains=str(params["query"]))
+    names = list(qs.order_by("name").values_list("name", flat=True).distinct())
+    if _bool(params, "all_fields"):
+        return [{"id": n, "name": n, "display_name": n, "vocabulary_id": None} for n in names]
+    return names
+
+
+def _publishers():
+    counts = dict(_datasets().values("section_id").annotate(n=Count("pk")).values_list("section_id", "n"))
+    return [(s, counts[s.pk]) for s in Section.objects.filter(pk__in=counts)], counts
+
+
+@action
+def organization_list(request, params):
+    """Sections (課) that publish datasets (all_fields, sort: name|title|package_count, limit, offset)."""
+    orgs, _counts = _publishers()
+    sort = str(params.get("sort") or "name asc").strip().split()
+    key = {"name": lambda o: org_name(o[0]), "title": lambda o: o[0].name, "package_count": lambda o: o[1]}.get(sort[0], lambda o: org_name(o[0]))
+    orgs.sort(key=key, reverse=len(sort) > 1 and sort[1] == "desc")
+    offset = _int(params, "offset", 0)
+    limit = _int(params, "limit", 0)
+    orgs = orgs[offset : offset + limit] if limit else orgs[offset:]
+    if _bool(params, "all_fields"):
+        return [org_dict(request, s, package_count=n) for s, n in orgs]
+    return [org_name(s) for s, _n in orgs]
+
+
+@action
+def organization_show(request, params):
+    """One section by name (include_datasets)."""
+    value = _required(params, "id")
+    section = _sections_by_name().get(str(value))
+    if section is None:
+        raise NotFound("Organization was not found.")
+    qs = _datasets().filter(section=section)
+    d = org_dict(request, section, package_count=qs.count())
+    if _bool(params, "include_datasets"):
+        d["packages"] = [package_dict(request, ds) for ds in _with_related(qs).order_by("name")[:1000]]
+    return d
+
+
+# --- package_search ----------------------------------------------------------------------------
+_CLAUSE = re.compile(r'([+-]?)([\w.]+):("(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[^}]*\}|\S+)')
+SORTS = {
+    "metadata_modified": "modified_at",
+    "metadata_created": "created_at",
+    "name": "name",
+    "title_string": "title",
+    "title": "title",
+    "id": "id",
+}
+FACETS = ("organization", "tags", "res_format", "license_id", "groups")
+
+
+def _date_bound(text: str):
+    text = text.strip()
+    if text in ("*", ""):
+        return None
+    if text.upper().startswith("NOW"):
+        return timezone.now()
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SearchQueryError(f"invalid date {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _clause_q(field: str, raw: str) -> Q:
+    value = raw[1:-1] if raw.startswith('"') and raw.endswith('"') else raw
+    if raw[:1] in "[{":
+        inner = raw[1:-1].split(" TO ")
+        if len(inner) != 2 or field not in ("metadata_modified", "metadata_created"):
+            raise SearchQueryError(f"range on {field!r} not supported")
+        column = SORTS[field]
+        low, high = _date_bound(inner[0]), _date_bound(inner[1])
+        q = Q()
+        if low is not None:
+            q &= Q(**{f"{column}__gte" if raw[0] == "[" else f"{column}__gt": low})
+        if high is not None:
+            q &= Q(**{f"{column}__lte" if raw[-1] == "]" else f"{column}__lt": high})
+        return q
+    if field in ("organization", "owner_org"):
+        section = _sections_by_name().get(value)
+        return Q(section_id=section.pk) if section else Q(pk__in=[])
+    if field in ("tags", "tag"):
+        return Q(Exists(DatasetTag.objects.filter(dataset=OuterRef("pk"), name=value)))
+    if field in ("res_format", "format"):
+        fmt = "LINK" if value.upper() == "HTML" else value
+        return Q(Exists(Resource.objects.filter(dataset=OuterRef("pk"), format__iexact=fmt)))
+    if field == "license_id":
+        return Q(licence=value)
+    if field in ("groups", "theme"):
+        return Q(theme=value)
+    if field == "name":
+        return Q(name=value)
+    if field == "id":
+        try:
+            return Q(pk=uuid.UUID(value))
+        except ValueError:
+            return Q(pk__in=[])
+    if field in ("title", "text", "notes"):
+        return _text_q(value)
+    if field in ("standard",):
+        return Q(standard=value)
+    raise SearchQueryError(f"unknown field {field!r}")
+
+
+def _text_q(term: str) -> Q:
+    return Q(title__icontains=term) | Q(notes__icontains=term) | Q(Exists(DatasetTag.objects.filter(dataset=OuterRef("pk"), name__icontains=term)))
+
+
+def _parse_query(text: str, *, free_text: bool) -> Q:
+    text = (text or "").strip()
+    q = Q()
+    if not text or text == "*:*":
+        return q
+    for sign, field, raw in _CLAUSE.findall(text):
+        if field == "*" and raw == "*":
+            continue
+        clause = _clause_q(field, raw)
+        q &= ~clause if sign == "-" else clause
+    rest = _CLAUSE.sub(" ", text)
+    for term in rest.replace("AND", " ").replace("　", " ").split():
+        if term in ("*", "*:*", "+", "OR"):
+            continue
+        if not free_text:
+            raise SearchQueryError(f"cannot parse {term!r}")
+        q &= _text_q(term.strip('"'))
+    return q
+
+
+def _sort(text: str) -> list[str]:
+    order = []
+    for part in (text or "score desc, metadata_modified desc").split(","):
+        bits = part.split()
+        if not bits:
+            continue
+        field, direction = bits[0], (bits[1].lower() if len(bits) > 1 else "asc")
+        if direction not in ("asc", "desc"):
+            raise SearchQueryError(f"bad sort direction {direction!r}")
+        if field == "score":
+            continue
+        column = SORTS.get(field)
+        if column is None:
+            raise SearchQueryError(f"cannot sort by {field!r}")
+        order.append(("-" if direction == "desc" else "") + column)
+    if not any(o.lstrip("-") == "modified_at" for o in order):
+        order.append("-modified_at")
+    order.append("id")  # a total order, so paging never repeats or skips a dataset
+    return order
+
+
+def _facets(qs, fields: list[str], limit: int, mincount: int) -> tuple[dict, dict]:
+    facets, search_facets = {}, {}
+    ids = qs.values("pk")
+    for field in fields:
+        if field not in FACETS:
+            continue
+        if field == "organization":
+            sections = {s.pk: s for s in Section.objects.all()}
+            pairs = [(org_name(sections[sid]), sections[sid].name, n) for sid, n in qs.order_by().values_list("section_id").annotate(n=Count("pk")) if sid in sections]
+        elif field == "tags":
+            pairs = [(n, n, c) for n, c in DatasetTag.objects.filter(dataset__in=ids).order_by().values_list("name").annotate(c=Count("dataset", distinct=True))]
+        elif field == "res_format":
+            pairs = [(f, f, c) for f, c in Resource.objects.filter(dataset__in=ids).order_by().values_list("format").annotate(c=Count("dataset", distinct=True))]
+        elif field == "license_id":
+            labels = dict(Licence.choices)
+            pairs = [(v, str(labels.get(v, v)), c) for v, c in qs.order_by().values_list("licence").annotate(c=Count("pk"))]
+        else:
+            labels = dict(Theme.choices)
+            pairs = [(v, str(labels.get(v, v)), c) for v, c in qs.order_by().values_list("theme").annotate(c=Count("pk"))]
+        pairs = sorted((p for p in pairs if p[2] >= mincount), key=lambda p: (-p[2], p[0]))[:limit]
+        facets[field] = {name: count for name, _title, count in pairs}
+        search_facets[field] = {"title": field, "items": [{"name": name, "display_name": title, "count": count} for name, title, count in pairs]}
+    return facets, search_facets
+
+
+@action
+def package_search(request, params):
+    """Search datasets: q, fq, rows, start, sort, facet.field, facet.limit, facet.mincount."""
+    rows = _int(params, "rows", 10, maximum=conf.search_rows_max())
+    start = _int(params, "start", 0)
+    qs = _datasets().filter(_parse_query(str(params.get("q") or ""), free_text=True))
+    fq = params.get("fq") or ""
+    for clause in fq if isinstance(fq, list) else [fq]:
+        qs = qs.filter(_parse_query(str(clause), free_text=False))
+    sort_text = str(params.get("sort") or "score desc, metadata_modified desc")
+    order = _sort(sort_text)
+    count = qs.count()
+    results = [package_dict(request, ds) for ds in _with_related(qs.order_by(*order))[start : start + rows]] if rows else []
+    facet_fields = _list(params.get("facet.field"))
+    facets, search_facets = _facets(qs, facet_fields, _int(params, "facet.limit", 50), _int(params, "facet.mincount", 1))
+    return {"count": count, "results": results, "facets": facets, "search_facets": search_facets, "sort": sort_text}
+
+
+# --- datastore_search ----------------------------------------------------------------------------
+def _filters(params) -> dict:
+    value = params.get("filters")
+    if value in (None, ""):
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise Invalid({"filters": ["Not a JSON object"]}) from None
+    if not isinstance(value, dict):
+        raise Invalid({"filters": ["Not a JSON object"]})
+    return value
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def filter_rows(rows, columns: list[str], filters: dict):
+    """Exact matches on column values (a list means any of them). On PostgreSQL one ``@>`` per
+    alternative, which the GIN index on ``data`` answers; elsewhere the key's text."""
+    for column, wanted in filters.items():
+        if column == "_id":
+            values = wanted if isinstance(wanted, list) else [wanted]
+            try:
+                rows = rows.filter(number__in=[int(v) for v in values])
+            except (TypeError, ValueError):
+                raise Invalid({"filters": ['"_id" must be an integer']}) from None
+            continue
+        if column not in columns:
+            raise Invalid({"filters": [f'field "{column}" not in resource']})
+        values = [_text(v) for v in (wanted if isinstance(wanted, list) else [wanted])]
+        if connection.vendor == "postgresql":
+            q = Q()
+            for v in values:
+                q |= Q(data__contains={column: v})
+            rows = rows.filter(q)
+        else:
+            alias = f"f{len(rows.query.annotations)}"
+            rows = rows.annotate(**{alias: KeyTextTransform(column, "data")}).filter(**{f"{alias}__in": values})
+    return rows
+
+
+def sort_rows(rows, columns: list[str], text: str):
+    order = []
+    for part in (text or "").split(","):
+        bits = part.split()
+        if not bits:
+            continue
+        column, desc = bits[0].strip('"'), len(bits) > 1 and bits[1].lower() == "desc"
+        if column == "_id":
+            order.append("-number" if desc else "number")
+            continue
+        if column not in columns:
+            raise Invalid({"sort": [f'field "{column}" not in resource']})
+        alias = f"s{len(order)}"
+        rows = rows.annotate(**{alias: KeyTextTransform(column, "data")})
+        order.append(f"-{alias}" if desc else alias)
+    order.append("number")
+    return rows.order_by(*order)
+
+
+@action
+def datastore_search(request, params):
+    """Rows of a tabular resource's current version: resource_id, q, filters, limit, offset, fields, sort, include_total."""
+    rid = _required(params, "resource_id")
+    try:
+        resource = Resource.objects.filter(pk=uuid.UUID(rid), dataset__is_published=True).first()
+    except ValueError:
+        resource = None
+    if resource is None:
+        raise NotFound(f'Resource "{rid}" was not found.')
+    version = resource.versions.order_by("-number").first()
+    if version is None or version.row_count is None:
+        raise NotFound(f'Resource "{rid}" was not found.')
+    columns = list(version.columns)
+    limit = _int(params, "limit", 100, maximum=conf.datastore_limit_max())
+    offset = _int(params, "offset", 0)
+    rows = DatastoreRow.objects.filter(version=version)
+    filters = _filters(params)
+    rows = filter_rows(rows, columns, filters)
+    q = params.get("q")
+    if isinstance(q, str) and q.startswith("{"):
+        try:
+            q = json.loads(q)
+        except ValueError:
+            pass
+    if isinstance(q, dict):
+        for column, term in q.items():
+            if column not in columns:
+                raise Invalid({"q": [f'field "{column}" not in resource']})
+            alias = f"q{len(rows.query.annotations)}"
+            rows = rows.annotate(**{alias: KeyTextTransform(column, "data")}).filter(**{f"{alias}__icontains": str(term)})
+    elif q:
+        for term in str(q).replace("　", " ").split():
+            rows = rows.filter(text__icontains=term)
+    fields = _list(params.get("fields")) or ["_id", *columns]
+    unknown = [f for f in fields if f != "_id" and f not in columns]
+    if unknown:
+        raise Invalid({"fields": [f'field "{f}" not in resource' for f in unknown]})
+    sort_text = str(params.get("sort") or "")
+    rows = sort_rows(rows, columns, sort_text)
+    include_total = _bool(params, "include_total", True)
+    page = list(rows.values_list("number", "data")[offset : offset + limit])
+    records = []
+    for number, data in page:
+        records.append({f: (number if f == "_id" else data.get(f, "")) for f in fields})
+    base = reverse("ckan:action", args=["datastore_search"])
+    result = {
+        "include_total": include_total,
+        "resource_id": str(resource.pk),
+        "fields": [{"id": f, "type": "int" if f == "_id" else "text"} for f in fields],
+        "records_format": "objects",
+        "records": records,
+        "limit": limit,
+        "_links": {"start": f"{base}?resource_id={resource.pk}", "next": f"{base}?resource_id={resource.pk}&offset={offset + limit}"},
+    }
+    if offset:
+        result["offset"] = offset
+    if filters:
+        result["filters"] = filters
+    if q:
+        result["q"] = q
+    if sort_text:
+        result["sort"] = sort_text
+    if include_total:
+        result["total"] = rows.count()
+    return result

@@ -1,0 +1,76 @@
+"""Keeping generated datasets current through the outbox (core.tasks): a save or delete of a
+model a ``datasets`` contributor declared queues ``opendata.refresh`` of that dataset for the
+row's city, at most once per ``OPENDATA_REFRESH_INTERVAL`` (5 minutes) per dataset and city.
+
+Throttling uses the outbox's own mechanisms: the task is enqueued with ``delay`` to the end of
+the current interval and a ``dedupe_key`` naming the dataset, the city and the interval, so every
+change within one interval lands on the same row (a busy day of submissions costs one
+regeneration per interval) and the refresh sees every change made before it runs."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from madoguchi.core import tenancy
+from madoguchi.core.registry import datasets
+from madoguchi.core.tasks import enqueue, task
+
+from . import conf
+
+log = logging.getLogger(__name__)
+
+
+@task("opendata.refresh")
+def refresh(key: str, municipality_id: int) -> None:
+    from madoguchi.core.models import Municipality
+
+    from . import services
+
+    if key not in datasets:
+        log.warning("opendata.refresh: unknown dataset %s", key)
+        return
+    municipality = Municipality.objects.filter(pk=municipality_id).first()
+    if municipality is None:
+        return
+    with tenancy.using(municipality):
+        services.refresh_generated(key, municipality)
+
+
+def queue_refresh(key: str, municipality_id: int, *, now: float | None = None):
+    interval = max(1, conf.refresh_interval())
+    now = time.time() if now is None else now
+    slot = int(now // interval)
+    delay = (slot + 1) * interval - now
+    dedupe = f"opendata.refresh:{key}:{municipality_id}:{slot}"
+    city = tenancy.municipality_by_id(municipality_id) if tenancy.current_id() != municipality_id else None
+    if city is not None:
+        with tenancy.using(city):
+            return enqueue("opendata.refresh", dedupe_key=dedupe, delay=delay, key=key, municipality_id=municipality_id)
+    return enqueue("opendata.refresh", dedupe_key=dedupe, delay=delay, key=key, municipality_id=municipality_id)
+
+
+def _changed(key: str):
+    def handler(sender, instance, raw=False, **kwargs):
+        if raw:  # fixtures
+            return
+        municipality_id = getattr(instance, "municipality_id", None)
+        if municipality_id:
+            queue_refresh(key, municipality_id)
+
+    return handler
+
+
+_HANDLERS: list = []  # strong references: signals hold receivers weakly
+
+
+def connect_signals() -> None:
+    """Connect post_save/post_delete of every contributor's declared models (AppConfig.ready)."""
+    from django.db.models.signals import post_delete, post_save
+
+    for key, plugin in datasets.items():
+        for model in plugin.models():
+            handler = _changed(key)
+            _HANDLERS.append(handler)
+            post_save.connect(handler, sender=model, dispatch_uid=f"opendata:{key}:{model._meta.label}:save")
+            post_delete.connect(handler, sender=model, dispatch_uid=f"opendata:{key}:{model._meta.label}:delete")

@@ -1,0 +1,199 @@
+"""Public pages of the open data catalogue: browse, dataset page (versions, downloads, API
+examples, DCAT links), resource page with a table preview (server-side sort, filter, paging)
+and the file downloads (the stable "latest" URL and every older version)."""
+
+from __future__ import annotations
+
+import mimetypes
+import uuid
+
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from madoguchi.core.cachecontrol import no_personal_data
+from madoguchi.core.models import Section
+from madoguchi.core.registry import datasets as generated_datasets
+
+from . import ckan, dcat
+from .models import LICENCE_URLS, Dataset, DatasetTag, DatastoreRow, Licence, Resource, Theme
+
+PAGE = 20
+PREVIEW_PAGE = 50
+
+
+def _published():
+    return Dataset.objects.filter(is_published=True)
+
+
+@no_personal_data
+def catalogue(request):
+    qs = _published().select_related("section").prefetch_related("tags", "resources")
+    chosen = {k: request.GET.get(k, "").strip() for k in ("q", "theme", "section", "format", "tag", "licence")}
+    if chosen["q"]:
+        for term in chosen["q"].replace("　", " ").split():
+            qs = qs.filter(ckan._text_q(term))
+    if chosen["theme"]:
+        qs = qs.filter(theme=chosen["theme"])
+    if chosen["section"].isdigit():
+        qs = qs.filter(section_id=int(chosen["section"]))
+    if chosen["format"]:
+        qs = qs.filter(Exists(Resource.objects.filter(dataset=OuterRef("pk"), format=chosen["format"])))
+    if chosen["tag"]:
+        qs = qs.filter(Exists(DatasetTag.objects.filter(dataset=OuterRef("pk"), name=chosen["tag"])))
+    if chosen["licence"]:
+        qs = qs.filter(licence=chosen["licence"])
+    page = Paginator(qs.order_by("-modified_at", "pk"), PAGE).get_page(request.GET.get("page"))
+    publishers = Section.objects.filter(pk__in=_published().values("section_id")).order_by("name")
+    tags = DatasetTag.objects.filter(dataset__is_published=True).order_by("name").values_list("name", flat=True).distinct()[:200]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "opendata/catalogue.html",
+        {
+            "page": page,
+            "chosen": chosen,
+            "themes": Theme.choices,
+            "licences": Licence.choices,
+            "formats": Resource.Format.choices,
+            "publishers": publishers,
+            "tags": tags,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _dataset(name: str) -> Dataset:
+    return get_object_or_404(ckan._with_related(_published()), name=name)
+
+
+@no_personal_data
+def dataset(request, name: str):
+    ds = _dataset(name)
+    plugin = generated_datasets.get(ds.generator) if ds.generator else None
+    api = request.build_absolute_uri(reverse("ckan:action", args=["package_show"]))
+    resources = []
+    for r in ds.resources.all():
+        versions = list(r.versions.all())
+        resources.append({"resource": r, "versions": versions, "latest": versions[0] if versions else None})
+    first_tabular = next((x for x in resources if x["resource"].is_tabular and x["latest"]), None)
+    examples = [f"{api}?id={ds.name}"]
+    if first_tabular:
+        examples.append(request.build_absolute_uri(reverse("ckan:action", args=["datastore_search"])) + f"?resource_id={first_tabular['resource'].pk}&limit=5")
+    return render(
+        request,
+        "opendata/dataset.html",
+        {
+            "ds": ds,
+            "resources": resources,
+            "activity": ds.activity.select_related("user")[:20],
+            "plugin": plugin,
+            "examples": examples,
+            "licence_url": LICENCE_URLS.get(ds.licence, ""),
+        },
+    )
+
+
+def _resource(pk) -> Resource:
+    return get_object_or_404(Resource.objects.select_related("dataset", "dataset__section"), pk=pk, dataset__is_published=True)
+
+
+@no_personal_data
+def resource(request, pk: uuid.UUID):
+    """Table preview: filter by one column (exact) or by a word anywhere, sort by a column."""
+    r = _resource(pk)
+    version = r.versions.order_by("-number").first()
+    context = {"r": r, "ds": r.dataset, "version": version}
+    if version is not None and version.row_count is not None:
+        columns = list(version.columns)
+        rows = DatastoreRow.objects.filter(version=version)
+        column = request.GET.get("column", "")
+        value = request.GET.get("value", "").strip()
+        q = request.GET.get("q", "").strip()
+        sort = request.GET.get("sort", "")
+        desc = request.GET.get("dir") == "desc"
+        if column in columns and value:
+            rows = ckan.filter_rows(rows, columns, {column: value})
+        for term in q.replace("　", " ").split():
+            rows = rows.filter(text__icontains=term)
+        rows = ckan.sort_rows(rows, columns, f"{sort} {'desc' if desc else 'asc'}" if sort in columns else "")
+        page = Paginator(rows.values_list("number", "data"), PREVIEW_PAGE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        base = request.GET.copy()
+        for k in ("sort", "dir", "page"):
+            base.pop(k, None)
+        context.update(
+            columns=columns,
+            page=page,
+            records=[(n, [d.get(c, "") for c in columns]) for n, d in page.object_list],
+            column=column,
+            value=value,
+            q=q,
+            sort=sort,
+            desc=desc,
+            query=query.urlencode(),
+            base=base.urlencode(),
+        )
+    return render(request, "opendata/resource.html", context)
+
+
+def _serve(version, resource, *, count: bool):
+    if not version.file:
+        raise Http404
+    from . import services
+
+    if count:
+        services.count_download(resource)
+    content_type = version.media_type or mimetypes.guess_type(version.filename)[0] or "application/octet-stream"
+    if content_type.startswith("text/") or content_type.endswith("json"):
+        content_type += "; charset=utf-8" if version.encoding in ("", "UTF-8", "UTF-8（BOM付き）") or version.converted else "; charset=shift_jis"
+    response = FileResponse(version.file.open("rb"), content_type=content_type, as_attachment=True, filename=version.filename or "data")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@no_personal_data
+def latest(request, pk: uuid.UUID):
+    """The stable URL of a resource: always its newest version."""
+    r = _resource(pk)
+    if r.format == Resource.Format.LINK:
+        from django.shortcuts import redirect
+
+        return redirect(r.link_url)
+    version = r.versions.order_by("-number").first()
+    if version is None:
+        raise Http404
+    return _serve(version, r, count=True)
+
+
+@no_personal_data
+def version_file(request, pk: uuid.UUID, number: int):
+    r = _resource(pk)
+    version = get_object_or_404(r.versions, number=number)
+    return _serve(version, r, count=True)
+
+
+def _rdf(fmt: str):
+    if fmt not in dcat.FORMATS:
+        raise Http404
+
+
+@no_personal_data
+def dataset_rdf(request, name: str, fmt: str):
+    _rdf(fmt)
+    body, content_type = dcat.serialise(dcat.dataset_graph(request, _dataset(name)), fmt)
+    return HttpResponse(body, content_type=content_type)
+
+
+@no_personal_data
+def catalogue_rdf(request, fmt: str):
+    """The whole catalogue, 100 datasets a page (``?page=2``), newest first, as ckanext-dcat pages."""
+    _rdf(fmt)
+    qs = ckan._with_related(_published()).order_by("-modified_at", "pk")
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    body, content_type = dcat.serialise(dcat.catalogue_graph(request, getattr(request, "municipality", None), page.object_list), fmt)
+    return HttpResponse(body, content_type=content_type)
