@@ -357,12 +357,68 @@ class GeneratedDataset:
 
 
 # --- payment providers (決済事業者) — owned by the payments app's maintainers ------------------
+@dataclass(frozen=True)
+class PaymentNotification:
+    """A provider's notification (決済結果の通知), verified and parsed by its provider.
+
+    ``status``: the ``payments.Payment.Status`` value the provider reports (processing, paid,
+    failed, expired); ``event_id``: the provider's id of this event (the idempotency key);
+    ``payload``: the raw body as received (stored on the event, never logged)."""
+
+    event_id: str
+    status: str
+    amount: int
+    merchant_reference: str = ""
+    provider_reference: str = ""
+    payload: Any = None
+
+
+class NotificationRefused(Exception):
+    """``verify_notification`` refuses a notification (bad or missing signature, bad body).
+    ``reason``: a short machine code kept on the anomaly (bad_signature, bad_body)."""
+
+    def __init__(self, reason: str, message: str = ""):
+        super().__init__(message or reason)
+        self.reason = reason
+
+
 class PaymentProvider:
-    """One way of paying (``payments/contrib/<provider>/``), registered from the provider's
-    ``payment_providers`` module. See ``madoguchi/payments/README.md``."""
+    """One way of paying (``payments/contrib/<provider>/``), registered from the payments app's
+    ``payment_providers`` module. See ``madoguchi/payments/README.md``.
+
+    Protocol (the payments app drives it; a provider never changes a payment's status itself):
+
+    - ``start_checkout(payment, return_url) -> str``: the URL the resident is redirected to
+      (redirect checkout); may set ``payment.provider_reference`` (the caller saves it);
+    - ``verify_notification(request) -> PaymentNotification``: authenticate (signature) and parse
+      an asynchronous notification; raises ``NotificationRefused``. ``request`` needs ``body``
+      and ``headers`` only;
+    - ``query_status(payment) -> str | None``: the status the provider reports now (polling),
+      None when it cannot tell;
+    - ``refund(payment, amount) -> str``: refund ``amount`` yen through the provider, returning
+      its refund reference ("" for providers where the refund is recorded, not sent: counter);
+    - ``configured(municipality) -> bool``: whether the city has an account with it;
+    - ``check()``: Django check messages (a missing secret in production)."""
 
     key: str = ""
     label: str = ""
+    #: offered to residents on the pay page (the counter provider is recorded by staff only)
+    resident_selectable: bool = True
+
+    def configured(self, municipality=None) -> bool:
+        return True
+
+    def start_checkout(self, payment, return_url: str) -> str:
+        raise NotImplementedError
+
+    def verify_notification(self, request) -> PaymentNotification:
+        raise NotificationRefused("unsupported", f"{self.key} does not send notifications")
+
+    def query_status(self, payment) -> str | None:
+        return None
+
+    def refund(self, payment, amount: int) -> str:
+        raise NotImplementedError
 
     def check(self) -> list[checks.CheckMessage]:
         if not self.label:

@@ -1,0 +1,10 @@
+"""The payments app's contribution to ``core.registry.payment_providers``: each provider lives
+in ``payments/contrib/<provider>/`` and is registered here (one line per provider)."""
+
+from madoguchi.core.registry import payment_providers
+
+from .contrib.counter.provider import CounterProvider
+from .contrib.demo.provider import DemoProvider
+
+payment_providers.register("demo", DemoProvider)
+payment_providers.register("counter", CounterProvider)

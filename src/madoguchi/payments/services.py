@@ -1,0 +1,403 @@
+"""Payment rules (支払の規則): the state machine, the public API other apps call, provider
+notifications, counter payments, pay-link reissue and refunds.
+
+Public API for other apps (reservations, applications …) — see README.md::
+
+    payment = request_payment(booking, "施設使用料", 1200, section, user, pay_by)
+    payment_for(booking)      # the latest live payment for it, or None
+    is_paid(booking)          # True once settled (and not wholly refunded)
+    payment_settled.connect(receiver)   # sent after commit, once per payment, with payment=
+
+Amounts are integer yen computed by the caller's server-side code; nothing here reads a price
+from the browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from madoguchi.core.registry import PaymentNotification, payment_providers
+
+from . import conf
+from .models import SETTLED, MerchantSequence, NotificationAnomaly, Payment, PaymentEvent, Refund
+
+log = logging.getLogger(__name__)
+S = Payment.Status
+
+#: Sent after the transaction commits, once, when a payment becomes 支払済 (``payment=``).
+payment_settled = Signal()
+#: Sent after commit on every status change (``payment=``, ``from_status=``, ``to_status=``).
+payment_status_changed = Signal()
+
+# 状態遷移: which status may follow which. Anything else raises IllegalTransition.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING: frozenset({S.PROCESSING, S.PAID, S.EXPIRED, S.CANCELLED}),
+    S.PROCESSING: frozenset({S.PENDING, S.PAID, S.FAILED, S.EXPIRED, S.CANCELLED}),
+    # a declined card may be retried; a provider may still report a late success
+    S.FAILED: frozenset({S.PENDING, S.PROCESSING, S.PAID, S.EXPIRED, S.CANCELLED}),
+    # reissue (new deadline); money taken after the deadline is still recorded, never lost
+    S.EXPIRED: frozenset({S.PENDING, S.PAID, S.CANCELLED}),
+    S.PAID: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    S.PARTIALLY_REFUNDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    S.REFUNDED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+# A provider's "in progress / failed / expired" that arrives after the payment settled is an
+# old event delivered late (out of order): acknowledged and kept, never applied.
+_STALE_AFTER_SETTLED = frozenset({S.PENDING, S.PROCESSING, S.FAILED, S.EXPIRED})
+
+
+class IllegalTransition(ValidationError):
+    pass
+
+
+class PaymentClosed(ValidationError):
+    """The payment cannot be paid now (already paid, cancelled, or past its deadline)."""
+
+
+class NotificationError(Exception):
+    """A provider's notification refused by the rules (recorded as a ``NotificationAnomaly``)."""
+
+    def __init__(self, kind: str, message: str, payment: Payment | None = None, status: int = 400):
+        super().__init__(message)
+        self.kind, self.payment, self.status = kind, payment, status
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def _locked(payment: Payment) -> Payment:
+    """The payment re-read under a row lock (PostgreSQL ``FOR UPDATE``): two notifications or a
+    notification and a staff action on one payment run one after the other."""
+    return Payment.objects.select_for_update().get(pk=payment.pk)
+
+
+def transition(payment: Payment, to: str, *, provider_event_id: str = "", payload=None, actor=None, note: str = "") -> Payment:
+    """Move a (locked) payment to ``to`` and append the event; raises ``IllegalTransition``.
+    Call inside ``transaction.atomic()`` with the payment from ``_locked``."""
+    current = payment.status
+    if not can_transition(current, to):
+        raise IllegalTransition(f"「{S(current).label}」から「{S(to).label}」には変更できません。", code="illegal_transition")
+    payment.status = to
+    fields = ["status", "updated_at"]
+    if to == S.PAID:
+        payment.paid_at = payment.paid_at or timezone.now()
+        fields.append("paid_at")
+    payment.save(update_fields=fields)
+    _event(payment, current, to, provider_event_id=provider_event_id, payload=payload, actor=actor, note=note)
+    transaction.on_commit(lambda: payment_status_changed.send(Payment, payment=payment, from_status=current, to_status=to))
+    if to == S.PAID:
+        transaction.on_commit(lambda: payment_settled.send(Payment, payment=payment))
+    return payment
+
+
+def _event(payment, from_status, to_status, *, provider_event_id="", payload=None, actor=None, note="") -> PaymentEvent:
+    return PaymentEvent.objects.create(
+        municipality_id=payment.municipality_id,
+        payment=payment,
+        from_status=from_status,
+        to_status=to_status,
+        provider=payment.provider,
+        provider_event_id=provider_event_id,
+        payload=payload,
+        actor=actor if getattr(actor, "pk", None) else None,
+        note=note[:200],
+    )
+
+
+# --- public API for other apps ------------------------------------------------------------------
+def _next_merchant_reference(municipality) -> str:
+    """支払番号: 団体コード-YYYYMMDD-連番 (digits and hyphens only, so a 収納代行 barcode or a bank
+    transfer memo can carry it without the hyphens)."""
+    day = timezone.localdate()
+    with transaction.atomic():
+        seq, _ = MerchantSequence.objects.select_for_update().get_or_create(municipality=municipality, day=day)
+        seq.value += 1
+        seq.save(update_fields=["value"])
+    return f"{municipality.code}-{day:%Y%m%d}-{seq.value:05d}"
+
+
+def _target_filter(obj) -> dict:
+    return {"content_type": ContentType.objects.get_for_model(obj, for_concrete_model=False), "object_id": str(obj.pk)}
+
+
+def request_payment(obj, purpose: str, amount: int, section, payer, pay_by: dt.datetime, provider: str | None = None) -> Payment:
+    """A fee to pay for ``obj`` (a booking, a submission …), or the open payment already asked
+    for it with the same purpose (a double click or a second tab never makes a second fee).
+    ``amount``: integer yen computed by the caller on the server."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValidationError("金額は1円以上の整数で指定してください。", code="amount")
+    if not purpose:
+        raise ValidationError("支払の内容を指定してください。", code="purpose")
+    municipality = section.municipality
+    provider = provider or conf.default_provider(municipality)
+    if provider not in payment_providers:
+        raise ValidationError(f"決済手段 {provider} は登録されていません。", code="provider")
+    with transaction.atomic():
+        target = _target_filter(obj)
+        open_statuses = [S.PENDING, S.PROCESSING, S.FAILED, S.EXPIRED]
+        existing = Payment.objects.select_for_update().filter(**target, purpose=purpose, status__in=open_statuses).first()
+        if existing is not None:
+            return existing
+        payment = Payment.objects.create(
+            municipality=municipality,
+            **target,
+            purpose=purpose,
+            section=section,
+            amount=amount,
+            payer=payer if getattr(payer, "pk", None) else None,
+            payer_name=(getattr(payer, "full_name", "") or "")[:100] if payer else "",
+            payer_email=getattr(payer, "email", "") or "",
+            provider=provider,
+            merchant_reference=_next_merchant_reference(municipality),
+            pay_by=pay_by,
+        )
+        _event(payment, S.PENDING, S.PENDING, note="支払を作成")
+    return payment
+
+
+def payment_for(obj) -> Payment | None:
+    """The latest payment for ``obj`` that is not cancelled, or None."""
+    return Payment.objects.filter(**_target_filter(obj)).exclude(status=S.CANCELLED).order_by("-created_at", "-id").first()
+
+
+def is_paid(obj) -> bool:
+    """Whether ``obj``'s fee is paid (支払済 or 一部返金済)."""
+    return Payment.objects.filter(**_target_filter(obj), status__in=[S.PAID, S.PARTIALLY_REFUNDED]).exists()
+
+
+def cancel(payment: Payment, *, actor=None, note: str = "") -> Payment:
+    """取消: the fee is no longer owed (the booking was cancelled before paying)."""
+    with transaction.atomic():
+        return transition(_locked(payment), S.CANCELLED, actor=actor, note=note or "取消")
+
+
+# --- paying ------------------------------------------------------------------------------------
+def selectable_providers(municipality=None) -> list:
+    return [p for p in payment_providers.values() if p.resident_selectable and p.configured(municipality)]
+
+
+def expire_if_due(payment: Payment) -> Payment:
+    """期限切れ: an unpaid payment past ``pay_by`` (also done by the periodic task)."""
+    if payment.status in (S.PENDING, S.PROCESSING, S.FAILED) and payment.pay_by <= timezone.now():
+        with transaction.atomic():
+            payment = _locked(payment)
+            if payment.status in (S.PENDING, S.PROCESSING, S.FAILED):
+                transition(payment, S.EXPIRED, note="支払期限を過ぎました")
+    return payment
+
+
+def start_checkout(payment: Payment, provider_key: str, return_url: str, *, actor=None) -> str:
+    """Send the resident to ``provider_key``'s checkout; returns the URL to redirect to."""
+    provider = payment_providers.get(provider_key)
+    if provider is None or not provider.resident_selectable or not provider.configured(payment.municipality):
+        raise ValidationError("この決済手段は使えません。別の方法を選んでください。", code="provider")
+    payment = expire_if_due(payment)
+    with transaction.atomic():
+        payment = _locked(payment)
+        if payment.status not in (S.PENDING, S.PROCESSING, S.FAILED):
+            raise PaymentClosed(_closed_message(payment), code="closed")
+        payment.provider = provider_key
+        url = provider.start_checkout(payment, return_url)
+        payment.save(update_fields=["provider", "provider_reference", "updated_at"])
+        if payment.status != S.PROCESSING:
+            transition(payment, S.PROCESSING, actor=actor, note="決済画面へ移動")
+    return url
+
+
+def _closed_message(payment: Payment) -> str:
+    if payment.status in SETTLED:
+        return "この支払はお支払い済みです。"
+    if payment.status == S.EXPIRED:
+        return "支払期限を過ぎています。支払期限を延ばしてからお支払いください。"
+    return "この支払は取り消されています。"
+
+
+def reissue(payment: Payment, *, actor=None) -> Payment:
+    """期限切れの支払を再発行: a new deadline (``PAYMENTS_REISSUE_DAYS`` from now), status 未払.
+    The same payment and merchant reference: the fee and the case stay linked."""
+    with transaction.atomic():
+        payment = _locked(payment)
+        if payment.status != S.EXPIRED:
+            raise PaymentClosed("期限切れの支払だけ、支払期限を延ばせます。", code="not_expired")
+        payment.pay_by = timezone.now() + dt.timedelta(days=conf.reissue_days())
+        payment.save(update_fields=["pay_by", "updated_at"])
+        transition(payment, S.PENDING, actor=actor, note="支払期限を再設定")
+    return payment
+
+
+def refresh_status(payment: Payment) -> Payment:
+    """For the return page's polling: ask the provider while the payment is in progress."""
+    payment = expire_if_due(payment)
+    if payment.status != S.PROCESSING:
+        return payment
+    provider = payment_providers.get(payment.provider)
+    reported = provider.query_status(payment) if provider else None
+    if reported and reported != payment.status:
+        with transaction.atomic():
+            locked = _locked(payment)
+            if can_transition(locked.status, reported):
+                transition(locked, reported, note="決済事業者に状態を照会")
+            payment = locked
+    return payment
+
+
+# --- notifications -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    payment: Payment
+    result: str  # applied, duplicate, unchanged, stale
+
+
+def apply_notification(provider_key: str, notification: PaymentNotification) -> Outcome:
+    """Apply a verified notification once: the payment row is locked, a provider event id
+    already recorded is a duplicate (answered OK, nothing changes), a late event after
+    settlement is kept but not applied. Raises ``NotificationError`` (unknown reference,
+    amount mismatch, impossible transition)."""
+    with transaction.atomic():
+        found = _find_payment(provider_key, notification)
+        if found is None:
+            raise NotificationError(NotificationAnomaly.Kind.UNKNOWN_REFERENCE, "該当する支払がありません。", status=404)
+        payment = _locked(found)
+        if notification.event_id and PaymentEvent.objects.filter(provider=provider_key, provider_event_id=notification.event_id).exists():
+            return Outcome(payment, "duplicate")
+        if notification.amount != payment.amount:
+            raise NotificationError(NotificationAnomaly.Kind.AMOUNT_MISMATCH, "金額が一致しません。", payment, status=409)
+        if notification.provider_reference and payment.provider_reference != notification.provider_reference:
+            payment.provider_reference = notification.provider_reference
+            payment.save(update_fields=["provider_reference", "updated_at"])
+        kwargs = {"provider_event_id": notification.event_id, "payload": notification.payload}
+        target = notification.status
+        if target == payment.status:
+            _event(payment, payment.status, target, note="同じ状態の通知", **kwargs)
+            return Outcome(payment, "unchanged")
+        if can_transition(payment.status, target):
+            transition(payment, target, note="決済事業者からの通知", **kwargs)
+            return Outcome(payment, "applied")
+        if payment.status in SETTLED and target in _STALE_AFTER_SETTLED:
+            _event(payment, payment.status, payment.status, note=f"遅れて届いた通知（{S(target).label}）", **kwargs)
+            return Outcome(payment, "stale")
+        raise NotificationError(NotificationAnomaly.Kind.ILLEGAL_TRANSITION, f"「{S(payment.status).label}」の支払に「{target}」の通知。", payment, status=409)
+
+
+def _find_payment(provider_key: str, n: PaymentNotification) -> Payment | None:
+    qs = Payment.objects.filter(provider=provider_key)
+    if n.merchant_reference:
+        return qs.filter(merchant_reference=n.merchant_reference).first()
+    if n.provider_reference:
+        return qs.filter(provider_reference=n.provider_reference).first()
+    return None
+
+
+def record_anomaly(provider_key: str, kind: str, *, reference: str = "", payment=None, detail: dict | None = None, remote_addr=None) -> NotificationAnomaly:
+    """Keep a refused notification for staff (no secrets: never the signature or the body's
+    credentials, only what identifies it)."""
+    log.warning("payments: refused %s notification (%s) reference=%s", provider_key, kind, reference[:60])
+    return NotificationAnomaly.objects.create(
+        provider=provider_key[:30], kind=kind, reference=reference[:200], payment=payment, detail=detail or {}, remote_addr=remote_addr
+    )
+
+
+# --- counter (窓口払い) ---------------------------------------------------------------------------
+COUNTER_METHODS = {"cash": "現金", "terminal": "窓口の決済端末"}
+
+
+def record_counter_payment(payment: Payment, *, staff, method: str, at: dt.datetime | None = None) -> Payment:
+    """窓口払い: staff record that the resident paid at the counter (who, when, how)."""
+    if method not in COUNTER_METHODS:
+        raise ValidationError("支払方法を選んでください。", code="method")
+    with transaction.atomic():
+        payment = _locked(payment)
+        if payment.status not in (S.PENDING, S.PROCESSING, S.FAILED, S.EXPIRED):
+            raise PaymentClosed(_closed_message(payment), code="closed")
+        payment.provider = "counter"
+        payment.provider_reference = f"counter-{uuid.uuid4().hex[:16]}"
+        payment.paid_at = at or timezone.now()
+        payment.save(update_fields=["provider", "provider_reference", "paid_at", "updated_at"])
+        transition(payment, S.PAID, actor=staff, note=f"窓口払い（{COUNTER_METHODS[method]}）", payload={"method": method, "staff": staff.pk})
+    return payment
+
+
+# --- refunds (返金) ------------------------------------------------------------------------------
+def request_refund(payment: Payment, *, amount: int, reason: str, requested_by) -> Refund:
+    """返金の申請 by a staff member; another staff member approves it."""
+    from madoguchi.core.validation import refuse_my_number
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "返金の理由を入力してください。"})
+    refuse_my_number(reason, "返金の理由", "reason")
+    with transaction.atomic():
+        payment = _locked(payment)
+        pending = sum(r.amount for r in payment.refunds.filter(status=Refund.Status.REQUESTED))
+        available = payment.refundable_amount - pending
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0 or amount > available:
+            raise ValidationError({"amount": f"返金額は1円から{max(available, 0):,}円までの整数で入力してください。"})
+        return Refund.objects.create(payment=payment, amount=amount, reason=reason, requested_by=requested_by)
+
+
+def approve_refund(refund: Refund, *, approver) -> Refund:
+    """承認: by someone other than the requester; refunds through the provider (or records it
+    for the counter), updates the payment and emails the resident."""
+    if approver.pk == refund.requested_by_id:
+        raise ValidationError("返金を申請した職員とは別の職員が承認してください。", code="same_person")
+    with transaction.atomic():
+        payment = _locked(refund.payment)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != Refund.Status.REQUESTED:
+            raise ValidationError("この返金はすでに処理されています。", code="decided")
+        if refund.amount > payment.refundable_amount:
+            raise ValidationError("返金額が返金できる金額を超えています。", code="amount")
+        provider = payment_providers[payment.provider]
+        refund.provider_reference = provider.refund(payment, refund.amount) or ""
+        refund.status, refund.approved_by, refund.decided_at = Refund.Status.COMPLETED, approver, timezone.now()
+        refund.save(update_fields=["status", "approved_by", "decided_at", "provider_reference"])
+        payment.refunded_amount += refund.amount
+        payment.save(update_fields=["refunded_amount", "updated_at"])
+        to = S.REFUNDED if payment.refunded_amount >= payment.amount else S.PARTIALLY_REFUNDED
+        transition(payment, to, actor=approver, note=f"返金 {refund.amount:,}円", payload={"refund": refund.pk})
+        if payment.payer_email:
+            from madoguchi.core.notify import send_template
+
+            send_template(
+                payment.payer_email,
+                "payments/email/refunded",
+                {"payment": payment, "refund": refund},
+                municipality=payment.municipality,
+                dedupe_key=f"payments-refund-{refund.pk}",
+            )
+    return refund
+
+
+def reject_refund(refund: Refund, *, approver) -> Refund:
+    if approver.pk == refund.requested_by_id:
+        raise ValidationError("返金を申請した職員とは別の職員が判断してください。", code="same_person")
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != Refund.Status.REQUESTED:
+            raise ValidationError("この返金はすでに処理されています。", code="decided")
+        refund.status, refund.approved_by, refund.decided_at = Refund.Status.REJECTED, approver, timezone.now()
+        refund.save(update_fields=["status", "approved_by", "decided_at"])
+    return refund
+
+
+def expire_overdue() -> int:
+    """期限切れ for every unpaid payment past its deadline (periodic task; idempotent)."""
+    from madoguchi.core import tenancy
+
+    due = Payment.objects.filter(status__in=[S.PENDING, S.PROCESSING, S.FAILED], pay_by__lte=timezone.now()).select_related("municipality")
+    count = 0
+    for payment in due[:1000]:
+        with tenancy.using(payment.municipality):
+            if expire_if_due(payment).status == S.EXPIRED:
+                count += 1
+    return count
