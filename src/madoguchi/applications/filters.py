@@ -31,6 +31,7 @@ class InboxFilter(forms.Form):
     date_from = WarekiDateField(label="申請日（から）", required=False, help_text="例: 2026-04-01 または R8.4.1")
     date_to = WarekiDateField(label="申請日（まで）", required=False)
     assignee = forms.ChoiceField(label="担当者", required=False)
+    corporate_number = forms.CharField(label="法人番号", required=False, max_length=13, help_text="gBizIDで申請した法人の13桁の番号")
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,6 +39,20 @@ class InboxFilter(forms.Form):
         self.fields["status"].choices = [("", "すべて")] + [c for c in Submission.Status.choices if c[0] != Submission.Status.DRAFT]
         colleagues = get_user_model().objects.filter(staff_roles__section__in=scope(user, Procedure.objects.all()).values("section")).distinct()
         self.fields["assignee"].choices = [("", "すべて"), ("me", "自分"), ("none", "未割当て")] + [(str(u.pk), str(u)) for u in colleagues]
+
+    def clean_corporate_number(self):
+        from madoguchi.core.codes import is_valid_corporate_number
+
+        value = (self.cleaned_data.get("corporate_number") or "").strip().replace("-", "")
+        if value and not is_valid_corporate_number(value):
+            raise forms.ValidationError("法人番号は13桁の数字で入力してください（チェックディジットが合いません）。")
+        return value
+
+    def apply_corporate_number(self, qs):
+        """gBizID applicants: the inbox and its export narrowed to one 法人番号."""
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("corporate_number"):
+            return qs.filter(corporate_number=self.cleaned_data["corporate_number"])
+        return qs
 
     def criteria(self) -> dict:
         if not self.is_bound or not self.is_valid():

@@ -75,9 +75,10 @@ class ProcedureForm(forms.ModelForm):
         data = super().clean()
         if data.get("online") and not data.get("form") and not data.get("external_url"):
             self.add_error("form", "オンライン申請にする場合は、「申請フォーム」を選ぶか「外部の申請先」を入力してください。")
-        if data.get("online") and data.get("identity_assurance") == Procedure.Assurance.MY_NUMBER_CARD and not data.get("external_url"):
-            # 公的個人認証 (JPKI) signatures need the national platform; until an adapter exists,
-            # such procedures are applied for through マイナポータル.
+        strict = data.get("identity_assurance") in Procedure.STRICT
+        if data.get("online") and strict and not data.get("external_url") and not _provider_for(data.get("identity_assurance")):
+            # Without a provider the city registered (identity app), such procedures are applied
+            # for through マイナポータル.
             self.add_error(
                 "external_url",
                 "マイナンバーカードによる本人確認（公的個人認証）が必要な手続は、この基盤の申請フォームでは受け付けられません。"
@@ -184,3 +185,10 @@ class CaseLinkResendForm(forms.Form):
         import unicodedata
 
         return unicodedata.normalize("NFKC", self.cleaned_data["email"]).strip()
+
+
+def _provider_for(assurance: str) -> bool:
+    """Whether the active city has an identity provider for ``assurance`` (identity app)."""
+    from madoguchi.core import tenancy
+
+    return Procedure(identity_assurance=assurance, municipality=tenancy.current()).identity_provider_available

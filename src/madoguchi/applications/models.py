@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core import tenancy
 from madoguchi.core.models import CityOwned, TenantManager
-from madoguchi.core.validation import ResidentCharField, ResidentTextField
+from madoguchi.core.validation import ResidentCharField, ResidentTextField, TranscribedCharField
 
 
 def _active_or_default_city_id() -> int | None:
@@ -61,6 +61,7 @@ class Procedure(models.Model):
         NONE = "none", _("本人確認なし（どなたでも申請できます）")
         ACCOUNT = "account", _("利用者登録（メール確認済み）が必要")
         MY_NUMBER_CARD = "my_number_card", _("マイナンバーカードによる本人確認が必要")
+        GBIZID = "gbizid", _("gBizID（法人・個人事業主）による本人確認が必要")
 
     municipality = models.ForeignKey("core.Municipality", on_delete=models.CASCADE, related_name="procedures")
     section = models.ForeignKey("core.Section", on_delete=models.PROTECT, related_name="procedures", verbose_name=_("担当課"))
@@ -107,8 +108,19 @@ class Procedure(models.Model):
 
     @property
     def can_apply_online(self) -> bool:
-        # マイナンバーカード (JPKI) procedures are applied for through マイナポータル, not here.
-        return self.online and self.form_id is not None and not self.external_url and self.identity_assurance != self.Assurance.MY_NUMBER_CARD
+        # A マイナンバーカード or gBizID procedure is online only where the city has a provider for
+        # it (identity app, through the registry); otherwise it stays at the counter / マイナポータル.
+        if not (self.online and self.form_id is not None and not self.external_url):
+            return False
+        return self.identity_assurance not in self.STRICT or self.identity_provider_available
+
+    STRICT = (Assurance.MY_NUMBER_CARD, Assurance.GBIZID)
+
+    @property
+    def identity_provider_available(self) -> bool:
+        from madoguchi.core.registry import identity_providers
+
+        return any(p.assurance == self.identity_assurance and p.configured(self.municipality) for p in identity_providers.values())
 
     @property
     def can_take_at_counter(self) -> bool:
@@ -180,6 +192,15 @@ class Submission(CityOwned):
     submitted_at = models.DateTimeField(_("申請日時"), null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
     retain_until = models.DateField(_("保存期限"), null=True, blank=True, db_index=True)
+    # 本人確認 (issue #16): the assurance the applicant proved, by which provider and as whom (the
+    # provider's subject for this city's client); a business's 法人番号 and name from gBizID; the
+    # answers prefilled from the card (基本4情報), verified and not editable by the resident.
+    identity_assurance = models.CharField(_("本人確認の方法"), max_length=20, choices=Procedure.Assurance.choices, blank=True)
+    identity_provider = models.CharField(_("本人確認サービス"), max_length=40, blank=True)
+    identity_subject = models.CharField(_("本人確認の識別子"), max_length=255, blank=True)
+    corporate_number = models.CharField(_("法人番号"), max_length=13, blank=True, db_index=True)
+    corporate_name = TranscribedCharField(_("法人名"), max_length=200, blank=True)
+    verified_answers = models.JSONField(_("確認済みの回答"), default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("申請")

@@ -27,7 +27,7 @@ from madoguchi.core.permissions import can, scope
 from madoguchi.core.registry import procedure_windows
 from madoguchi.core.staff import staff_required
 
-from . import case_links, counter, exports, pdf, services
+from . import assurance, case_links, counter, exports, pdf, services
 from .filters import InboxFilter
 from .forms import CaseLinkResendForm, MessageForm, StatusForm, WithdrawForm
 from .models import LifeEvent, Procedure, Submission
@@ -78,7 +78,7 @@ def procedure_detail(request, slug):
 def start(request, slug):
     procedure = get_object_or_404(Procedure, slug=slug, is_published=True)
     user = request.user if request.user.is_authenticated else None
-    if procedure.identity_assurance == Procedure.Assurance.MY_NUMBER_CARD:
+    if assurance.needs_sign_in(procedure) and not procedure.identity_provider_available:
         messages.error(request, "この手続はマイナンバーカードによる本人確認が必要です。マイナポータルから申請するか、担当課の窓口でお手続きください。")
         return redirect(procedure)
     if procedure.identity_assurance != Procedure.Assurance.NONE:
@@ -88,6 +88,12 @@ def start(request, slug):
         if not user.email_verified:
             messages.error(request, "メールアドレスの確認が済んでいません。届いたメールのリンクを開いてから申請してください。")
             return redirect(procedure)
+    verified = assurance.verified_identity(request, procedure) if assurance.needs_sign_in(procedure) else None
+    if assurance.needs_sign_in(procedure) and verified is None:
+        resumed = Submission.objects.filter(procedure=procedure, applicant=user, status=S.DRAFT).first()
+        if resumed is None or assurance.lacks_assurance(resumed):
+            # 本人確認 first (consent, the provider), then back to this procedure's page.
+            return redirect(assurance.sign_in_url(procedure, procedure.get_absolute_url()))
     if not request.session.session_key:
         request.session.save()
     try:
@@ -95,6 +101,8 @@ def start(request, slug):
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect(procedure)
+    if verified is not None and assurance.lacks_assurance(draft):
+        assurance.record(draft, verified, services.engine_for(draft), request=request)
     return redirect("applications:fill", draft.uuid, draft.current_page)
 
 
@@ -170,10 +178,15 @@ def fill(request, uuid, page, mode="citizen"):
     pages = engine.pages
     if not 0 <= page < len(pages):
         raise Http404
+    if mode == "citizen" and assurance.lacks_assurance(submission):
+        gate = _identity_gate(request, submission, engine, page)
+        if gate is not None:
+            return gate
     errors: dict = {}
     if request.method == "POST":
         action = request.POST.get("action", "next")
         outcome = services.save_page(submission, page, request.POST, request.FILES, owner=request, validate=action == "next")
+        assurance.reimpose(submission)
         if outcome.masked:
             labels = "・".join(f"「{label}」" for label in outcome.masked)
             messages.warning(request, labels + "にマイナンバー（個人番号）と思われる番号があったため、「[個人番号]」に置き換えて保存しました。")
@@ -191,7 +204,7 @@ def fill(request, uuid, page, mode="citizen"):
                 return redirect(urls["fill"], submission.uuid, page + 1)
             return redirect(urls["confirm"], submission.uuid)
         errors = outcome.errors
-    form_html = engine.render_page(request, page, submission.answers, errors)
+    form_html = assurance.read_only(engine.render_page(request, page, submission.answers, errors), submission)
     context = {
         "submission": submission,
         "procedure": submission.procedure,
@@ -207,13 +220,34 @@ def fill(request, uuid, page, mode="citizen"):
     return render(request, "applications/fill.html", context, status=400 if errors else 200)
 
 
+def _identity_gate(request, submission, engine, page):
+    """A draft of a procedure that needs a マイナンバーカード/gBizID sign-in it has not had: what
+    was posted is saved first (nothing lost), the resident signs in, and comes back to this page."""
+    verified = assurance.verified_identity(request, submission.procedure)
+    if verified is not None:
+        assurance.record(submission, verified, engine, request=request)
+        return None
+    if request.method == "POST":
+        services.save_page(submission, page, request.POST, request.FILES, owner=request, validate=False)
+    url = assurance.sign_in_url(submission.procedure, reverse("applications:fill", args=[submission.uuid, page]))
+    if url is None:
+        messages.error(request, "この手続はマイナンバーカードによる本人確認が必要です。マイナポータルから申請するか、担当課の窓口でお手続きください。")
+        return redirect(submission.procedure)
+    return redirect(url)
+
+
 def confirm(request, uuid, mode="citizen"):
     submission = _submission_for(request, uuid, mode)
     urls = _urls(mode)
     if submission.status not in (S.DRAFT, S.CORRECTION):
         return redirect(_after_submit_url(submission, mode))
     engine = services.engine_for(submission)
+    if mode == "citizen" and assurance.lacks_assurance(submission):
+        gate = _identity_gate(request, submission, engine, 0)
+        if gate is not None:
+            return gate
     if request.method == "POST":
+        assurance.reimpose(submission)
         try:
             services.submit(submission, actor=request.user if request.user.is_authenticated else None, request=request)
         except ValidationError as exc:
@@ -380,7 +414,7 @@ def staff_inbox(request):
     if request.method == "POST":
         return _bulk(request)
     filt = InboxFilter(request.user, request.GET or None)
-    qs = services.inbox(request.user, **filt.criteria())
+    qs = filt.apply_corporate_number(services.inbox(request.user, **filt.criteria()))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     audit.record(AuditLog.Action.VIEW, None, request=request, target_label="申請一覧", detail={"submissions": [s.pk for s in page.object_list]})
     query = request.GET.copy()
@@ -420,7 +454,7 @@ def _bulk(request):
 def staff_export(request, fmt):
     filt = InboxFilter(request.user, request.GET or None)
     criteria = filt.criteria()
-    qs = services.inbox(request.user, **criteria)
+    qs = filt.apply_corporate_number(services.inbox(request.user, **criteria))
     content, content_type, name = exports.export(qs, fmt, procedure=criteria.get("procedure"))
     # Which cases left the system, so "who exported 2026-000123?" has an answer (audit log filter).
     receipts = list(qs.order_by().values_list("receipt_number", flat=True)[: exports.AUDITED_RECEIPTS])

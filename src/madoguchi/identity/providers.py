@@ -4,8 +4,8 @@ Each city registers its own client with each provider: city data in
 ``Municipality.provider_settings["identity"][<key>]`` (``issuer``, ``client_id``,
 ``private_key`` as a JWK or PEM, ``alg``), merged over the deployment's single-city defaults in
 ``settings.MADOGUCHI_PROVIDERS["identity"][<key>]`` (``core.tenancy.provider_settings``).
-Without a registration, and while the demo provider is enabled (development, test), the
-provider speaks to the local demo OP (``identity/demo_provider``) with the demo RP key.
+A city registered as ``{"demo": true}`` speaks to the local demo OP (``identity/demo_provider``)
+with the demo RP key, while the demo provider is enabled (development and test, never production).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class OidcProvider(IdentityProvider):
         registered = self._registered(municipality)
         if registered is not None:
             return registered
-        if not conf.demo_provider_enabled() or request is None:
+        if not self._uses_demo(municipality) or request is None:
             return None
         from .demo_provider import op
         from .demo_provider.views import issuer
@@ -53,8 +53,12 @@ class OidcProvider(IdentityProvider):
         op.register_client(client_id, key.as_dict(private=False), kind, redirect_uri=self.redirect_uri(request))
         return ClientConfig(issuer=issuer(request), client_id=client_id, private_key=key.as_dict(private=True), alg=_alg_for(key.as_dict()), scopes=self.scopes)
 
+    def _uses_demo(self, municipality=None) -> bool:
+        """The city registered with the demo OP (``{"demo": true}``), which is enabled."""
+        return bool(self.settings_for(municipality).get("demo")) and conf.demo_provider_enabled()
+
     def configured(self, municipality=None) -> bool:
-        return self._registered(municipality) is not None or conf.demo_provider_enabled()
+        return self._registered(municipality) is not None or self._uses_demo(municipality)
 
     def redirect_uri(self, request) -> str:
         return request.build_absolute_uri(reverse("identity:callback", args=[self.key]))
@@ -80,6 +84,11 @@ class OidcProvider(IdentityProvider):
         base = ((getattr(settings, "MADOGUCHI_PROVIDERS", {}) or {}).get("identity") or {}).get(self.key)
         if base is None:
             return problems  # not offered by this deployment; each city may still register its own client
+        if base.get("demo"):
+            return [
+                *problems,
+                checks.Error(f"identity provider {self.key!r} points at the demo provider in production", obj=type(self), id="madoguchi.identity.E005"),
+            ]
         missing = [name for name in ("issuer", "client_id", "private_key") if not base.get(name)]
         if missing:
             problems.append(
