@@ -13,6 +13,14 @@ out, errors, double bookings (a check query), every frame booked once, the load 
 CPU, CPU per request by role, and the pgbench TPC-B reference of the same cluster.
 Targets on a 2-core machine (issue #14): calendar p99 < 300 ms, booking p99 < 500 ms, sold out in
 < 5 s, 0 errors, 0 double bookings.
+
+It runs twice: without, then with the waiting room (core/waitingroom.py; BENCH_WAITING_ROOM=0
+skips the second run) at BENCH_WAITING_ROOM_THRESHOLD (18) booking requests in flight and
+BENCH_WAITING_ROOM_RATE (40) residents admitted per second. With it on, a resident told to wait (503
+with its place) asks again after the Retry-After it got (at most BENCH_WAITING_ROOM_POLL s, 2);
+the calendar and booking figures are then those of admitted residents, and it prints the waits
+and the fairness of admission: Kendall's tau between the order residents arrived in and the
+order they were admitted in (1 = first come, first served).
 """
 
 from __future__ import annotations
@@ -43,6 +51,12 @@ REFRESH = 1.0  # a resident facing a sold-out calendar reloads it every second
 WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
 THREADS = int(os.environ.get("BENCH_THREADS", 3))
 WORKER_NICE = int(os.environ.get("BENCH_WORKER_NICE", 10))
+ROOM_THRESHOLD = 0  # of the run under way (main)
+ROOM_ON = os.environ.get("BENCH_WAITING_ROOM", "1") != "0"
+ROOM_SETTING = int(os.environ.get("BENCH_WAITING_ROOM_THRESHOLD", 18))
+ROOM_RATE = float(os.environ.get("BENCH_WAITING_ROOM_RATE", 40))
+ROOM_POLL = float(os.environ.get("BENCH_WAITING_ROOM_POLL", 2))
+WAIT = object()  # "you are in line" (503 from the waiting room)
 
 SETUP = r"""
 import datetime as dt, json
@@ -101,6 +115,7 @@ class Rush:
         self.status: collections.Counter = collections.Counter()
         self.rules: collections.Counter = collections.Counter()
         self.booked = 0
+        self.waits = 0  # 503 answers of the waiting room
         self.t0 = time.monotonic()
         self.sold_out_at: float | None = None
         self.deadline = self.t0 + MAX_SECONDS
@@ -115,18 +130,53 @@ class Resident:
         self.conn, self.headers, self.units, self.days, self.rush, self.rng = conn, headers, units, days, rush, rng
         self.months = sorted({(int(d[:4]), int(d[5:7])) for d in days})
         self.etags: dict[str, tuple[str, bytes]] = {}
+        self.base_headers = headers
+        self.cookie_line = next(line for line in headers.split("\r\n") if line.startswith("Cookie: "))
+        self.jar: dict[str, str] = {}
+        self.ticket: int | None = None  # the waiting room's number (0: admitted without waiting)
+        self.arrived: float | None = None  # first request sent
+        self.admitted: float | None = None  # first answer that was not "wait"
+        self.retry = ROOM_POLL
+
+    def _keep_cookies(self) -> None:
+        """As a browser: the waiting room's pass (its ticket, then its admission) goes back."""
+        kept = {k: v for k, v in self.conn.last_cookies.items() if k.startswith("madoguchi_wr_")}
+        if kept:
+            if self.ticket is None:
+                self.ticket = _pass_number(next(iter(kept.values())))
+            self.jar.update(kept)
+            extra = "".join(f"; {k}={v}" for k, v in self.jar.items())
+            self.headers = self.base_headers.replace(self.cookie_line, self.cookie_line + extra, 1)
+
+    def _waited(self, status: int, data: bytes) -> bool:
+        """A waiting-room answer: note it and when to ask again; else mark the admission."""
+        self._keep_cookies()
+        if status == 503 and ROOM_THRESHOLD:
+            self.rush.waits += 1
+            try:
+                self.retry = min(ROOM_POLL, max(0.2, float(json.loads(data).get("retry_after", ROOM_POLL))))
+            except ValueError:
+                self.retry = ROOM_POLL
+            return True
+        if self.admitted is None:
+            self.admitted = time.monotonic()
+        return False
 
     async def _get(self, path: str) -> bytes | None:
         """GET with If-None-Match as a browser revalidates; the body (the cached one on 304)."""
         etag, body = self.etags.get(path, ("", b""))
         extra = f"If-None-Match: {etag}\r\n" if etag else ""
         t0 = time.perf_counter()
+        if self.arrived is None:
+            self.arrived = time.monotonic()
         try:
             status, data = await self.conn.request("GET", path, b"", self.headers + extra)
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             self.rush.status[0] += 1
             self.rush.rules[type(exc).__name__] += 1
             return None
+        if self._waited(status, data):
+            return WAIT
         self.rush.calendar.append(time.perf_counter() - t0)
         self.rush.status[status] += 1
         if status == 304:
@@ -137,10 +187,12 @@ class Resident:
             self.etags[path] = (self.conn.last_etag, data)
         return data
 
-    async def free_frames(self, unit: int) -> list[tuple[str, str]]:
+    async def free_frames(self, unit: int):
         free = []
         for year, month in self.months:
             data = await self._get(f"/api/reservations/units/{unit}/availability?year={year}&month={month}")
+            if data is WAIT:
+                return WAIT
             for day in json.loads(data) if data else []:
                 if day["date"] in self.days:
                     free += [(day["date"], f["start"]) for f in day["frames"] if f["state"] == "free"]
@@ -153,7 +205,9 @@ class Resident:
             status, data = await self.conn.post("/api/reservations/bookings", body, self.headers)
             rule = json.loads(data).get("rule", "") if status in (400, 409) else ""
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-            status, rule = 0, type(exc).__name__
+            status, rule, data = 0, type(exc).__name__, b""
+        if status and self._waited(status, data):
+            return 503, ""
         self.rush.booking.append(time.perf_counter() - t0)
         self.rush.status[status] += 1
         if rule:
@@ -165,11 +219,18 @@ class Resident:
         preferred = self.rng.sample(self.units, len(self.units))  # a favourite court, then the other
         while self.rush.running():
             choice = None
+            waiting = False
             for unit in preferred:
                 free = await self.free_frames(unit)
+                if free is WAIT:
+                    waiting = True
+                    break
                 if free:
                     choice = (unit, *self.rng.choice(free))
                     break
+            if waiting:
+                await asyncio.sleep(self.retry)  # in line: ask again when told
+                continue
             if choice is None:
                 await asyncio.sleep(REFRESH)  # sold out (as far as this resident sees): reload in a second
                 continue
@@ -179,12 +240,39 @@ class Resident:
                 if self.rush.booked >= self.rush.frames and self.rush.sold_out_at is None:
                     self.rush.sold_out_at = time.monotonic()
                 return  # got a frame: done
-            if status == 0:
-                await asyncio.sleep(REFRESH)
+            if status in (0, 503):
+                await asyncio.sleep(self.retry if status == 503 else REFRESH)
             # 409 「予約済み」 (or a limit): read the calendar again at once
 
 
-async def rush(url: str, data: dict) -> tuple[Rush, float, float]:
+def _pass_number(cookie: str) -> int:
+    """The ticket number inside the waiting room's pass. The pass is signed, not secret: its
+    payload is Django signing's base64 JSON (zlib-compressed when it starts with '.')."""
+    import zlib
+
+    from django.core.signing import b64_decode
+
+    payload = cookie.strip('"').split(":", 1)[0]
+    raw = b64_decode(payload.lstrip(".").encode())
+    return int(json.loads(zlib.decompress(raw) if payload.startswith(".") else raw).get("n", 0))
+
+
+def kendall_tau(first: list[float], second: list[float]) -> float:
+    """Kendall's tau-a of two orderings of the same residents (1: the same order)."""
+    n = len(first)
+    concordant = discordant = 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            a, b = first[i] - first[j], second[i] - second[j]
+            if a * b > 0:
+                concordant += 1
+            elif a * b < 0:
+                discordant += 1
+    pairs = n * (n - 1) / 2
+    return (concordant - discordant) / pairs if pairs else float("nan")
+
+
+async def rush(url: str, data: dict) -> tuple[Rush, float, float, list]:
     host, port = url.removeprefix("http://").split(":")
     frames = len(data["units"]) * len(data["days"]) * len(HOURS)
     state = Rush(frames)
@@ -202,7 +290,7 @@ async def rush(url: str, data: dict) -> tuple[Rush, float, float]:
     elapsed, client_cpu = time.perf_counter() - t0, time.process_time() - c0
     for r in residents:
         r.conn.close()
-    return state, elapsed, client_cpu
+    return state, elapsed, client_cpu, residents
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -211,6 +299,13 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
+    global ROOM_THRESHOLD
+    for threshold in [0, ROOM_SETTING] if ROOM_ON else [0]:
+        ROOM_THRESHOLD = threshold
+        run()
+
+
+def run() -> None:
     with postgres(durable=True) as db_url, redis_server() as redis_url:
         ref = reference_report(db_url)
         env = app_env(
@@ -220,12 +315,14 @@ def main() -> None:
             LOG_LEVEL="ERROR",  # every 409 logs a django.request warning
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
             GUNICORN_CMD_ARGS="--keep-alive 120 --backlog 2048",
+            WAITING_ROOM_INFLIGHT_THRESHOLD=str(ROOM_THRESHOLD),
+            WAITING_ROOM_ADMIT_PER_SECOND=str(ROOM_RATE),
         )
         manage(env, "migrate", "--no-input")
         data = _shell(env, f"RESIDENTS={RESIDENTS}\nCOURTS={COURTS}\nDAYS={DAYS}\n" + SETUP)
         with worker(env, nice=WORKER_NICE), gunicorn(env, workers=WORKERS, threads=THREADS) as url:
             cpu0 = cpu_by_role()
-            state, elapsed, client_cpu = asyncio.run(rush(url, data))
+            state, elapsed, client_cpu, residents = asyncio.run(rush(url, data))
             cpu1 = cpu_by_role()
         check = _shell(env, CHECK)
     requests = len(state.calendar) + len(state.booking)
@@ -235,7 +332,8 @@ def main() -> None:
     rules = {k: v for k, v in state.rules.items() if not k[:1].isupper()}
     print(
         f"realistic rush: {RESIDENTS} residents, {state.frames} frames ({COURTS} courts × {DAYS} days × {len(HOURS)} h), {elapsed:.1f} s,"
-        f" gunicorn {WORKERS}×{THREADS} threads, PostgreSQL, Redis, 1 task worker (nice {WORKER_NICE})"
+        f" gunicorn {WORKERS}×{THREADS} threads, PostgreSQL, Redis, 1 task worker (nice {WORKER_NICE}),"
+        f" waiting room {'ON' if ROOM_THRESHOLD else 'off'}"
     )
     print(f"  requests/s             {requests / elapsed:8.1f}   ({len(state.calendar)} calendar reads, {len(state.booking)} booking POSTs)")
     print(f"  calendar p50 / p99     {_pct(state.calendar, 0.5):8.1f} / {_pct(state.calendar, 0.99):.1f} ms   (target p99 < 300 ms; 304s: {state.status[304]})")
@@ -245,6 +343,22 @@ def main() -> None:
     print(f"  server errors          {errors:8d}   (must be 0)  statuses {dict(state.status)}")
     print(f"  connection errors      {dropped:8d}   (must be 0)")
     print(f"  double bookings in DB  {check['double']:8d}   (must be 0; {check['active']} active bookings on {check['frames']} distinct frames)")
+    if ROOM_THRESHOLD:
+        seen = [r for r in residents if r.arrived is not None and r.admitted is not None]
+        waited = sorted(r.admitted - r.arrived for r in seen)
+        tau = kendall_tau([r.arrived for r in seen], [r.admitted for r in seen])
+        ticketed = [r for r in seen if r.ticket]
+        tau_ticket = kendall_tau([r.arrived for r in ticketed], [r.ticket for r in ticketed])
+        print(
+            f"  waiting room           threshold {ROOM_THRESHOLD} in flight, {ROOM_RATE:g} admitted/s; {state.waits} 'wait' answers;"
+            f" {sum(1 for w in waited if w > 0.5)} of {len(seen)} admitted residents waited > 0.5 s"
+        )
+        print(f"  wait p50 / p99         {_pct(waited, 0.5):8.1f} / {_pct(waited, 0.99):.1f} ms   (arrival to first answer that was not 'wait')")
+        print(
+            f"  admission fairness     {tau_ticket:8.3f}   (Kendall tau of arrival vs. admission order by the server's numbers, {len(ticketed)} who waited;"
+            f" 1 = first come, first served)"
+        )
+        print(f"  as residents saw it    {tau:8.3f}   (arrival vs. first answer that was not 'wait', each asking again after ≤ {ROOM_POLL:g} s)")
     print(f"  load generator CPU     {client_cpu:8.1f} s   (same machine)")
     per = ", ".join(f"{role} {(cpu1[role] - cpu0[role]) / max(requests, 1) * 1000:.2f}" for role in SERVER_ROLES)
     print(f"  CPU ms per request     {per}")

@@ -42,6 +42,7 @@ class Conn:
         self.host, self.port, self.headers, self.vhost = host, port, headers, vhost
         self.reader = self.writer = None
         self.last_etag = ""
+        self.last_cookies: dict[str, str] = {}  # Set-Cookie of the last answer (name → value)
 
     async def get(self, path: str, headers: str = "", vhost: str | None = None) -> tuple[int, bytes]:
         return await self.request("GET", path, b"", headers, vhost)
@@ -57,7 +58,7 @@ class Conn:
         self.writer.write(head.encode() + body)
         try:
             status_line = await self.reader.readuntil(b"\r\n")
-            length_in, close, etag = 0, False, ""
+            length_in, close, etag, cookies = 0, False, "", {}
             while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
                 name, _, value = line.decode("latin-1").partition(":")
                 name = name.strip().lower()
@@ -67,6 +68,9 @@ class Conn:
                     close = True
                 elif name == "etag":
                     etag = value.strip()
+                elif name == "set-cookie":
+                    cookie_name, _, rest = value.strip().partition("=")
+                    cookies[cookie_name] = rest.split(";", 1)[0]
             data = await self.reader.readexactly(length_in)
         except (asyncio.IncompleteReadError, ConnectionError):
             self.close()
@@ -74,6 +78,7 @@ class Conn:
         if close:
             self.close()
         self.last_etag = etag  # for conditional re-reads (If-None-Match), as a browser keeps it
+        self.last_cookies = cookies  # a browser keeps them too (the waiting room's pass)
         return int(status_line.split()[1]), data
 
     def close(self) -> None:
