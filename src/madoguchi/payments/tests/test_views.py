@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from madoguchi.accounts.testing import login_staff
@@ -144,7 +145,7 @@ def test_refund_needs_a_second_staff_member_and_emails_the_resident(client, paym
     assert bad.status_code == 400 and "返金額は1円から1,200円まで" in bad.content.decode() and "施設の故障" in bad.content.decode()
     post(client, f"/payments/staff/{payment.pk}/refund/", {"amount": "500", "reason": "施設の故障"})
     refund = Refund.objects.get()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="別の職員"):
         services.approve_refund(refund, approver=staff["clerk"])  # the requester cannot approve
     post(client, f"/payments/staff/refunds/{refund.pk}/decide/", {"decision": "approve"})
     refund.refresh_from_db()
