@@ -58,12 +58,14 @@ def _tokenizer():
     return _local.tokenizer
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """One spelling for comparison: NFKC, lower case, カタカナ → ひらがな, spaces collapsed."""
     text = unicodedata.normalize("NFKC", text or "").lower()
     return re.sub(r"\s+", " ", jaconv.kata2hira(text)).strip()
 
 
+@functools.lru_cache(maxsize=65536)
 def clean(term: str) -> str:
     """A term safe for both query languages (FTS5 and tsquery): no spaces, quotes or operators."""
     return _UNSAFE.sub("", fold(term))
@@ -153,6 +155,7 @@ def word_similarity(query: str, target: str) -> float:
     return len(q & t) / len(q)
 
 
+@functools.lru_cache(maxsize=20000)
 def reading(text: str) -> str:
     """The text read in ひらがな, word by word (kana as written when SudachiPy has no reading)."""
     return "".join(w.reading or w.surface for w in words(text, "C")).replace(" ", "")
