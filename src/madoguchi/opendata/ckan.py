@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import TextField
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -559,6 +561,11 @@ def _text(value) -> str:
     return str(value)
 
 
+def _value(column: str):
+    """A column's text in a datastore row, as plain text (so lookups compare text, not JSON)."""
+    return Cast(KeyTextTransform(column, "data"), output_field=TextField())
+
+
 def filter_rows(rows, columns: list[str], filters: dict):
     """Exact matches on column values (a list means any of them). On PostgreSQL one ``@>`` per
     alternative, which the GIN index on ``data`` answers; elsewhere the key's text."""
@@ -580,7 +587,7 @@ def filter_rows(rows, columns: list[str], filters: dict):
             rows = rows.filter(q)
         else:
             alias = f"f{len(rows.query.annotations)}"
-            rows = rows.annotate(**{alias: KeyTextTransform(column, "data")}).filter(**{f"{alias}__in": values})
+            rows = rows.annotate(**{alias: _value(column)}).filter(**{f"{alias}__in": values})
     return rows
 
 
@@ -597,7 +604,7 @@ def sort_rows(rows, columns: list[str], text: str):
         if column not in columns:
             raise Invalid({"sort": [f'field "{column}" not in resource']})
         alias = f"s{len(order)}"
-        rows = rows.annotate(**{alias: KeyTextTransform(column, "data")})
+        rows = rows.annotate(**{alias: _value(column)})
         order.append(f"-{alias}" if desc else alias)
     order.append("number")
     return rows.order_by(*order)
@@ -633,7 +640,7 @@ def datastore_search(request, params):
             if column not in columns:
                 raise Invalid({"q": [f'field "{column}" not in resource']})
             alias = f"q{len(rows.query.annotations)}"
-            rows = rows.annotate(**{alias: KeyTextTransform(column, "data")}).filter(**{f"{alias}__icontains": str(term)})
+            rows = rows.annotate(**{alias: _value(column)}).filter(**{f"{alias}__icontains": str(term)})
     elif q:
         for term in str(q).replace("　", " ").split():
             rows = rows.filter(text__icontains=term)
