@@ -7,6 +7,7 @@ from .api import api
 urlpatterns = [
     # CKAN Action API v3 (opendata/ckan.py): before ninja's api/ so its paths are CKAN's own
     path("api/3/action/", include("madoguchi.opendata.ckan_urls")),
+    path("api/action/", include("madoguchi.opendata.ckan_urls", namespace="ckan-unversioned")),  # CKAN answers both; ckanapi calls this one
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("madoguchi.accounts.urls")),
