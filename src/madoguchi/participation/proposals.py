@@ -1,0 +1,138 @@
+"""Proposal rules (提案): posting with near-duplicate warning, supports (one per account) and
+the threshold that sends a proposal to its section, threaded comments, reports (通報) into the
+moderation queue, hiding with a stated reason, and the official answer notified by email to
+the author and supporters. Every moderation action is audited."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from madoguchi.core import audit, notify
+from madoguchi.core.models import AuditLog, Section
+
+from . import conf
+from .models import CitySettings, Comment, Proposal, Report, Support
+from .text import similarity, text_hash
+
+
+def support_threshold(municipality) -> int:
+    row = CitySettings.objects.filter(municipality=municipality).first()
+    return row.support_threshold if row else CitySettings._meta.get_field("support_threshold").default
+
+
+def similar_proposals(title: str, body: str, *, exclude_pk: int | None = None, limit: int = 3) -> list[Proposal]:
+    """Visible proposals that are the same or nearly the same idea (warned about, with a link)."""
+    threshold = conf.similarity_threshold()
+    digest = text_hash(title + body)
+    found = []
+    for p in Proposal.objects.filter(hidden_reason="").exclude(pk=exclude_pk).order_by("-created_at")[:500]:
+        if p.text_hash == digest or similarity(p.title + p.body, title + body) >= threshold:
+            found.append(p)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def default_section(municipality):
+    """New proposals wait in 情報政策課's queue until staff give them to another section."""
+    return Section.objects.filter(municipality=municipality, is_information_policy=True).first()
+
+
+def post_proposal(*, title: str, body: str, author, municipality) -> Proposal:
+    if not title.strip() or not body.strip():
+        raise ValidationError({"title": ["題名と内容を入力してください。"]})
+    return Proposal.objects.create(
+        municipality=municipality,
+        section=default_section(municipality),
+        author=author,
+        title=title.strip(),
+        body=body.strip(),
+        text_hash=text_hash(title + body),
+    )
+
+
+def support(proposal: Proposal, user) -> bool:
+    """One support per account; False when already given. Reaching the city's threshold puts
+    the proposal in its section's queue."""
+    if proposal.is_hidden:
+        raise ValidationError("非表示の提案には賛同できません。")
+    try:
+        with transaction.atomic():
+            Support.objects.create(proposal=proposal, municipality_id=proposal.municipality_id, user=user)
+            Proposal.objects.filter(pk=proposal.pk).update(supports_count=F("supports_count") + 1)
+    except IntegrityError:
+        return False
+    proposal.refresh_from_db(fields=["supports_count", "status"])
+    if proposal.status == Proposal.Status.OPEN and proposal.supports_count >= support_threshold(proposal.municipality):
+        Proposal.objects.filter(pk=proposal.pk, status=Proposal.Status.OPEN).update(status=Proposal.Status.QUEUED)
+        proposal.status = Proposal.Status.QUEUED
+    return True
+
+
+def comment(proposal: Proposal, *, body: str, author, parent_id: int | None = None) -> Comment:
+    if proposal.is_hidden:
+        raise ValidationError("非表示の提案にはコメントできません。")
+    parent = Comment.objects.filter(pk=parent_id, proposal=proposal).first() if parent_id else None
+    return Comment.objects.create(proposal=proposal, municipality_id=proposal.municipality_id, parent=parent, author=author, body=body.strip())
+
+
+def report(proposal: Proposal, *, reason: str, reporter, comment_id: int | None = None) -> Report:
+    target = Comment.objects.filter(pk=comment_id, proposal=proposal).first() if comment_id else None
+    return Report.objects.create(proposal=proposal, municipality_id=proposal.municipality_id, comment=target, reporter=reporter, reason=reason.strip())
+
+
+def hide(target: Proposal | Comment, *, reason: str, staff, request=None) -> None:
+    """Hide a proposal or comment; the reason stays visible in its place."""
+    if not reason.strip():
+        raise ValidationError({"reason": ["非表示にする理由を入力してください。理由は公開されます。"]})
+    target.hidden_reason = reason.strip()
+    target.save(update_fields=["hidden_reason"])
+    proposal = target if isinstance(target, Proposal) else target.proposal
+    now = timezone.now()
+    Report.objects.filter(proposal=proposal, resolved_at__isnull=True, comment=None if isinstance(target, Proposal) else target).update(
+        resolved_at=now, resolved_by=staff
+    )
+    audit.record(AuditLog.Action.UPDATE, target, request=request, actor=staff, detail={"moderation": "hide", "reason": target.hidden_reason})
+
+
+def dismiss_report(item: Report, *, staff, request=None) -> None:
+    item.resolved_at, item.resolved_by = timezone.now(), staff
+    item.save(update_fields=["resolved_at", "resolved_by"])
+    audit.record(AuditLog.Action.UPDATE, item.proposal, request=request, actor=staff, detail={"moderation": "dismiss_report", "report": item.pk})
+
+
+def answer(proposal: Proposal, *, outcome: str, text: str, staff, request=None) -> None:
+    """The official answer (検討中・採用・一部採用・不採用 with the reason), emailed to the author
+    and every supporter (the alerts channels take notices only: see README)."""
+    if outcome not in Proposal.Outcome.values or not outcome:
+        raise ValidationError({"outcome": ["結果を選んでください。"]})
+    if not text.strip():
+        raise ValidationError({"answer": ["回答（理由）を入力してください。"]})
+    with transaction.atomic():
+        proposal.outcome, proposal.answer = outcome, text.strip()
+        proposal.status, proposal.answered_at, proposal.answered_by = Proposal.Status.ANSWERED, timezone.now(), staff
+        proposal.save(update_fields=["outcome", "answer", "status", "answered_at", "answered_by"])
+        audit.record(AuditLog.Action.UPDATE, proposal, request=request, actor=staff, detail={"moderation": "answer", "outcome": outcome})
+        recipients = {proposal.author} if proposal.author else set()
+        recipients |= {s.user for s in proposal.supports.select_related("user")}
+        stamp = int(proposal.answered_at.timestamp())
+        for user in recipients:
+            if user.email:
+                notify.send_template(
+                    user.email,
+                    "participation/email/proposal_answer",
+                    {"proposal": proposal, "is_author": user == proposal.author},
+                    municipality=proposal.municipality,
+                    dedupe_key=f"participation.answer:{proposal.pk}:{user.pk}:{stamp}",
+                )
+
+
+def assign_section(proposal: Proposal, section, *, staff, request=None) -> None:
+    """Give the proposal to another section's queue."""
+    previous = proposal.section_id
+    proposal.section = section
+    proposal.save(update_fields=["section"])
+    audit.record(AuditLog.Action.UPDATE, proposal, request=request, actor=staff, detail={"moderation": "assign_section", "from": previous, "to": section.pk})
