@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from madoguchi.core.registry import Metric, metrics
 from madoguchi.core.wareki import fiscal_year as fiscal_year_of
-from madoguchi.core.wareki import fiscal_year_range
 
 from .models import Procedure, Submission
+from .statistics import received_in
 
 
 @metrics.register("online_applications")
@@ -22,13 +22,7 @@ class OnlineApplications(Metric):
     unit = "件"
 
     def compute(self, municipality, fiscal_year: int) -> Decimal:
-        start, end = fiscal_year_range(fiscal_year)
-        qs = Submission.objects.filter(
-            municipality=municipality,
-            submitted_at__date__gte=start,
-            submitted_at__date__lte=end,
-        )
-        qs = qs.exclude(channel=Submission.Channel.COUNTER).exclude(status__in=[Submission.Status.DRAFT, Submission.Status.WITHDRAWN])
+        qs = received_in(fiscal_year).filter(municipality=municipality).exclude(channel=Submission.Channel.COUNTER)
         return Decimal(qs.count())
 
 

@@ -36,12 +36,17 @@ class Statistics:
         return round(100 * self.online / self.total) if self.total else None
 
 
-def received(user, fiscal_year: int):
-    """The applications of the fiscal year the user may see (their sections; all for the admin)."""
+def received_in(fiscal_year: int):
+    """Applications received in a fiscal year (submitted, not withdrawn): the one definition the
+    statistics page, the plan metric and the published figures share."""
     start, end = fiscal_year_range(fiscal_year)
     qs = Submission.objects.filter(submitted_at__date__gte=start, submitted_at__date__lte=end)
-    qs = qs.exclude(status__in=[Submission.Status.DRAFT, Submission.Status.WITHDRAWN])
-    return scope(user, qs, "section")
+    return qs.exclude(status__in=[Submission.Status.DRAFT, Submission.Status.WITHDRAWN])
+
+
+def received(user, fiscal_year: int):
+    """The applications of the fiscal year the user may see (their sections; all for the admin)."""
+    return scope(user, received_in(fiscal_year), "section")
 
 
 def _month_index(moment) -> int:

@@ -14,7 +14,7 @@ import logging
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,12 @@ class LoginRequired(PermissionDenied):
 _BARE_PAGE = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title></head><body><main><h1>{title}</h1><p>{body}</p><p><a href="/">トップページへ</a></p></main></body></html>"""
+
+
+def api_detail(message: str, status: int, **extra) -> JsonResponse:
+    """The API's error answer outside django-ninja (middlewares, plain JSON views): ninja's
+    ``{"detail": ...}`` shape, in Japanese as written (not \\u-escaped), plus any extra fields."""
+    return JsonResponse({"detail": message, **extra}, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def _current_city():

@@ -133,11 +133,12 @@ def retry_after(block: Block) -> int:
 
 def too_many_requests(request, block: Block, message: str):
     """429 with ``Retry-After`` and a Japanese message: JSON for the API, a page otherwise."""
-    from django.http import JsonResponse
     from django.shortcuts import render
 
+    from .errors import api_detail
+
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message}, status=429, json_dumps_params={"ensure_ascii": False})
+        response = api_detail(message, 429)
     else:
         response = render(request, "core/rate_limited.html", {"message": message}, status=429)
     response["Retry-After"] = str(retry_after(block))

@@ -5,7 +5,6 @@ OTP page and every API answer is 403 (signed in, but not enough), so a stolen pa
 
 from __future__ import annotations
 
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -53,6 +52,8 @@ class SecondFactorGateMiddleware:
             return None
         if request.path.startswith("/api/"):
             message = "職員のアカウントは、確認コード（二要素認証）を入力するまで使えません。ログイン画面から確認コードを入力してください。"
-            return JsonResponse({"detail": message}, status=403, json_dumps_params={"ensure_ascii": False})
+            from .errors import api_detail
+
+            return api_detail(message, 403)
         # Where staff_required sends them too (the code page leads to the staff home).
         return redirect(reverse("accounts:otp_verify"))

@@ -265,16 +265,15 @@ def estimated_seconds(position: int) -> int:
 def waiting_response(request, room: Room, decision: Decision):
     """503 with the place in line: a page (its status fragment refreshes itself through htmx) or
     JSON for the API, with Retry-After either way."""
-    from django.http import JsonResponse
     from django.shortcuts import render
     from django.utils.translation import gettext as _
+
+    from .errors import api_detail
 
     seconds = estimated_seconds(decision.position)
     if request.path.startswith("/api/"):
         message = _("ただいま混み合っているため、順番にご案内しています。あなたの順番は%(position)s番目です。") % {"position": decision.position}
-        response = JsonResponse(
-            {"detail": message, "position": decision.position, "retry_after": seconds}, status=503, json_dumps_params={"ensure_ascii": False}
-        )
+        response = api_detail(message, 503, position=decision.position, retry_after=seconds)
     else:
         response = render(
             request,

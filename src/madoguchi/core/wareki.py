@@ -74,6 +74,13 @@ def format_wareki(day: dt.date | dt.datetime | None, with_weekday: bool = False)
     return text
 
 
+def format_wareki_month(day: dt.date, with_western: bool = True) -> str:
+    """A month as residents read it: 「令和9年（2027年）2月」 (or 「令和9年2月」)."""
+    era, year = era_year(day)
+    western = f"（{day.year}年）" if with_western else ""
+    return f"{era.name}{_year_label(year)}年{western}{day.month}月"
+
+
 def format_wareki_datetime(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from madoguchi.core import tenancy
 from madoguchi.core.audit import record
+from madoguchi.core.errors import api_detail
 from madoguchi.core.models import AuditLog, Section
 from madoguchi.core.permissions import can, is_platform_admin, section_ids
 from madoguchi.core.staff import staff_required
@@ -47,7 +48,7 @@ def postal_code(request):
     wants_json = "application/json" in request.headers.get("Accept", "") or request.GET.get("format") == "json"
     if wants_json and not request.headers.get("HX-Request"):
         if address is None:
-            return JsonResponse({"detail": message}, status=404 if code else 400, json_dumps_params={"ensure_ascii": False})
+            return api_detail(message, 404 if code else 400)
         return JsonResponse(address.as_dict(), json_dumps_params={"ensure_ascii": False})
     if address is None:
         return HttpResponse(format_html('<span class="field__error" data-postal-error>{}</span>', message))

@@ -81,3 +81,13 @@ def test_check_digits():
     assert redact_my_numbers(f"x {spaced} y") == "x [個人番号] y"
     full = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     assert "[個人番号]" in redact_my_numbers(full)
+
+
+def test_a_month_reads_as_residents_read_it():
+    import datetime as dt
+
+    from madoguchi.core.wareki import format_wareki_month
+
+    assert format_wareki_month(dt.date(2027, 2, 1)) == "令和9年（2027年）2月"
+    assert format_wareki_month(dt.date(2019, 5, 1)) == "令和元年（2019年）5月"
+    assert format_wareki_month(dt.date(2019, 4, 1), with_western=False) == "平成31年4月"

@@ -16,10 +16,9 @@ from .registrations import Group
 
 def month_label(month) -> str:
     """A month as residents read it: 「令和9年（2027年）2月」."""
-    from madoguchi.core.wareki import era_year
+    from madoguchi.core.wareki import format_wareki_month
 
-    era, year = era_year(month)
-    return f"{era.name}{'元' if year == 1 else year}年（{month.year}年）{month.month}月"
+    return format_wareki_month(month)
 
 
 class Lottery(CityOwned):
