@@ -137,6 +137,8 @@ def submit(request, slug: str, payload: SubmissionIn, idempotency_key: str = Hea
     key = f"{request.user.pk}:{idempotency_key}"[:64] if idempotency_key else None
     if procedure.identity_assurance != Procedure.Assurance.NONE and not request.user.email_verified:
         return 403, {"detail": "メールアドレスの確認が済んでいません。"}
+    if procedure.identity_assurance in Procedure.STRICT:  # the card / gBizID sign-in is a browser flow
+        return 403, {"detail": "この手続は本人確認（マイナンバーカード・gBizID）が必要なため、ウェブの画面から申請してください。"}
     from madoguchi.forms.models import Upload
 
     ids = services.upload_ids(payload.answers)

@@ -120,7 +120,9 @@ class Procedure(models.Model):
     def identity_provider_available(self) -> bool:
         from madoguchi.core.registry import identity_providers
 
-        return any(p.assurance == self.identity_assurance and p.configured(self.municipality) for p in identity_providers.values())
+        # The active city is already loaded: no query per procedure in a catalogue listing.
+        city = tenancy.current() if tenancy.current_id() == self.municipality_id else self.municipality
+        return any(p.assurance == self.identity_assurance and p.configured(city) for p in identity_providers.values())
 
     @property
     def can_take_at_counter(self) -> bool:

@@ -205,3 +205,10 @@ def test_a_linked_card_signs_its_resident_in(client):
     _verified(client)
     assert int(client.session["_auth_user_id"]) == resident.pk
     assert AuditLog.objects.filter(action=AuditLog.Action.LOGIN, detail__factor="digital_auth_app").exists()
+
+
+def test_the_api_refuses_a_strict_procedure(client):
+    p = procedure()
+    client.force_login(ResidentFactory())
+    response = client.post(f"/api/applications/procedures/{p.slug}/submissions", {"answers": {}}, content_type="application/json")
+    assert response.status_code == 403 and "本人確認" in response.json()["detail"]
