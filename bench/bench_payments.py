@@ -3,7 +3,8 @@
 The app under gunicorn with durable PostgreSQL (production settings, Redis cache), as a city
 would run it. ``BENCH_PAYMENTS_N`` (1,000) provider notifications, signed like the demo
 provider's webhook (HMAC-SHA256 under the city's secret), are sent to ``/payments/notify/demo/``
-all at once (at most ``BENCH_PAYMENTS_CONNECTIONS``, 200, connections open): 75% first "paid"
+all queued at once and sent over ``BENCH_PAYMENTS_CONNECTIONS`` (200) keep-alive connections
+(``devtools.loadgen.Conn``: httpx's pool would cap the load generator): 75% first "paid"
 notifications for distinct payments, 20% duplicates of those (same event id, as a provider's
 retry), 5% out of order (a "processing" event of a payment sent after its "paid").
 
@@ -29,11 +30,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from madoguchi.devtools import servers  # noqa: E402
+from madoguchi.devtools.loadgen import Conn  # noqa: E402
 
 SETUP = """
 import datetime as dt, json
@@ -90,19 +90,25 @@ def notifications(payments: list, n: int, seed: int = 15) -> tuple[list[bytes], 
     return bodies, [ref for ref, _ in chosen]
 
 
-async def send(client: httpx.AsyncClient, url: str, body: bytes, secret: str, latencies: list, results: Counter) -> None:
-    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    started = time.perf_counter()
-    try:
-        response = await client.post(url, content=body, headers={"X-Demo-Signature": signature, "Content-Type": "application/json"})
-    except httpx.HTTPError as exc:
-        results[f"error {type(exc).__name__}"] += 1
-        return
-    latencies.append(time.perf_counter() - started)
-    try:
-        results[f"{response.status_code} {response.json().get('result')}"] += 1
-    except ValueError:
-        results[f"{response.status_code}"] += 1
+async def connection(conn: Conn, queue: asyncio.Queue, secret: str, latencies: list, results: Counter) -> None:
+    """One provider connection: takes the next notification until none is left."""
+    while True:
+        try:
+            body = queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return
+        signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        started = time.perf_counter()
+        try:
+            status, data = await conn.post("/payments/notify/demo/", body, f"X-Demo-Signature: {signature}\r\nContent-Type: application/json\r\n")
+        except (OSError, asyncio.IncompleteReadError) as exc:
+            results[f"error {type(exc).__name__}"] += 1
+            continue
+        latencies.append(time.perf_counter() - started)
+        try:
+            results[f"{status} {json.loads(data).get('result')}"] += 1
+        except ValueError:
+            results[str(status)] += 1
 
 
 async def main(args) -> None:
@@ -120,14 +126,18 @@ async def main(args) -> None:
         setup = _bench_line(servers.manage(env, "shell", "-c", SETUP.format(n=args.n)).stdout)
         bodies, sent_paid = notifications(setup["payments"], args.n)
         with servers.gunicorn(env, workers=args.workers, threads=args.threads) as base:
-            url = base + "/payments/notify/demo/"
+            host, port = base.removeprefix("http://").split(":")
             latencies: list[float] = []
             results: Counter = Counter()
-            limits = httpx.Limits(max_connections=args.connections, max_keepalive_connections=args.connections)
-            async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-                started = time.monotonic()
-                await asyncio.gather(*(send(client, url, body, setup["secret"], latencies, results) for body in bodies))
-                elapsed = time.monotonic() - started
+            queue: asyncio.Queue = asyncio.Queue()
+            for body in bodies:
+                queue.put_nowait(body)
+            conns = [Conn(host, int(port)) for _ in range(args.connections)]
+            started = time.monotonic()
+            await asyncio.gather(*(connection(c, queue, setup["secret"], latencies, results) for c in conns))
+            elapsed = time.monotonic() - started
+            for c in conns:
+                c.close()
         check = _bench_line(servers.manage(env, "shell", "-c", CHECK.format(refs=json.dumps(sent_paid))).stdout)
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0] * 99
