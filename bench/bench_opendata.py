@@ -79,7 +79,9 @@ def child() -> None:
         big = resources[0]
         big.format = "CSV"
         big.save()
-        version = ResourceVersion.objects.create(municipality=city, resource=big, number=1, columns=["ID", "町丁目", "種別", "値"], row_count=ROWS, filename="big.csv")
+        version = ResourceVersion.objects.create(
+            municipality=city, resource=big, number=1, columns=["ID", "町丁目", "種別", "値"], row_count=ROWS, filename="big.csv"
+        )
         catalogue_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         batch = []
@@ -97,7 +99,9 @@ def child() -> None:
         factory = RequestFactory()
 
         def call(action, **params):
-            request = factory.get(f"/api/3/action/{action}", {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in params.items()}, HTTP_HOST="bench.localhost")
+            request = factory.get(
+                f"/api/3/action/{action}", {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in params.items()}, HTTP_HOST="bench.localhost"
+            )
             request.municipality = city
             t = time.perf_counter()
             response = ckan.dispatch(request, action)
@@ -128,9 +132,13 @@ def child() -> None:
                 totals.append(result["total"])
     p50, p95, mx = _p(ps)
     print(f"{connection.vendor}: catalogue of {DATASETS} datasets built in {catalogue_s:.1f} s, {ROWS} datastore rows in {rows_s:.1f} s")
-    print(f"package_search: {len(ps)} calls, p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {mx:.1f} ms; median count {statistics.median(counts):.0f} (target p95 < 100 ms)")
+    print(
+        f"package_search: {len(ps)} calls, p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {mx:.1f} ms; median count {statistics.median(counts):.0f} (target p95 < 100 ms)"
+    )
     p50, p95, mx = _p(ds_times)
-    print(f"datastore_search (filter on {ROWS} rows): {len(ds_times)} calls, p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {mx:.1f} ms; median total {statistics.median(totals):.0f} (target p95 < 200 ms)")
+    print(
+        f"datastore_search (filter on {ROWS} rows): {len(ds_times)} calls, p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {mx:.1f} ms; median total {statistics.median(totals):.0f} (target p95 < 200 ms)"
+    )
 
 
 def main() -> None:

@@ -8,7 +8,19 @@ from madoguchi.core.registry import GeneratedDataset, datasets
 
 from .models import Procedure
 
-COLUMNS = ("全国地方公共団体コード", "ID", "地方公共団体名", "手続名", "手続名_カナ", "担当課", "オンライン申請", "外部の申請先URL", "手数料（円）", "必要な本人確認", "URL")
+COLUMNS = (
+    "全国地方公共団体コード",
+    "ID",
+    "地方公共団体名",
+    "手続名",
+    "手続名_カナ",
+    "担当課",
+    "オンライン申請",
+    "外部の申請先URL",
+    "手数料（円）",
+    "必要な本人確認",
+    "URL",
+)
 
 
 @datasets.register("procedures")

@@ -16,8 +16,7 @@ import uuid
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.db.models import TextField
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.http import HttpResponse
@@ -267,7 +266,9 @@ def _datasets():
 
 def _with_related(qs):
     versions = ResourceVersion.objects.only("id", "resource_id", "number", "size", "sha256", "row_count", "uploaded_at").order_by("-number")
-    return qs.select_related("section", "municipality").prefetch_related("tags", Prefetch("resources", queryset=Resource.objects.prefetch_related(Prefetch("versions", queryset=versions))))
+    return qs.select_related("section", "municipality").prefetch_related(
+        "tags", Prefetch("resources", queryset=Resource.objects.prefetch_related(Prefetch("versions", queryset=versions)))
+    )
 
 
 def _get_dataset(value: str) -> Dataset:
@@ -505,11 +506,19 @@ def _facets(qs, fields: list[str], limit: int, mincount: int) -> tuple[dict, dic
             continue
         if field == "organization":
             sections = {s.pk: s for s in Section.objects.all()}
-            pairs = [(org_name(sections[sid]), sections[sid].name, n) for sid, n in qs.order_by().values_list("section_id").annotate(n=Count("pk")) if sid in sections]
+            pairs = [
+                (org_name(sections[sid]), sections[sid].name, n)
+                for sid, n in qs.order_by().values_list("section_id").annotate(n=Count("pk"))
+                if sid in sections
+            ]
         elif field == "tags":
-            pairs = [(n, n, c) for n, c in DatasetTag.objects.filter(dataset__in=ids).order_by().values_list("name").annotate(c=Count("dataset", distinct=True))]
+            pairs = [
+                (n, n, c) for n, c in DatasetTag.objects.filter(dataset__in=ids).order_by().values_list("name").annotate(c=Count("dataset", distinct=True))
+            ]
         elif field == "res_format":
-            pairs = [(f, f, c) for f, c in Resource.objects.filter(dataset__in=ids).order_by().values_list("format").annotate(c=Count("dataset", distinct=True))]
+            pairs = [
+                (f, f, c) for f, c in Resource.objects.filter(dataset__in=ids).order_by().values_list("format").annotate(c=Count("dataset", distinct=True))
+            ]
         elif field == "license_id":
             labels = dict(Licence.choices)
             pairs = [(v, str(labels.get(v, v)), c) for v, c in qs.order_by().values_list("licence").annotate(c=Count("pk"))]

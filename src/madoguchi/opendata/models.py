@@ -179,7 +179,9 @@ class ResourceVersion(CityOwned):
     rows_changed = models.PositiveIntegerField(_("変更された行"), null=True, blank=True)
     note = ResidentCharField(_("変更内容"), max_length=300, blank=True)
     uploaded_at = models.DateTimeField(_("登録日時"), default=timezone.now)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("登録した職員"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("登録した職員")
+    )
 
     tenant_parent = "resource"
 

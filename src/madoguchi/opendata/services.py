@@ -169,7 +169,9 @@ def diff_summary(columns: list[str], old: list[dict], new: list[dict]) -> tuple[
 # --- datasets ----------------------------------------------------------------------------------
 def record(dataset: Dataset, kind: str, *, user=None, detail: str = "", touch: bool = True) -> None:
     now = timezone.now()
-    ActivityEvent.objects.create(dataset=dataset, municipality_id=dataset.municipality_id, kind=kind, user=user if user and user.is_authenticated else None, detail=detail[:300], at=now)
+    ActivityEvent.objects.create(
+        dataset=dataset, municipality_id=dataset.municipality_id, kind=kind, user=user if user and user.is_authenticated else None, detail=detail[:300], at=now
+    )
     if touch:
         Dataset.objects.filter(pk=dataset.pk).update(modified_at=now)
         dataset.modified_at = now
@@ -207,7 +209,9 @@ def add_resource(dataset: Dataset, *, name: str, fmt: str, description: str = ""
     if fmt == Resource.Format.LINK and not link_url:
         raise ValidationError({"link_url": "形式が「リンク」のときは、リンク先のURLを入力してください。"})
     position = dataset.resources.count()
-    resource = Resource.objects.create(dataset=dataset, municipality_id=dataset.municipality_id, name=name, format=fmt, description=description, link_url=link_url, position=position)
+    resource = Resource.objects.create(
+        dataset=dataset, municipality_id=dataset.municipality_id, name=name, format=fmt, description=description, link_url=link_url, position=position
+    )
     record(dataset, ActivityEvent.Kind.RESOURCE_ADDED, user=user, detail=name)
     return resource
 
@@ -228,7 +232,9 @@ def _max_bytes() -> int:
 
 
 @transaction.atomic
-def add_version(resource: Resource, *, content: bytes, filename: str, user=None, convert: bool = False, note: str = "", kind: str = ActivityEvent.Kind.VERSION_ADDED) -> ResourceVersion:
+def add_version(
+    resource: Resource, *, content: bytes, filename: str, user=None, convert: bool = False, note: str = "", kind: str = ActivityEvent.Kind.VERSION_ADDED
+) -> ResourceVersion:
     """Store a new version of ``resource`` (the previous ones stay), parse tabular content into
     datastore rows, count the diff against the previous version and record the activity.
     ``convert``: store a Shift_JIS/BOM file re-encoded as plain UTF-8."""

@@ -98,6 +98,20 @@ PROFILE = "the resident's profile: refused at form level by accounts.forms (same
 EXEMPT: dict[str, str] = {
     **dict.fromkeys(
         [
+            "opendata.Dataset.standard",
+            "opendata.Dataset.generator",
+            "opendata.ResourceVersion.filename",
+            "opendata.ResourceVersion.media_type",
+            "opendata.ResourceVersion.sha256",
+            "opendata.ResourceVersion.encoding",
+            "opendata.ResourceVersion.delimiter",
+            "opendata.ActivityEvent.detail",
+        ],
+        MACHINE,
+    ),
+    "opendata.DatastoreRow.text": "search text joined from a published open data file's cells (published as uploaded; masking would alter the data)",
+    **dict.fromkeys(
+        [
             "core.Municipality.code",
             "core.Municipality.postal_code",
             "core.Municipality.phone",

@@ -126,4 +126,7 @@ def test_error_shapes_and_envelope(client, catalogue):
     assert response.status_code == 400
     ok = client.get("/api/3/action/package_search?rows=2").json()
     assert ok["success"] is True and ok["result"]["count"] == 23 and len(ok["result"]["results"]) == 2
-    assert client.get("/api/3/action/package_search?facet.field=" + json.dumps(["groups"])).json()["result"]["facets"]["groups"] == {"statistics": 17, "disaster": 6}
+    assert client.get("/api/3/action/package_search?facet.field=" + json.dumps(["groups"])).json()["result"]["facets"]["groups"] == {
+        "statistics": 17,
+        "disaster": 6,
+    }

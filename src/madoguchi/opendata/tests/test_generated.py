@@ -72,7 +72,6 @@ def test_changes_queue_one_refresh_per_interval(city_data, settings, run_tasks):
             FacilityFactory(section__municipality=city_data, name=f"施設{i}")
         pending = Task.objects.filter(name="opendata.refresh", payload__key="public_facilities")
         assert pending.count() == 1  # five saves, one refresh
-        task = pending.get()
         first = queue_refresh("public_facilities", city_data.pk, now=999_900.0)
         again = queue_refresh("public_facilities", city_data.pk, now=1_000_199.0)
         later = queue_refresh("public_facilities", city_data.pk, now=1_000_200.0)
