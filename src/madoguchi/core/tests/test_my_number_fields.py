@@ -132,6 +132,8 @@ EXEMPT: dict[str, str] = {
             "forms.Upload.session_key",
             "forms.Upload.content_type",
             "forms.Upload.sha256",
+            "participation.Opinion.text_hash",
+            "participation.Proposal.text_hash",
             "applications.Submission.session_key",
             "applications.Submission.receipt_number",
             "applications.Submission.idempotency_key",
