@@ -1,0 +1,34 @@
+"""Submitting an opinion in real Chromium at 360 px: every step axe-clean."""
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_submit_opinion_at_360px(live_server, page, axe_check, city):
+    from madoguchi.participation import demo
+    from madoguchi.participation.models import Consultation, Opinion
+
+    demo.load(city)
+    c = Consultation.objects.get(title=demo.TITLE)
+    before = Opinion.objects.count()
+    page.goto(f"{live_server.url}/participation/consultations/{c.pk}/")
+    axe_check(page, "consultation page")
+    page.get_by_role("link", name="「具体的な施策」について意見を出す").click()
+    page.get_by_role("button", name="入力内容を確認する").click()
+    assert page.locator("#error-summary").is_visible()  # required fields named, nothing lost
+    axe_check(page, "opinion form with errors")
+    page.get_by_label("ご意見").fill("公共施設の予約を、スマートフォンから簡単にできるようにしてください。")
+    page.get_by_label("氏名").fill("架空 太郎")
+    page.get_by_label("住所").fill("みどり野市中央一丁目")
+    page.get_by_role("button", name="入力内容を確認する").click()
+    axe_check(page, "opinion confirmation")
+    page.get_by_role("button", name="この内容で提出する").click()
+    page.wait_for_url("**/opinion/done/")
+    assert "受付番号" in page.content()
+    axe_check(page, "opinion done")
+    assert Opinion.objects.count() == before + 1
+    page.goto(f"{live_server.url}/participation/proposals/")
+    axe_check(page, "proposal list")
+    page.goto(f"{live_server.url}/participation/")
+    axe_check(page, "participation index")
