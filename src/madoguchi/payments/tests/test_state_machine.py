@@ -189,3 +189,14 @@ def test_counter_payment_records_who_and_how(payment, sections):
     assert event.actor == clerk and "現金" in event.note
     with pytest.raises(services.PaymentClosed):
         services.record_counter_payment(payment, staff=clerk, method="cash")
+
+
+def test_periodic_expiry_marks_overdue_payments(payment):
+    from madoguchi.core import tenancy
+
+    Payment.objects.filter(pk=payment.pk).update(pay_by=timezone.now() - dt.timedelta(minutes=1))
+    with tenancy.for_task(None):
+        assert services.expire_overdue() == 1
+        assert services.expire_overdue() == 0  # idempotent
+    payment.refresh_from_db()
+    assert payment.status == S.EXPIRED
