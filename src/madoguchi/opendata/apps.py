@@ -6,6 +6,7 @@ class OpendataConfig(AppConfig):
     label = "opendata"
     verbose_name = "オープンデータ"
     public_menu = [("オープンデータ", "opendata:catalogue")]
+    staff_menu = [("オープンデータの管理", "opendata:staff_list", "データセットの作成・編集、新しい版の登録（文字コードの判別・変換）")]
 
     def ready(self):
         # Generated datasets name their own models (registry discovery imports <app>/datasets.py).

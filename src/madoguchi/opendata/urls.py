@@ -12,3 +12,13 @@ urlpatterns = [
     path("resource/<uuid:pk>/latest", views.latest, name="latest"),
     path("resource/<uuid:pk>/v/<int:number>", views.version_file, name="version"),
 ]
+
+from . import staff_views  # noqa: E402
+
+urlpatterns += [
+    path("staff/", staff_views.staff_list, name="staff_list"),
+    path("staff/new/", staff_views.staff_edit, name="staff_new"),
+    path("staff/dataset/<slug:name>/", staff_views.staff_dataset, name="staff_dataset"),
+    path("staff/dataset/<slug:name>/edit/", staff_views.staff_edit, name="staff_edit"),
+    path("staff/resource/<uuid:pk>/upload/", staff_views.staff_upload, name="staff_upload"),
+]

@@ -1,0 +1,42 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from madoguchi.core.models import Section
+from madoguchi.core.validation import no_my_number
+
+from .models import Dataset, Resource
+
+
+class DatasetForm(forms.ModelForm):
+    tags = forms.CharField(label=_("タグ"), required=False, help_text=_("「,」または「、」区切り（例: 人口,統計）"), validators=[no_my_number])
+
+    class Meta:
+        model = Dataset
+        fields = ["name", "title", "section", "notes", "theme", "licence", "frequency", "temporal_start", "temporal_end", "spatial", "standard", "is_published"]
+        widgets = {"temporal_start": forms.DateInput(attrs={"type": "date"}), "temporal_end": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, sections=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = Section.objects.order_by("name")
+        self.fields["section"].queryset = qs.filter(pk__in=sections) if sections is not None else qs
+        if self.instance.pk:
+            self.fields["tags"].initial = ", ".join(self.instance.tag_names)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("temporal_start"), data.get("temporal_end")
+        if start and end and start > end:
+            self.add_error("temporal_end", _("対象期間の終了は、開始より後の日付にしてください。"))
+        return data
+
+
+class ResourceForm(forms.ModelForm):
+    class Meta:
+        model = Resource
+        fields = ["name", "format", "description", "link_url"]
+
+
+class VersionForm(forms.Form):
+    file = forms.FileField(label=_("ファイル"))
+    convert = forms.BooleanField(label=_("Shift_JIS などのファイルは UTF-8 に変換して保存する"), required=False, initial=True)
+    note = forms.CharField(label=_("変更内容"), max_length=300, required=False, validators=[no_my_number])
