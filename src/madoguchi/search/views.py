@@ -3,9 +3,12 @@ synonym dictionary and list of queries that found nothing."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from madoguchi.core import audit, permissions
@@ -40,8 +43,10 @@ def search(request):
 
 def suggest(request):
     """Search as you type: the best five pages as a fragment (htmx), never logged."""
-    municipality = Municipality.current()
     q = request.GET.get("q", "").strip()[: services.MAX_QUERY]
+    if not request.headers.get("HX-Request"):  # opened directly (no JS): the full results page
+        return redirect(f"{reverse('search:search')}?{urlencode({'q': q})}" if q else reverse("search:search"))
+    municipality = Municipality.current()
     results = services.search(municipality, q, limit=5) if len(q) >= 2 else None
     return render(request, "search/_suggest.html", {"q": q, "results": results})
 

@@ -102,9 +102,11 @@ def test_public_page_kind_filter_and_suggest(city, client):
     assert page.status_code == 200 and "2 件" in text and "<mark>住民票</mark>" in text and 'role="status"' in text
     none = client.get(reverse("search:search"), {"q": "住民票", "kind": "facilities"}, HTTP_HOST="search.localhost")
     assert "0 件" in none.content.decode()
-    fragment = client.get(reverse("search:suggest"), {"q": "じゅうみん"}, HTTP_HOST="search.localhost").content.decode()
+    fragment = client.get(reverse("search:suggest"), {"q": "じゅうみん"}, HTTP_HOST="search.localhost", HTTP_HX_REQUEST="true").content.decode()
     assert "住民票の写しの交付請求" in fragment and "<html" not in fragment
     assert ZeroResultQuery.objects.count() == 0  # neither filtered searches nor suggestions are logged
+    direct = client.get(reverse("search:suggest"), {"q": "住民票"}, HTTP_HOST="search.localhost")
+    assert direct.status_code == 302 and direct["Location"].startswith(reverse("search:search"))
 
 
 def test_staff_synonym_screen_checks_section_and_audits(city, client):
