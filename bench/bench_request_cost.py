@@ -14,7 +14,7 @@ PostgreSQL runs durable (fsync, synchronous_commit, full_page_writes on: a booki
 includes its commit's WAL flush); a pgbench TPC-B reference of the same cluster is printed with
 the figures. Beside the app's CPU it prints PostgreSQL's: the CPU its backend process (the one
 serving this connection, read from /proc) spent per request.
-Smaller: BENCH_REQUESTS.
+Smaller: BENCH_REQUESTS. Where the time goes: BENCH_PROFILE=<case> (e.g. "booking (mostly").
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ import bench_reservations as rush  # noqa: E402  (reuses its data set-up)
 from madoguchi.devtools.servers import app_env, manage, postgres, redis_server, reference_report  # noqa: E402
 
 N = int(os.environ.get("BENCH_REQUESTS", 400))
+# BENCH_PROFILE=booking: also profile that case (a name's substring) with cProfile on process
+# time and print the top BENCH_PROFILE_LINES (30) functions by BENCH_PROFILE_SORT (tottime).
+PROFILE = os.environ.get("BENCH_PROFILE", "")
+PROFILE_SORT = os.environ.get("BENCH_PROFILE_SORT", "tottime")
+PROFILE_LINES = int(os.environ.get("BENCH_PROFILE_LINES", 30))
 
 MEASURE = r"""
 import json, os, random, time
@@ -69,6 +74,17 @@ for name, call in cases:
         statuses[code] = statuses.get(code, 0) + 1
     cpu, wall, pg = time.process_time() - cpu, time.perf_counter() - wall, pg_cpu() - pg
     print(f"  {name:26s} app {1000 * cpu / N:6.2f} ms CPU   PostgreSQL {1000 * pg / N:5.2f} ms CPU   {1000 * wall / N:6.2f} ms wall   {statuses}")
+    if PROFILE and PROFILE in name:
+        import cProfile, io, pstats
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for i in range(N):
+            client.cookies["sessionid"] = keys[i % len(keys)]
+            call()
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(PROFILE_SORT).print_stats(PROFILE_LINES)
+        print("\n".join("  | " + line for line in out.getvalue().splitlines() if line.strip()))
 """
 
 
@@ -78,7 +94,8 @@ def main() -> None:
         env = app_env(db_url, redis_url, DB_CONN_MAX_AGE="60", LOG_LEVEL="ERROR", EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
         manage(env, "migrate", "--no-input")
         data = rush._shell(env, "CLIENTS=100\n" + rush.SETUP)
-        out = manage(env, "shell", "-c", f"N={N}\n" + MEASURE.replace("DATA", json.dumps(data)))
+        head = f"N={N}\nPROFILE={PROFILE!r}\nPROFILE_SORT={PROFILE_SORT!r}\nPROFILE_LINES={PROFILE_LINES}\n"
+        out = manage(env, "shell", "-c", head + MEASURE.replace("DATA", json.dumps(data)))
     print(f"request cost, in-process, PostgreSQL + Redis sessions, {N} requests each (app CPU, and PostgreSQL's backend CPU for the same requests)")
     print("\n".join(line for line in out.stdout.splitlines() if line.startswith("  ")))
     print(ref)
