@@ -30,5 +30,9 @@ def test_submit_opinion_at_360px(live_server, page, axe_check, city):
     assert Opinion.objects.count() == before + 1
     page.goto(f"{live_server.url}/participation/proposals/")
     axe_check(page, "proposal list")
+    page.get_by_role("link", name="公共施設のWi-Fiを増やしてほしい").click()
+    assert "採用" in page.content()
+    page.get_by_text("不適切な内容を通報する").click()
+    axe_check(page, "proposal detail with the report form open")
     page.goto(f"{live_server.url}/participation/")
     axe_check(page, "participation index")
