@@ -212,3 +212,24 @@ def test_the_api_refuses_a_strict_procedure(client):
     client.force_login(ResidentFactory())
     response = client.post(f"/api/applications/procedures/{p.slug}/submissions", {"answers": {}}, content_type="application/json")
     assert response.status_code == 403 and "本人確認" in response.json()["detail"]
+
+
+def test_staff_may_put_a_card_procedure_online_where_a_provider_is_registered(settings):
+    from madoguchi.applications.forms import _provider_for
+    from madoguchi.core import tenancy
+
+    p = procedure()
+    with tenancy.using(p.municipality):
+        assert _provider_for("my_number_card") and _provider_for("gbizid")
+        settings.MADOGUCHI_PROVIDERS = {}
+        assert not _provider_for("my_number_card")
+
+
+def test_an_old_sign_in_is_asked_again(client, settings):
+    p = procedure()
+    client.force_login(ResidentFactory())
+    start = reverse("applications:start", args=[p.slug])
+    through_provider(client, client.post(start))
+    settings.IDENTITY_VERIFIED_MAX_AGE = -1  # the sign-in is now too old to start an application
+    assert client.post(start)["Location"].startswith("/identity/verify/digital_auth_app/")
+    assert not Submission.objects.exists()
