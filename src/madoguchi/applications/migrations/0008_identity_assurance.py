@@ -4,45 +4,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0007_city_links'),
+        ("applications", "0007_city_links"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='submission',
-            name='corporate_name',
-            field=models.CharField(blank=True, max_length=200, verbose_name='法人名'),
+            model_name="submission",
+            name="corporate_name",
+            field=models.CharField(blank=True, max_length=200, verbose_name="法人名"),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='corporate_number',
-            field=models.CharField(blank=True, db_index=True, max_length=13, verbose_name='法人番号'),
+            model_name="submission",
+            name="corporate_number",
+            field=models.CharField(blank=True, db_index=True, max_length=13, verbose_name="法人番号"),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='identity_assurance',
-            field=models.CharField(blank=True, choices=[('none', '本人確認なし（どなたでも申請できます）'), ('account', '利用者登録（メール確認済み）が必要'), ('my_number_card', 'マイナンバーカードによる本人確認が必要'), ('gbizid', 'gBizID（法人・個人事業主）による本人確認が必要')], max_length=20, verbose_name='本人確認の方法'),
+            model_name="submission",
+            name="identity_assurance",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("none", "本人確認なし（どなたでも申請できます）"),
+                    ("account", "利用者登録（メール確認済み）が必要"),
+                    ("my_number_card", "マイナンバーカードによる本人確認が必要"),
+                    ("gbizid", "gBizID（法人・個人事業主）による本人確認が必要"),
+                ],
+                max_length=20,
+                verbose_name="本人確認の方法",
+            ),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='identity_provider',
-            field=models.CharField(blank=True, max_length=40, verbose_name='本人確認サービス'),
+            model_name="submission",
+            name="identity_provider",
+            field=models.CharField(blank=True, max_length=40, verbose_name="本人確認サービス"),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='identity_subject',
-            field=models.CharField(blank=True, max_length=255, verbose_name='本人確認の識別子'),
+            model_name="submission",
+            name="identity_subject",
+            field=models.CharField(blank=True, max_length=255, verbose_name="本人確認の識別子"),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='verified_answers',
-            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name='確認済みの回答'),
+            model_name="submission",
+            name="verified_answers",
+            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name="確認済みの回答"),
         ),
         migrations.AlterField(
-            model_name='procedure',
-            name='identity_assurance',
-            field=models.CharField(choices=[('none', '本人確認なし（どなたでも申請できます）'), ('account', '利用者登録（メール確認済み）が必要'), ('my_number_card', 'マイナンバーカードによる本人確認が必要'), ('gbizid', 'gBizID（法人・個人事業主）による本人確認が必要')], default='account', max_length=20, verbose_name='必要な本人確認'),
+            model_name="procedure",
+            name="identity_assurance",
+            field=models.CharField(
+                choices=[
+                    ("none", "本人確認なし（どなたでも申請できます）"),
+                    ("account", "利用者登録（メール確認済み）が必要"),
+                    ("my_number_card", "マイナンバーカードによる本人確認が必要"),
+                    ("gbizid", "gBizID（法人・個人事業主）による本人確認が必要"),
+                ],
+                default="account",
+                max_length=20,
+                verbose_name="必要な本人確認",
+            ),
         ),
     ]
