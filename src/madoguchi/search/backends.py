@@ -6,9 +6,9 @@ database's own rank order; ``services`` re-ranks the candidates the same way on 
 - SQLite: an FTS5 table ``search_fts`` (columns title_terms, terms, grams; rowid = the entry's
   id) kept by triggers on the entry table; rank ``bm25`` with the title weighted 10:1; typos
   through the title's character bigrams.
-- PostgreSQL: a generated ``search_vector`` column (title terms weight A, the rest D; built with
-  ``array_to_tsvector`` over the pre-tokenised terms, i.e. the 'simple' treatment without the
-  parser's locale) with a GIN index; rank ``ts_rank``; typos through pg_trgm's
+- PostgreSQL: a side table ``search_vector`` kept by a trigger (title terms weight A, the rest
+  D; built with ``array_to_tsvector`` over the pre-tokenised terms, i.e. the 'simple' treatment
+  without the parser's locale) with a GIN index; rank ``ts_rank``; typos through pg_trgm's
   ``word_similarity`` on ``title_key`` (GIN ``gin_trgm_ops`` index).
 
 The SQL objects are made by migration 0002 (``schema_sql``). Written-out SQL because the ORM
@@ -25,6 +25,7 @@ from madoguchi.core import rawsql
 from .models import SearchEntry
 
 FTS_TABLE = "search_fts"
+PG_TABLE = "search_vector"
 Phrase = tuple[str, ...]
 Group = list[Phrase]
 
@@ -53,15 +54,26 @@ def schema_sql(vendor: str) -> list[str]:
         ]
     if vendor == "postgresql":
         # pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
+        # The vectors live in a side table without row-level security, kept by a trigger: under
+        # RLS, PostgreSQL may not use an index for a non-leakproof operator (@@, <%) before the
+        # policy's test, so the GIN indexes were never used (a 10,000-row scan, ~190 ms). Queries
+        # on it always filter by municipality_id, and entries are then read through the RLS'd table.
         vector = (
-            f"setweight(array_to_tsvector(string_to_array(nullif({_col('title_terms')}, ''), ' ')), 'A') || "
-            f"setweight(array_to_tsvector(string_to_array(nullif({_col('terms')}, ''), ' ')), 'D')"
+            f"coalesce(setweight(array_to_tsvector(string_to_array(nullif(NEW.{_col('title_terms')}, ''), ' ')), 'A') || "
+            f"setweight(array_to_tsvector(string_to_array(nullif(NEW.{_col('terms')}, ''), ' ')), 'D'), ''::tsvector)"
         )
+        values = f"NEW.id, NEW.{_col('municipality')}, NEW.{_col('kind')}, NEW.{_col('section')}, {vector}, NEW.{_col('title_key')}"
         return [
             "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-            f"ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (coalesce({vector}, ''::tsvector)) STORED",
-            f"CREATE INDEX search_entry_vector ON {table} USING gin (search_vector)",
-            f"CREATE INDEX search_entry_title_trgm ON {table} USING gin ({_col('title_key')} gin_trgm_ops)",
+            f"CREATE TABLE {PG_TABLE} (entry_id bigint PRIMARY KEY REFERENCES {table}(id) ON DELETE CASCADE, "
+            "municipality_id bigint NOT NULL, kind varchar(50) NOT NULL, section_id bigint, vector tsvector NOT NULL, title_key text NOT NULL)",
+            f"CREATE INDEX search_vector_gin ON {PG_TABLE} USING gin (vector)",
+            f"CREATE INDEX search_vector_trgm ON {PG_TABLE} USING gin (title_key gin_trgm_ops)",
+            "CREATE FUNCTION search_vector_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"INSERT INTO {PG_TABLE} VALUES ({values}) ON CONFLICT (entry_id) DO UPDATE SET municipality_id = EXCLUDED.municipality_id, "
+            "kind = EXCLUDED.kind, section_id = EXCLUDED.section_id, vector = EXCLUDED.vector, title_key = EXCLUDED.title_key; "
+            "RETURN NEW; END $$",
+            f"CREATE TRIGGER search_vector_sync AFTER INSERT OR UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION search_vector_sync()",
         ]
     return []
 
@@ -71,7 +83,7 @@ def drop_sql(vendor: str) -> list[str]:
     if vendor == "sqlite":
         return [f"DROP TRIGGER IF EXISTS search_fts_{t}" for t in ("insert", "delete", "update")] + [f"DROP TABLE IF EXISTS {FTS_TABLE}"]
     if vendor == "postgresql":
-        return [f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector"]
+        return [f"DROP TRIGGER IF EXISTS search_vector_sync ON {table}", "DROP FUNCTION IF EXISTS search_vector_sync()", f"DROP TABLE IF EXISTS {PG_TABLE}"]
     return []
 
 
@@ -97,11 +109,12 @@ def match_expression(vendor: str, groups: list[Group], *, any_group: bool = Fals
 
 def _filters(kinds, section_id) -> tuple[str, list]:
     sql, params = "", []
+    pg = connection.vendor == "postgresql"
     if kinds:
-        sql += f" AND e.{_col('kind')} IN ({', '.join(['%s'] * len(kinds))})"
+        sql += f" AND {'v.kind' if pg else 'e.' + _col('kind')} IN ({', '.join(['%s'] * len(kinds))})"
         params += list(kinds)
     if section_id:
-        sql += f" AND e.{_col('section')} = %s"
+        sql += f" AND {'v.section_id' if pg else 'e.' + _col('section')} = %s"
         params.append(section_id)
     return sql, params
 
@@ -111,8 +124,8 @@ def _find_sql(vendor: str) -> str:
     table = rawsql.table(SearchEntry)
     if vendor == "postgresql":
         return (
-            f"SELECT e.id FROM {table} e WHERE e.{_col('municipality')} = %s AND e.search_vector @@ %s::tsquery{{filters}} "
-            f"ORDER BY ts_rank(e.search_vector, %s::tsquery, 1) DESC, e.id LIMIT %s"
+            f"SELECT v.entry_id FROM {PG_TABLE} v WHERE v.municipality_id = %s AND v.vector @@ %s::tsquery{{filters}} "
+            "ORDER BY ts_rank(v.vector, %s::tsquery, 1) DESC, v.entry_id LIMIT %s"
         )
     return (
         f"SELECT e.id FROM {FTS_TABLE} JOIN {table} e ON e.id = {FTS_TABLE}.rowid "
@@ -142,12 +155,11 @@ def find(municipality_id: int, groups: list[Group], *, any_group=False, kinds=()
 @functools.cache
 def _typo_sql(vendor: str) -> str:
     table = rawsql.table(SearchEntry)
-    key = _col("title_key")
     if vendor == "postgresql":
         # <% uses the GIN trigram index (pg_trgm.word_similarity_threshold, 0.6 by default).
         return (
-            f"SELECT e.id FROM {table} e WHERE e.{_col('municipality')} = %s AND %s <%% e.{key}{{filters}} "
-            f"ORDER BY word_similarity(%s, e.{key}) DESC, e.id LIMIT %s"
+            f"SELECT v.entry_id FROM {PG_TABLE} v WHERE v.municipality_id = %s AND %s <%% v.title_key{{filters}} "
+            "ORDER BY word_similarity(%s, v.title_key) DESC, v.entry_id LIMIT %s"
         )
     return (
         f"SELECT e.id FROM {FTS_TABLE} JOIN {table} e ON e.id = {FTS_TABLE}.rowid "
