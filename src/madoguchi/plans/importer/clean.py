@@ -101,10 +101,19 @@ def clean(text: str | None, *, multiline: bool = False) -> str:
     return _clean(str(text), multiline)
 
 
+# A one-letter outline marker at the start of a line (「ア 電子申請」「II 計画の概要」): the space
+# after it separates the marker from the title, so the word-joining below must not remove it.
+_LEAD_MARKER = re.compile(r"^([ \u3000]*(?:[アイウエオカキクケコサシスセソタチツテト]|[IVX]{1,4}))[ \u3000]+(?=\S)")
+
+
 @functools.lru_cache(maxsize=65536)
 def _clean(text: str, multiline: bool) -> str:
     # Cached: the preview re-reads the same stored cells on every request of the editor, and
     # each family asks for the same cell several times.
+    m = _LEAD_MARKER.match(text)
+    if m and not multiline:
+        rest = _clean(text[m.end() :], False)
+        return f"{m.group(1).strip()} {rest}" if rest else m.group(1).strip()
     text = strip_html(text)
     text = text.replace("\u3000", " ").replace("\xa0", " ").replace("\r", "")
     text = re.sub(r"\\\*", "*", text)  # markdown-escaped asterisks from converters

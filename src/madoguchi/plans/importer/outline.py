@@ -99,6 +99,20 @@ def label_of(text: str) -> str | None:
     return None
 
 
+_INLINE_LABEL = re.compile(r"^(?P<l>[^\s：:（(]{1,16}?)\s*(?:[：:]|\s)\s*(?P<v>\S.*)$")
+_TRAILING_LABEL = re.compile(r"[（(]\s*(?P<l>[^\s：:（）()]{1,16})\s*[：:]\s*(?P<v>[^（）()]+)[）)]\s*$")
+
+
+def inline_label(text: str) -> tuple[str, str] | None:
+    """「担当課：市民課」「担当課　市民課」 → ("sections", "市民課"): a label and its value in one
+    cell, separated by a colon or a space."""
+    m = _INLINE_LABEL.match(clean(text))
+    if not m:
+        return None
+    lab = label_of(m.group("l"))
+    return (lab, m.group("v").strip()) if lab else None
+
+
 @dataclass
 class Heading:
     index: int  # row index
@@ -248,6 +262,7 @@ def parse_outline(rows: list[Row]) -> Preview:
     last_label: str | None = None
     header: ScheduleHeader | None = None
     table_run: list[Row] = []
+    pending_schedule = False
 
     def flush_table():
         if len(table_run) >= 2:
@@ -282,6 +297,20 @@ def parse_outline(rows: list[Row]) -> Preview:
             continue
         # A label at any column: the cells after it are its value.
         lab_pos = next(((k, label_of(c)) for k, (_, c) in enumerate(cells[:2]) if label_of(c)), None)
+        inline_value = ""
+        if lab_pos is None and pending_schedule:
+            # 「工程表」 alone on its line, the years on the next: that row is the header.
+            pending_schedule = False
+            header = read_header(r.cells, -1)
+            if header is not None and not header.inline:
+                continue
+            header = None
+        if lab_pos is None:
+            # 「担当課：市民課」「担当課 市民課」: the label and its value in one cell.
+            found = next(((k, *split) for k, (_, c) in enumerate(cells[:2]) if (split := inline_label(c))), None)
+            if found is not None:
+                lab_pos, inline_value = (found[0], found[1]), found[2]
+        pending_schedule = False
         if lab_pos is not None:
             k, lab = lab_pos
             headings[-1].labels[lab] += 1
@@ -294,14 +323,16 @@ def parse_outline(rows: list[Row]) -> Preview:
                     block.schedule.append(entries_from(header.inline, track_order=len(block.schedule)))
                     header = None
                 elif header is None:  # 「スケジュール ⇥ 令和5年度 検討 ⇥ …」 or no years at all
-                    value = " ".join(c for _, c in cells[k + 1 :])
+                    value = " ".join([inline_value] * bool(inline_value) + [c for _, c in cells[k + 1 :]])
                     if value:
                         block.fields.setdefault("schedule_text", []).append(value)
+                    else:
+                        pending_schedule = True
                 last_label = None
                 continue
             header = None
             last_label = lab
-            value = "\n".join(clean(r.cells[col], multiline=True) for col, _ in cells[k + 1 :])
+            value = "\n".join([inline_value] * bool(inline_value) + [clean(r.cells[col], multiline=True) for col, _ in cells[k + 1 :]])
             block.fields.setdefault(lab, []).append(value)
             continue
         if header is not None:
@@ -318,7 +349,14 @@ def parse_outline(rows: list[Row]) -> Preview:
             block.fields[last_label].append(text)  # the label's cell continued on the next row
             continue
         last_label = None
-        block.text.append(text)
+        # 「…を設けます。（担当課：市民課）」: a label in brackets at the end of a sentence.
+        m = _TRAILING_LABEL.search(text)
+        if m and label_of(m.group("l")):
+            block.fields.setdefault(label_of(m.group("l")), []).append(m.group("v").strip())
+            headings[-1].labels[label_of(m.group("l"))] += 1
+            text = text[: m.start()].rstrip()
+        if text:
+            block.text.append(text)
     flush_table()
     _assemble(pv, rows, headings, blocks, tables)
     return pv

@@ -14,7 +14,7 @@ from .preview import PItem, PNode, PPlacement, Preview, find_period, fiscal_year
 from .read import Row
 
 ROLES = [
-    ("number", re.compile(r"^(No\.?|NO\.?|Ｎｏ\.?|№|番号|項番|通番|通し番号|整理番号)$", re.I)),
+    ("number", re.compile(r"^(No\.?|NO\.?|Ｎｏ\.?|№|番号|項番|通番|通し番号|整理番号|(事業|管理|取組|施策)(番号|No\.?))$", re.I)),
     ("related", re.compile(r"関係課|関連課|協力課|関係部署")),
     ("section", re.compile(r"担当|所管|主管|部署|実施課")),
     ("indicator", re.compile(r"指標|KPI|目標値")),
@@ -175,6 +175,7 @@ def parse_table(rows: list[Row]) -> Preview:
         else:  # a background table (statistics, national strategies): listed, not itemised
             pv.tables.append({"where": r.where, "rows": 0, "header": " / ".join(clean(c) for _, c in r.nonempty())[:80]})
     first_header = anchors[0] if anchors else len(rows)
+    _list_tables_before(pv, rows[: max(0, first_header - 2)])
     text_before = []
     for r in rows[:first_header]:
         cells = r.nonempty()
@@ -197,6 +198,7 @@ def parse_table(rows: list[Row]) -> Preview:
         while block and not _is_data_like(block[-1]) and _has_labels(block[-1]) and not cols.levels:
             block.pop()
         data = [r for r in block if not (_has_labels(r) and not _is_data_like(r) and _label_only(r))]
+        _numbers_are_not_levels(cols, data)
         note = _realign_years(cols, data)
         if note:
             pv.notes.append(note)
@@ -300,6 +302,29 @@ def parse_table(rows: list[Row]) -> Preview:
             )
         )
     return pv
+
+
+def _numbers_are_not_levels(cols: Columns, data: list[Row]) -> None:
+    """A level column (「事業番号」 read as 事業) that holds a different bare number on every row
+    (1-1-1, 1-1-2 …) numbers the rows; it is not a level of the tree."""
+    for c in cols.levels[:-1]:
+        values = [clean(r.cells[c]) if c < len(r.cells) else "" for r in data]
+        if len(values) >= 2 and all(values) and len(set(values)) == len(values) and all(split_number(v)[0] and not split_number(v)[1] for v in values):
+            cols.roles[c] = "number"
+
+
+def _list_tables_before(pv: Preview, rows: list[Row]) -> None:
+    """Tables before the plan's own (statistics, survey results, national strategies): listed
+    as not imported, so staff see they were read and left out."""
+    listed = {t["where"] for t in pv.tables}  # a failed header already listed its table
+    run: list[Row] = []
+    for r in [*rows, Row(0, [])]:
+        if len(r.nonempty()) >= 2:
+            run.append(r)
+            continue
+        if len(run) >= 2 and not any(x.where in listed for x in run):
+            pv.tables.append({"where": run[0].where, "rows": len(run), "header": " / ".join(clean(c) for _, c in run[0].nonempty())[:80]})
+        run = []
 
 
 def _band_of(rows: list[Row], anchor: int) -> set[int]:
