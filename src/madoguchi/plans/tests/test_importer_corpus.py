@@ -2,7 +2,9 @@
 expected tree written out (issue #13 item 8). Each document reports the share of nodes, items
 (title under the right parent), sections and schedule entries (year and phase) found; the floors
 below hold those shares. `corpus/expected.json` holds the synthetic documents (written by hand;
-s4, s5 and s6 were held out: written before the importer ran on them and not tuned on),
+s4, s5 and s6 were held out: written before the importer ran on them and not tuned on; h1 and h2
+were held out, scored, then the importer was fixed by general mechanisms; h3 was written after
+those fixes and scored once, untouched),
 `corpus/expected_seeds.json` the seeds.
 
 Run with `-s` to see the table."""
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from madoguchi.plans.importer import parse
+from madoguchi.plans.importer import PlanImportError, parse
 from madoguchi.plans.importer.report import score
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -34,7 +36,9 @@ FLOORS = {
     # Held out (issue #13 follow-up): expected trees written by hand before the first run.
     "h1_goal_prose.txt": (1.0, 1.0, 1.0, 1.0),  # first run: nodes 0.90 items 0.62 sections 0 schedules 0.44
     "h2_spreadsheet_export.tsv": (1.0, 1.0, 1.0, 1.0),  # first run: 0 / 0 / 0 / 0
-    "h3_final_untouched.txt": (0.0, 0.0, 0.0, 0.0),  # final untouched check, see README
+    # Final untouched check, written after the fixes and scored once: refused (its 【担当課】
+    # 【スケジュール】 bracket labels are not recognised) — a known gap, deliberately not tuned.
+    "h3_final_untouched.txt": (0.0, 0.0, 0.0, 0.0),
 }
 
 
@@ -49,7 +53,12 @@ def test_the_corpus_has_six_layouts_or_more():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_share_found_per_document(name):
     expected = EXPECTED[name]
-    pv = parse(_path(name).read_bytes(), name)
+    try:
+        pv = parse(_path(name).read_bytes(), name)
+    except PlanImportError:  # refused with the "no structure" message: nothing found
+        assert FLOORS[name] == (0.0, 0.0, 0.0, 0.0), f"{name} was refused"
+        print(f"\n{name:32} nodes 0%  items 0%  sections 0%  schedules 0%  (refused: no structure found)")
+        return
     shares = score(pv, expected)
     print(f"\n{name:32} " + "  ".join(f"{k} {v:.0%}" for k, v in shares.items()) + f"  ({pv.family})")
     for (key, got), floor in zip(shares.items(), FLOORS[name], strict=True):
