@@ -25,5 +25,11 @@ _RE = re.compile("|".join(sorted(map(re.escape, _LOOKUP), key=len, reverse=True)
 def normalise_phase(text: str) -> str:
     """The phase the text ends at (cells list phases in the order they happen: 「検討・実施」
     → 運用); notes after ※ are ignored. "" when nothing is recognised."""
-    found = _RE.findall(strip_notes(text or ""))
-    return _LOOKUP[found[-1]] if found else ""
+    found = []
+    for m in _RE.finditer(strip_notes(text or "")):
+        # 「試行実施」「検証実施」: 実施 glued to a phase word carries that phase out; only a
+        # separate 実施 (「検討・実施」) is a phase of its own.
+        if m.group() == "実施" and found and found[-1].end() == m.start():
+            continue
+        found.append(m)
+    return _LOOKUP[found[-1].group()] if found else ""

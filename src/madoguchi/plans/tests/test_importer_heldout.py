@@ -78,3 +78,13 @@ def test_a_column_of_row_numbers_is_not_a_level_and_earlier_tables_are_listed():
     assert [pv.items[p.item_key].title for p in pv.roots[0].placements] == ["保育の電子申請", "健診予約"]
     assert [pv.items[p.item_key].number for p in pv.roots[0].placements] == ["A-01", "A-02"]
     assert any("設問" in t["header"] for t in pv.tables)
+
+
+def test_jisshi_glued_to_a_phase_word_carries_that_phase():
+    # Found auditing the seed 002 expected tree: 「試行実施」 is a trial, not operation.
+    from madoguchi.plans.importer.phases import normalise_phase
+
+    assert normalise_phase("試行実施") == "trial"
+    assert normalise_phase("検証実施") == "trial"
+    assert normalise_phase("検討・実施") == "operate"
+    assert normalise_phase("実施") == "operate"
