@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from madoguchi.core.validation import int_param
+
 from .importer import parse, parse_rows, stored_rows, structure
 from .importer.outline import heading_of
 from .models import PlanImport
@@ -59,10 +61,8 @@ def handle_post(request, imp: PlanImport, pv):
             op["to"] = request.POST.get("to", "")[:300]
             op["key"] = target[:300]
     elif kind == "rename_level":
-        try:
-            op["depth"] = int(request.POST.get("depth", ""))
-        except ValueError:
-            op["depth"] = -1
+        depth = int_param(request.POST.get("depth"))  # 0 (the top level) is a valid depth
+        op["depth"] = -1 if depth is None else depth
         op["name"] = request.POST.get("name", "").strip()[:40]
     else:
         op["key"] = target[:300]
@@ -70,6 +70,12 @@ def handle_post(request, imp: PlanImport, pv):
             op["to"] = request.POST.get("to", "")[:300]
         if kind == "merge":
             op["into"] = request.POST.get("into", "")[:300]
+        if kind == "split":
+            # Where to cut: a character offset (「8」) or a delimiter from the title (「・」);
+            # empty keeps the first 、/及び.
+            at = request.POST.get("at", "").strip()[:40]
+            if at:
+                op["at"] = (int_param(at) or -1) if at.isdigit() else at
     failed = structure.apply(pv, [op]) if kind != "ignore" else []
     if failed or (kind == "ignore" and not op["where"]):
         messages.error(request, "この修正は反映できませんでした。対象と移動先（まとめ先）を選び直してください。")

@@ -5,7 +5,8 @@ importer changes how it reads other parts of the document; a fix whose target is
 reported, not applied.
 
 Operations: promote / demote a node; move a node or an item under another node; merge two
-items; split an item's title in two; ignore a line; rename a level."""
+items; split an item's title in two (at the 、 or where staff cut it); ignore a line; rename a
+level."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ OPS = {
     "demote": "一つ下の階層に下げる（直前の項目の下へ）",
     "move": "別の項目の下へ移す",
     "merge": "別の取組にまとめる",
-    "split": "取組名を「、」で二つに分ける",
+    "split": "取組名を二つに分ける（分ける位置を指定できます）",
     "ignore": "この行を取り込まない",
     "line_heading": "この行を見出し（階層）にする（移動先の下へ）",
     "line_item": "この行を取組にする（移動先の下へ）",
@@ -143,8 +144,8 @@ def _apply_one(pv: Preview, op: dict) -> bool:
         return True
     if kind == "split":
         item = pv.items[key]
-        parts = [p.strip() for p in re.split(r"[、,，]|及び|および", item.title, maxsplit=1)]
-        if len(parts) != 2 or not all(parts) or held is None:
+        parts = split_title(item.title, op.get("at"))
+        if parts is None or held is None:
             return False
         new_key = f"{key}:2"
         if new_key in pv.items:
@@ -156,6 +157,20 @@ def _apply_one(pv: Preview, op: dict) -> bool:
         node.placements.insert(node.placements.index(placement) + 1, PPlacement(new_key, "", placement.where))
         return True
     return False
+
+
+def split_title(title: str, at=None) -> tuple[str, str] | None:
+    """Where staff cut an item's title: ``at`` a character offset (an int: the second title
+    starts there), a delimiter they chose from the text (a str: cut at its first occurrence,
+    the delimiter dropped), or None for the first 、/及び. None when a part would be empty."""
+    if isinstance(at, int) and not isinstance(at, bool):
+        parts = [title[:at], title[at:]] if 0 < at < len(title) else []
+    elif isinstance(at, str) and at:
+        parts = title.split(at, 1) if at in title else []
+    else:
+        parts = re.split(r"[、,，]|及び|および", title, maxsplit=1)
+    parts = [p.strip(" 　、,，・") for p in parts]
+    return (parts[0], parts[1]) if len(parts) == 2 and all(parts) else None
 
 
 def _line(pv: Preview, op: dict, nodes: dict[str, PNode]) -> bool:

@@ -98,7 +98,7 @@ class Columns:
         return cols[0] if cols else None
 
 
-def _header_columns(rows: list[Row], anchor: int) -> Columns:
+def _header_columns(rows: list[Row], anchor: int) -> tuple[Columns, int]:
     """Merge the anchor row with up to two label rows above and one below it."""
     band = [anchor]
     for k in (anchor - 1, anchor - 2):
@@ -192,7 +192,8 @@ def parse_table(rows: list[Row]) -> Preview:
     level_labels: list[str] = []
     for anchor in anchors:
         cols, last_header = _header_columns(rows, anchor)
-        stop = next((h for h in headers if h > anchor and h not in _band_of(rows, anchor)), len(rows))
+        # The next header past this one's band ends its data (the band is anchor…last_header).
+        stop = next((h for h in headers if h > last_header), len(rows))
         # Label rows of the next header band are not data.
         block = [r for r in rows[last_header + 1 : stop] if r.nonempty()]
         while block and not _is_data_like(block[-1]) and _has_labels(block[-1]) and not cols.levels:
@@ -325,11 +326,6 @@ def _list_tables_before(pv: Preview, rows: list[Row]) -> None:
         if len(run) >= 2 and not any(x.where in listed for x in run):
             pv.tables.append({"where": run[0].where, "rows": len(run), "header": " / ".join(clean(c) for _, c in run[0].nonempty())[:80]})
         run = []
-
-
-def _band_of(rows: list[Row], anchor: int) -> set[int]:
-    _cols, last = _header_columns(rows, anchor)
-    return set(range(anchor, last + 1))
 
 
 def _label_only(row: Row) -> bool:
