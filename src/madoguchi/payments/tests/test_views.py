@@ -201,3 +201,13 @@ def test_resident_records_list_payments(payment, resident):
     with tenancy.unscoped():
         records = resident_records["payments"].records(resident)
     assert records[0].kind == "お支払い" and "1,200円" in records[0].title
+
+
+def test_demo_city_has_a_fee_payable_with_the_sandbox(demo):
+    from madoguchi.core import tenancy
+    from madoguchi.payments.demo import PURPOSE
+
+    with tenancy.using(demo):
+        payment = Payment.objects.get(purpose=PURPOSE)
+        assert payment.status == S.PENDING and payment.payer.email == "resident@example.jp"
+        assert [p.key for p in services.selectable_providers(demo)] == ["demo"]
