@@ -264,10 +264,9 @@ def apply_notification(provider_key: str, notification: PaymentNotification) -> 
     settlement is kept but not applied. Raises ``NotificationError`` (unknown reference,
     amount mismatch, impossible transition)."""
     with transaction.atomic():
-        found = _find_payment(provider_key, notification)
-        if found is None:
+        payment = _find_payment(provider_key, notification)  # read and locked in one statement
+        if payment is None:
             raise NotificationError(NotificationAnomaly.Kind.UNKNOWN_REFERENCE, "該当する支払がありません。", status=404)
-        payment = _locked(found)
         if notification.event_id and PaymentEvent.objects.filter(provider=provider_key, provider_event_id=notification.event_id).exists():
             return Outcome(payment, "duplicate")
         if notification.amount != payment.amount:
@@ -290,7 +289,7 @@ def apply_notification(provider_key: str, notification: PaymentNotification) -> 
 
 
 def _find_payment(provider_key: str, n: PaymentNotification) -> Payment | None:
-    qs = Payment.objects.filter(provider=provider_key)
+    qs = Payment.objects.select_for_update().filter(provider=provider_key)
     if n.merchant_reference:
         return qs.filter(merchant_reference=n.merchant_reference).first()
     if n.provider_reference:
