@@ -50,6 +50,11 @@ def _demo_detail_urls() -> list[str]:
     urls += [reverse("reservations:counter", args=[c.slug]) for c in Counter.objects.filter(is_public=True)]
     urls += [reverse("reservations:queue", args=[c.slug]) for c in Counter.objects.filter(is_public=True)[:1]]
     urls += [reverse("alerts:notice_detail", args=[n.pk]) for n in Notice.objects.filter(status__in=[Notice.Status.SENDING, Notice.Status.SENT])]
+    from madoguchi.participation.models import Consultation, Proposal
+
+    for c in Consultation.objects.filter(is_published=True)[:1]:
+        urls += [reverse("participation:consultation_detail", args=[c.pk]), reverse("participation:opinion_form", args=[c.pk])]
+    urls += [reverse("participation:proposal_detail", args=[p.pk]) for p in Proposal.objects.all()[:2]]
     return urls
 
 

@@ -104,6 +104,12 @@ def enter_opinion(consultation: Consultation, data: OpinionInput, *, channel: st
     with transaction.atomic():
         opinion = _save_opinion(consultation, data, channel=channel, entered_by=staff, received_at=received_at or timezone.now())
         audit.record(AuditLog.Action.CREATE, opinion, request=request, actor=staff, detail={"channel": channel})
+        if consultation.results_published_at is not None:
+            # A late letter after publication: the table is withdrawn until it is checked and
+            # published again (nothing is public while a flag may be open).
+            consultation.results_published_at = None
+            consultation.save(update_fields=["results_published_at"])
+            audit.record(AuditLog.Action.UPDATE, consultation, request=request, actor=staff, detail={"results_published": False, "reason": "late_opinion"})
     return opinion
 
 

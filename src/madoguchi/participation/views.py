@@ -217,6 +217,7 @@ def staff_opinion_new(request, pk: int):
         day = form.cleaned_data.get("received_on")
         received_at = timezone.make_aware(dt.datetime.combine(day, dt.time(12))) if day else None
         data = services.OpinionInput(text=form.cleaned_data["text"], draft_section_id=form.cleaned_data["draft_section"], **form.personal_values())
+        was_published = consultation.results_published_at is not None
         try:
             opinion = services.enter_opinion(
                 consultation, data, channel=form.cleaned_data["channel"], received_at=received_at, staff=request.user, request=request
@@ -226,6 +227,8 @@ def staff_opinion_new(request, pk: int):
         else:
             note = "（マイナンバーと思われる番号を伏せました）" if opinion.my_number_masked else ""
             messages.success(request, f"意見を登録しました（{opinion.receipt_number}）。{note}")
+            if was_published:
+                messages.warning(request, "公表済みの「提出意見と市の考え方」を取り下げました。確認してから公表し直してください。")
             if "again" in request.POST:
                 return redirect("participation:staff_opinion_new", pk=consultation.pk)
             return redirect("participation:staff_detail", pk=consultation.pk)

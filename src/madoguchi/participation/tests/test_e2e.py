@@ -5,7 +5,7 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_submit_opinion_at_360px(live_server, page, axe_check, city):
+def test_submit_opinion_at_360px(live_server, page, axe_check, reflow_check, city):
     from madoguchi.participation import demo
     from madoguchi.participation.models import Consultation, Opinion
 
@@ -14,10 +14,12 @@ def test_submit_opinion_at_360px(live_server, page, axe_check, city):
     before = Opinion.objects.count()
     page.goto(f"{live_server.url}/participation/consultations/{c.pk}/")
     axe_check(page, "consultation page")
+    reflow_check(page, "consultation page")
     page.get_by_role("link", name="「具体的な施策」について意見を出す").click()
     page.get_by_role("button", name="入力内容を確認する").click()
     assert page.locator("#error-summary").is_visible()  # required fields named, nothing lost
     axe_check(page, "opinion form with errors")
+    reflow_check(page, "opinion form with errors")
     page.get_by_label("ご意見").fill("公共施設の予約を、スマートフォンから簡単にできるようにしてください。")
     page.get_by_label("氏名").fill("架空 太郎")
     page.get_by_label("住所").fill("みどり野市中央一丁目")
@@ -34,5 +36,6 @@ def test_submit_opinion_at_360px(live_server, page, axe_check, city):
     assert "採用" in page.content()
     page.get_by_text("不適切な内容を通報する").click()
     axe_check(page, "proposal detail with the report form open")
+    reflow_check(page, "proposal detail")
     page.goto(f"{live_server.url}/participation/")
     axe_check(page, "participation index")

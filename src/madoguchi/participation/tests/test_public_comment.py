@@ -141,6 +141,12 @@ def test_nothing_published_while_a_flag_is_open(client, consultation, staff):
     html = client.get(reverse("participation:results", args=[consultation.pk])).content.decode()
     assert "個人情報のため公開しません" in html and "taro@example.jp" not in html and "山田太郎" not in html
     assert "[個人情報]" in html
+    late = services.enter_opinion(
+        consultation, services.OpinionInput(text="遅れて届いた鈴木さんの手紙"), channel="post", received_at=None, staff=staff["clerk"]
+    )
+    consultation.refresh_from_db()
+    assert late.flags.exists() and consultation.results_published_at is None  # withdrawn until checked again
+    assert client.get(reverse("participation:results", args=[consultation.pk])).status_code == 404
 
 
 def test_results_xlsx_and_pdf_without_personal_data(client, consultation, staff):
