@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from madoguchi.core.validation import int_param
@@ -126,8 +127,20 @@ def editor_context(request, imp: PlanImport, pv, refusal: str) -> dict:
     }
 
 
+def is_progress_poll(request) -> bool:
+    """The extraction page's htmx poll (which may arrive just after the extraction ended)."""
+    return request.method == "GET" and request.headers.get("HX-Request") == "true" and "progress" in request.GET
+
+
 def extraction_page(request, imp: PlanImport):
-    """While the worker reads a large file: where it stands, refreshed every few seconds."""
-    status = 200 if imp.extraction == PlanImport.Extraction.PENDING else 422
+    """While the worker reads a large file: the share done (stored on the import by the worker),
+    polled by htmx every two seconds (a meta refresh without JavaScript)."""
+    pending = imp.extraction == PlanImport.Extraction.PENDING
+    if is_progress_poll(request):
+        if not pending:  # done or failed: the whole page again (the preview or the reason)
+            response = HttpResponse(status=200)
+            response["HX-Refresh"] = "true"
+            return response
+        return render(request, "plans/_import_progress.html", {"imp": imp})
     size_kb = len(imp.content or b"") // 1024
-    return render(request, "plans/import_extracting.html", {"imp": imp, "size_kb": size_kb}, status=status)
+    return render(request, "plans/import_extracting.html", {"imp": imp, "size_kb": size_kb}, status=200 if pending else 422)

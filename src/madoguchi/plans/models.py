@@ -459,6 +459,7 @@ class PlanImport(models.Model):
     # A large file's lines are extracted in the worker (plans.extract_import) after upload.
     extraction = models.CharField(_("行の抽出"), max_length=10, choices=Extraction.choices, default=Extraction.DONE)
     extraction_error = TranscribedTextField(_("抽出できなかった理由"), blank=True)  # may quote the document
+    extraction_progress = models.PositiveSmallIntegerField(_("抽出の進み具合（%）"), default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -27,12 +27,23 @@ def extract_import(import_id: int) -> None:
     with reading_import(import_id) as imp:
         if imp is None or imp.extraction != PlanImport.Extraction.PENDING:
             return
+
+        def report(percent: int) -> None:
+            # Stored on the row for the page that polls it; written only when it moved by 5
+            # points or more, so a large workbook costs a few dozen small updates.
+            if percent >= imp.extraction_progress + 5 or (percent == 100 and imp.extraction_progress != 100):
+                imp.extraction_progress = percent
+                imp.save(update_fields=["extraction_progress"])
+
         try:
-            rows = read_rows(bytes(imp.content), imp.filename)
+            # Reading the rows is most of the work (0–80 %), then checking a structure is there.
+            rows = read_rows(bytes(imp.content), imp.filename, progress=lambda done, total: report(80 * done // max(total, 1)))
             parse_structured(rows)
+            report(95)
         except PlanImportError as exc:
             imp.extraction, imp.extraction_error = PlanImport.Extraction.FAILED, str(exc)
             imp.save(update_fields=["extraction", "extraction_error"])
             return
         imp.lines, imp.line_count, imp.extraction = store_lines(rows), len(rows), PlanImport.Extraction.DONE
-        imp.save(update_fields=["lines", "line_count", "extraction"])
+        imp.extraction_progress = 100
+        imp.save(update_fields=["lines", "line_count", "extraction", "extraction_progress"])

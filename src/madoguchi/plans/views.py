@@ -381,7 +381,7 @@ def import_preview(request, pk: int):
 
 
 def _import_preview(request, imp: PlanImport):
-    if imp.extraction != PlanImport.Extraction.DONE:
+    if imp.extraction != PlanImport.Extraction.DONE or import_editor.is_progress_poll(request):
         return import_editor.extraction_page(request, imp)
     pv = import_editor.load_preview(imp)  # the stored lines, staff's structure fixes replayed
     if request.method == "POST":

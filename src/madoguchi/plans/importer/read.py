@@ -78,10 +78,15 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
-def read_rows(data: bytes, filename: str = "") -> list[Row]:
+def read_rows(data: bytes, filename: str = "", progress=None) -> list[Row]:
+    """``progress(done, total)``, when given, is called as the rows are read (a workbook's rows
+    one block at a time; a text file, read at once, when it is done)."""
     if sniff(data) == "xlsx":
-        return _read_xlsx(data)
-    return _read_text(decode_text(data), filename)
+        return _read_xlsx(data, progress)
+    rows = _read_text(decode_text(data), filename)
+    if progress is not None:
+        progress(len(rows), len(rows))
+    return rows
 
 
 def _read_text(text: str, filename: str) -> list[Row]:
@@ -110,7 +115,10 @@ def _read_csv(text: str) -> list[Row]:
     return rows
 
 
-def _count_cells(data: bytes) -> None:
+PROGRESS_EVERY = 200  # rows between two progress reports while reading a workbook
+
+
+def _count_cells(data: bytes) -> int:
     """Stream the workbook once (read-only mode holds one row at a time) and stop at the bound."""
     import openpyxl
 
@@ -130,9 +138,10 @@ def _count_cells(data: bytes) -> None:
                     raise PlanImportError(TOO_MANY_CELLS.format(rows=MAX_ROWS, cells=MAX_CELLS))
     finally:
         wb.close()
+    return rows
 
 
-def _read_xlsx(data: bytes) -> list[Row]:
+def _read_xlsx(data: bytes, progress=None) -> list[Row]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = zf.namelist()
@@ -151,7 +160,7 @@ def _read_xlsx(data: bytes) -> list[Row]:
         raise PlanImportError(TOO_MANY_CELLS.format(rows=MAX_ROWS, cells=MAX_CELLS))
     import openpyxl
 
-    _count_cells(data)
+    total = _count_cells(data)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged workbooks
@@ -172,5 +181,9 @@ def _read_xlsx(data: bytes) -> list[Row]:
                     value = merged.get((r_idx, c_idx))
                 cells.append("" if value is None else str(value))
             rows.append(Row(r_idx, cells, sheet=ws.title))
+            if progress is not None and len(rows) % PROGRESS_EVERY == 0:
+                progress(min(len(rows), total), total)
         rows.append(Row(ws.max_row + 1, [], sheet=ws.title))  # sheets are separate blocks
+    if progress is not None:
+        progress(total, total)
     return rows

@@ -66,9 +66,14 @@ def header_fits(rows: list[Row], anchor: int) -> bool:
         return False
     title_col = cols.levels[-1]
     data = []
+    blank = False
     for r in rows[last + 1 :]:
         if not r.nonempty():
+            blank = True
             continue
+        # After a blank line, rows of another shape (a glossary, notes) are not this table's.
+        if blank and data and _title_of(r, title_col) == "" and _title_of(data[-1], title_col):
+            break
         if is_header(r) or len(data) >= 12:
             break
         data.append(r)
@@ -80,6 +85,10 @@ def header_fits(rows: list[Row], anchor: int) -> bool:
         if len(text) >= 2 and not _JUNK_TITLE.match(text) and not fiscal_year_of(text):
             good += 1
     return good >= min(2, len(data)) and good * 2 >= len(data)
+
+
+def _title_of(r: Row, col: int) -> str:
+    return clean(r.cells[col]) if col < len(r.cells) else ""
 
 
 @dataclass

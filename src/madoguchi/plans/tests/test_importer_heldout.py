@@ -5,6 +5,8 @@ from madoguchi.plans.importer import parse
 from madoguchi.plans.importer.clean import clean
 from madoguchi.plans.importer.outline import heading_of, inline_label
 
+from .test_importer_corpus import CORPUS
+
 
 def test_the_space_after_a_one_letter_marker_is_kept():
     # Between katakana (or a Latin numeral and Japanese) the space used to be joined away as
@@ -88,3 +90,11 @@ def test_jisshi_glued_to_a_phase_word_carries_that_phase():
     assert normalise_phase("検証実施") == "trial"
     assert normalise_phase("検討・実施") == "operate"
     assert normalise_phase("実施") == "operate"
+
+
+def test_a_glossary_after_a_blank_line_does_not_unmake_the_table():
+    # Found writing the progress test: 400 glossary rows after the table made the header look
+    # unfit (its title column empty on most rows under it) and the whole workbook was refused.
+    table = (CORPUS / "s5_spreadsheet.csv").read_text() + "\n" + "".join(f"注{n},用語の説明です。\n" for n in range(40))
+    pv = parse(table.encode(), "s5-glossary.csv")
+    assert pv.family == "table" and len(pv.items) == 4
