@@ -1,5 +1,6 @@
 """Compare municipalities' plans side by side by theme. Themes are data: a label and the
-keywords that put an item into it (title, description and schedule text are searched)."""
+keywords that put an item into it (title, description and schedule text are searched). Beside
+each measure: the previous plan's evaluation of the measure it continues (issue #13 item 6)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,40 @@ THEMES: list[dict] = [
 class Match:
     item: object
     years: dict
+    previous: dict | None = None  # the previous plan's evaluation of this measure (see below)
+
+
+def previous_evaluations(items) -> dict[int, dict]:
+    """{item id: the previous plan's evaluation row} for items linked to a 前計画の取組: its
+    accepted report of the latest year — 達成状況 with the scale as read from the document (the
+    前計画's own rating scale), 今後の方向性, 引継ぎ, 実施状況."""
+    from .models import ProgressReport
+
+    linked = {it.predecessor_id: it.pk for it in items if it.predecessor_id}
+    if not linked:
+        return {}
+    out: dict[int, dict] = {}
+    reports = (
+        ProgressReport.objects.filter(item_id__in=linked, status=ProgressReport.Status.ACCEPTED)
+        .select_related("item__plan")
+        .order_by("item_id", "-fiscal_year")
+    )
+    for report in reports:
+        item_id = linked[report.item_id]
+        if item_id in out:
+            continue  # the latest year only
+        prev = report.item.plan
+        out[item_id] = {
+            "plan": prev,
+            "measure": report.item,
+            "year": report.fiscal_year,
+            "rating": prev.rating_label(report.rating),
+            "scale": [r.get("label", "") for r in prev.rating_scale if r.get("label")],
+            "direction": prev.direction_label(report.direction),
+            "handover": report.handover,
+            "done": report.done,
+        }
+    return out
 
 
 def themes_of(item) -> list[str]:
@@ -54,5 +89,8 @@ def compare(plans, theme_code: str) -> dict:
                 for row in schedule.values():
                     years.update(row)
                 items.append(Match(item, schedule))
+        evaluations = previous_evaluations([m.item for m in items])
+        for m in items:
+            m.previous = evaluations.get(m.item.pk)
         result.append((plan, items))
     return {"theme": theme, "rows": result, "years": sorted(years)}

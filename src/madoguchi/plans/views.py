@@ -322,7 +322,7 @@ def compare(request):
                     (row[y] for row in m.years.values() if y in row), None
                 )
                 cells.append({"year": y, **(cell or {})})
-            rows.append({"plan": plan, "item": m.item, "cells": cells})
+            rows.append({"plan": plan, "item": m.item, "cells": cells, "previous": m.previous})
     return render(
         request,
         "plans/compare.html",
