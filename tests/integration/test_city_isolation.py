@@ -100,7 +100,10 @@ def _ids_of(city) -> dict[str, list]:
     for model in tenancy.city_owned_models():
         with tenancy.unscoped():
             rows = model._base_manager.filter(municipality=city)
-            ints.update(rows.values_list("pk", flat=True)[:30])
+            pks = rows.values_list("pk", flat=True)[:30]
+            (ints if isinstance(model._meta.pk, models.IntegerField) else uuids).update(
+                pks if isinstance(model._meta.pk, models.IntegerField) else map(str, pks)
+            )
             for field in model._meta.concrete_fields:
                 if isinstance(field, models.UUIDField):
                     uuids.update(str(v) for v in rows.values_list(field.name, flat=True)[:10])

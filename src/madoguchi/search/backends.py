@@ -65,7 +65,10 @@ def schema_sql(vendor: str) -> list[str]:
         values = f"NEW.id, NEW.{_col('municipality')}, NEW.{_col('kind')}, NEW.{_col('section')}, {vector}, NEW.{_col('title_key')}"
         return [
             "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-            f"CREATE TABLE {PG_TABLE} (entry_id bigint PRIMARY KEY REFERENCES {table}(id) ON DELETE CASCADE, "
+            # No foreign key to the entries: TRUNCATE of the entry table (Django's flush between
+            # tests, a reindex from scratch) must not be refused; the triggers below keep the two
+            # tables in step instead, row by row and on TRUNCATE.
+            f"CREATE TABLE {PG_TABLE} (entry_id bigint PRIMARY KEY, "
             "municipality_id bigint NOT NULL, kind varchar(50) NOT NULL, section_id bigint, vector tsvector NOT NULL, title_key text NOT NULL)",
             f"CREATE INDEX search_vector_gin ON {PG_TABLE} USING gin (vector)",
             f"CREATE INDEX search_vector_trgm ON {PG_TABLE} USING gin (title_key gin_trgm_ops)",
@@ -74,6 +77,10 @@ def schema_sql(vendor: str) -> list[str]:
             "kind = EXCLUDED.kind, section_id = EXCLUDED.section_id, vector = EXCLUDED.vector, title_key = EXCLUDED.title_key; "
             "RETURN NEW; END $$",
             f"CREATE TRIGGER search_vector_sync AFTER INSERT OR UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION search_vector_sync()",
+            f"CREATE FUNCTION search_vector_forget() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM {PG_TABLE} WHERE entry_id = OLD.id; RETURN OLD; END $$",
+            f"CREATE TRIGGER search_vector_forget AFTER DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION search_vector_forget()",
+            f"CREATE FUNCTION search_vector_empty() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN TRUNCATE {PG_TABLE}; RETURN NULL; END $$",
+            f"CREATE TRIGGER search_vector_empty AFTER TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION search_vector_empty()",
         ]
     return []
 
@@ -83,7 +90,11 @@ def drop_sql(vendor: str) -> list[str]:
     if vendor == "sqlite":
         return [f"DROP TRIGGER IF EXISTS search_fts_{t}" for t in ("insert", "delete", "update")] + [f"DROP TABLE IF EXISTS {FTS_TABLE}"]
     if vendor == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS search_vector_sync ON {table}", "DROP FUNCTION IF EXISTS search_vector_sync()", f"DROP TABLE IF EXISTS {PG_TABLE}"]
+        return [
+            *(f"DROP TRIGGER IF EXISTS search_vector_{name} ON {table}" for name in ("sync", "forget", "empty")),
+            *(f"DROP FUNCTION IF EXISTS search_vector_{name}()" for name in ("sync", "forget", "empty")),
+            f"DROP TABLE IF EXISTS {PG_TABLE}",
+        ]
     return []
 
 
