@@ -59,7 +59,26 @@ def current():
     return _current.get()
 
 
+_VIEWS_LOADED = False
+
+
+def load_views_before_any_city() -> None:
+    """Import the URL conf — every view, form and module-level queryset — while no city is
+    active. A queryset built at import time under a city keeps that city's filter for the life
+    of the process (a form's class attribute would list one city's sections on every host), so
+    the first activation of a city in a process (a request, a task, ``using`` in a command or
+    the demo, whose ``reverse()`` would import the views) imports them first, city-less."""
+    global _VIEWS_LOADED
+    if _VIEWS_LOADED or _current.get() is not None:
+        return
+    _VIEWS_LOADED = True
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 — the import is the point
+
+
 def activate(municipality) -> contextvars.Token:
+    load_views_before_any_city()
     return _current.set(municipality)
 
 
@@ -74,6 +93,7 @@ def deactivate(token: contextvars.Token | None = None) -> None:
 def using(municipality, database: bool = False):
     """``with tenancy.using(city): ...`` — run code (a task, a test, a command) for one city.
     ``database``: also set the city on the PostgreSQL connection (row-level security)."""
+    load_views_before_any_city()
     token = _current.set(municipality)
     previous = None
     if database:
@@ -97,6 +117,7 @@ def for_task(municipality):
         with using(municipality, database=municipality is not None):
             yield municipality
         return
+    load_views_before_any_city()
     token = _current.set(municipality)
     set_database_city_if_changed(getattr(municipality, "pk", None))
     try:
@@ -327,6 +348,7 @@ class TenantMiddleware:
 
             if not ratelimit.take("city-requests", str(city_id), limit=limit):
                 return _busy_response()
+        load_views_before_any_city()
         token = _current.set(municipality)
         reset_after = reset_database_city_after_request()
         if reset_after:

@@ -227,3 +227,20 @@ def test_a_queryset_made_at_import_time_is_scoped_when_used(two_cities):
         everything = Section.objects.all()
     with tenancy.using(b):
         assert everything.count() == 2  # made under unscoped(): stays unscoped
+
+
+def test_views_are_imported_before_a_city_is_first_active(db, monkeypatch):
+    """A form's class-level queryset made at import under city A would list A's rows on every
+    host; the first activation of a city imports the URL conf (and so every view) city-less."""
+    from django.urls import get_resolver
+
+    from madoguchi.core.factories import MunicipalityFactory
+
+    seen = []
+    monkeypatch.setattr(tenancy, "_VIEWS_LOADED", False)
+    resolver = get_resolver()
+    monkeypatch.setattr(type(resolver), "url_patterns", property(lambda self: seen.append(tenancy.current_id()) or []))
+    with tenancy.using(MunicipalityFactory()):
+        with tenancy.using(MunicipalityFactory()):
+            pass
+    assert seen == [None]  # once, and while no city was active
