@@ -491,6 +491,31 @@ identity_providers: Registry[IdentityProvider] = Registry(
 )
 
 
+_CHANGE_HANDLERS: list = []  # strong references: Django's signals hold receivers weakly
+
+
+def on_model_changes(registry: Registry, callback: Callable[[str, int], Any]) -> None:
+    """Call ``callback(key, municipality_id)`` after every save and delete of the models each
+    plugin of ``registry`` names in its ``models()`` (its own app's): how a derived copy — the
+    search index, a generated dataset — learns that its source changed, without either app
+    knowing the other's models. Fixture loading (``raw``) and rows without a city are skipped.
+    Called once per registry, from the consuming app's ``AppConfig.ready``."""
+    from django.db.models.signals import post_delete, post_save
+
+    for key, plugin in registry.items():
+        for model in plugin.models():
+
+            def handler(sender, instance, raw=False, _key=key, **kwargs):
+                municipality_id = getattr(instance, "municipality_id", None)
+                if not raw and municipality_id:
+                    callback(_key, municipality_id)
+
+            _CHANGE_HANDLERS.append(handler)
+            uid = f"{registry.name}:{key}:{model._meta.label}"
+            post_save.connect(handler, sender=model, dispatch_uid=f"{uid}:save")
+            post_delete.connect(handler, sender=model, dispatch_uid=f"{uid}:delete")
+
+
 @checks.register("madoguchi")
 def check_registries(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """``manage.py check``: every contribution module imports and every plugin passes its check."""

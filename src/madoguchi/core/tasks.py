@@ -97,9 +97,16 @@ def registered() -> dict[str, _Registered]:
     return dict(_REGISTRY.items())
 
 
-def enqueue(name: str, *, dedupe_key: str | None = None, delay: float = 0, **payload):
-    """Write a task row in the current transaction; announce it after commit."""
+_ACTIVE = object()
+
+
+def enqueue(name: str, *, dedupe_key: str | None = None, delay: float = 0, for_city: int | None | object = _ACTIVE, **payload):
+    """Write a task row in the current transaction; announce it after commit. The task runs for
+    the active city, or for ``for_city`` (a municipality id; None: a platform task) when the
+    caller queues work for a row's city rather than the request's."""
     from .models import Task
+
+    city_id = tenancy.current_id() if for_city is _ACTIVE else for_city
 
     if name not in _REGISTRY:
         raise KeyError(f"unknown task {name!r}")
@@ -113,16 +120,14 @@ def enqueue(name: str, *, dedupe_key: str | None = None, delay: float = 0, **pay
             dedupe_key=dedupe_key,
             run_after=run_after,
             max_attempts=_REGISTRY[name].max_attempts,
-            municipality_id=tenancy.current_id(),
+            municipality_id=city_id,
         )
         row.pk = _insert_unless_duplicate(row)
         if row.pk is None:
             return Task.objects.get(dedupe_key=dedupe_key)
         row._state.adding = False
     else:
-        row = Task.objects.create(
-            name=name, payload=payload, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts, municipality_id=tenancy.current_id()
-        )
+        row = Task.objects.create(name=name, payload=payload, run_after=run_after, max_attempts=_REGISTRY[name].max_attempts, municipality_id=city_id)
     if not delay:
         transaction.on_commit(lambda: _announce(row.pk))
     return row

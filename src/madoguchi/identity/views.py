@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from madoguchi.core import audit
 from madoguchi.core.links import same_site_url
@@ -90,10 +90,13 @@ def linked(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("password")
 def link(request):
-    """Linking requires the account's password (a stolen open session cannot link a card)."""
+    """Linking requires the account's password (a stolen open session cannot link a card).
+    A GET (a reload, a bookmark) goes back to the list, where the form is."""
+    if request.method == "GET":
+        return redirect("identity:linked")
     pending = session.current(request)
     form = LinkForm(request.user, request.POST)
     if pending is None:

@@ -13,7 +13,7 @@ import logging
 import time
 
 from madoguchi.core import tenancy
-from madoguchi.core.registry import datasets
+from madoguchi.core.registry import datasets, on_model_changes
 from madoguchi.core.tasks import enqueue, task
 
 from . import conf
@@ -43,34 +43,9 @@ def queue_refresh(key: str, municipality_id: int, *, now: float | None = None):
     slot = int(now // interval)
     delay = (slot + 1) * interval - now
     dedupe = f"opendata.refresh:{key}:{municipality_id}:{slot}"
-    city = tenancy.municipality_by_id(municipality_id) if tenancy.current_id() != municipality_id else None
-    if city is not None:
-        with tenancy.using(city):
-            return enqueue("opendata.refresh", dedupe_key=dedupe, delay=delay, key=key, municipality_id=municipality_id)
-    return enqueue("opendata.refresh", dedupe_key=dedupe, delay=delay, key=key, municipality_id=municipality_id)
-
-
-def _changed(key: str):
-    def handler(sender, instance, raw=False, **kwargs):
-        if raw:  # fixtures
-            return
-        municipality_id = getattr(instance, "municipality_id", None)
-        if municipality_id:
-            queue_refresh(key, municipality_id)
-
-    return handler
-
-
-_HANDLERS: list = []  # strong references: signals hold receivers weakly
+    return enqueue("opendata.refresh", for_city=municipality_id, dedupe_key=dedupe, delay=delay, key=key, municipality_id=municipality_id)
 
 
 def connect_signals() -> None:
-    """Connect post_save/post_delete of every contributor's declared models (AppConfig.ready)."""
-    from django.db.models.signals import post_delete, post_save
-
-    for key, plugin in datasets.items():
-        for model in plugin.models():
-            handler = _changed(key)
-            _HANDLERS.append(handler)
-            post_save.connect(handler, sender=model, dispatch_uid=f"opendata:{key}:{model._meta.label}:save")
-            post_delete.connect(handler, sender=model, dispatch_uid=f"opendata:{key}:{model._meta.label}:delete")
+    """A save or delete of a model a contributor declared queues its refresh (AppConfig.ready)."""
+    on_model_changes(datasets, queue_refresh)
