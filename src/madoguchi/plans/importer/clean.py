@@ -7,7 +7,8 @@ import functools
 import html
 import re
 
-_TAG = re.compile(r"<[^>]+>")
+# An HTML tag starts with a Latin letter (or / or !); 「<概要>」 is a label in angle brackets, kept.
+_TAG = re.compile(r"</?[A-Za-z!][^>]*>")
 _BLOCK_TAG = re.compile(r"</?(p|li|ul|ol|br|div|tr|td|th)\b[^>]*>", re.I)
 # Single Latin letters separated by single spaces: 「D X」「C I O」「A I - O C R」 → DX, CIO, AI-OCR.
 _SPACED_LETTERS = re.compile(r"(?<![A-Za-z])[A-Za-z](?:[ \u3000]?[\-–・][ \u3000]?[A-Za-z]|[ \u3000][A-Za-z])+(?![A-Za-z])")

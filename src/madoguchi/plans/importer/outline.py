@@ -74,29 +74,48 @@ _WORDED = re.compile(
 _NUMBER_CELL = re.compile(r"^(?P<w>\S{1,8}?)(?:番号|No\.?|NO\.?)$")
 _NAME_CELL = re.compile(r"^\S{1,8}?名$")
 
-# label → field; a label is the whole cell (spaces ignored), found at any column.
-LABELS = [
-    ("goal", re.compile(r"^(目指す姿|めざす姿|目指すべき姿|期待される効果|効果|効果[(（]?目指す姿[)）]?|目標|ねらい)$")),
-    ("current_state", re.compile(r"^(現状と課題|現状・課題|現状及び課題|現状|現況|背景)$")),
-    ("issues", re.compile(r"^(課題|問題点)$")),
-    ("description", re.compile(r"^(内容|取組内容|事業内容|概要|取組の内容|事業概要|取組概要|具体的な内容)$")),
-    ("process", re.compile(r"^(実現までのプロセス|取組プロセス|プロセス|進め方|実施方法)$")),
-    ("indicators", re.compile(r"^(活動指標成果指標|活動指標|成果指標|指標|KPI|成果指標活動指標|数値目標)$")),
-    ("sections", re.compile(r"^(担当課|所管課|主管課|担当部署|担当部局|担当|所管|実施主体)$")),
-    ("related", re.compile(r"^(主な関係課|関係課|関連課|協力課|関係部署)$")),
-    ("schedule", re.compile(r"^(スケジュール|年次計画|工程表|実施スケジュール|年度別計画|実施時期)$")),
-]
+# Label words per field, as data (a plan's own wording added here reaches every path below):
+# a label is the whole cell (spaces, a trailing colon and enclosing brackets ignored), or the
+# start of a cell followed by its value (「担当課：市民課」「【担当課】市民課」「〔内容〕…」), found
+# at any column.
+LABEL_WORDS: dict[str, list[str]] = {
+    "goal": ["目指す姿", "めざす姿", "目指すべき姿", "期待される効果", "期待する効果", "効果", "効果（目指す姿）", "効果(目指す姿)", "効果目指す姿", "目標", "ねらい", "成果"],
+    "current_state": ["現状と課題", "現状・課題", "現状及び課題", "現状", "現況", "背景"],
+    "issues": ["課題", "問題点"],
+    "description": ["内容", "取組内容", "事業内容", "概要", "取組の内容", "事業概要", "取組概要", "具体的な内容", "取組の概要", "事業の概要"],
+    "process": ["実現までのプロセス", "取組プロセス", "プロセス", "進め方", "実施方法"],
+    "indicators": ["活動指標成果指標", "活動指標", "成果指標", "指標", "KPI", "成果指標活動指標", "数値目標", "評価指標"],
+    "sections": ["担当課", "所管課", "主管課", "担当部署", "担当部局", "担当部課", "所管部署", "所管部課", "担当", "所管", "実施主体", "担当部・課"],
+    "related": ["主な関係課", "関係課", "関連課", "協力課", "関係部署", "関係部課"],
+    "schedule": ["スケジュール", "年次計画", "工程表", "実施スケジュール", "年度別計画", "実施時期", "年度計画", "実施予定", "工程"],
+}
 ITEM_LABELS = {"sections", "related", "schedule", "description", "indicators", "process"}
+# Brackets a label may be printed in: 【担当課】 ［内容］ 〔スケジュール〕 <概要> 〈工程表〉 《指標》 ■担当課
+OPEN_BRACKETS, CLOSE_BRACKETS = "【［〔<〈《[＜(（", "】］〕>〉》]＞)）"
+_LABEL_LOOKUP = {re.sub(r"[\s　]+", "", w): name for name, words in LABEL_WORDS.items() for w in words}
+_LABEL_ALT = "|".join(sorted(map(re.escape, _LABEL_LOOKUP), key=len, reverse=True))
+_BRACKET_LABEL = re.compile(
+    rf"^[■□◆◇●○・]?\s*[{re.escape(OPEN_BRACKETS)}]\s*(?P<l>{_LABEL_ALT})\s*[{re.escape(CLOSE_BRACKETS)}]\s*[:：]?\s*(?P<v>.*)$", re.S
+)
 
 
 def label_of(text: str) -> str | None:
     t = re.sub(r"[\s　:：]+", "", clean(text))
-    if not t or len(t) > 16:
+    if not t or len(t) > 18:
         return None
-    for name, pattern in LABELS:
-        if pattern.match(t):
-            return name
-    return None
+    t = re.sub(r"^[■□◆◇●○・]", "", t)
+    if len(t) >= 3 and t[0] in OPEN_BRACKETS and t[-1] in CLOSE_BRACKETS:
+        t = t[1:-1]
+    return _LABEL_LOOKUP.get(t)
+
+
+def bracket_label(text: str) -> tuple[str, str] | None:
+    """「【担当課】住民課」「［内容］…」「〔スケジュール〕令和7年度 検討」「<概要>」 → (field, value):
+    a label printed in brackets heads its line, the value (possibly empty) follows."""
+    m = _BRACKET_LABEL.match(clean(text, multiline=True))
+    if not m:
+        return None
+    return _LABEL_LOOKUP[re.sub(r"[\s　]+", "", m.group("l"))], m.group("v").strip()
 
 
 _INLINE_LABEL = re.compile(r"^(?P<l>[^\s：:（(]{1,16}?)\s*(?:[：:]|\s)\s*(?P<v>\S.*)$")
@@ -104,8 +123,11 @@ _TRAILING_LABEL = re.compile(r"[（(]\s*(?P<l>[^\s：:（）()]{1,16})\s*[：:]\
 
 
 def inline_label(text: str) -> tuple[str, str] | None:
-    """「担当課：市民課」「担当課　市民課」 → ("sections", "市民課"): a label and its value in one
-    cell, separated by a colon or a space."""
+    """「担当課：市民課」「担当課　市民課」「【担当課】市民課」 → ("sections", "市民課"): a label and
+    its value in one cell, separated by a colon, a space or the label's closing bracket."""
+    bracketed = bracket_label(text)
+    if bracketed is not None:
+        return bracketed if bracketed[1] else None
     m = _INLINE_LABEL.match(clean(text))
     if not m:
         return None
@@ -235,7 +257,8 @@ def looks_like_outline(rows: list[Row]) -> bool:
         if re.fullmatch(r"(No\.?|NO\.?|№|番号|項番)", cells[0][1]):
             last = None  # 「No. ⇥ 1-ア」 item blocks are the blocks family
             continue
-        if last is not None and label_of(cells[0][1]) in ("sections", "schedule"):
+        first = label_of(cells[0][1]) or (inline_label(cells[0][1]) or (None,))[0]
+        if last is not None and first in ("sections", "schedule"):
             owned += 1
             last = None
     return owned >= 3

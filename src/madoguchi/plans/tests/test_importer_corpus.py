@@ -36,9 +36,9 @@ FLOORS = {
     # Held out (issue #13 follow-up): expected trees written by hand before the first run.
     "h1_goal_prose.txt": (1.0, 1.0, 1.0, 1.0),  # first run: nodes 0.90 items 0.62 sections 0 schedules 0.44
     "h2_spreadsheet_export.tsv": (1.0, 1.0, 1.0, 1.0),  # first run: 0 / 0 / 0 / 0
-    # Final untouched check, written after the fixes and scored once: refused (its 【担当課】
-    # 【スケジュール】 bracket labels are not recognised) — a known gap, deliberately not tuned.
-    "h3_final_untouched.txt": (0.0, 0.0, 0.0, 0.0),
+    # Written after the h1/h2 fixes and scored once: refused (its 【担当課】 【スケジュール】
+    # bracket labels were not recognised); then labels became data read in any bracket pair.
+    "h3_final_untouched.txt": (1.0, 1.0, 1.0, 1.0),  # first run: 0 / 0 / 0 / 0 (refused)
 }
 
 

@@ -98,3 +98,62 @@ def test_a_glossary_after_a_blank_line_does_not_unmake_the_table():
     table = (CORPUS / "s5_spreadsheet.csv").read_text() + "\n" + "".join(f"注{n},用語の説明です。\n" for n in range(40))
     pv = parse(table.encode(), "s5-glossary.csv")
     assert pv.family == "table" and len(pv.items) == 4
+
+
+# After h3 was scored (refused: its 【担当課】 labels were not read), labels became data
+# (`outline.LABEL_WORDS`) recognised bare, with a colon, or in any bracket pair, at any column.
+
+
+def test_a_label_in_brackets_heads_its_line_whatever_the_bracket():
+    from madoguchi.plans.importer.outline import LABEL_WORDS, bracket_label, label_of
+
+    assert bracket_label("［所管部署］ 環境政策課、清掃課") == ("sections", "環境政策課、清掃課")
+    assert bracket_label("〔事業概要〕ごみ収集日をアプリで知らせる") == ("description", "ごみ収集日をアプリで知らせる")
+    assert bracket_label("<関係課>道路課") == ("related", "道路課")
+    assert bracket_label("■《成果指標》利用者数") == ("indicators", "利用者数")
+    assert bracket_label("〈工程表〉") == ("schedule", "")
+    assert label_of("〈工程表〉") == "schedule" and label_of("［ 担当課 ］") == "sections"
+    # Brackets around something that is not a label are left alone (a heading, a note).
+    assert bracket_label("【基本目標2】安全なまち") is None and bracket_label("〔注〕数値は見込み") is None
+    # The words are data: every listed word is recognised bare and in brackets.
+    for field, words in LABEL_WORDS.items():
+        for word in words:
+            assert label_of(word) == field and label_of(f"【{word}】") == field
+
+
+def test_angle_bracket_labels_are_not_html():
+    from madoguchi.plans.importer.clean import clean
+
+    assert clean("<概要>ごみ収集") == "<概要>ごみ収集"
+    assert clean("<p>本文</p>") == "本文"
+
+
+BRACKETED = """みなと市 スマートシティ推進計画
+計画期間 2026年度〜2028年度
+1-1 環境
+1-1-1 ごみ収集の案内
+\t［所管部署］ 環境政策課
+\t〔事業概要〕ごみ収集日をアプリで知らせます。
+\t〈工程表〉
+\t2026年度\t2027年度\t2028年度
+\t開発\t運用\t→
+1-1-2 街路灯の遠隔監視
+\t［所管部署］ 道路課、環境政策課
+\t〈工程表〉2026年度 実証 2027年度 導入
+1-2 交通
+1-2-1 デマンド交通の予約
+\t［所管部署］ 交通政策課
+\t〈工程表〉2026年度 検討 2027年度 試行 2028年度 運用
+"""
+
+
+def test_bracketed_labels_one_column_right_make_an_outline():
+    pv = parse(BRACKETED.encode(), "minato.txt")
+    assert pv.family == "outline"
+    assert [n.title for n in pv.roots] == ["環境", "交通"]
+    items = {it.title: it for it in pv.items.values()}
+    assert set(items) == {"ごみ収集の案内", "街路灯の遠隔監視", "デマンド交通の予約"}
+    assert items["街路灯の遠隔監視"].sections == ["道路課", "環境政策課"]
+    assert "アプリ" in items["ごみ収集の案内"].description
+    assert [(e.fiscal_year, e.phase) for e in items["ごみ収集の案内"].schedule][:2] == [(2026, "build"), (2027, "operate")]
+    assert [(e.fiscal_year, e.phase) for e in items["デマンド交通の予約"].schedule] == [(2026, "study"), (2027, "trial"), (2028, "operate")]
