@@ -139,6 +139,8 @@ def submit(request, slug: str, payload: SubmissionIn, idempotency_key: str = Hea
         return 403, {"detail": "メールアドレスの確認が済んでいません。"}
     if procedure.identity_assurance in Procedure.STRICT:  # the card / gBizID sign-in is a browser flow
         return 403, {"detail": "この手続は本人確認（マイナンバーカード・gBizID）が必要なため、ウェブの画面から申請してください。"}
+    if procedure.requires_signature:  # the card's signature is a browser flow (identity app)
+        return 403, {"detail": "この手続はマイナンバーカードによる電子署名が必要なため、ウェブの画面から申請してください。"}
     from madoguchi.forms.models import Upload
 
     ids = services.upload_ids(payload.answers)

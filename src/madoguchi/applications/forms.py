@@ -31,6 +31,7 @@ class ProcedureForm(forms.ModelForm):
             "form",
             "external_url",
             "identity_assurance",
+            "requires_signature",
             "retention_years",
             "life_events",
             "counter_note",

@@ -77,6 +77,11 @@ class Procedure(models.Model):
     online = models.BooleanField(_("オンラインで申請できる"), default=True)
     external_url = models.URLField(_("外部の申請先（マイナポータル等）"), blank=True)
     identity_assurance = models.CharField(_("必要な本人確認"), max_length=20, choices=Assurance.choices, default=Assurance.ACCOUNT)
+    # 電子署名 (issue #16): the resident signs the final application with the card's 署名用電子証明書
+    # (identity app) before it is received online; the counter keeps its handwritten signature.
+    requires_signature = models.BooleanField(
+        _("電子署名が必要"), default=False, help_text=_("オンライン申請の最後に、マイナンバーカードによる電子署名を求めます。")
+    )
     retention_years = models.PositiveSmallIntegerField(_("保存年限（年）"), default=5)
     life_events = models.ManyToManyField(LifeEvent, through="ProcedureLifeEvent", blank=True, related_name="procedures", verbose_name=_("ライフイベント"))
     form = models.ForeignKey("forms.Form", null=True, blank=True, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("申請フォーム"))

@@ -27,7 +27,7 @@ from madoguchi.core.permissions import can, scope
 from madoguchi.core.registry import procedure_windows
 from madoguchi.core.staff import staff_required
 
-from . import assurance, case_links, counter, exports, pdf, services
+from . import assurance, case_links, counter, exports, pdf, services, signature
 from .filters import InboxFilter
 from .forms import CaseLinkResendForm, MessageForm, StatusForm, WithdrawForm
 from .models import LifeEvent, Procedure, Submission
@@ -246,8 +246,16 @@ def confirm(request, uuid, mode="citizen"):
         gate = _identity_gate(request, submission, engine, 0)
         if gate is not None:
             return gate
+    needs_signature = mode == "citizen" and signature.required(submission)
+    signed = signature.valid_signature(submission) if needs_signature else None
     if request.method == "POST":
         assurance.reimpose(submission)
+        if needs_signature and signature.valid_signature(submission) is None:  # 電子署名 first: freeze, then the card signs
+            url = signature.start_url(request, submission, request.path)
+            if url is None:
+                messages.error(request, "この自治体では電子署名をまだ利用できないため、オンラインで申請できません。担当課の窓口でお手続きください。")
+                return redirect(request.path)
+            return redirect(url)
         try:
             services.submit(submission, actor=request.user if request.user.is_authenticated else None, request=request)
         except ValidationError as exc:
@@ -264,7 +272,15 @@ def confirm(request, uuid, mode="citizen"):
     return render(
         request,
         "applications/confirm.html",
-        {"submission": submission, "procedure": submission.procedure, "groups": _grouped_summary(engine, submission.answers), "mode": mode, "urls": urls},
+        {
+            "submission": submission,
+            "procedure": submission.procedure,
+            "groups": _grouped_summary(engine, submission.answers),
+            "mode": mode,
+            "urls": urls,
+            "needs_signature": needs_signature,
+            "signed": signed,
+        },
     )
 
 

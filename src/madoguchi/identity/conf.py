@@ -24,3 +24,34 @@ def verified_max_age() -> int:
 
 def http_timeout() -> float:
     return float(getattr(settings, "IDENTITY_HTTP_TIMEOUT", os.environ.get("IDENTITY_HTTP_TIMEOUT") or 10))
+
+
+def _list(name: str) -> list[str]:
+    value = getattr(settings, name, None)
+    if value is None:
+        raw = os.environ.get(name, "")
+        value = [part for part in raw.split(",") if part.strip()]
+    if isinstance(value, str):
+        value = [value]
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+def signature_trust_anchors() -> list[str]:
+    """信頼する認証局 for electronic signatures: PEM text or paths to PEM/DER files (the J-LIS
+    公的個人認証サービス 署名用 CA certificates in production)."""
+    return _list("IDENTITY_SIGNATURE_TRUST_ANCHORS")
+
+
+def signature_intermediates() -> list[str]:
+    """Intermediate CA certificates that may sit between a card's certificate and an anchor."""
+    return _list("IDENTITY_SIGNATURE_INTERMEDIATES")
+
+
+def signature_crl_sources() -> list[str]:
+    """Where the certificate revocation lists come from: https URLs or file paths (a file kept
+    current by the operator's job). None configured → 「失効確認: 未実施」."""
+    return _list("IDENTITY_SIGNATURE_CRL_URLS")
+
+
+def signature_crl_cache_seconds() -> int:
+    return int(getattr(settings, "IDENTITY_SIGNATURE_CRL_CACHE_SECONDS", os.environ.get("IDENTITY_SIGNATURE_CRL_CACHE_SECONDS") or 600))

@@ -212,28 +212,43 @@ def _session(config: ClientConfig, *, redirect_uri: str, token_endpoint: str = "
     return _mount(session)
 
 
-def authorization_url(config: ClientConfig, *, redirect_uri: str, state: str, nonce: str, code_verifier: str) -> str:
+def authorization_url(config: ClientConfig, *, redirect_uri: str, state: str, nonce: str, code_verifier: str, **extra) -> str:
     metadata = discover(config.issuer)
     with _session(config, redirect_uri=redirect_uri) as session:
-        url, _state = session.create_authorization_url(metadata["authorization_endpoint"], state=state, nonce=nonce, code_verifier=code_verifier)
+        url, _state = session.create_authorization_url(metadata["authorization_endpoint"], state=state, nonce=nonce, code_verifier=code_verifier, **extra)
     return url
 
 
-def exchange_code(config: ClientConfig, *, code: str, redirect_uri: str, code_verifier: str, nonce: str) -> dict:
-    """Trade the code for tokens (private_key_jwt, PKCE), verify the ID token, then add the
-    userinfo claims (the 基本4情報 may come from either; the subjects must agree)."""
+def exchange_code_for_tokens(config: ClientConfig, *, code: str, redirect_uri: str, code_verifier: str, nonce: str) -> tuple[dict, dict, OAuth2Session]:
+    """Trade the code for tokens (private_key_jwt, PKCE) and verify the ID token; the caller
+    closes the returned session."""
     metadata = discover(config.issuer)
     token_endpoint = metadata["token_endpoint"]
-    with _session(config, redirect_uri=redirect_uri, token_endpoint=token_endpoint) as session:
-        session.timeout = conf.http_timeout()
-        try:
-            token = session.fetch_token(token_endpoint, grant_type="authorization_code", code=code, code_verifier=code_verifier)
-        except Exception as exc:  # Authlib raises OAuthError and requests' errors
-            raise IdentityError("token_refused:" + str(getattr(exc, "error", "") or type(exc).__name__)) from exc
-        id_token = token.get("id_token")
-        if not id_token:
-            raise IdentityError("no_id_token")
+    session = _session(config, redirect_uri=redirect_uri, token_endpoint=token_endpoint)
+    session.timeout = conf.http_timeout()
+    try:
+        token = session.fetch_token(token_endpoint, grant_type="authorization_code", code=code, code_verifier=code_verifier)
+    except Exception as exc:  # Authlib raises OAuthError and requests' errors
+        session.close()
+        raise IdentityError("token_refused:" + str(getattr(exc, "error", "") or type(exc).__name__)) from exc
+    id_token = token.get("id_token")
+    if not id_token:
+        session.close()
+        raise IdentityError("no_id_token")
+    try:
         claims = verify_id_token(id_token, config=config, metadata=metadata, nonce=nonce)
+    except IdentityError:
+        session.close()
+        raise
+    return claims, token, session
+
+
+def exchange_code(config: ClientConfig, *, code: str, redirect_uri: str, code_verifier: str, nonce: str) -> dict:
+    """Trade the code for tokens, verify the ID token, then add the userinfo claims (the
+    基本4情報 may come from either; the subjects must agree)."""
+    metadata = discover(config.issuer)
+    claims, token, session = exchange_code_for_tokens(config, code=code, redirect_uri=redirect_uri, code_verifier=code_verifier, nonce=nonce)
+    with session:
         if metadata.get("userinfo_endpoint") and token.get("access_token"):
             response = session.get(metadata["userinfo_endpoint"], timeout=conf.http_timeout())
             if response.status_code != 200:
@@ -243,6 +258,47 @@ def exchange_code(config: ClientConfig, *, code: str, redirect_uri: str, code_ve
                 raise IdentityError("userinfo_subject_mismatch")
             claims = {**userinfo, **claims}
     return claims
+
+
+def client_credentials_token(config: ClientConfig, *, scope: str) -> str:
+    """An access token for the RP itself (the signing API's 署名トランザクション), by the
+    client-credentials grant with the same private_key_jwt client authentication."""
+    metadata = discover(config.issuer)
+    token_endpoint = metadata["token_endpoint"]
+    with _session(config, redirect_uri="", token_endpoint=token_endpoint) as session:
+        session.scope = scope
+        try:
+            token = session.fetch_token(token_endpoint, grant_type="client_credentials", scope=scope, timeout=conf.http_timeout())
+        except Exception as exc:  # noqa: BLE001 - Authlib's and requests' errors alike
+            raise IdentityError("cc_token_refused:" + str(getattr(exc, "error", "") or type(exc).__name__)) from exc
+    if not token.get("access_token"):
+        raise IdentityError("cc_no_token")
+    return token["access_token"]
+
+
+def bearer_request(method: str, url: str, access_token: str, *, json_body: dict | None = None) -> tuple[int, dict]:
+    """A JSON call to a provider API with a Bearer token: (status, body)."""
+    with _mount(requests.Session()) as session:
+        try:
+            response = session.request(method, url, json=json_body, headers={"Authorization": f"Bearer {access_token}"}, timeout=conf.http_timeout())
+        except requests.RequestException as exc:
+            raise IdentityError("unreachable", "本人確認サービスに接続できませんでした。時間をおいてお試しください。") from exc
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, {}
+
+
+def get_bytes(url: str) -> bytes:
+    """A provider's published file (a CRL), through the same transport."""
+    with _mount(requests.Session()) as session:
+        try:
+            response = session.get(url, timeout=conf.http_timeout())
+        except requests.RequestException as exc:
+            raise IdentityError("unreachable") from exc
+    if response.status_code != 200:
+        raise IdentityError(f"http_{response.status_code}")
+    return response.content
 
 
 def parse_private_key(value) -> dict:

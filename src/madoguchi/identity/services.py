@@ -33,28 +33,40 @@ def providers_for(assurance: str, municipality=None) -> list:
     return [p for p in identity_providers.values() if p.assurance == assurance and p.configured(municipality)]
 
 
+def remember_flow(request, state: str, flow: dict) -> None:
+    """Keep a started flow's secrets in the session under its state (a few at most)."""
+    flows = dict(request.session.get(FLOWS) or {})
+    while len(flows) >= MAX_FLOWS:
+        flows.pop(next(iter(flows)))
+    flows[state] = flow
+    request.session[FLOWS] = flows
+
+
 def begin(request, plugin, next_url: str) -> str:
     """Start the authorization-code flow: fresh state, nonce and PKCE verifier kept in the
     session (per state, so two tabs do not clash); returns the provider's authorization URL."""
     state, nonce, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48)
     redirect_uri = plugin.redirect_uri(request)
     url = plugin.authorization_url(request, redirect_uri=redirect_uri, state=state, nonce=nonce, code_verifier=verifier)
-    flows = dict(request.session.get(FLOWS) or {})
-    while len(flows) >= MAX_FLOWS:
-        flows.pop(next(iter(flows)))
-    flows[state] = {"provider": plugin.key, "nonce": nonce, "verifier": verifier, "next": next_url, "redirect_uri": redirect_uri}
-    request.session[FLOWS] = flows
+    remember_flow(request, state, {"provider": plugin.key, "nonce": nonce, "verifier": verifier, "next": next_url, "redirect_uri": redirect_uri})
     return url
 
 
-def complete(request, plugin, params) -> tuple[VerifiedIdentity, str]:
-    """Finish the flow from the callback's query: the state must be one this session started
-    (for this provider), then the code is exchanged and the ID token verified."""
+def take_flow(request, plugin, params) -> dict:
+    """The flow the callback's state names, once: it must be one this session started for this
+    provider."""
     flows = dict(request.session.get(FLOWS) or {})
     flow = flows.pop(params.get("state") or "", None)
     request.session[FLOWS] = flows
     if flow is None or flow["provider"] != plugin.key:
         raise IdentityError("bad_state", "本人確認の途中で画面が切り替わったため、完了できませんでした。もう一度お試しください。")
+    return flow
+
+
+def complete(request, plugin, params, flow: dict | None = None) -> tuple[VerifiedIdentity, str]:
+    """Finish the sign-in flow from the callback's query: the state must be one this session
+    started (for this provider), then the code is exchanged and the ID token verified."""
+    flow = flow or take_flow(request, plugin, params)
     if params.get("error"):
         message = "本人確認が取り消されました。" if params.get("error") == "access_denied" else "本人確認を完了できませんでした。もう一度お試しください。"
         raise IdentityError("provider_error", message)

@@ -20,7 +20,7 @@ from madoguchi.core import audit
 from madoguchi.core.links import same_site_url
 from madoguchi.core.models import AuditLog
 
-from . import services, session
+from . import services, session, signature_views
 from .forms import LinkForm
 from .models import IdentityLink
 from .oidc import IdentityError
@@ -55,7 +55,10 @@ def callback(request, provider):
     """The provider sends the resident back here with a code (or an error)."""
     plugin = _plugin(provider)
     try:
-        identity, next_url = services.complete(request, plugin, request.GET)
+        flow = services.take_flow(request, plugin, request.GET)
+        if flow.get("sign"):
+            return signature_views.signed(request, plugin, flow)
+        identity, next_url = services.complete(request, plugin, request.GET, flow)
     except IdentityError as exc:
         # The reason code only: never a claim value (the 基本4情報 are not logged).
         log.warning("identity sign-in refused: provider=%s reason=%s", plugin.key, exc.code)

@@ -6,14 +6,18 @@ test suite drives it in-process. Never enabled in production (``identity.conf``)
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives import serialization
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, RSAKey
+
+from . import ca
 
 CODE_TTL = 60
 TOKEN_TTL = 300
@@ -45,6 +49,11 @@ BUSINESSES = [
 ]
 
 
+# The signing page also offers a fictional resident whose card was reported lost: its demo
+# certificate is on the demo CA's CRL (the platform then refuses the signature as 失効).
+SIGNERS = [*PEOPLE, DemoPerson("aoba-jiro", "青葉 次郎", "東京都青葉台市本町一丁目2番3号", "1990-01-20", "male")]
+
+
 @dataclass
 class Client:
     client_id: str
@@ -60,6 +69,7 @@ class _State:
     codes: dict = field(default_factory=dict)
     tokens: dict = field(default_factory=dict)
     assertions: set = field(default_factory=set)  # jti of client assertions already used
+    sign_transactions: dict = field(default_factory=dict)  # 署名トランザクション by id
 
 
 STATE = _State()
@@ -195,9 +205,43 @@ def userinfo(person_key: str, client_id: str, kind: str, scope: str) -> dict:
     return info
 
 
+def start_sign_transaction(client_id: str, docs: list[dict]) -> str:
+    """A signing request (署名トランザクション): the documents' titles and SHA-256 hashes."""
+    tx = secrets.token_urlsafe(16)
+    with _lock:
+        STATE.sign_transactions[tx] = {"client_id": client_id, "docs": docs, "expires": time.time() + TOKEN_TTL, "result": None}
+    return tx
+
+
+def sign_transaction(tx: str) -> dict | None:
+    with _lock:
+        found = STATE.sign_transactions.get(tx)
+    if found is None or found["expires"] < time.time():
+        return None
+    return found
+
+
+def complete_sign_transaction(tx: str, person_key: str) -> bool:
+    """The resident approved in the app: the demo card signs each hash."""
+    found = sign_transaction(tx)
+    signer = next((p for p in SIGNERS if p.key == person_key), None)
+    if found is None or signer is None or found["result"] is not None:
+        return False
+    cert, key = ca.card(signer.key, signer.name)
+    signatures = [{**doc, "signature": base64.b64encode(ca.sign_digest(key, base64.b64decode(doc["hash"]))).decode()} for doc in found["docs"]]
+    with _lock:
+        found["result"] = {
+            "person": signer.key,
+            "signatures": signatures,
+            "certificate": base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode(),
+        }
+    return True
+
+
 def reset() -> None:
     """Forget codes, tokens, assertions and keys (tests)."""
     with _lock:
+        STATE.sign_transactions.clear()
         STATE.codes.clear()
         STATE.tokens.clear()
         STATE.assertions.clear()

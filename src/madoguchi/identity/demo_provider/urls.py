@@ -9,4 +9,7 @@ urlpatterns = [
     path("token", views.token, name="token"),
     path("userinfo", views.userinfo, name="userinfo"),
     path("jwks", views.jwks, name="jwks"),
+    path("api/sign-transactions", views.sign_transactions, name="sign_transactions"),
+    path("api/sign-transactions/<str:tx>", views.sign_transaction_result, name="sign_transaction_result"),
+    path("crl", views.crl, name="crl"),
 ]

@@ -24,7 +24,8 @@ from .. import conf
 from . import op
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-SCOPES = {"openid", "name", "address", "birthdate", "gender", "profile"}
+SCOPES = {"openid", "name", "address", "birthdate", "gender", "profile", "sign"}
+MAX_SIGN_DOCS = 10
 
 
 def _enabled():
@@ -50,7 +51,10 @@ def discovery(request):
             "userinfo_endpoint": _url(request, "userinfo"),
             "jwks_uri": _url(request, "jwks"),
             "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": ["authorization_code", "client_credentials"],
+            # The signing API (署名トランザクション), as the デジタル認証アプリ offers it.
+            "sign_transactions_endpoint": _url(request, "sign_transactions"),
+            "crl_uri": _url(request, "crl"),
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["private_key_jwt"],
@@ -88,13 +92,20 @@ def authorize(request):
         error = "invalid_request"
     if error:
         return redirect(redirect_uri + "?" + urlencode({"error": error, "state": params.get("state", "")}))
-    people = op.BUSINESSES if client.kind == "business" else op.PEOPLE
+    signing = "sign" in scope.split()
+    tx = op.sign_transaction(params.get("sign_tx", "")) if signing else None
+    if signing and (client.kind != "card" or tx is None or tx["client_id"] != client.client_id or tx["result"] is not None):
+        return redirect(redirect_uri + "?" + urlencode({"error": "invalid_request", "state": params["state"]}))
+    people = op.BUSINESSES if client.kind == "business" else (op.SIGNERS if signing else op.PEOPLE)
     if request.method == "POST":
         if request.POST.get("decision") != "allow":
             return redirect(redirect_uri + "?" + urlencode({"error": "access_denied", "state": params["state"]}))
-        chosen = op.person(request.POST.get("person", ""), client.kind)
+        chosen = next((p for p in people if p.key == request.POST.get("person", "")), None)
+        if chosen is not None and signing:
+            op.complete_sign_transaction(params["sign_tx"], chosen.key)  # the card signs in the app
         if chosen is not None:
             code = op.issue_code(
+                sign_tx=params.get("sign_tx", "") if signing else "",
                 client_id=client.client_id,
                 redirect_uri=redirect_uri,
                 code_challenge=params["code_challenge"],
@@ -107,12 +118,20 @@ def authorize(request):
             return redirect(redirect_uri + "?" + urlencode({"code": code, "state": params["state"]}))
         error = "本人を選んでください。"
     hidden = {
-        k: params.get(k, "") for k in ("client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge", "code_challenge_method")
+        k: params.get(k, "")
+        for k in ("client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge", "code_challenge_method", "sign_tx")
     }
     return render(
         request,
         "identity/demo_op/authorize.html",
-        {"people": people, "hidden": hidden, "business": client.kind == "business", "scopes": scope.split(), "error": error},
+        {
+            "people": people,
+            "hidden": hidden,
+            "business": client.kind == "business",
+            "scopes": scope.split(),
+            "error": error,
+            "sign_docs": [{"title": d["title"], "hash": base64.b64decode(d["hash"]).hex()} for d in tx["docs"]] if tx else [],
+        },
         status=400 if error else 200,
     )
 
@@ -163,6 +182,14 @@ def token(request):
         return _token_error("invalid_client", 401)
     if not _verify_assertion(request, client):
         return _token_error("invalid_client", 401)
+    if request.POST.get("grant_type") == "client_credentials":
+        # The signing API's token: the RP itself, no resident (scope "sign" only, card clients).
+        if client.kind != "card" or request.POST.get("scope", "").split() != ["sign"]:
+            return _token_error("invalid_scope")
+        access_token = op.issue_access_token(client_id=client.client_id, person="", kind="client", scope="sign", sign_tx="")
+        response = JsonResponse({"access_token": access_token, "token_type": "Bearer", "expires_in": op.TOKEN_TTL, "scope": "sign"})
+        response["Cache-Control"] = "no-store"
+        return response
     if request.POST.get("grant_type") != "authorization_code":
         return _token_error("unsupported_grant_type")
     grant = op.redeem_code(request.POST.get("code", ""))
@@ -175,7 +202,9 @@ def token(request):
     if not verifier or challenge != grant["code_challenge"]:
         return _token_error("invalid_grant")
     claims = op.id_token_claims(issuer=grant["issuer"], client_id=client.client_id, person_key=grant["person"], nonce=grant["nonce"], kind=grant["kind"])
-    access_token = op.issue_access_token(client_id=client.client_id, person=grant["person"], kind=grant["kind"], scope=grant["scope"])
+    access_token = op.issue_access_token(
+        client_id=client.client_id, person=grant["person"], kind=grant["kind"], scope=grant["scope"], sign_tx=grant.get("sign_tx", "")
+    )
     response = JsonResponse(
         {"access_token": access_token, "token_type": "Bearer", "expires_in": op.TOKEN_TTL, "id_token": op.sign_id_token(claims), "scope": grant["scope"]}
     )
@@ -194,3 +223,52 @@ def userinfo(request):
     response = JsonResponse(op.userinfo(grant["person"], grant["client_id"], grant["kind"], grant["scope"]))
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _bearer(request) -> dict | None:
+    auth = request.headers.get("Authorization", "")
+    return op.access_grant(auth.removeprefix("Bearer ").strip()) if auth.startswith("Bearer ") else None
+
+
+@csrf_exempt  # server-to-server; the RP authenticates with its client-credentials token
+def sign_transactions(request):
+    """Start a signing request: ``{"sign_docs": [{"title": …, "hash": base64(SHA-256)}]}`` with
+    the client-credentials token; answers the transaction id the authorize request names."""
+    _enabled()
+    if request.method != "POST":
+        return _token_error("invalid_request", 405)
+    grant = _bearer(request)
+    if grant is None or grant["kind"] != "client" or grant["scope"] != "sign":
+        return _token_error("invalid_token", 401)
+    try:
+        docs = json.loads(request.body or b"{}").get("sign_docs") or []
+        docs = [{"title": str(d["title"])[:200], "hash": str(d["hash"])} for d in docs]
+        if not (1 <= len(docs) <= MAX_SIGN_DOCS) or any(len(base64.b64decode(d["hash"], validate=True)) != 32 for d in docs):
+            raise ValueError
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return _token_error("invalid_request")
+    return JsonResponse({"id": op.start_sign_transaction(grant["client_id"], docs)}, status=201)
+
+
+def sign_transaction_result(request, tx):
+    """The signature and the 署名用電子証明書, for the resident's access token of this transaction."""
+    _enabled()
+    grant = _bearer(request)
+    found = op.sign_transaction(tx)
+    if grant is None or found is None or grant.get("sign_tx") != tx or grant["client_id"] != found["client_id"]:
+        return _token_error("invalid_token", 401)
+    if found["result"] is None:
+        return _token_error("not_signed", 409)
+    response = JsonResponse({"id": tx, "signatures": found["result"]["signatures"], "certificate": found["result"]["certificate"]})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def crl(request):
+    """The demo CA's certificate revocation list (DER)."""
+    _enabled()
+    from django.http import HttpResponse
+
+    from . import ca
+
+    return HttpResponse(ca.crl_der(), content_type="application/pkix-crl")
