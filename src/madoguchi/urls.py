@@ -20,6 +20,7 @@ urlpatterns = [
     path("opendata/", include("madoguchi.opendata.urls")),
     path("participation/", include("madoguchi.participation.urls")),
     path("identity/", include("madoguchi.identity.urls")),
+    path("guides/", include("madoguchi.guide.urls")),
     path("core/", include("madoguchi.core.urls")),
     path("operator/", include("madoguchi.core.operator_urls")),
     # applications owns /procedures/, /my/ and /staff/applications/ (see its urls.py)

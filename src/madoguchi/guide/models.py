@@ -1,0 +1,176 @@
+"""手続きガイド (procedure guides by life event) and よくある質問 (FAQ).
+
+A guide's questions and rules live in a ``GuideVersion.definition`` (data staff edit, see
+``definition.py``); residents see only the version a second person approved (``Guide.published``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from madoguchi.core.models import CityOwned, TenantManager
+from madoguchi.core.validation import ResidentCharField, ResidentTextField
+
+
+class Guide(CityOwned):
+    """手続きガイド: one life event's questionnaire, owned by a 課 (who edits and approves it)."""
+
+    slug = models.SlugField(_("識別子"), max_length=60)
+    section = models.ForeignKey("core.Section", on_delete=models.PROTECT, related_name="+", verbose_name=_("担当課"))
+    order = models.PositiveIntegerField(_("表示順"), default=0)
+    published = models.ForeignKey("GuideVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("公開中の版"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("手続きガイド")
+        verbose_name_plural = _("手続きガイド")
+        ordering = ["order", "slug"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "slug"], name="guide_unique_slug")]
+
+    def __str__(self) -> str:
+        version = self.published or self.versions.order_by("-number").first()
+        return (version.title if version else "") or self.slug
+
+    @property
+    def audit_section(self):
+        return self.section
+
+    def get_absolute_url(self) -> str:
+        return reverse("guide:detail", args=[self.slug])
+
+
+class GuideVersion(CityOwned):
+    """ガイドの版: a draft staff edit, sent for review, published by a second person."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("下書き")
+        PENDING = "pending", _("承認待ち")
+        PUBLISHED = "published", _("公開中")
+        SUPERSEDED = "superseded", _("過去の版")
+        REJECTED = "rejected", _("差し戻し")
+
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("版"))
+    definition = models.JSONField(_("質問とルール"), default=dict)
+    status = models.CharField(_("状態"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("最後に編集した人"))
+    submitted_at = models.DateTimeField(_("承認依頼日時"), null=True, blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("承認した人"))
+    reviewed_at = models.DateTimeField(_("承認日時"), null=True, blank=True)
+    review_comment = ResidentTextField(_("差し戻しの理由"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tenant_parent = "guide"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("ガイドの版")
+        verbose_name_plural = _("ガイドの版")
+        ordering = ["guide", "-number"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "guide", "number"], name="guideversion_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.title} 第{self.number}版"
+
+    @property
+    def title(self) -> str:
+        title = (self.definition or {}).get("title", "")
+        return title.get("ja", "") if isinstance(title, dict) else str(title)
+
+    @property
+    def audit_section(self):
+        return self.guide.section
+
+
+class SavedChecklist(CityOwned):
+    """保存したチェックリスト: a signed-in resident's checklist of one guide, ticked off as they go."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(GuideVersion, on_delete=models.PROTECT, related_name="+")
+    answers = models.JSONField(_("回答"), default=dict)
+    event_date = models.DateField(_("基準日"), null=True, blank=True)
+    language = models.CharField(max_length=8, choices=[("ja", "日本語"), ("easy", "やさしい日本語"), ("en", "English")], default="ja")
+    done = models.JSONField(_("済んだ手続"), default=list)
+    reminders = models.BooleanField(_("期限のお知らせをメールで受け取る"), default=False)
+    reminded = models.JSONField(default=list, help_text="step keys already reminded of")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tenant_parent = "guide"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("保存したチェックリスト")
+        verbose_name_plural = _("保存したチェックリスト")
+        ordering = ["-created_at"]
+
+
+class Faq(CityOwned):
+    """よくある質問: a question and its answer, kept by a 課, linked to procedures and guides."""
+
+    section = models.ForeignKey("core.Section", on_delete=models.PROTECT, related_name="+", verbose_name=_("担当課"))
+    question = ResidentCharField(_("質問"), max_length=200)
+    answer = ResidentTextField(_("答え"))
+    question_easy = ResidentCharField(_("質問（やさしい日本語）"), max_length=200, blank=True)
+    answer_easy = ResidentTextField(_("答え（やさしい日本語）"), blank=True)
+    question_en = ResidentCharField(_("質問（英語）"), max_length=200, blank=True)
+    answer_en = ResidentTextField(_("答え（英語）"), blank=True)
+    keywords = ResidentCharField(_("検索用の言葉"), max_length=200, blank=True, help_text=_("住民が使いそうな言い方（読点区切り）。表示はされません"))
+    procedures = models.ManyToManyField("applications.Procedure", through="FaqProcedure", blank=True, related_name="+", verbose_name=_("関連する手続"))
+    guides = models.ManyToManyField(Guide, through="FaqGuide", blank=True, related_name="faqs", verbose_name=_("関連する手続きガイド"))
+    is_published = models.BooleanField(_("公開"), default=True)
+    order = models.PositiveIntegerField(_("表示順"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("よくある質問")
+        verbose_name_plural = _("よくある質問")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.question
+
+    @property
+    def audit_section(self):
+        return self.section
+
+    def get_absolute_url(self) -> str:
+        return reverse("guide:faq_detail", args=[self.pk])
+
+    def localized(self, language: str) -> tuple[str, str, bool]:
+        """(question, answer, fell_back): the language staff wrote, else Japanese."""
+        if language == "easy" and self.question_easy and self.answer_easy:
+            return self.question_easy, self.answer_easy, False
+        if language == "en" and self.question_en and self.answer_en:
+            return self.question_en, self.answer_en, False
+        return self.question, self.answer, language in ("easy", "en")
+
+
+class FaqProcedure(CityOwned):
+    faq = models.ForeignKey(Faq, on_delete=models.CASCADE)
+    procedure = models.ForeignKey("applications.Procedure", on_delete=models.CASCADE)
+
+    tenant_parent = "faq"
+    objects = TenantManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["municipality", "faq", "procedure"], name="guide_faqprocedure_once")]
+
+
+class FaqGuide(CityOwned):
+    faq = models.ForeignKey(Faq, on_delete=models.CASCADE)
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE)
+
+    tenant_parent = "faq"
+    objects = TenantManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["municipality", "faq", "guide"], name="guide_faqguide_once")]
