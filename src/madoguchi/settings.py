@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "madoguchi.opendata",
     "madoguchi.participation",
     "madoguchi.identity",
+    "madoguchi.guide",
 ]
 
 MIDDLEWARE = [
