@@ -5,6 +5,7 @@ it is CPU per request. This prints it for four requests through the full middlew
 (Django's test client, no HTTP server, no profiler), so a change to the booking path can be
 weighed against the framework's own floor:
 
+  calendar read, signed in  GET  /api/reservations/units/{id}/availability (200, and 304)
   anonymous API read        GET  /api/core/municipality
   authenticated no-op       GET  /api/accounts/me          (session + user + django-ninja)
   booking (mostly succeed)  POST /api/reservations/bookings, random frames
@@ -57,7 +58,11 @@ def pg_cpu():
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 u0, d0, h0 = frames[0]
+cal_url = f"/api/reservations/units/{u0}/availability?year={d0[:4]}&month={int(d0[5:7])}"
+etag = client.get(cal_url).headers.get("ETag", "")
 cases = [
+    ("calendar read (signed in)", lambda: client.get(cal_url)),
+    ("calendar read, 304", lambda: client.get(cal_url, HTTP_IF_NONE_MATCH=etag)),
     ("anonymous API read", lambda: client.get("/api/core/municipality")),
     ("authenticated no-op", lambda: client.get("/api/accounts/me")),
     ("booking (mostly succeed)", lambda: post(*rng.choice(frames))),

@@ -461,6 +461,38 @@ class IdentityProvider:
         return []
 
 
+# --- public reads (公開の読み取り) -------------------------------------------------------------
+class PublicRead:
+    """An answer that is the same for everyone and holds no personal data (a facility's month
+    calendar), served by ``core.publicread.PublicReadMiddleware`` before sessions, accounts,
+    CSRF and the rest of the stack — an opening rush refreshes it thousands of times, and the
+    framework's per-request floor, not the answer, was the cost (issue #14).
+
+    ``pattern``: a regular expression the whole path must match (named groups become keyword
+    arguments). ``handle(request, **groups)`` runs with the request's city active (tenancy and
+    the database's row-level security) and returns a response, or None to let the normal stack
+    answer (anything unusual: a bad parameter, an unknown id — the full view gives the error
+    page). GET only; the response must not depend on who asks."""
+
+    pattern: str = ""
+
+    def handle(self, request, **groups):
+        raise NotImplementedError
+
+    def check(self) -> list[checks.CheckMessage]:
+        import re
+
+        try:
+            compiled = re.compile(self.pattern)
+        except re.error as exc:
+            return [checks.Error(f"public read {type(self).__name__}: bad pattern: {exc}", obj=type(self), id="madoguchi.E020")]
+        if not self.pattern.startswith("^/") or not self.pattern.endswith("$") or not compiled.groupindex and "(" in self.pattern:
+            return [
+                checks.Error(f"public read {type(self).__name__}: the pattern must be anchored (^/…$) and name its groups", obj=type(self), id="madoguchi.E020")
+            ]
+        return []
+
+
 #: Background tasks (``core.tasks.task``/``periodic``), from ``<app>/tasks.py``.
 tasks: Registry[Any] = Registry("tasks", module="tasks", label="バックグラウンド処理")
 #: Plan-indicator figures, from ``<app>/metrics.py``; plugins are ``Metric`` subclasses.
@@ -489,6 +521,10 @@ payment_providers: Registry[PaymentProvider] = Registry(
 identity_providers: Registry[IdentityProvider] = Registry(
     "identity_providers", module="identity_providers", label="本人確認の方法", kind=IdentityProvider, instantiate=True
 )
+
+
+#: Public reads served before sessions and accounts (``core/publicread.py``), from ``<app>/public_reads.py``.
+public_reads: Registry[PublicRead] = Registry("public_reads", module="public_reads", label="公開の読み取り（高速経路）", kind=PublicRead, instantiate=True)
 
 
 _CHANGE_HANDLERS: list = []  # strong references: Django's signals hold receivers weakly

@@ -341,26 +341,54 @@ class TenantMiddleware:
         request.municipality = municipality
         if municipality is None and not on_operator_host and strict_hosts() and not request.path.startswith(_ANY_HOST):
             return HttpResponseNotFound(UNKNOWN_HOST_PAGE.encode(), content_type="text/html; charset=utf-8")
-        city_id = getattr(municipality, "pk", None)
-        limit = city_requests_per_second()
-        if limit and city_id is not None and not request.path.startswith(_UNTHROTTLED):
-            from . import ratelimit
-
-            if not ratelimit.take("city-requests", str(city_id), limit=limit):
-                return _busy_response()
-        load_views_before_any_city()
-        token = _current.set(municipality)
-        reset_after = reset_database_city_after_request()
-        if reset_after:
-            set_database_city(city_id)
-        else:
-            set_database_city_if_changed(city_id)
-        try:
+        if over_city_limit(request, municipality):
+            return _busy_response()
+        with serving(municipality):
             return self.get_response(request)
-        finally:
-            _current.reset(token)
-            if reset_after and city_id is not None:
-                set_database_city(None)
+
+
+def over_city_limit(request, municipality) -> bool:
+    """Whether this request passes its city's request limit (``city_requests_per_second``): one
+    counter per city, shared by every app process, for the full stack and the public reads."""
+    city_id = getattr(municipality, "pk", None)
+    limit = city_requests_per_second()
+    if not limit or city_id is None or request.path.startswith(_UNTHROTTLED):
+        return False
+    from . import ratelimit
+
+    return not ratelimit.take("city-requests", str(city_id), limit=limit)
+
+
+def city_of_request(request):
+    """The city a request is for, by host name, or None (unknown host, or the 共同運営 operator's
+    host, which serves no city): the public reads' cheap version of ``TenantMiddleware``'s
+    decision — anything it cannot answer goes on to the middleware, which gives the error page."""
+    host = normalise_host(request.get_host())
+    operator = operator_hosts()
+    if operator and host in operator:
+        return None
+    return resolve(request.get_host())
+
+
+@contextlib.contextmanager
+def serving(municipality):
+    """Serve one request for ``municipality``: the active city and the database connection's
+    city (row-level security), set only when it changed (a server thread serving one city
+    costs no query per request), reset afterwards in tests."""
+    city_id = getattr(municipality, "pk", None)
+    load_views_before_any_city()
+    token = _current.set(municipality)
+    reset_after = reset_database_city_after_request()
+    if reset_after:
+        set_database_city(city_id)
+    else:
+        set_database_city_if_changed(city_id)
+    try:
+        yield municipality
+    finally:
+        _current.reset(token)
+        if reset_after and city_id is not None:
+            set_database_city(None)
 
 
 # --- per-city settings ----------------------------------------------------------------------

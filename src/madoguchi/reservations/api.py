@@ -223,7 +223,7 @@ def unit_availability(request, unit_id: int = ID, year: int = Query(..., ge=2000
     lets browsers and a reverse proxy keep it for ``RESERVATIONS_CALENDAR_MAX_AGE`` seconds."""
     city = tenancy.current_id()
     found = None if city is None else availability.unit_version(unit_id, city)
-    cal = None if found is None else availability.month(unit_id, year, month, municipality_id=city, version=found[1])
+    cal = None if found is None else availability.month(unit_id, year, month, municipality_id=city, version=found[1], api_only=True)
     if cal is None:
         return 404, {"rule": "not_found", "detail": "部屋・コートが見つかりません。"}
     return availability.response(request, cal)

@@ -123,6 +123,16 @@ class Month:
     stale_at: dt.datetime
 
 
+@dataclass
+class ApiMonth:
+    """The API's part of a ``Month`` (no ``days``), cached under its own key: the calendar API and
+    the public read load a few hundred bytes instead of unpickling a month of frame objects."""
+
+    json: bytes
+    etag: str
+    stale_at: dt.datetime
+
+
 def _key(municipality_id: int, unit_id: int, year: int, month: int, version: int) -> str:
     return f"resv:cal:{municipality_id}:{unit_id}:{year:04d}{month:02d}:v{version}"
 
@@ -141,11 +151,20 @@ def as_api(days: list[dict]) -> list[dict]:
 
 
 def month(
-    unit_id: int, year: int, month_: int, *, municipality_id: int | None = None, version: int | None = None, unit: Unit | None = None, now=None
-) -> Month | None:
+    unit_id: int,
+    year: int,
+    month_: int,
+    *,
+    municipality_id: int | None = None,
+    version: int | None = None,
+    unit: Unit | None = None,
+    now=None,
+    api_only: bool = False,
+) -> Month | ApiMonth | None:
     """The month of a bookable unit of the city (default: the active one), from the cache when
     its version and time allow, else computed and stored. ``version``: already read by the
-    caller (``unit_version``) — it must be read before computing. None: no such unit."""
+    caller (``unit_version``) — it must be read before computing. ``api_only``: only the JSON
+    and ETag are wanted (an ``ApiMonth``, a much smaller cache entry). None: no such unit."""
     city = municipality_id if municipality_id is not None else tenancy.current_id()
     if version is None:
         found = unit_version(unit_id, city)
@@ -154,7 +173,7 @@ def month(
         version = found[1]
     now = now or timezone.now()
     key = _key(city, unit_id, year, month_, version)
-    entry = cache.get(key)
+    entry = cache.get(key + ":api" if api_only else key)
     if entry is not None and entry.stale_at > now:
         return entry
     if unit is None:
@@ -165,14 +184,15 @@ def month(
     body = json.dumps(as_api(days), ensure_ascii=False, separators=(",", ":")).encode()
     etag = f'"cal-{city}-{unit_id}-{year:04d}{month_:02d}-v{version}-{int(stale_at.timestamp())}"'
     entry = Month(days=days, json=body, etag=etag, stale_at=stale_at)
+    light = ApiMonth(json=body, etag=etag, stale_at=stale_at)
     timeout = max(1, min(cache_seconds(), int((stale_at - now).total_seconds()) + 1))
-    cache.set(key, entry, timeout)
-    return entry
+    cache.set_many({key: entry, key + ":api": light}, timeout)
+    return light if api_only else entry
 
 
 @dataclass
 class FacilityMonth:
-    """Every bookable unit's month of a facility: ``units`` [(unit id, name, Month)], the
+    """Every bookable unit's month of a facility: ``units`` [(unit id, name, ApiMonth)], the
     API's ``json`` and an ``etag`` naming the facility's version."""
 
     units: list
@@ -193,7 +213,7 @@ def facility_month(facility_id: int, year: int, month_: int, *, municipality_id:
     now = now or timezone.now()
     out = []
     for pk, name in units:
-        m = month(pk, year, month_, municipality_id=city, version=version, now=now)
+        m = month(pk, year, month_, municipality_id=city, version=version, now=now, api_only=True)
         if m is not None:
             out.append((pk, name, m))
     parts = [b'{"unit_id":%d,"unit":%s,"days":%s}' % (pk, json.dumps(name, ensure_ascii=False).encode(), m.json) for pk, name, m in out]

@@ -89,3 +89,20 @@ def test_a_module_that_fails_to_import_is_reported(monkeypatch):
         assert any(m.id == "madoguchi.E010" and "madoguchi.x.broken" in m.msg for m in registry.check_registries())
     finally:
         registry.REGISTRIES.pop("test_import", None)
+
+
+def test_a_public_read_needs_an_anchored_pattern():
+    from madoguchi.core.registry import PublicRead
+
+    class Loose(PublicRead):
+        pattern = r"/api/x/(\d+)"
+
+    class Broken(PublicRead):
+        pattern = r"^/api/x/(?P<id>[0-9+$"
+
+    class Good(PublicRead):
+        pattern = r"^/api/x/(?P<id>[0-9]+)$"
+
+    assert [m.id for m in Loose().check()] == ["madoguchi.E020"]
+    assert [m.id for m in Broken().check()] == ["madoguchi.E020"]
+    assert Good().check() == []

@@ -225,3 +225,63 @@ def test_unit_version_sql_gives_what_the_orm_gives(unit, facility):
     sql = availability._unit_sql(connection.vendor)
     for model in (Unit, CalendarVersion):
         assert rawsql.table(model) in sql
+
+
+# --- the public read (core.publicread): the calendar before sessions and accounts -------------
+def _served_by_public_read(response) -> bool:
+    # The session middleware never ran: the request has no session (nor a user).
+    return not hasattr(response.wsgi_request, "session")
+
+
+def test_signed_in_calendar_reads_skip_the_session_and_give_the_same_answer(client, unit, resident):
+    day = _open_day(unit.facility)
+    client.force_login(resident)
+    r = client.get(_url(unit, day))
+    assert r.status_code == 200 and _served_by_public_read(r)
+    assert "public" in r["Cache-Control"] and "no-store" not in r["Cache-Control"] and r["X-Frame-Options"] == "DENY"
+    assert "Cookie" not in r.get("Vary", "") and not r.cookies  # the session was not touched
+    assert _state(r.json(), day) == "free"
+    assert client.get(_url(unit, day), HTTP_IF_NONE_MATCH=r["ETag"]).status_code == 304
+    # The booking goes through the full stack; the very next public read shows it.
+    assert _book(client, unit, day).status_code == 201
+    again = client.get(_url(unit, day), HTTP_IF_NONE_MATCH=r["ETag"])
+    assert again.status_code == 200 and _served_by_public_read(again) and _state(again.json(), day) == "taken"
+    facility = client.get(f"/api/reservations/facilities/{unit.facility_id}/availability?year={day.year}&month={day.month}")
+    assert facility.status_code == 200 and _served_by_public_read(facility)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["year=2027&month=13", "year=1999&month=1", "year=２０２７&month=1", "year=2027", "month=1", "year=2027&month=01x"],
+)
+def test_anything_unusual_goes_on_to_the_api_for_its_japanese_error(client, unit, query):
+    r = client.get(f"/api/reservations/units/{unit.pk}/availability?{query}")
+    assert r.status_code == 422 and not _served_by_public_read(r)
+
+
+def test_unknown_and_other_citys_units_get_the_apis_404(client, unit):
+    day = _open_day(unit.facility)
+    other = MunicipalityFactory(name="別の市", is_fictional=False)
+    MunicipalityDomain.objects.create(municipality=other, domain="other.localhost")
+    for host, pk in (("other.localhost", unit.pk), ("testserver", 99999999)):
+        r = client.get(f"/api/reservations/units/{pk}/availability?year={day.year}&month={day.month}", HTTP_HOST=host)
+        assert r.status_code == 404 and "見つかりません" in r.json()["detail"] and not _served_by_public_read(r)
+
+
+def test_public_reads_count_against_the_citys_request_limit(client, unit, settings, monkeypatch):
+    import madoguchi.core.ratelimit as rl
+
+    day = _open_day(unit.facility)
+    monkeypatch.setattr(rl.time, "time", lambda: 1_800_000_000.0)  # one fixed second
+    settings.TENANCY_CITY_REQUESTS_PER_SECOND = 2
+    codes = [client.get(_url(unit, day)).status_code for _ in range(3)]
+    assert codes == [200, 200, 503]
+    assert client.get("/").status_code == 503  # one counter with the full stack
+
+
+def test_a_post_or_another_path_is_never_a_public_read(client, unit):
+    day = _open_day(unit.facility)
+    r = client.post(_url(unit, day))
+    assert r.status_code == 405 and not _served_by_public_read(r)
+    r = client.get(f"/api/reservations/units/{unit.pk}/availability/extra?year={day.year}&month={day.month}")
+    assert not _served_by_public_read(r)
