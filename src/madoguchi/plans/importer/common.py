@@ -12,11 +12,17 @@ from .preview import PIndicator, PScheduleEntry
 COLLECTIVE_SECTIONS = {"各課", "全課", "関係課", "全庁", "各部署", "関係部署", "各部", "全部署", "各所管課", "所管課", "関係各課", "各部局", "全職員"}
 
 
+_SECTION_DOT = re.compile(r"(?:(?<=[課室局部係所館園署])|(?<=センター))[・･](?=\S)")
+
+
 def split_sections(text: str) -> tuple[list[str], bool]:
     """「各課、情報政策課」 → (["情報政策課"], True)."""
     names: list[str] = []
     collective = False
-    for part in re.split(r"[、,，/／\n]|\s+", clean(text)):
+    # 「税務課・会計課」: a ・ right after a section's name separates two sections (「企画・財政課」
+    # is one name).
+    text = _SECTION_DOT.sub("、", clean(text))
+    for part in re.split(r"[、,，/／\n]|\s+", text):
         name = part.strip(" 　・()（）")
         if not name:
             continue

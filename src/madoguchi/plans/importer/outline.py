@@ -79,7 +79,20 @@ _NAME_CELL = re.compile(r"^\S{1,8}?名$")
 # start of a cell followed by its value (「担当課：市民課」「【担当課】市民課」「〔内容〕…」), found
 # at any column.
 LABEL_WORDS: dict[str, list[str]] = {
-    "goal": ["目指す姿", "めざす姿", "目指すべき姿", "期待される効果", "期待する効果", "効果", "効果（目指す姿）", "効果(目指す姿)", "効果目指す姿", "目標", "ねらい", "成果"],
+    "goal": [
+        "目指す姿",
+        "めざす姿",
+        "目指すべき姿",
+        "期待される効果",
+        "期待する効果",
+        "効果",
+        "効果（目指す姿）",
+        "効果(目指す姿)",
+        "効果目指す姿",
+        "目標",
+        "ねらい",
+        "成果",
+    ],
     "current_state": ["現状と課題", "現状・課題", "現状及び課題", "現状", "現況", "背景"],
     "issues": ["課題", "問題点"],
     "description": ["内容", "取組内容", "事業内容", "概要", "取組の内容", "事業概要", "取組概要", "具体的な内容", "取組の概要", "事業の概要"],
@@ -94,9 +107,7 @@ ITEM_LABELS = {"sections", "related", "schedule", "description", "indicators", "
 OPEN_BRACKETS, CLOSE_BRACKETS = "【［〔<〈《[＜(（", "】］〕>〉》]＞)）"
 _LABEL_LOOKUP = {re.sub(r"[\s　]+", "", w): name for name, words in LABEL_WORDS.items() for w in words}
 _LABEL_ALT = "|".join(sorted(map(re.escape, _LABEL_LOOKUP), key=len, reverse=True))
-_BRACKET_LABEL = re.compile(
-    rf"^[■□◆◇●○・]?\s*[{re.escape(OPEN_BRACKETS)}]\s*(?P<l>{_LABEL_ALT})\s*[{re.escape(CLOSE_BRACKETS)}]\s*[:：]?\s*(?P<v>.*)$", re.S
-)
+_BRACKET_LABEL = re.compile(rf"^[■□◆◇●○・]?\s*[{re.escape(OPEN_BRACKETS)}]\s*(?P<l>{_LABEL_ALT})\s*[{re.escape(CLOSE_BRACKETS)}]\s*[:：]?\s*(?P<v>.*)$", re.S)
 
 
 def label_of(text: str) -> str | None:
@@ -286,6 +297,7 @@ def parse_outline(rows: list[Row]) -> Preview:
     header: ScheduleHeader | None = None
     table_run: list[Row] = []
     pending_schedule = False
+    year_lines = False  # under a schedule label: lines of 「令和8年度 設計」 one year each
 
     def flush_table():
         if len(table_run) >= 2:
@@ -315,25 +327,33 @@ def parse_outline(rows: list[Row]) -> Preview:
             blocks.append(block)
             header = None
             last_label = None
+            pending_schedule = year_lines = False
             continue
         if block is None:
             continue
         # A label at any column: the cells after it are its value.
         lab_pos = next(((k, label_of(c)) for k, (_, c) in enumerate(cells[:2]) if label_of(c)), None)
         inline_value = ""
-        if lab_pos is None and pending_schedule:
-            # 「工程表」 alone on its line, the years on the next: that row is the header.
-            pending_schedule = False
+        if lab_pos is None and (pending_schedule or year_lines):
+            # 「工程表」 alone on its line, the years on the next: that row is the header; or
+            # one 「令和8年度 設計」 per line under it, read until a line is something else.
+            first_line, pending_schedule = pending_schedule, False
             header = read_header(r.cells, -1)
-            if header is not None and not header.inline:
+            if header is not None and not header.inline and first_line:
                 continue
+            if header is not None and header.inline and all(len(t) <= 40 and not t.endswith("。") for _, t in header.inline):
+                block.fields.setdefault("schedule_text", []).append(" ".join(texts))
+                year_lines = True
+                header = None
+                continue
+            year_lines = False
             header = None
         if lab_pos is None:
             # 「担当課：市民課」「担当課 市民課」: the label and its value in one cell.
             found = next(((k, *split) for k, (_, c) in enumerate(cells[:2]) if (split := inline_label(c))), None)
             if found is not None:
                 lab_pos, inline_value = (found[0], found[1]), found[2]
-        pending_schedule = False
+        pending_schedule = year_lines = False
         if lab_pos is not None:
             k, lab = lab_pos
             headings[-1].labels[lab] += 1

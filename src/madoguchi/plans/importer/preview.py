@@ -186,7 +186,8 @@ def _fy(era: str | None, n: str | None, western: str | None, default_era: str | 
 
 
 def find_period(text: str) -> tuple[int | None, int | None]:
-    """Read 「令和5年度~令和7年度」 or 「令和6(2024)年度までとします」 from text near 計画期間/対象期間."""
+    """Read 「令和5年度~令和7年度」 or 「令和6(2024)年度までとします」 from text near 計画期間/対象期間,
+    else a range at the very start of the document (printed with the title)."""
     for m in re.finditer(r"(計画期間|対象期間|計画の期間|本計画の期間|方針の期間)", text):
         window = text[m.start() : m.start() + 300]
         p = _PERIOD.search(window)
@@ -198,4 +199,11 @@ def find_period(text: str) -> tuple[int | None, int | None]:
         u = _UNTIL.search(window)
         if u:
             return None, int(u.group(3)) if u.group(3) else parse_fiscal_year(f"{u.group(1)}{u.group(2)}年度")
+    # No 計画期間 label: a range printed with the title (「…プラン（令和8年度～令和10年度）」).
+    p = _PERIOD.search(text[:200])
+    if p:
+        start = _fy(p.group(1), p.group(2), p.group(3))
+        end = _fy(p.group(4), p.group(5), p.group(6), default_era=p.group(1))
+        if start and end and end >= start:
+            return start, end
     return None, None

@@ -157,3 +157,73 @@ def test_bracketed_labels_one_column_right_make_an_outline():
     assert "アプリ" in items["ごみ収集の案内"].description
     assert [(e.fiscal_year, e.phase) for e in items["ごみ収集の案内"].schedule][:2] == [(2026, "build"), (2027, "operate")]
     assert [(e.fiscal_year, e.phase) for e in items["デマンド交通の予約"].schedule] == [(2026, "study"), (2027, "trial"), (2028, "operate")]
+
+
+# After the second round of held-out documents (h4–h7) was scored: h5 lost 「税務課・会計課」,
+# h7 lost every schedule printed one 「令和8年度 設計」 per line and its period printed with the
+# title, h6 listed its evaluation table among the tables left out.
+
+
+def test_a_dot_after_a_section_name_separates_two_sections():
+    from madoguchi.plans.importer.common import split_sections
+
+    assert split_sections("福祉課・障害支援室") == (["福祉課", "障害支援室"], False)
+    assert split_sections("観光センター・商工課") == (["観光センター", "商工課"], False)
+    assert split_sections("企画・財政課") == (["企画・財政課"], False)  # one section's name
+
+
+def test_one_year_and_its_phase_per_line_under_a_schedule_label():
+    doc = """やまびこ村 情報化計画
+(1) 防災
+① 雨量計の遠隔監視
+担当課 建設課
+年度計画
+2026年度：仕様決定
+2027年度：設置
+2028年度 ⇒
+防災無線の更新に合わせて進めます。
+② 避難所の混雑表示
+担当課 総務課
+年度計画
+2026年度：検討
+2027年度：試行
+③ 戸別受信機の貸与
+担当課 総務課
+年度計画
+2027年度：導入
+"""
+    pv = parse(doc.encode(), "yamabiko.txt")
+    items = {it.title: it for it in pv.items.values()}
+    sched = [(e.fiscal_year, e.phase, e.continues) for e in items["雨量計の遠隔監視"].schedule]
+    assert sched == [(2026, "prepare", False), (2027, "build", True)]
+    assert "防災無線" in items["雨量計の遠隔監視"].description  # the line after the run is text again
+    assert [(e.fiscal_year, e.phase) for e in items["避難所の混雑表示"].schedule] == [(2026, "study"), (2027, "trial")]
+
+
+def test_a_period_printed_with_the_title():
+    from madoguchi.plans.importer.preview import find_period
+
+    assert find_period("ひかり市 地域情報化計画（2026年度～2030年度）\n第1章") == (2026, 2030)
+    assert find_period("はじめに\n" + "本文。" * 80 + "令和2年度～令和6年度の計画を振り返る") == (None, None)
+
+
+def test_an_evaluation_table_is_not_listed_as_a_table_left_out():
+    doc = """うみかぜ市 DX計画
+前計画の検証
+No.\t施策名\t進捗評価\t今後の方向性
+1\t庁内LANの無線化\tA\t完了
+2\tオンライン会議\tB\t継続
+1 くらし
+(1) 電子申請
+担当課\t市民課
+スケジュール\tR8 導入\tR9 運用
+(2) 電子図書館
+担当課\t図書館
+スケジュール\tR8 検討\tR9 導入
+(3) 公共施設の予約
+担当課\t施設課
+スケジュール\tR8 構築\tR9 運用
+"""
+    pv = parse(doc.encode(), "umikaze.txt")
+    assert len(pv.evaluation["rows"]) == 2
+    assert not any("進捗評価" in t["header"] for t in pv.tables)
