@@ -14,6 +14,12 @@ from .models import NotificationAnomaly
 BAD_SIGNATURE_SCOPE = "payments-notify-refused"
 
 
+class NotificationIgnored(Exception):
+    """Raised by ``verify_notification`` for an authentic notification of an event the platform
+    does not act on (a provider sends more kinds than it was asked for): answered 200 so the
+    provider stops retrying, neither applied nor counted as refused."""
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int
@@ -31,6 +37,8 @@ def receive(provider_key: str, request, remote_addr: str | None) -> Answer:
         return Answer(404, "unknown_provider")
     try:
         notification = provider.verify_notification(request)
+    except NotificationIgnored:
+        return Answer(200, "ignored")
     except NotificationRefused as exc:
         ratelimit.hit(BAD_SIGNATURE_SCOPE, remote_addr or "", window)
         kind = exc.reason if exc.reason in NotificationAnomaly.Kind.values else NotificationAnomaly.Kind.BAD_SIGNATURE

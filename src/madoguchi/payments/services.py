@@ -279,6 +279,11 @@ def apply_notification(provider_key: str, notification: PaymentNotification) -> 
         if target == payment.status:
             _event(payment, payment.status, target, note="同じ状態の通知", **kwargs)
             return Outcome(payment, "unchanged")
+        if target == S.PENDING and payment.status != S.PROCESSING:
+            # A lapsed checkout session (back to 未払) only matters while that checkout is in
+            # progress; it never reopens an expired or failed fee.
+            _event(payment, payment.status, payment.status, note="決済画面の期限切れ（適用せず）", **kwargs)
+            return Outcome(payment, "stale")
         if can_transition(payment.status, target):
             transition(payment, target, note="決済事業者からの通知", **kwargs)
             return Outcome(payment, "applied")

@@ -13,10 +13,9 @@ from madoguchi.accounts.testing import login_staff
 from madoguchi.core.factories import StaffFactory
 from madoguchi.core.models import AuditLog
 from madoguchi.payments import receipts, services
+from madoguchi.payments.conftest import HOST
 from madoguchi.payments.contrib.demo import provider as demo
 from madoguchi.payments.models import NotificationAnomaly, Payment, Refund
-
-from .conftest import HOST
 
 S = Payment.Status
 
