@@ -169,6 +169,7 @@ CATALOGUE: list[dict] = [
         fee_note="戸籍謄本・抄本1通",
         time="受付から1週間程度",
         retention=3,
+        signature=True,  # 電子署名 with the マイナンバーカード (identity app's demo OP and demo CA)
         details=[
             {"key": "honseki", "type": "text", "label": "本籍", "max_length": 100},
             {"key": "hittosha", "type": "text", "label": "筆頭者の氏名", "max_length": 50},
@@ -1252,6 +1253,7 @@ def load(municipality) -> None:
                 online=online,
                 external_url=spec.get("external", ""),
                 identity_assurance=spec.get("assurance", P.ACCOUNT),
+                requires_signature=spec.get("signature", False),
                 retention_years=spec.get("retention", 5),
                 form=form,
                 counter_note=spec.get("counter", ""),

@@ -191,3 +191,20 @@ def test_a_certificate_not_for_signing_and_garbage_fail(pki):
 def test_anchors_load_from_pem_text(pki):
     pem = pki.ca.public_bytes(serialization.Encoding.PEM) + pki.other_ca.public_bytes(serialization.Encoding.PEM)
     assert verification.load_certificates([pem.decode()]) == (pki.ca, pki.other_ca)
+
+
+def test_system_checks_for_the_trust_configuration(settings, tmp_path, pki):
+    from madoguchi.identity.checks import check_signature_trust
+
+    settings.PRODUCTION = True
+    settings.IDENTITY_SIGNATURE_TRUST_ANCHORS = []
+    settings.IDENTITY_SIGNATURE_CRL_URLS = []
+    assert [m.id for m in check_signature_trust()] == ["madoguchi.identity.W010"]
+    anchor = tmp_path / "ca.der"
+    anchor.write_bytes(_der(pki.ca))
+    settings.IDENTITY_SIGNATURE_TRUST_ANCHORS = [str(anchor)]
+    assert [m.id for m in check_signature_trust()] == ["madoguchi.identity.W012"]
+    settings.IDENTITY_SIGNATURE_CRL_URLS = ["https://crl.example.jp/jpki.crl"]
+    assert check_signature_trust() == []
+    settings.IDENTITY_SIGNATURE_TRUST_ANCHORS = ["-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----"]
+    assert "madoguchi.identity.E006" in [m.id for m in check_signature_trust()]
