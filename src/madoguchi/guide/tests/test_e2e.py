@@ -1,0 +1,32 @@
+"""The questionnaire in real Chromium at 360 px: answered with the keyboard only (radio groups
+named by their question), the checklist announced, both pages axe-clean and no sideways scroll."""
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_questionnaire_by_keyboard_at_360px(live_server, page, axe_check):
+    from madoguchi.applications.factories import ProcedureFactory
+    from madoguchi.core.factories import MunicipalityFactory, SectionFactory
+    from madoguchi.guide.factories import GuideFactory
+
+    city = MunicipalityFactory(name="みどり野市", is_default=True)
+    shimin = SectionFactory(municipality=city, name="市民課", location="本庁舎1階")
+    ProcedureFactory(section=shimin, slug="tennyu", name="転入届", required_documents="本人確認書類")
+    GuideFactory(section=shimin, slug="moving-in")
+
+    page.goto(f"{live_server.url}/guides/moving-in/")
+    axe_check(page, "questionnaire")
+    group = page.get_by_role("group", name="お子さんがいますか")
+    group.get_by_role("radio", name="はい").focus()
+    page.keyboard.press("Space")
+    assert group.get_by_role("radio", name="はい").is_checked()
+    page.get_by_label("基準日").fill("2026-04-01")
+    page.get_by_role("button", name="必要な手続きを表示する").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/checklist/**")
+    assert page.get_by_role("status").inner_text().startswith("必要な手続きは 3 件です")
+    assert page.get_by_role("heading", name="転入届").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    axe_check(page, "checklist")
