@@ -19,3 +19,18 @@ def similarity_threshold() -> float:
 def signed_in_write_limit() -> tuple[int, int]:
     """(writes, seconds) per signed-in account for opinions, proposals, comments and reports."""
     return _int("PARTICIPATION_WRITE_LIMIT", 20), _int("PARTICIPATION_WRITE_WINDOW", 600)
+
+
+def min_group_size() -> int:
+    """Smallest count shown in a survey breakdown cell (smaller ones are suppressed: 秘匿)."""
+    return _int("PARTICIPATION_MIN_GROUP_SIZE", 5)
+
+
+def register_keep_days() -> int:
+    """Days a register extract may stay after its letters were first printed (then purged)."""
+    return _int("PARTICIPATION_REGISTER_KEEP_DAYS", 7)
+
+
+def survey_cookie_days() -> int:
+    """How long an open survey's browser cookie (one response per browser) lives."""
+    return _int("PARTICIPATION_SURVEY_COOKIE_DAYS", 365)

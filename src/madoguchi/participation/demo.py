@@ -41,6 +41,30 @@ PROPOSALS = [
 
 
 def load(municipality) -> None:
+    _load_public_comment_and_proposals(municipality)
+    _load_survey(municipality)
+
+
+def _load_survey(municipality) -> None:
+    """An open survey with every question type and 40 invented responses (results shown, small
+    breakdown cells suppressed)."""
+    import random
+
+    from . import survey_demo, surveys
+    from .survey_models import Survey, SurveyResponse
+
+    section = Section.objects.filter(municipality=municipality, is_information_policy=True).first()
+    if section is None or Survey.objects.filter(municipality=municipality, title=survey_demo.TITLE).exists():
+        return
+    staff = get_user_model().objects.filter(staff_roles__section=section).first()
+    survey = surveys.save_survey(survey_demo.make_survey(municipality, section), plan_item_ids=[], staff=staff)
+    rng = random.Random(19)
+    for i in range(40):
+        SurveyResponse.objects.create(survey=survey, municipality=municipality, browser_key=f"demo-{i}", answers=survey_demo.answers(rng))
+        surveys.submit(survey, surveys.Respondent(browser_key=f"demo-{i}"))
+
+
+def _load_public_comment_and_proposals(municipality) -> None:
     section = Section.objects.filter(municipality=municipality, is_information_policy=True).first()
     if section is None or Consultation.objects.filter(municipality=municipality, title=TITLE).exists():
         return

@@ -8,7 +8,7 @@ from decimal import Decimal
 from madoguchi.core.registry import Metric, metrics
 from madoguchi.core.wareki import fiscal_year_range
 
-from .models import Consultation, Opinion, Proposal
+from .models import Consultation, Opinion, Proposal, SurveyResponse
 
 
 @metrics.register("public_comment_opinions")
@@ -61,4 +61,17 @@ class ProposalsAdopted(Metric):
             answered_at__date__gte=start,
             answered_at__date__lte=end,
         )
+        return Decimal(qs.count())
+
+
+@metrics.register("survey_responses")
+class SurveyResponses(Metric):
+    """Survey responses submitted in the year, web and paper (an open survey counts browsers)."""
+
+    label = "アンケートの回答件数"
+    unit = "件"
+
+    def compute(self, municipality, fiscal_year: int) -> Decimal:
+        start, end = fiscal_year_range(fiscal_year)
+        qs = SurveyResponse.objects.filter(municipality=municipality, submitted_at__date__gte=start, submitted_at__date__lte=end)
         return Decimal(qs.count())

@@ -345,3 +345,7 @@ class CitySettings(CityOwned):
         verbose_name = _("市民参加の設定")
         verbose_name_plural = _("市民参加の設定")
         constraints = [models.UniqueConstraint(fields=["municipality"], name="participation_settings_one_per_city")]
+
+
+# Surveys (アンケート) live in their own module; imported here so Django registers them.
+from .survey_models import RegisterEntry, Survey, SurveyAnswer, SurveyInvitation, SurveyPlanItem, SurveyResponse  # noqa: E402, F401

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import proposal_views as pv
+from . import survey_views as sv
 from . import views
 
 app_name = "participation"
@@ -31,4 +32,22 @@ urlpatterns = [
     path("proposals/<int:pk>/report/", pv.proposal_report, name="proposal_report"),
     path("staff/proposals/", pv.staff_proposals, name="staff_proposals"),
     path("staff/proposals/<int:pk>/", pv.staff_proposal, name="staff_proposal"),
+    path("surveys/", sv.survey_list, name="survey_list"),
+    path("surveys/<int:pk>/", sv.survey_detail, name="survey_detail"),
+    path("surveys/<int:pk>/code/", sv.survey_code, name="survey_code"),
+    path("surveys/<int:pk>/answer/", sv.survey_answer, name="survey_answer"),
+    path("surveys/<int:pk>/confirm/", sv.survey_confirm, name="survey_confirm"),
+    path("surveys/<int:pk>/done/", sv.survey_done, name="survey_done"),
+    path("surveys/<int:pk>/results/", sv.survey_results_page, name="survey_results"),
+    path("surveys/<int:pk>/results.<str:fmt>", sv.survey_results_export, name="survey_results_export"),
+    path("surveys/<int:pk>/draw/", sv.survey_draw, name="survey_draw"),
+    path("staff/surveys/", sv.staff_surveys, name="staff_surveys"),
+    path("staff/surveys/new/", sv.staff_survey_edit, name="staff_survey_new"),
+    path("staff/surveys/<int:pk>/", sv.staff_survey, name="staff_survey"),
+    path("staff/surveys/<int:pk>/edit/", sv.staff_survey_edit, name="staff_survey_edit"),
+    path("staff/surveys/<int:pk>/register/", sv.staff_survey_register, name="staff_survey_register"),
+    path("staff/surveys/<int:pk>/letters.pdf", sv.staff_survey_letters, name="staff_survey_letters"),
+    path("staff/surveys/<int:pk>/paper/", sv.staff_survey_paper, name="staff_survey_paper"),
+    path("staff/surveys/<int:pk>/results/", sv.staff_survey_results, name="staff_survey_results"),
+    path("staff/surveys/<int:pk>/results.<str:fmt>", sv.staff_survey_export, name="staff_survey_export"),
 ]

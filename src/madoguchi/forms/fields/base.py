@@ -111,7 +111,7 @@ class FieldType:
     holds_my_number: bool = False  # True only for my_number; every other type refuses one
     searchable: bool = True  # included in ``engine.search_text``
     input_type: str = "text"  # <input type=…> of the default widget
-    template_name: str = ""  # reserved for a widget template of its own
+    template_name: str = ""  # a widget template of its own, included by forms/_field.html (context: item, f)
 
     # --- cleaning ---------------------------------------------------------------------------
     def raw_strings(self, f, data) -> list[str]:

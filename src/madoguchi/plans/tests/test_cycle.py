@@ -121,15 +121,15 @@ def test_metrics_read_sibling_apps_per_municipality(org):
 
 
 def test_metric_of_a_missing_app_is_not_available(org, plan):
-    # No installed app contributes survey responses (yet): the code is simply not registered.
-    assert not metrics.available("survey_responses")
+    # No installed app contributes workshop participants: the code is simply not registered.
+    assert not metrics.available("workshop_participants")
     item = Item.objects.get(plan=plan, number="6")
-    Indicator.objects.create(item=item, name="研修アンケートの回答数", metric="survey_responses")
+    Indicator.objects.create(item=item, name="ワークショップの参加者数", metric="workshop_participants")
     services.fill_bound_indicators(plan.start_year, plan=plan)  # does not fail
     data = services.dashboard(plan, plan.start_year)
-    row = next(r for r in data["indicators"] if r["indicator"].metric == "survey_responses")
+    row = next(r for r in data["indicators"] if r["indicator"].metric == "workshop_participants")
     assert row["actual"] is None and row["unavailable"]
-    assert "未導入" in dict(metrics.choices())["survey_responses"]
+    assert "未導入" in dict(metrics.choices())["workshop_participants"]
 
 
 def test_metrics_on_reservations_and_alerts_when_present(org):
