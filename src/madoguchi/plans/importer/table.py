@@ -233,6 +233,12 @@ def parse_table(rows: list[Row]) -> Preview:
                 continue
             parsed.append({"row": r, "cols": cols, "cells": cells})
 
+    context = _outline_context(rows, parsed)
+    if context:
+        heading_rows = {id(r) for r, _ in context.values() if r is not None}
+        parsed = [e for e in parsed if id(e["row"]) not in heading_rows]
+        deepest = max((chain for _, chain in context.values()), key=len)
+        level_labels = [_outline_level_name(h.signature) for h in deepest] + level_labels
     pv.level_names = level_labels
     pv.title = pv.title or "取り込んだ計画"
     pv.kind, pv.status, pv.municipality_name = guess_kind(pv.title), guess_status(pv.title), guess_municipality(pv.title)
@@ -247,7 +253,17 @@ def parse_table(rows: list[Row]) -> Preview:
         r, cols, cells = entry["row"], entry["cols"], entry["cells"]
         parent: PNode | None = None
         key = ""
-        for depth, c in enumerate(cols.levels[:-1]):
+        chain = context.get(id(r), (None, []))[1] if context else []
+        for h in chain:  # the outline headings the table sits under
+            key = f"{key}/{h.number}" if key else h.number
+            node = node_index.get(key)
+            if node is None:
+                node = PNode(key=key, number=h.number, title=h.title, depth=parent.depth + 1 if parent else 0, where=h.where)
+                node_index[key] = node
+                (parent.children if parent else pv.roots).append(node)
+            parent = node
+        base = len(chain)
+        for depth, c in enumerate(cols.levels[:-1], start=base):
             raw = clean(cells[c])
             if not raw:
                 continue
@@ -312,6 +328,44 @@ def parse_table(rows: list[Row]) -> Preview:
             )
         )
     return pv
+
+
+def _outline_context(rows: list[Row], parsed: list[dict]) -> dict[int, tuple[Row | None, list]]:
+    """Tables under outline headings (「基本目標Ⅰ …」「施策1 …」 on their own line, each 施策 with
+    its own small 事業 table): id(row) → (the row if it is such a heading, the headings it sits
+    under). Empty unless the data rows sit under at least two different headings — a single
+    table under one title is read as before. Headings common to every row that carry no level
+    word (the document's chapters) are dropped, as in the outline family."""
+    from .outline import heading_of
+
+    stack: list = []
+    chains: dict[int, tuple[Row | None, list]] = {}
+    for i, r in enumerate(rows):
+        cells = r.nonempty()
+        if len(cells) == 1 and cells[0][0] == 0 and not is_header(r):
+            h = heading_of([clean(cells[0][1])], i, r.where)
+            if h is not None:
+                while stack and stack[-1].signature != h.signature and h.signature in {x.signature for x in stack}:
+                    stack.pop()
+                if stack and stack[-1].signature == h.signature:
+                    stack.pop()
+                stack.append(h)
+                chains[id(r)] = (r, list(stack))
+                continue
+        chains[id(r)] = (None, list(stack))
+    data = [chains[id(e["row"])][1] for e in parsed if chains[id(e["row"])][0] is None]
+    if len({tuple(id(h) for h in c) for c in data}) < 2:
+        return {}
+    prefix = 0
+    while all(len(c) > prefix and c[prefix] is data[0][prefix] for c in data) and (not data[0][prefix].word or data[0][prefix].family == "chapter"):
+        prefix += 1
+    return {k: (row, chain[prefix:]) for k, (row, chain) in chains.items()}
+
+
+def _outline_level_name(signature) -> str:
+    from .outline import _level_name
+
+    return _level_name(signature)
 
 
 def _numbers_are_not_levels(cols: Columns, data: list[Row]) -> None:

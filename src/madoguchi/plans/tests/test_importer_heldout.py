@@ -227,3 +227,31 @@ No.\t施策名\t進捗評価\t今後の方向性
     pv = parse(doc.encode(), "umikaze.txt")
     assert len(pv.evaluation["rows"]) == 2
     assert not any("進捗評価" in t["header"] for t in pv.tables)
+
+
+# After the third round (h8–h10) was scored: h10 (a 施策 heading over each small 事業 table) was
+# read as one flat table. Tables now sit under the outline headings printed between them.
+
+MERGED_ROWS = """No.,事業,所管,R8,R9
+(1) 子育て,,,,
+1,母子手帳アプリ,こども課,導入,運用
+2,保育所の空き状況公開,保育課,検討,公開
+(2) 教育,,,,
+3,学習用端末の更新,学校教育課,調達,運用
+"""
+
+
+def test_category_rows_inside_one_table_become_its_parents():
+    pv = parse(MERGED_ROWS.encode(), "merged.csv")
+    assert pv.family == "table"
+    assert [(n.number, n.title) for n in pv.roots] == [("(1)", "子育て"), ("(2)", "教育")]
+    assert [pv.items[p.item_key].title for p in pv.roots[0].placements] == ["母子手帳アプリ", "保育所の空き状況公開"]
+    assert [pv.items[p.item_key].title for p in pv.roots[1].placements] == ["学習用端末の更新"]
+    assert pv.level_names[0] == "中項目" and len(pv.items) == 3
+
+
+def test_one_table_under_one_heading_is_read_as_before():
+    doc = "第2章 事業一覧\n事業名\t担当課\t2026年度\t2027年度\n電子契約\t契約課\t導入\t運用\n電子入札\t契約課\t検討\t導入\n"
+    pv = parse(doc.encode(), "one.tsv")
+    assert [(n.key, len(n.placements)) for n in pv.roots] == [("(全体)", 2)]  # no level from the chapter
+    assert pv.level_names == ["事業名"]
