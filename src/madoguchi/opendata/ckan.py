@@ -13,12 +13,10 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections import defaultdict
 from datetime import UTC, datetime
 
-from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, TextField
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +24,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from madoguchi.core.models import Section
 
-from . import conf
-from .models import LICENCE_URLS, Dataset, DatasetTag, DatastoreRow, Licence, Resource, ResourceVersion, Theme
+from . import conf, datastore
+from .models import LICENCE_URLS, Dataset, DatasetTag, Licence, Resource, ResourceVersion, Theme
 
 CKAN_VERSION = "2.10.4"  # the API generation these shapes follow
 
@@ -233,9 +231,41 @@ _LICENCE_TITLES = {v: str(label) for v, label in Licence.choices}  # Japanese fi
 _THEME_TITLES = {v: str(label) for v, label in Theme.choices}
 
 
+def load_related(datasets) -> list[Dataset]:
+    """Tags, resources and their versions of a page of datasets, in three queries, kept on each
+    dataset for ``package_dict``. Not ``prefetch_related``: it builds a related manager (and a
+    city-scoped queryset) per dataset and per resource — 300 of them for a page of 100, which
+    cost more than the queries."""
+    datasets = list(datasets)
+    ids = [ds.pk for ds in datasets]
+    tags, resources, versions = defaultdict(list), defaultdict(list), defaultdict(list)
+    if ids:
+        for dataset_id, name in DatasetTag.objects.filter(dataset_id__in=ids).order_by("name").values_list("dataset_id", "name"):
+            tags[dataset_id].append(name)
+        found = list(Resource.objects.filter(dataset_id__in=ids).order_by("position", "created_at"))
+        fields = ("id", "resource_id", "number", "size", "sha256", "row_count", "uploaded_at")
+        for v in ResourceVersion.objects.filter(resource_id__in=[r.pk for r in found]).only(*fields).order_by("-number"):
+            versions[v.resource_id].append(v)
+        for r in found:
+            r.loaded_versions = versions[r.pk]
+            resources[r.dataset_id].append(r)
+    for ds in datasets:
+        ds.loaded_tags, ds.loaded_resources = tags[ds.pk], resources[ds.pk]
+    return datasets
+
+
+def _versions(resource: Resource) -> list:
+    loaded = getattr(resource, "loaded_versions", None)
+    return loaded if loaded is not None else list(resource.versions.all())
+
+
 def package_dict(request, ds: Dataset) -> dict:
-    tags = [t.name for t in ds.tags.all()]
-    resources = list(ds.resources.all())
+    tags = getattr(ds, "loaded_tags", None)
+    if tags is None:
+        tags = [t.name for t in ds.tags.all()]
+    resources = getattr(ds, "loaded_resources", None)
+    if resources is None:
+        resources = list(ds.resources.all())
     theme = Theme(ds.theme) if ds.theme in Theme.values else Theme.OTHER
     licence = Licence(ds.licence) if ds.licence in Licence.values else Licence.CC_BY_4
     extras = [
@@ -272,13 +302,18 @@ def package_dict(request, ds: Dataset) -> dict:
         "num_tags": len(tags),
         "groups": [{"name": theme.value, "title": _THEME_TITLES[theme], "display_name": _THEME_TITLES[theme]}],
         "extras": extras,
-        "resources": [resource_dict(request, r, list(r.versions.all())) for r in resources],
+        "resources": [resource_dict(request, r, _versions(r)) for r in resources],
         "num_resources": len(resources),
     }
 
 
 def _datasets():
     return Dataset.objects.filter(is_published=True)
+
+
+def _with_page(qs):
+    """A page of datasets for the API: section and city joined, the rest by ``load_related``."""
+    return load_related(qs.select_related("section", "municipality"))
 
 
 def _with_related(qs):
@@ -289,7 +324,7 @@ def _with_related(qs):
 
 
 def _get_dataset(value: str) -> Dataset:
-    qs = _with_related(_datasets())
+    qs = _datasets().select_related("section", "municipality")
     ds = None
     try:
         ds = qs.filter(pk=uuid.UUID(str(value))).first()
@@ -299,7 +334,7 @@ def _get_dataset(value: str) -> Dataset:
         ds = qs.filter(name=value).first()
     if ds is None:
         raise NotFound()
-    return ds
+    return load_related([ds])[0]
 
 
 # --- actions ------------------------------------------------------------------------------------
@@ -400,7 +435,7 @@ def organization_show(request, params):
     qs = _datasets().filter(section=section)
     d = org_dict(request, section, package_count=qs.count())
     if _bool(params, "include_datasets"):
-        d["packages"] = [package_dict(request, ds) for ds in _with_related(qs).order_by("name")[:1000]]
+        d["packages"] = [package_dict(request, ds) for ds in _with_page(qs.order_by("name")[:1000])]
     return d
 
 
@@ -471,7 +506,10 @@ def _clause_q(field: str, raw: str) -> Q:
 
 
 def _text_q(term: str) -> Q:
-    return Q(title__icontains=term) | Q(notes__icontains=term) | Q(Exists(DatasetTag.objects.filter(dataset=OuterRef("pk"), name__icontains=term)))
+    # The tags as ``IN (subquery)``, not a correlated EXISTS: OR'd with the columns, EXISTS is run
+    # once per dataset; IN is hashed once per query (5,000 datasets: 36 ms → a few).
+    tagged = DatasetTag.objects.filter(name__icontains=term).values("dataset_id")
+    return Q(title__icontains=term) | Q(notes__icontains=term) | Q(pk__in=tagged)
 
 
 def _parse_query(text: str, *, free_text: bool) -> Q:
@@ -560,7 +598,7 @@ def package_search(request, params):
     sort_text = str(params.get("sort") or "score desc, metadata_modified desc")
     order = _sort(sort_text)
     count = qs.count()
-    results = [package_dict(request, ds) for ds in _with_related(qs.order_by(*order))[start : start + rows]] if rows else []
+    results = [package_dict(request, ds) for ds in _with_page(qs.order_by(*order)[start : start + rows])] if rows else []
     facet_fields = _list(params.get("facet.field"))
     facets, search_facets = _facets(qs, facet_fields, _int(params, "facet.limit", 50), _int(params, "facet.mincount", 1))
     return {"count": count, "results": results, "facets": facets, "search_facets": search_facets, "sort": sort_text}
@@ -581,61 +619,6 @@ def _filters(params) -> dict:
     return value
 
 
-def _text(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _value(column: str):
-    """A column's text in a datastore row, as plain text (so lookups compare text, not JSON)."""
-    return Cast(KeyTextTransform(column, "data"), output_field=TextField())
-
-
-def filter_rows(rows, columns: list[str], filters: dict):
-    """Exact matches on column values (a list means any of them). On PostgreSQL one ``@>`` per
-    alternative, which the GIN index on ``data`` answers; elsewhere the key's text."""
-    for column, wanted in filters.items():
-        if column == "_id":
-            values = wanted if isinstance(wanted, list) else [wanted]
-            try:
-                rows = rows.filter(number__in=[int(v) for v in values])
-            except (TypeError, ValueError):
-                raise Invalid({"filters": ['"_id" must be an integer']}) from None
-            continue
-        if column not in columns:
-            raise Invalid({"filters": [f'field "{column}" not in resource']})
-        values = [_text(v) for v in (wanted if isinstance(wanted, list) else [wanted])]
-        if connection.vendor == "postgresql":
-            q = Q()
-            for v in values:
-                q |= Q(data__contains={column: v})
-            rows = rows.filter(q)
-        else:
-            alias = f"f{len(rows.query.annotations)}"
-            rows = rows.annotate(**{alias: _value(column)}).filter(**{f"{alias}__in": values})
-    return rows
-
-
-def sort_rows(rows, columns: list[str], text: str):
-    order = []
-    for part in (text or "").split(","):
-        bits = part.split()
-        if not bits:
-            continue
-        column, desc = bits[0].strip('"'), len(bits) > 1 and bits[1].lower() == "desc"
-        if column == "_id":
-            order.append("-number" if desc else "number")
-            continue
-        if column not in columns:
-            raise Invalid({"sort": [f'field "{column}" not in resource']})
-        alias = f"s{len(order)}"
-        rows = rows.annotate(**{alias: _value(column)})
-        order.append(f"-{alias}" if desc else alias)
-    order.append("number")
-    return rows.order_by(*order)
-
-
 @action
 def datastore_search(request, params):
     """Rows of a tabular resource's current version: resource_id, q, filters, limit, offset, fields, sort, include_total."""
@@ -652,35 +635,24 @@ def datastore_search(request, params):
     columns = list(version.columns)
     limit = _int(params, "limit", 100, maximum=conf.datastore_limit_max())
     offset = _int(params, "offset", 0)
-    rows = DatastoreRow.objects.filter(version=version)
     filters = _filters(params)
-    rows = filter_rows(rows, columns, filters)
     q = params.get("q")
     if isinstance(q, str) and q.startswith("{"):
         try:
             q = json.loads(q)
         except ValueError:
             pass
-    if isinstance(q, dict):
-        for column, term in q.items():
-            if column not in columns:
-                raise Invalid({"q": [f'field "{column}" not in resource']})
-            alias = f"q{len(rows.query.annotations)}"
-            rows = rows.annotate(**{alias: _value(column)}).filter(**{f"{alias}__icontains": str(term)})
-    elif q:
-        for term in str(q).replace("　", " ").split():
-            rows = rows.filter(text__icontains=term)
     fields = _list(params.get("fields")) or ["_id", *columns]
+    sort_text = str(params.get("sort") or "")
+    try:
+        query = datastore.Query(version, filters=filters, q=q if isinstance(q, dict) else (str(q) if q else None), sort=sort_text)
+    except datastore.QueryError as exc:
+        raise Invalid(exc.errors) from None
     unknown = [f for f in fields if f != "_id" and f not in columns]
     if unknown:
         raise Invalid({"fields": [f'field "{f}" not in resource' for f in unknown]})
-    sort_text = str(params.get("sort") or "")
-    rows = sort_rows(rows, columns, sort_text)
     include_total = _bool(params, "include_total", True)
-    page = list(rows.values_list("number", "data")[offset : offset + limit])
-    records = []
-    for number, data in page:
-        records.append({f: (number if f == "_id" else data.get(f, "")) for f in fields})
+    records = [{f: (number if f == "_id" else data.get(f, "")) for f in fields} for number, data in query.rows(offset, limit)]
     base = reverse("ckan:action", args=["datastore_search"])
     result = {
         "include_total": include_total,
@@ -700,5 +672,5 @@ def datastore_search(request, params):
     if sort_text:
         result["sort"] = sort_text
     if include_total:
-        result["total"] = rows.count()
+        result["total"] = query.count()
     return result

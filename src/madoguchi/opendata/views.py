@@ -17,8 +17,8 @@ from madoguchi.core.cachecontrol import no_personal_data
 from madoguchi.core.models import Section
 from madoguchi.core.registry import datasets as generated_datasets
 
-from . import ckan, dcat
-from .models import LICENCE_URLS, Dataset, DatasetTag, DatastoreRow, Licence, Resource, Theme
+from . import ckan, datastore, dcat
+from .models import LICENCE_URLS, Dataset, DatasetTag, Licence, Resource, Theme
 
 PAGE = 20
 PREVIEW_PAGE = 50
@@ -109,18 +109,18 @@ def resource(request, pk: uuid.UUID):
     context = {"r": r, "ds": r.dataset, "version": version}
     if version is not None and version.row_count is not None:
         columns = list(version.columns)
-        rows = DatastoreRow.objects.filter(version=version)
         column = request.GET.get("column", "")
         value = request.GET.get("value", "").strip()
         q = request.GET.get("q", "").strip()
         sort = request.GET.get("sort", "")
         desc = request.GET.get("dir") == "desc"
-        if column in columns and value:
-            rows = ckan.filter_rows(rows, columns, {column: value})
-        for term in q.replace("　", " ").split():
-            rows = rows.filter(text__icontains=term)
-        rows = ckan.sort_rows(rows, columns, f"{sort} {'desc' if desc else 'asc'}" if sort in columns else "")
-        page = Paginator(rows.values_list("number", "data"), PREVIEW_PAGE).get_page(request.GET.get("page"))
+        query = datastore.Query(
+            version,
+            filters={column: value} if column in columns and value else {},
+            q=q or None,
+            sort=f"{sort} {'desc' if desc else 'asc'}" if sort in columns else "",
+        )
+        page = Paginator(datastore.Page(query), PREVIEW_PAGE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         base = request.GET.copy()
