@@ -5,8 +5,10 @@ from madoguchi.core.registry import payment_providers
 
 from .contrib.counter.provider import CounterProvider
 from .contrib.demo.provider import DemoProvider
+from .contrib.paypay.provider import PayPayProvider
 from .contrib.stripe.provider import StripeProvider
 
 payment_providers.register("demo", DemoProvider)
 payment_providers.register("counter", CounterProvider)
 payment_providers.register("stripe", StripeProvider)
+payment_providers.register("paypay", PayPayProvider)

@@ -209,8 +209,13 @@ def start_checkout(payment: Payment, provider_key: str, return_url: str, *, acto
         payment.provider = provider_key
         url = provider.start_checkout(payment, return_url)
         payment.save(update_fields=["provider", "provider_reference", "updated_at"])
+        # What the provider made for this attempt (a QR code's id and URL …), kept on the event
+        # so the next attempt can reuse or withdraw it.
+        made = getattr(payment, "checkout_payload", None)
         if payment.status != S.PROCESSING:
-            transition(payment, S.PROCESSING, actor=actor, note="決済画面へ移動")
+            transition(payment, S.PROCESSING, actor=actor, note="決済画面へ移動", payload=made)
+        elif made:
+            _event(payment, S.PROCESSING, S.PROCESSING, actor=actor, note="決済画面を作り直し", payload=made)
     return url
 
 
