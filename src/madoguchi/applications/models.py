@@ -117,7 +117,17 @@ class Procedure(models.Model):
         # it (identity app, through the registry); otherwise it stays at the counter / マイナポータル.
         if not (self.online and self.form_id is not None and not self.external_url):
             return False
-        return self.identity_assurance not in self.STRICT or self.identity_provider_available
+        if self.identity_assurance in self.STRICT and not self.identity_provider_available:
+            return False
+        # 電子署名: online only where the city can take signatures (identity app); else the counter.
+        return not self.requires_signature or self.signature_available
+
+    @property
+    def signature_available(self) -> bool:
+        from madoguchi.identity import signing
+
+        city = tenancy.current() if tenancy.current_id() == self.municipality_id else self.municipality
+        return signing.available(city)
 
     STRICT = (Assurance.MY_NUMBER_CARD, Assurance.GBIZID)
 

@@ -217,3 +217,14 @@ def test_the_demo_op_refuses_a_signing_request_without_its_token(client):
     response = client.post("/identity/demo-op/api/sign-transactions", {"sign_docs": []}, content_type="application/json")
     assert response.status_code == 401
     assert client.get("/identity/demo-op/api/sign-transactions/nope").status_code == 401
+
+
+def test_without_signing_the_procedure_stays_at_the_counter(client, settings):
+    section = SectionFactory(name="市民課", with_email=True)
+    p = ProcedureFactory(section=section, slug="koseki", requires_signature=True, form=FormFactory(section=section, schema=SCHEMA))
+    assert p.can_apply_online
+    settings.MADOGUCHI_PROVIDERS = {}  # no デジタル認証アプリ registration: no signature possible
+    assert not p.can_apply_online
+    settings.MADOGUCHI_PROVIDERS = {"identity": {"digital_auth_app": {"demo": True}}}
+    settings.IDENTITY_DEMO_PROVIDER = False
+    assert not p.can_apply_online
