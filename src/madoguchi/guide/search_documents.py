@@ -45,7 +45,11 @@ class Guides(SearchDocuments):
         rows = Guide.objects.filter(municipality=municipality, published__isnull=False).select_related("published", "section")
         for guide in rows:
             defn = guide.published.definition
-            steps = [definition.text(step.get("title"))[0] for group in defn.get("groups") or [] for step in group.get("steps") or []]
+            # Titles of self-described steps only (死亡届 finds おくやみ): a procedure is its own
+            # document, and its name here would rank the guide above the procedure itself.
+            steps = [
+                definition.text(step.get("title"))[0] for group in defn.get("groups") or [] for step in group.get("steps") or [] if not step.get("procedure")
+            ]
             questions = [definition.text(q.get("text"))[0] for q in defn.get("questions") or []]
             yield SearchDocument(
                 key=guide.slug,

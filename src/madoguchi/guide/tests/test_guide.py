@@ -17,7 +17,7 @@ from madoguchi.core.models import AuditLog, MunicipalityDomain, StaffRole
 from madoguchi.core.registry import search_documents
 from madoguchi.guide import definition, services
 from madoguchi.guide.factories import FaqFactory, GuideFactory, simple_definition
-from madoguchi.guide.models import Guide, GuideVersion, SavedChecklist
+from madoguchi.guide.models import Faq, Guide, GuideVersion, SavedChecklist
 
 pytestmark = pytest.mark.django_db
 HOST = {"HTTP_HOST": "guide.localhost"}
@@ -216,7 +216,16 @@ def test_staff_faq_edit_is_audited(client, city):
         assert AuditLog.objects.filter(target_type="guide.faq", action="create").count() == 1
 
 
-def test_demo_guides_are_publishable(demo):
+def test_demo_guides_are_publishable(demo, client):
+    with tenancy.using(demo):
+        slugs = [(g.slug, [q["key"] for q in g.published.definition["questions"]]) for g in services.published_guides()]
+        faq_ids = list(Faq.objects.values_list("pk", flat=True))
+    for slug, keys in slugs:  # every demo checklist renders, all answered yes, in each language
+        for lang in ("ja", "easy", "en"):
+            response = client.get(reverse("guide:checklist", args=[slug]), {"lang": lang, "date": "2026-12-25", **{f"q_{k}": "yes" for k in keys}})
+            assert response.status_code == 200, (slug, lang)
+    for pk in faq_ids:
+        assert client.get(reverse("guide:faq_detail", args=[pk]), {"lang": "en"}).status_code == 200
     with tenancy.using(demo):
         guides = list(services.published_guides())
         assert len(guides) >= 8
