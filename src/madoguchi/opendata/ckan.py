@@ -16,7 +16,7 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Window
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -317,7 +317,10 @@ def _with_page(qs):
 
 
 def _with_related(qs):
-    versions = ResourceVersion.objects.only("id", "resource_id", "number", "size", "sha256", "row_count", "uploaded_at").order_by("-number")
+    versions = ResourceVersion.objects.only(
+        "id", "resource_id", "number", "size", "sha256", "row_count", "uploaded_at", "rows_added", "rows_removed", "rows_changed",
+        "standard", "error_count", "override_reason",
+    ).order_by("-number")  # fmt: skip
     return qs.select_related("section", "municipality").prefetch_related(
         "tags", Prefetch("resources", queryset=Resource.objects.prefetch_related(Prefetch("versions", queryset=versions)))
     )
@@ -597,8 +600,11 @@ def package_search(request, params):
         qs = qs.filter(_parse_query(str(clause), free_text=False))
     sort_text = str(params.get("sort") or "score desc, metadata_modified desc")
     order = _sort(sort_text)
-    count = qs.count()
-    results = [package_dict(request, ds) for ds in _with_page(qs.order_by(*order)[start : start + rows])] if rows else []
+    # The count rides on the page's query (COUNT(*) OVER ()): the filter is evaluated once. Only
+    # a page past the end (or rows=0) needs a count of its own.
+    page = _with_page(qs.annotate(search_total=Window(Count("pk"))).order_by(*order)[start : start + rows]) if rows else []
+    count = page[0].search_total if page else qs.count()
+    results = [package_dict(request, ds) for ds in page]
     facet_fields = _list(params.get("facet.field"))
     facets, search_facets = _facets(qs, facet_fields, _int(params, "facet.limit", 50), _int(params, "facet.mincount", 1))
     return {"count": count, "results": results, "facets": facets, "search_facets": search_facets, "sort": sort_text}

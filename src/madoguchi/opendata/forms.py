@@ -40,3 +40,13 @@ class VersionForm(forms.Form):
     file = forms.FileField(label=_("ファイル"))
     convert = forms.BooleanField(label=_("Shift_JIS などのファイルは UTF-8 に変換して保存する"), required=False, initial=True)
     note = forms.CharField(label=_("変更内容"), max_length=300, required=False, validators=[no_my_number])
+
+
+class HeldDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("誤りがあるまま公開する理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_("例: 原課の台帳のとおりで、次回の更新で直す予定のため。理由は公開ページに表示され、操作は記録されます。"),
+        validators=[no_my_number],
+    )

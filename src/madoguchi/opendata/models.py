@@ -182,6 +182,9 @@ class ResourceVersion(CityOwned):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("登録した職員")
     )
+    standard = models.CharField(_("検証した標準"), max_length=60, blank=True)
+    error_count = models.PositiveIntegerField(_("検証の誤り"), null=True, blank=True)
+    override_reason = ResidentTextField(_("誤りがあるまま公開した理由"), blank=True)
 
     tenant_parent = "resource"
 
@@ -193,6 +196,51 @@ class ResourceVersion(CityOwned):
 
     def __str__(self) -> str:
         return f"{self.resource} 第{self.number}版"
+
+
+def held_file_path(instance, filename: str) -> str:
+    return city_file_path(instance, f"{instance.resource_id}/{uuid.uuid4().hex}/{filename}")
+
+
+class HeldUpload(CityOwned):
+    """公開保留中の登録: an upload whose check against the dataset's 自治体標準 found errors. It
+    is kept (nothing is lost) but not published until staff fix the file — a new upload — or
+    publish it anyway with a stated reason (audited)."""
+
+    class State(models.TextChoices):
+        HELD = "held", _("保留中")
+        PUBLISHED = "published", _("理由を付けて公開")
+        WITHDRAWN = "withdrawn", _("取り下げ")
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="held_uploads")
+    file = models.FileField(_("ファイル"), upload_to=held_file_path, max_length=300)
+    filename = models.CharField(_("ファイル名"), max_length=200)
+    convert = models.BooleanField(_("UTF-8 に変換する"), default=False)
+    note = ResidentCharField(_("変更内容"), max_length=300, blank=True)
+    standard = models.CharField(_("検証した標準"), max_length=60)
+    problems = models.JSONField(_("検証の結果"), default=list)  # [[row, column, message, is_error], …] — written by the platform
+    error_count = models.PositiveIntegerField(_("誤りの数"), default=0)
+    state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.HELD)
+    uploaded_at = models.DateTimeField(_("登録日時"), default=timezone.now)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = ResidentTextField(_("誤りがあるまま公開する理由"), blank=True)
+    decided_at = models.DateTimeField(_("判断した日時"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    version = models.ForeignKey(ResourceVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    tenant_parent = "resource"
+
+    class Meta:
+        verbose_name = _("公開保留中の登録")
+        verbose_name_plural = _("公開保留中の登録")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.resource}（{self.filename}）"
+
+    @property
+    def audit_section(self):
+        return self.resource.dataset.section
 
 
 class DatastoreRow(CityOwned):

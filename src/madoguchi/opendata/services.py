@@ -19,7 +19,7 @@ from madoguchi.core import spreadsheet
 from madoguchi.core.registry import datasets as generated_datasets
 from madoguchi.core.uploads import UploadError, check_file
 
-from .models import ActivityEvent, Dataset, DatasetTag, DatastoreRow, Frequency, Resource, ResourceVersion
+from .models import ActivityEvent, Dataset, DatasetTag, DatastoreRow, Frequency, HeldUpload, Resource, ResourceVersion
 
 BATCH = 5000
 
@@ -233,7 +233,16 @@ def _max_bytes() -> int:
 
 @transaction.atomic
 def add_version(
-    resource: Resource, *, content: bytes, filename: str, user=None, convert: bool = False, note: str = "", kind: str = ActivityEvent.Kind.VERSION_ADDED
+    resource: Resource,
+    *,
+    content: bytes,
+    filename: str,
+    user=None,
+    convert: bool = False,
+    note: str = "",
+    kind: str = ActivityEvent.Kind.VERSION_ADDED,
+    checked: tuple[str, int] | None = None,
+    override_reason: str = "",
 ) -> ResourceVersion:
     """Store a new version of ``resource`` (the previous ones stay), parse tabular content into
     datastore rows, count the diff against the previous version and record the activity.
@@ -258,6 +267,9 @@ def add_version(
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=user if user and user.is_authenticated else None,
         note=note,
+        standard=checked[0] if checked else "",
+        error_count=checked[1] if checked else None,
+        override_reason=override_reason,
     )
     if table is not None:
         version.encoding = table.encoding
@@ -281,6 +293,73 @@ def add_version(
     Resource.objects.filter(pk=resource.pk).update(modified_at=now)
     record(resource.dataset, kind, user=user, detail=detail)
     return version
+
+
+# --- checked before publishing (自治体標準との照合) ---------------------------------------------
+def check_against_standard(resource: Resource, content: bytes):
+    """(standard, problems) when the dataset declares a 自治体標準 layout this platform knows and
+    the resource is tabular; else (None, [])."""
+    from . import standards
+
+    standard = standards.get(resource.dataset.standard)
+    if standard is None or not resource.is_tabular:
+        return None, []
+    table = parse(resource.format, content)
+    return standard, standards.validate(standard, table.columns, table.rows)
+
+
+@transaction.atomic
+def upload(resource: Resource, *, content: bytes, filename: str, user=None, convert: bool = False, note: str = ""):
+    """A staff upload: checked against the dataset's standard first. Without errors it becomes
+    a published version; with errors it is held (``HeldUpload``) — nothing with errors is
+    published unless staff give a reason (``publish_held``)."""
+    from . import standards
+
+    standard, problems = check_against_standard(resource, content)
+    errors, _notes = standards.summary(problems)
+    if errors:
+        held = HeldUpload(
+            resource=resource,
+            municipality_id=resource.municipality_id,
+            filename=os.path.basename(filename)[:200],
+            convert=convert,
+            note=note,
+            standard=standard.name,
+            problems=[p.as_list() for p in problems],
+            error_count=errors,
+            uploaded_by=user if user and user.is_authenticated else None,
+        )
+        held.file.save(os.path.basename(filename) or "data", ContentFile(content), save=False)
+        held.save()
+        return held
+    return add_version(resource, content=content, filename=filename, user=user, convert=convert, note=note, checked=(standard.name, 0) if standard else None)
+
+
+@transaction.atomic
+def publish_held(held: HeldUpload, *, reason: str, user=None) -> ResourceVersion:
+    """Publish a held upload despite its errors: the reason is required and kept on the version."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "誤りがあるまま公開する理由を入力してください。"})
+    if held.state != HeldUpload.State.HELD:
+        raise ValidationError({"reason": "この登録はすでに処理されています。"})
+    with held.file.open("rb") as f:
+        content = f.read()
+    version = add_version(
+        held.resource, content=content, filename=held.filename, user=user, convert=held.convert, note=held.note,
+        checked=(held.standard, held.error_count), override_reason=reason,
+    )  # fmt: skip
+    held.state, held.reason, held.decided_at, held.version = HeldUpload.State.PUBLISHED, reason, timezone.now(), version
+    held.decided_by = user if user and user.is_authenticated else None
+    held.save(update_fields=["state", "reason", "decided_at", "decided_by", "version"])
+    return version
+
+
+def withdraw_held(held: HeldUpload, *, user=None) -> None:
+    if held.state == HeldUpload.State.HELD:
+        held.state, held.decided_at = HeldUpload.State.WITHDRAWN, timezone.now()
+        held.decided_by = user if user and user.is_authenticated else None
+        held.save(update_fields=["state", "decided_at", "decided_by"])
 
 
 def _check_json(content: bytes) -> None:

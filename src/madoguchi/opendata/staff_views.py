@@ -14,8 +14,8 @@ from madoguchi.core.staff import staff_required
 from madoguchi.core.validation import add_to_form
 
 from . import services
-from .forms import DatasetForm, ResourceForm, VersionForm
-from .models import Dataset, Resource
+from .forms import DatasetForm, HeldDecisionForm, ResourceForm, VersionForm
+from .models import Dataset, HeldUpload, Resource
 
 
 @staff_required
@@ -64,8 +64,11 @@ def staff_dataset(request, name: str):
                 messages.success(request, "リソースを追加しました。")
                 return redirect("opendata:staff_dataset", ds.name)
     resources = [(r, list(r.versions.all()[:5])) for r in ds.resources.all()]
+    held = HeldUpload.objects.filter(resource__dataset=ds, state=HeldUpload.State.HELD)
     return render(
-        request, "opendata/staff_dataset.html", {"ds": ds, "resources": resources, "resource_form": resource_form, "activity": ds.activity.all()[:20]}
+        request,
+        "opendata/staff_dataset.html",
+        {"ds": ds, "resources": resources, "resource_form": resource_form, "activity": ds.activity.all()[:20], "held": held},
     )
 
 
@@ -80,17 +83,60 @@ def staff_upload(request, pk):
             services.check_upload(resource, uploaded)
             uploaded.seek(0)
             with transaction.atomic():
-                version = services.add_version(resource, content=uploaded.read(), filename=uploaded.name, user=request.user,
-                                               convert=form.cleaned_data["convert"], note=form.cleaned_data["note"])  # fmt: skip
-                audit.record(
-                    "create", version, request=request, section=resource.dataset.section, detail={"rows": version.row_count, "encoding": version.encoding}
-                )
+                result = services.upload(resource, content=uploaded.read(), filename=uploaded.name, user=request.user,
+                                         convert=form.cleaned_data["convert"], note=form.cleaned_data["note"])  # fmt: skip
+                if isinstance(result, HeldUpload):
+                    audit.record("create", result, request=request, detail={"held": True, "errors": result.error_count, "standard": result.standard})
+                else:
+                    audit.record(
+                        "create", result, request=request, section=resource.dataset.section, detail={"rows": result.row_count, "encoding": result.encoding}
+                    )
         except ValidationError as exc:
             add_to_form(form, exc, "file")
         else:
+            if isinstance(result, HeldUpload):
+                messages.error(request, f"{result.standard}の形式と照合して誤りが{result.error_count}件見つかったため、公開を保留しました。")
+                return redirect("opendata:staff_held", result.pk)
+            version = result
             summary = f"第{version.number}版を登録しました。"
             if version.row_count is not None:
                 summary += f"{version.row_count}行（文字コード: {version.encoding or 'Excel'}{'、UTF-8 に変換' if version.converted else ''}）。"
+            if version.standard:
+                summary += f"{version.standard}の形式と照合し、誤りはありませんでした。"
             messages.success(request, summary)
             return redirect("opendata:staff_dataset", resource.dataset.name)
     return render(request, "opendata/staff_upload.html", {"form": form, "r": resource, "ds": resource.dataset})
+
+
+@staff_required
+def staff_held(request, pk: int):
+    """A held upload: its errors by row and column; publish anyway with a reason, or withdraw."""
+    held = get_object_or_404(HeldUpload.objects.select_related("resource", "resource__dataset", "resource__dataset__section"), pk=pk)
+    permissions.require(request.user, "view", held.resource)
+    form = HeldDecisionForm(request.POST or None)
+    if request.method == "POST":
+        permissions.require(request.user, "change", held.resource)
+        if request.POST.get("action") == "withdraw":
+            with transaction.atomic():
+                services.withdraw_held(held, user=request.user)
+                audit.record("delete", held, request=request, detail={"withdrawn": True})
+            messages.success(request, "保留中の登録を取り下げました。直したファイルを登録してください。")
+            return redirect("opendata:staff_dataset", held.resource.dataset.name)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    version = services.publish_held(held, reason=form.cleaned_data["reason"], user=request.user)
+                    audit.record(
+                        "approve", version, request=request, section=held.resource.dataset.section,
+                        detail={"override_reason": held.reason, "errors": held.error_count, "standard": held.standard},
+                    )  # fmt: skip
+            except ValidationError as exc:
+                add_to_form(form, exc, "reason")
+            else:
+                messages.success(request, f"誤り{held.error_count}件を承知のうえで第{version.number}版として公開しました。理由は公開ページに表示されます。")
+                return redirect("opendata:staff_dataset", held.resource.dataset.name)
+    problems = [{"row": p[0], "column": p[1], "message": p[2], "error": p[3]} for p in held.problems]
+    from . import standards
+
+    return render(request, "opendata/staff_held.html", {"held": held, "r": held.resource, "ds": held.resource.dataset, "form": form,
+                                                        "problems": problems, "standard": standards.get(held.standard)})  # fmt: skip

@@ -21,4 +21,5 @@ urlpatterns += [
     path("staff/dataset/<slug:name>/", staff_views.staff_dataset, name="staff_dataset"),
     path("staff/dataset/<slug:name>/edit/", staff_views.staff_edit, name="staff_edit"),
     path("staff/resource/<uuid:pk>/upload/", staff_views.staff_upload, name="staff_upload"),
+    path("staff/held/<int:pk>/", staff_views.staff_held, name="staff_held"),
 ]

@@ -17,7 +17,7 @@ from madoguchi.core.cachecontrol import no_personal_data
 from madoguchi.core.models import Section
 from madoguchi.core.registry import datasets as generated_datasets
 
-from . import ckan, datastore, dcat
+from . import ckan, datastore, dcat, standards
 from .models import LICENCE_URLS, Dataset, DatasetTag, Licence, Resource, Theme
 
 PAGE = 20
@@ -93,6 +93,7 @@ def dataset(request, name: str):
             "plugin": plugin,
             "examples": examples,
             "licence_url": LICENCE_URLS.get(ds.licence, ""),
+            "standard": standards.get(ds.standard),
         },
     )
 
