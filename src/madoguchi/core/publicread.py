@@ -13,7 +13,7 @@ What still applies here, the same way as on the full stack:
 - the city from the host name and the database's row-level security (``tenancy.serving``);
   an unknown host or the operator's host goes on to ``TenantMiddleware`` for its error page;
 - the per-city request limit (``tenancy.over_city_limit``: one counter with the full stack);
-- ``SecurityMiddleware``'s headers (it runs first) and ``X-Frame-Options``.
+- ``SecurityMiddleware``'s headers (it runs first), ``X-Frame-Options`` and ``Content-Length``.
 
 What does not: the waiting room (a calendar read is cheap and never queued; booking pages
 are), ``Cache-Control: no-store`` (the answer is public by definition). A handler returns None
@@ -65,6 +65,8 @@ def answer(request):
         if response is not None:
             setattr(response, MARK, True)
             response.setdefault("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY"))
+            if not response.streaming:  # as CommonMiddleware does: no chunked answer for a proxy to cache
+                response.setdefault("Content-Length", str(len(response.content)))
         return response
     return None
 

@@ -239,6 +239,7 @@ def test_signed_in_calendar_reads_skip_the_session_and_give_the_same_answer(clie
     r = client.get(_url(unit, day))
     assert r.status_code == 200 and _served_by_public_read(r)
     assert "public" in r["Cache-Control"] and "no-store" not in r["Cache-Control"] and r["X-Frame-Options"] == "DENY"
+    assert r["Content-Length"] == str(len(r.content))  # not chunked: a proxy caches it whole
     assert "Cookie" not in r.get("Vary", "") and not r.cookies  # the session was not touched
     assert _state(r.json(), day) == "free"
     assert client.get(_url(unit, day), HTTP_IF_NONE_MATCH=r["ETag"]).status_code == 304
