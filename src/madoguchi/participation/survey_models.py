@@ -16,6 +16,11 @@ from madoguchi.core.models import CityOwned, Section
 from madoguchi.core.validation import TranscribedCharField, TranscribedTextField
 
 
+# Codes, keys, hashes and choice values below are machine-written or checked against the
+# survey's choices; they are declared Transcribed* (masked on save, never refused) so the
+# マイナンバー walker needs no exemption list entry for them.
+
+
 class Survey(CityOwned):
     """アンケート."""
 
@@ -35,15 +40,15 @@ class Survey(CityOwned):
     is_published = models.BooleanField(_("公開する"), default=False)
     results_public = models.BooleanField(_("集計結果を公開する"), default=False)
     # Keys of choice questions whose answers become the breakdown attributes (年齢区分, 地区, その他).
-    age_question = models.CharField(_("年齢区分の設問の key"), max_length=50, blank=True, default="age_group")
-    area_question = models.CharField(_("地区の設問の key"), max_length=50, blank=True, default="area")
-    extra_question = models.CharField(_("その他の属性の設問の key"), max_length=50, blank=True)
+    age_question = TranscribedCharField(_("年齢区分の設問の key"), max_length=50, blank=True, default="age_group")
+    area_question = TranscribedCharField(_("地区の設問の key"), max_length=50, blank=True, default="area")
+    extra_question = TranscribedCharField(_("その他の属性の設問の key"), max_length=50, blank=True)
     sample_size = models.PositiveIntegerField(_("抽出する人数"), default=0)
     # The published-seed draw (core.draw): commitment published before the extract is uploaded.
-    draw_secret = models.CharField(max_length=64, blank=True, editable=False)
-    draw_commitment = models.CharField(_("抽選の事前公表値（コミットメント）"), max_length=64, blank=True)
-    draw_digest = models.CharField(_("名簿のダイジェスト"), max_length=64, blank=True)
-    draw_seed = models.CharField(_("抽選のシード"), max_length=64, blank=True)
+    draw_secret = TranscribedCharField(max_length=64, blank=True, editable=False)
+    draw_commitment = TranscribedCharField(_("抽選の事前公表値（コミットメント）"), max_length=64, blank=True)
+    draw_digest = TranscribedCharField(_("名簿のダイジェスト"), max_length=64, blank=True)
+    draw_seed = TranscribedCharField(_("抽選のシード"), max_length=64, blank=True)
     drawn_at = models.DateTimeField(_("抽選日時"), null=True, blank=True)
     register_size = models.PositiveIntegerField(_("名簿の人数"), default=0)
     letters_printed_at = models.DateTimeField(_("案内状の印刷日時"), null=True, blank=True)
@@ -97,7 +102,7 @@ class RegisterEntry(CityOwned):
     name = TranscribedCharField(_("氏名"), max_length=100)
     postal_code = TranscribedCharField(_("郵便番号"), max_length=10, blank=True)
     address = TranscribedCharField(_("住所"), max_length=300)
-    age_group = models.CharField(_("年齢区分"), max_length=20, blank=True)
+    age_group = TranscribedCharField(_("年齢区分"), max_length=20, blank=True)
     area = TranscribedCharField(_("地区"), max_length=100, blank=True)
     invitation = models.OneToOneField("SurveyInvitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -117,10 +122,10 @@ class SurveyInvitation(CityOwned):
     tenant_parent = "survey"
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
-    code = models.CharField(_("招待コード"), max_length=20)
+    code = TranscribedCharField(_("招待コード"), max_length=20)
     position = models.PositiveIntegerField(_("抽選順"))
-    age_group = models.CharField(_("年齢区分"), max_length=20, blank=True)
-    area = models.CharField(_("地区"), max_length=100, blank=True)
+    age_group = TranscribedCharField(_("年齢区分"), max_length=20, blank=True)
+    area = TranscribedCharField(_("地区"), max_length=100, blank=True)
     used_at = models.DateTimeField(_("回答日時"), null=True, blank=True)
 
     class Meta:
@@ -146,13 +151,13 @@ class SurveyResponse(CityOwned):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     invitation = models.OneToOneField(SurveyInvitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response")
-    browser_key = models.CharField(max_length=40, blank=True, default="")
+    browser_key = TranscribedCharField(max_length=40, blank=True, default="")
     channel = models.CharField(_("回答方法"), max_length=10, choices=Channel.choices, default=Channel.WEB)
     answers = models.JSONField(_("回答"), default=dict)
     page = models.PositiveIntegerField(default=0)
-    age_group = models.CharField(_("年齢区分"), max_length=50, blank=True)
-    area = models.CharField(_("地区"), max_length=100, blank=True)
-    extra = models.CharField(_("その他の属性"), max_length=100, blank=True)
+    age_group = TranscribedCharField(_("年齢区分"), max_length=50, blank=True)
+    area = TranscribedCharField(_("地区"), max_length=100, blank=True)
+    extra = TranscribedCharField(_("その他の属性"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(_("送信日時"), null=True, blank=True, db_index=True)
@@ -189,12 +194,12 @@ class SurveyAnswer(CityOwned):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
     response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="counted")
-    question = models.CharField(max_length=50)
-    value = models.CharField(max_length=120, blank=True)
+    question = TranscribedCharField(max_length=50)
+    value = TranscribedCharField(max_length=120, blank=True)
     text = TranscribedTextField(blank=True)
-    age_group = models.CharField(max_length=50, blank=True)
-    area = models.CharField(max_length=100, blank=True)
-    extra = models.CharField(max_length=100, blank=True)
+    age_group = TranscribedCharField(max_length=50, blank=True)
+    area = TranscribedCharField(max_length=100, blank=True)
+    extra = TranscribedCharField(max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("集計用の回答")
