@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from madoguchi.core.models import CityOwned, Section
 from madoguchi.core.validation import TranscribedCharField, TranscribedTextField
 
-
 # Codes, keys, hashes and choice values below are machine-written or checked against the
 # survey's choices; they are declared Transcribed* (masked on save, never refused) so the
 # マイナンバー walker needs no exemption list entry for them.
