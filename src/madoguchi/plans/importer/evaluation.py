@@ -55,11 +55,12 @@ def _strength(label: str) -> tuple[int, str]:
 
 def find_evaluation(rows: list[Row]) -> dict:
     """{"where", "columns", "rows": [{number, field, measure, lead, related, status, rating,
-    direction, handover, ref, where}], "rating_scale", "direction_scale"} or {}."""
+    direction, handover, ref, where}], "rating_scale", "direction_scale"[, "rating_meanings"]} or {}."""
     result_rows: list[dict] = []
     where = ""
     cols: dict[str, int] | None = None
     labels: dict[str, str] = {}
+    header_at = 0
     i = 0
     while i < len(rows):
         r = rows[i]
@@ -68,6 +69,7 @@ def find_evaluation(rows: list[Row]) -> dict:
             if cols is None:
                 cols = header
                 where = r.where
+                header_at = i
                 labels = {role: clean(r.cells[c]) for role, c in header.items()}
             i += 1
             continue
@@ -105,8 +107,36 @@ def find_evaluation(rows: list[Row]) -> dict:
 
         out.append({role: get(role) for role, _ in ROLES} | {"where": row["where"]})
     ratings = sorted({r["rating"] for r in out if r["rating"]}, key=_strength)
+    # The legend printed with the table gives the whole scale in its own order, with grades no
+    # row uses (「◎：達成 ○：概ね達成 △：一部達成 ×：未達成」, 「（達成／概ね達成／…／未達成）」).
+    meanings: dict[str, str] = {}
+    nearby = rows[max(0, header_at - 4) : header_at] + rows[i : i + 3]
+    for scale, means in (_legend(clean(" ".join(r.cells))) for r in nearby):
+        if ratings and set(ratings) <= set(scale):
+            ratings, meanings = scale, means
+            break
     directions = []
     for r in out:
         if r["direction"] and r["direction"] not in directions:
             directions.append(r["direction"])
-    return {"where": where, "columns": labels, "rows": out, "rating_scale": ratings, "direction_scale": directions}
+    result = {"where": where, "columns": labels, "rows": out, "rating_scale": ratings, "direction_scale": directions}
+    if meanings:
+        result["rating_meanings"] = meanings
+    return result
+
+
+_PAIR = re.compile(r"(?P<k>[◎○〇△×✕●▲■□]|[A-EＡ-Ｅ](?![A-Za-z]))\s*[：:＝=]\s*(?P<v>[^\s◎○〇△×✕●▲■□：:、，,／/（）()]+)")
+_LIST = re.compile(r"[（(](?P<l>[^（）()]+)[）)]")
+
+
+def _legend(text: str) -> tuple[list[str], dict[str, str]]:
+    """A scale legend in one line: symbol/letter ：meaning pairs, or a bracketed list of grades
+    separated by ／ ・ 、. ([], {}) when the line has none."""
+    pairs = [(m.group("k"), m.group("v")) for m in _PAIR.finditer(text)]
+    if len(pairs) >= 2:
+        return [k for k, _ in pairs], dict(pairs)
+    for m in _LIST.finditer(text):
+        parts = [p.strip() for p in re.split(r"[／/・、，,]", m.group("l")) if p.strip()]
+        if len(parts) >= 3 and all(len(p) <= 12 for p in parts):
+            return parts, {}
+    return [], {}

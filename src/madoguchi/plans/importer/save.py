@@ -166,7 +166,11 @@ def save_evaluation(plan, evaluation: dict, municipality: Municipality) -> int:
         plan.save(update_fields=["predecessor"])
     ratings = {label: f"r{i + 1}" for i, label in enumerate(evaluation.get("rating_scale", []))}
     directions = {label: f"d{i + 1}" for i, label in enumerate(evaluation.get("direction_scale", []))}
-    prev.rating_scale = [{"code": code, "label": label} for label, code in ratings.items()] or prev.rating_scale
+    # 「◎」 with its legend's meaning is shown as 「◎（達成）」; rows still match the mark as printed.
+    meanings = evaluation.get("rating_meanings", {})
+    prev.rating_scale = [
+        {"code": code, "label": f"{label}（{meanings[label]}）" if label in meanings else label} for label, code in ratings.items()
+    ] or prev.rating_scale
     prev.direction_scale = [{"code": code, "label": label} for label, code in directions.items()] or prev.direction_scale
     if not prev.end_year and plan.start_year:
         prev.end_year = plan.start_year - 1

@@ -5,8 +5,9 @@ importer changes how it reads other parts of the document; a fix whose target is
 reported, not applied.
 
 Operations: promote / demote a node; move a node or an item under another node; merge two
-items; split an item's title in two (at the 、 or where staff cut it); ignore a line; rename a
-level."""
+items; split an item's title in two (at the 、 or where staff cut it); mark a line as a heading,
+an item, or a field of an item (its label word, e.g. 「担当課 市民課」, chooses the field); ignore a
+line; rename a level."""
 
 from __future__ import annotations
 
@@ -187,7 +188,7 @@ def _line(pv: Preview, op: dict, nodes: dict[str, PNode]) -> bool:
         item = pv.items.get(str(op.get("key", "")))
         if item is None:
             return False
-        item.description = "\n".join(x for x in (item.description, text) if x)
+        _label_into(item, text)
     else:
         parent = nodes.get(str(op.get("to", "")))
         if kind == "line_item":
@@ -206,6 +207,34 @@ def _line(pv: Preview, op: dict, nodes: dict[str, PNode]) -> bool:
             (parent.children if parent else pv.roots).append(node)
     pv.problems = [p for p in pv.problems if p.where != where]
     return True
+
+
+def _label_into(item: PItem, text: str) -> None:
+    """A line staff marked as a field of an item: read with the importer's label words
+    (「担当課 市民課」「【スケジュール】令和7年度 検討 …」「目指す姿：…」) into that field; a line
+    without a label, or one whose value cannot be read, is added to the item's 内容 as before."""
+    from .common import parse_indicators, split_sections
+    from .outline import inline_label
+    from .schedules import read_inline
+
+    found = inline_label(text)
+    field, value = found if found else ("description", text)
+    if field in ("sections", "related"):
+        names, collective = split_sections(value)
+        item.sections += [n for n in names if n not in item.sections]
+        item.all_sections = item.all_sections or collective
+        item.sections_text = "、".join(x for x in (item.sections_text, value) if x)[:500]
+        return
+    if field == "schedule" and (entries := read_inline(value)):
+        item.schedule += [e for e in entries if e.fiscal_year not in {x.fiscal_year for x in item.schedule}]
+        return
+    if field == "indicators" and (indicators := parse_indicators(value)):
+        item.indicators += indicators
+        return
+    if field in ("goal", "current_state", "issues", "process"):
+        setattr(item, field, "\n".join(x for x in (getattr(item, field), value) if x))
+        return
+    item.description = "\n".join(x for x in (item.description, text) if x)
 
 
 def _inside(node: PNode, ancestor: PNode) -> bool:

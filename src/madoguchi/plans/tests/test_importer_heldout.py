@@ -255,3 +255,42 @@ def test_one_table_under_one_heading_is_read_as_before():
     pv = parse(doc.encode(), "one.tsv")
     assert [(n.key, len(n.placements)) for n in pv.roots] == [("(全体)", 2)]  # no level from the chapter
     assert pv.level_names == ["事業名"]
+
+
+# Found reading h9's evaluation (not scored by the shares): its scale lost 未達成, which no row
+# used but the legend printed with the table names. The legend now gives the whole scale.
+
+GRADED = """ほしぞら市 情報化計画
+第1期の検証
+評価の基準　Ａ：計画どおり　Ｂ：おおむね計画どおり　Ｃ：遅れ　Ｄ：未着手
+番号\t事業名\t評価\t今後の方向性
+1\t統合型GIS\tＢ\t継続
+2\t電子図書館\tＡ\t完了
+3\t施設予約\tＣ\t見直し
+"""
+
+
+def test_the_evaluation_scale_comes_from_the_legend_printed_with_it(city):
+    from madoguchi.core import tenancy
+    from madoguchi.plans.importer import save_preview
+    from madoguchi.plans.importer.evaluation import find_evaluation
+    from madoguchi.plans.importer.read import read_rows
+
+    ev = find_evaluation(read_rows(GRADED.encode(), "g.txt"))
+    assert len(ev["rows"]) == 3
+    assert [clean(x) for x in ev["rating_scale"]] == [clean(x) for x in "ＡＢＣＤ"]  # Ｄ used by no row
+    assert list(ev["rating_meanings"].values()) == ["計画どおり", "おおむね計画どおり", "遅れ", "未着手"]
+    listed = find_evaluation(
+        read_rows("検証（順調／やや遅れ／遅れ／中止）\n番号\t施策名\t達成状況\t方向性\n1\tA\t順調\t継続\n2\tB\t遅れ\t見直し\n".encode(), "l.txt")
+    )
+    assert listed["rating_scale"] == ["順調", "やや遅れ", "遅れ", "中止"]
+    pv = parse(
+        (
+            GRADED + "1 窓口\n(1) 書かない窓口\n担当課\t市民課\nスケジュール\tR8 導入\tR9 運用\n"
+            "(2) 電子申請\n担当課\t市民課\nスケジュール\tR8 拡充\n(3) 予約\n担当課\t市民課\nスケジュール\tR8 構築\n"
+        ).encode(),
+        "g.txt",
+    )
+    with tenancy.using(city):
+        prev = save_preview(pv, city, source_name="g.txt").plan.predecessor
+        assert [r["label"] for r in prev.rating_scale][0].endswith("（計画どおり）") and len(prev.rating_scale) == 4
