@@ -13,6 +13,9 @@ Shape (JSON, edited by staff)::
             {"key": "car", "title": {"ja": "車庫証明"}, "where": "警察署", "optional": true,
              "when": [{"car": "yes"}, {"bike": "yes"}]}]}]}
 
+A step may say ``"minutes": 20`` (time at the counter, staff's estimate): the checklist's
+「来庁の計画」 lists the in-person steps by place in visiting order with the total.
+
 ``when``: a dict (every question matches: a value or a list of values) or a list of dicts (any
 of them). A step whose condition asks an unanswered question is shown as 「該当する場合」.
 A step names a procedure of the city (its section, counter, what to bring, fee and online form
@@ -117,7 +120,7 @@ def problems(definition, procedures: dict) -> list[str]:
                     out.append(f"{where}: 手続「{procedure.name}」（{slug}）は公開されていません。公開してから参照してください。")
             elif not text(step.get("title"))[0]:
                 out.append(f"{where}: 手続（procedure の識別子）か題名（title の ja）を入れてください。")
-            for name, top in (("deadline_days", 3650), ("deadline_months", 120)):
+            for name, top in (("deadline_days", 3650), ("deadline_months", 120), ("minutes", 480)):
                 value = step.get(name)
                 if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= top):
                     out.append(f"{where}: {name} は 0〜{top} の整数にしてください。")
@@ -272,6 +275,7 @@ class Step:
     online_url: str = ""  # where to apply online (the procedure page's button, or outside)
     external: bool = False
     in_person: bool = False
+    minutes: int | None = None  # staff's estimate of the time at the counter
     done: bool = False
 
 
@@ -296,6 +300,20 @@ class Checklist:
     @property
     def steps(self) -> list[Step]:
         return [s for g in self.groups for s in g.steps]
+
+    @property
+    def visit(self) -> list[tuple[str, list[Step]]]:
+        """来庁の計画: the in-person steps at City Hall by place, in visiting order (the step
+        order first, so a place is visited when its first step is due; same place together)."""
+        places: dict[str, list[Step]] = {}
+        for step in self.steps:
+            if step.in_person and step.section and not step.done:
+                places.setdefault(step.location or step.section, []).append(step)
+        return list(places.items())
+
+    @property
+    def visit_minutes(self) -> int:
+        return sum(s.minutes or 0 for _place, steps in self.visit for s in steps)
 
 
 def build(definition: dict, answers: dict, *, event_date=None, procedures: dict, windows=None, municipality=None, language: str = "ja") -> Checklist:
@@ -354,6 +372,7 @@ def build(definition: dict, answers: dict, *, event_date=None, procedures: dict,
             bring = raw.get("bring")
             extra = bring if isinstance(bring, list) else ([bring] if bring else [])
             step.bring += [t(b) for b in extra]
+            step.minutes = raw.get("minutes")
             step.deadline = deadline(event_date, raw.get("deadline_days"), raw.get("deadline_months"), municipality)
             step.deadline_label = t(raw.get("deadline_text")) if raw.get("deadline_text") else deadline_label(raw, language)
             steps.append(step)

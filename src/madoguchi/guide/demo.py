@@ -54,6 +54,7 @@ MY_NUMBER_CARD = info(
     "市民課",
     "本庁舎1階 1番窓口",
     deadline_days=90,
+    minutes=15,
     bring=["マイナンバーカード（世帯全員分）", "暗証番号（4桁）"],
     note={"ja": "転入届と同時に手続すると一度で済みます。転入した日から90日を過ぎるとカードが失効します。"},
 )
@@ -99,7 +100,7 @@ GUIDES = [
             g(
                 t("市役所で住所の届出をする", "しやくしょで じゅうしょを とどける", "Register your address at City Hall"),
                 [
-                    p("tennyu", "tennyu", deadline_days=14, bring=[t("前の市区町村の転出証明書（マイナンバーカードで転出した場合は不要）")]),
+                    p("tennyu", "tennyu", deadline_days=14, bring=[t("前の市区町村の転出証明書（マイナンバーカードで転出した場合は不要）")], minutes=30),
                     MY_NUMBER_CARD,
                 ],
                 note="ほかの手続きは転入届のあとになります。来庁予約をすると待ち時間が短くなります。",
@@ -107,15 +108,16 @@ GUIDES = [
             g(
                 t("転入届のあと、同じ日に済ませる", "てんにゅうとどけの あとで", "After registering, on the same visit"),
                 [
-                    p("kokuho", "kokuho-kanyu", when={"kokuho": YES}, deadline_days=14),
+                    p("kokuho", "kokuho-kanyu", when={"kokuho": YES}, deadline_days=14, minutes=15),
                     p(
                         "jidoteate",
                         "jidoteate-nintei",
+                        minutes=15,
                         when={"children": YES},
                         deadline_days=15,
                         note=t("前の市区町村から「児童手当受給事由消滅」の手続も必要です。15日を過ぎると、過ぎた月分は受け取れません。"),
                     ),
-                    p("kodomo-iryo", "kodomo-iryo", when={"children": YES}),
+                    p("kodomo-iryo", "kodomo-iryo", when={"children": YES}, minutes=10),
                     info(
                         "school",
                         "転入学の手続（就学通知書の発行）",
@@ -126,7 +128,7 @@ GUIDES = [
                     ),
                     p("kaigo", "kaigo-saikofu", title=t("介護保険の住所変更・受給資格証明書の提出"), when={"care": YES}, deadline_days=14),
                     p("techo", "jukyu-koshin", when={"disability": YES}),
-                    p("inkan", "inkan-toroku", optional=True),
+                    p("inkan", "inkan-toroku", optional=True, minutes=10),
                 ],
             ),
             g(
@@ -468,6 +470,7 @@ GUIDES = [
                         "市民課",
                         "本庁舎1階 1番窓口（夜間・休日は守衛室）",
                         deadline_days=7,
+                        minutes=15,
                         bring=["死亡診断書（医師が記入）", "届出人の印鑑（任意）"],
                         note={"ja": "多くの場合、葬儀社が代わりに届け出ます。"},
                     ),
@@ -497,6 +500,7 @@ GUIDES = [
                         "市民課",
                         "本庁舎1階 1番窓口",
                         when={"householder": YES},
+                        minutes=10,
                         deadline_days=14,
                         note={"ja": "残る世帯員が1人だけ、または親と幼い子だけの場合は不要です。"},
                     ),
@@ -508,6 +512,7 @@ GUIDES = [
                         when={"kokuho": YES},
                         deadline_days=14,
                         bring=["亡くなった方の資格確認書または保険証", "限度額適用認定証（お持ちの場合）"],
+                        minutes=15,
                     ),
                     info(
                         "kaigo-soshitsu",
@@ -517,6 +522,7 @@ GUIDES = [
                         when={"care": YES},
                         deadline_days=14,
                         bring=["介護保険被保険者証"],
+                        minutes=10,
                     ),
                     info(
                         "inkan-haishi",
@@ -557,6 +563,7 @@ GUIDES = [
                         when={"kokuho": YES},
                         deadline_months=24,
                         bring=["葬儀の領収書（喪主の名前のもの）", "喪主の口座がわかるもの"],
+                        minutes=10,
                     ),
                     info("mishikyu", "未支給年金の請求", "", "年金事務所", when={"pension": YES}, deadline_months=60, optional=True),
                     info(

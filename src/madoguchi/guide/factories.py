@@ -19,7 +19,7 @@ def simple_definition(slug: str = "tennyu") -> dict:
         "title": {"ja": "転入", "en": "Moving in"},
         "questions": [{"key": "children", "type": "yes_no", "text": {"ja": "お子さんがいますか", "en": "Do you have children?"}}],
         "groups": [
-            {"title": {"ja": "まず"}, "steps": [{"key": "tennyu", "procedure": slug, "deadline_days": 14}]},
+            {"title": {"ja": "まず"}, "steps": [{"key": "tennyu", "procedure": slug, "deadline_days": 14, "minutes": 30}]},
             {
                 "title": {"ja": "つぎに"},
                 "steps": [

@@ -124,6 +124,7 @@ def test_questionnaire_and_checklist(client, city):
     page = client.get(url, {"q_children": "no", "date": "2026-12-20"}, **HOST).content.decode()
     assert "転入届" in page and "転出証明書" in page and "本庁舎1階" in page
     assert "令和9年1月4日" in page  # 14 days later is 年末年始: the next open day
+    assert "来庁の計画" in page and "約30分" in page  # 転入届 is done at the counter
     assert "児童手当" not in page and "印鑑登録" in page and "任意" in page
     page = client.get(url, {}, **HOST).content.decode()
     assert "児童手当" in page and "該当する場合" in page  # unanswered
