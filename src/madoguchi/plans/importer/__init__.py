@@ -72,5 +72,6 @@ def parse_rows(rows) -> Preview:
         pv = parse_prose(rows)
     pv.evaluation = find_evaluation(rows)
     if pv.evaluation:  # imported as the previous plan's evaluation, so not "a table left out"
-        pv.tables = [t for t in pv.tables if t.get("where") != pv.evaluation.get("where")]
+        own = {pv.evaluation.get("where"), *pv.evaluation.get("header_rows", [])}
+        pv.tables = [t for t in pv.tables if t.get("where") not in own]
     return pv

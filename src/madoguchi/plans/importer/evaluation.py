@@ -61,11 +61,13 @@ def find_evaluation(rows: list[Row]) -> dict:
     cols: dict[str, int] | None = None
     labels: dict[str, str] = {}
     header_at = 0
+    header_rows: list[str] = []
     i = 0
     while i < len(rows):
         r = rows[i]
         header = _header(r)
         if header is not None:
+            header_rows.append(r.where)  # a header repeated on the next page is this table's too
             if cols is None:
                 cols = header
                 where = r.where
@@ -119,7 +121,7 @@ def find_evaluation(rows: list[Row]) -> dict:
     for r in out:
         if r["direction"] and r["direction"] not in directions:
             directions.append(r["direction"])
-    result = {"where": where, "columns": labels, "rows": out, "rating_scale": ratings, "direction_scale": directions}
+    result = {"where": where, "columns": labels, "rows": out, "rating_scale": ratings, "direction_scale": directions, "header_rows": header_rows}
     if meanings:
         result["rating_meanings"] = meanings
     return result

@@ -212,6 +212,7 @@ def test_an_evaluation_table_is_not_listed_as_a_table_left_out():
 前計画の検証
 No.\t施策名\t進捗評価\t今後の方向性
 1\t庁内LANの無線化\tA\t完了
+No.\t施策名\t進捗評価\t今後の方向性
 2\tオンライン会議\tB\t継続
 1 くらし
 (1) 電子申請
