@@ -5,7 +5,7 @@
 # PostgreSQL benchmarks run durable and print a pgbench TPC-B reference (bench/README.md).
 # Smaller runs: BENCH_ALERTS_N, BENCH_APPLICATIONS, BENCH_REQUESTS, BENCH_CLIENTS/BENCH_SECONDS
 # (reservations), BENCH_SUBMISSIONS_CLIENTS/BENCH_SUBMISSIONS_SECONDS, BENCH_PGBENCH_SECONDS,
-# BENCH_PGBENCH_SCALE, BENCH_PGBENCH=0 (no pgbench run).
+# BENCH_PGBENCH_SCALE, BENCH_PGBENCH=0 (no pgbench run), BENCH_SURVEY_RESPONDENTS/BENCH_SURVEY_RESULTS_N (surveys).
 # BENCH_VENV=/path/.venv uses that environment as is (no install), e.g. from a git worktree of an
 # older commit: this checkout's src/ is still the code measured (PYTHONPATH comes first).
 set -euo pipefail
