@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     # django-ninja as an app: /api/docs then loads its bundled Swagger files from static files
     # (the CSP allows no CDN and no inline script).
     "ninja",
+    "leaflet",  # only its static files (Leaflet 1.9), for the open data map preview
     "madoguchi.core",
     "madoguchi.accounts",
     "madoguchi.web",
@@ -217,12 +218,18 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(60 * 60 * 8)))
 
+# Map tiles of the open data map preview (opendata): 地理院タイル by default; the host is allowed
+# as an image source below.
+OPENDATA_MAP_TILES = env("OPENDATA_MAP_TILES", "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png")
+OPENDATA_MAP_ATTRIBUTION = env("OPENDATA_MAP_ATTRIBUTION", "国土地理院")
+_TILE_ORIGIN = "/".join(OPENDATA_MAP_TILES.split("/")[:3]) if OPENDATA_MAP_TILES.startswith("https://") else ""
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],

@@ -35,3 +35,17 @@ def search_rows_max() -> int:
 def datastore_limit_max() -> int:
     """CKAN's ``ckan.datastore.search.rows_max``."""
     return _int("OPENDATA_DATASTORE_ROWS_MAX", 32000)
+
+
+def map_tiles() -> str:
+    """Tile URL template of the map preview (地理院タイル by default; its host is allowed by the CSP)."""
+    return getattr(settings, "OPENDATA_MAP_TILES", "") or "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
+
+
+def map_attribution() -> str:
+    return getattr(settings, "OPENDATA_MAP_ATTRIBUTION", "") or "国土地理院"
+
+
+def map_points_max() -> int:
+    """The most points one map preview draws (and lists)."""
+    return _int("OPENDATA_MAP_POINTS_MAX", 2000)

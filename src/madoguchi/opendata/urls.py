@@ -9,6 +9,7 @@ urlpatterns = [
     path("dataset/<slug:name>/", views.dataset, name="dataset"),
     path("dataset/<slug:name>.<str:fmt>", views.dataset_rdf, name="dataset_rdf"),
     path("resource/<uuid:pk>/", views.resource, name="resource"),
+    path("resource/<uuid:pk>/map/", views.resource_map, name="map"),
     path("resource/<uuid:pk>/latest", views.latest, name="latest"),
     path("resource/<uuid:pk>/v/<int:number>", views.version_file, name="version"),
 ]

@@ -17,7 +17,7 @@ from madoguchi.core.cachecontrol import no_personal_data
 from madoguchi.core.models import Section
 from madoguchi.core.registry import datasets as generated_datasets
 
-from . import ckan, datastore, dcat, standards
+from . import ckan, conf, datastore, dcat, standards
 from .models import LICENCE_URLS, Dataset, DatasetTag, Licence, Resource, Theme
 
 PAGE = 20
@@ -127,10 +127,17 @@ def resource(request, pk: uuid.UUID):
         base = request.GET.copy()
         for k in ("sort", "dir", "page"):
             base.pop(k, None)
+        records = [(n, [d.get(c, "") for c in columns]) for n, d in page.object_list]
+        numeric = numeric_columns(columns, [values for _n, values in records])
+        chart_column = request.GET.get("chart", "")
         context.update(
+            numeric=numeric,
+            chart=bar_chart(columns, records, chart_column) if chart_column in numeric else None,
+            chart_column=chart_column,
+            has_map=has_coordinates(columns),
             columns=columns,
             page=page,
-            records=[(n, [d.get(c, "") for c in columns]) for n, d in page.object_list],
+            records=records,
             column=column,
             value=value,
             q=q,
@@ -140,6 +147,129 @@ def resource(request, pk: uuid.UUID):
             base=base.urlencode(),
         )
     return render(request, "opendata/resource.html", context)
+
+
+# --- chart and map previews ---------------------------------------------------------------------
+LATITUDE, LONGITUDE = ("緯度", "latitude", "lat"), ("経度", "longitude", "lon", "lng")
+NAME_COLUMNS = ("名称", "施設名称", "イベント名", "name", "title")
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(str(text).replace(",", "").strip())
+    except ValueError:
+        return None
+
+
+def numeric_columns(columns: list[str], rows: list[list[str]]) -> list[str]:
+    """Columns whose every non-empty cell on the page is a number (at least one), except the
+    coordinates and codes (a bar of a latitude or a 団体コード means nothing)."""
+    out = []
+    for i, c in enumerate(columns):
+        if c.lower() in LATITUDE + LONGITUDE or "コード" in c or c.upper() in ("ID", "NO"):
+            continue
+        cells = [r[i] for r in rows if i < len(r) and str(r[i]).strip()]
+        if cells and all(_number(v) is not None for v in cells):
+            out.append(c)
+    return out
+
+
+def _label_column(columns: list[str], skip: str) -> str | None:
+    for c in NAME_COLUMNS:
+        if c in columns:
+            return c
+    return next((c for c in columns if c != skip), None)
+
+
+def bar_chart(columns: list[str], records, column: str, limit: int = 30):
+    """A bar per row shown (at most ``limit``) of a numeric column, labelled by the name column;
+    the chart's own table gives the same numbers (core.charts)."""
+    from madoguchi.core.charts import BarChart, Series
+
+    i = columns.index(column)
+    label = _label_column(columns, column)
+    j = columns.index(label) if label else None
+    shown = records[:limit]
+    categories = [str(values[j]) if j is not None and values[j] else f"{n}行目" for n, values in shown]
+    return BarChart(
+        title=f"{column}（表示中の行{len(shown)}件）",
+        categories=categories,
+        series=[Series(column, [_number(values[i]) for _n, values in shown])],
+        category_label=label or "行",
+    )
+
+
+def has_coordinates(columns: list[str]) -> bool:
+    lowered = [c.lower() for c in columns]
+    return any(c in LATITUDE for c in lowered) and any(c in LONGITUDE for c in lowered)
+
+
+def _point(lat, lon) -> tuple[float, float] | None:
+    lat, lon = _number(lat), _number(lon)
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def map_layers(resource, version) -> tuple[list[dict], list[dict], list[dict]]:
+    """(points, shapes, items): points for markers, other GeoJSON features for shapes, and every
+    item for the accessible list (name, kind, 緯度, 経度)."""
+    import json
+
+    limit = conf.map_points_max()
+    points, shapes, items = [], [], []
+    if resource.is_tabular and version.row_count is not None and has_coordinates(version.columns):
+        columns = list(version.columns)
+        lat_c = next(c for c in columns if c.lower() in LATITUDE)
+        lon_c = next(c for c in columns if c.lower() in LONGITUDE)
+        name_c = _label_column(columns, lat_c)
+        for n, data in datastore.Query(version).rows(0, limit):
+            name = str(data.get(name_c, "")) or f"{n}行目"
+            at = _point(data.get(lat_c), data.get(lon_c))
+            items.append({"name": name, "kind": "地点", "lat": at[0] if at else "", "lon": at[1] if at else "", "row": n})
+            if at:
+                points.append({"name": name, "lat": at[0], "lon": at[1]})
+    elif resource.format == Resource.Format.GEOJSON and version.file:
+        try:
+            with version.file.open("rb") as f:
+                doc = json.loads(f.read().decode("utf-8-sig"))
+        except (OSError, ValueError):
+            return [], [], []
+        features = doc.get("features", []) if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" else [doc]
+        kinds = {"Point": "地点", "MultiPoint": "地点", "LineString": "線", "MultiLineString": "線", "Polygon": "区域", "MultiPolygon": "区域"}
+        for i, feature in enumerate(features[:limit], start=1):
+            if not isinstance(feature, dict) or not isinstance(feature.get("geometry"), dict):
+                continue
+            props = feature.get("properties") or {}
+            name = next((str(props[k]) for k in NAME_COLUMNS if props.get(k)), f"{i}番目の地物")
+            geometry = feature["geometry"]
+            kind = kinds.get(geometry.get("type"), "地物")
+            coords = geometry.get("coordinates")
+            at = _point(coords[1], coords[0]) if geometry.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2 else None
+            items.append({"name": name, "kind": kind, "lat": at[0] if at else "", "lon": at[1] if at else "", "row": i})
+            if at:
+                points.append({"name": name, "lat": at[0], "lon": at[1]})
+            elif geometry.get("type") != "Point":
+                shapes.append({"type": "Feature", "geometry": geometry, "properties": {}})
+    return points, shapes, items
+
+
+@no_personal_data
+def resource_map(request, pk: uuid.UUID):
+    """Map preview (Leaflet) of GeoJSON or of a table with 緯度/経度, with the same items as a list."""
+    r = _resource(pk)
+    version = r.versions.order_by("-number").first()
+    if version is None:
+        raise Http404
+    points, shapes, items = map_layers(r, version)
+    if not items:
+        raise Http404
+    return render(
+        request,
+        "opendata/map.html",
+        {"r": r, "ds": r.dataset, "version": version, "items": items, "map_data": {"points": points, "shapes": shapes},
+         "tiles": conf.map_tiles(), "attribution": conf.map_attribution(), "limit": conf.map_points_max()},
+    )  # fmt: skip
 
 
 def _serve(version, resource, *, count: bool):
