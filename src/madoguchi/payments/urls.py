@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import staff_views, views
 from .contrib.demo import views as demo_views
+from .contrib.slip import views as slip_views
 
 app_name = "payments"
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/result/", views.result, name="result"),
     path("<int:pk>/reissue/", views.reissue, name="reissue"),
     path("<int:pk>/receipt.pdf", views.receipt, name="receipt"),
+    path("<int:pk>/slip.pdf", slip_views.slip_pdf, name="slip_pdf"),
     path("notify/<slug:provider>/", views.notify, name="notify"),
     path("demo-provider/checkout/<str:token>/", demo_views.checkout, name="demo_checkout"),
     path("staff/", staff_views.payment_list, name="staff_list"),
@@ -19,4 +21,5 @@ urlpatterns = [
     path("staff/refunds/<int:pk>/decide/", staff_views.refund_decide, name="staff_refund_decide"),
     path("staff/report/", staff_views.daily_report, name="staff_report"),
     path("staff/anomalies/", staff_views.anomalies, name="staff_anomalies"),
+    path("staff/slip-results/", slip_views.import_results, name="staff_slip_import"),
 ]
