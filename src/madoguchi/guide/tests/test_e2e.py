@@ -1,5 +1,6 @@
 """The questionnaire in real Chromium at 360 px: answered with the keyboard only (radio groups
-named by their question), the checklist announced, both pages axe-clean and no sideways scroll."""
+named by their question), the checklist announced; it, the guide list and the FAQ axe-clean
+with no sideways scroll."""
 
 import pytest
 
@@ -14,7 +15,10 @@ def test_questionnaire_by_keyboard_at_360px(live_server, page, axe_check):
     city = MunicipalityFactory(name="みどり野市", is_default=True)
     shimin = SectionFactory(municipality=city, name="市民課", location="本庁舎1階")
     ProcedureFactory(section=shimin, slug="tennyu", name="転入届", required_documents="本人確認書類")
-    GuideFactory(section=shimin, slug="moving-in")
+    guide = GuideFactory(section=shimin, slug="moving-in")
+    from madoguchi.guide.factories import FaqFactory
+
+    FaqFactory(section=shimin, question="転入届はいつまでに出しますか。").guides.set([guide])
 
     page.goto(f"{live_server.url}/guides/moving-in/")
     axe_check(page, "questionnaire")
@@ -30,3 +34,7 @@ def test_questionnaire_by_keyboard_at_360px(live_server, page, axe_check):
     assert page.get_by_role("heading", name="転入届").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     axe_check(page, "checklist")
+    for url in ("/guides/", "/guides/faq/"):
+        page.goto(live_server.url + url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        axe_check(page, url)
