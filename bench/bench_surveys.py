@@ -104,7 +104,7 @@ started = time.perf_counter()
 with tenancy.using(city, database=True), connection.cursor() as cur:
     cur.execute(
         f"INSERT INTO {{R}} (municipality_id, survey_id, browser_key, channel, answers, page, age_group, area, extra, created_at, updated_at, submitted_at) "
-        f"SELECT %s, %s, 'fill' || g, 'web', '{{{{}}}}', 1, (%s::text[])[1 + (g * 7919) %% %s], (%s::text[])[1 + (g * 104729) %% %s], '', now(), now(), now() "
+        f"SELECT %s, %s, 'fill' || g, 'web', '{{{{}}}}', 1, (%s::text[])[1 + (g::bigint * 7919) %% %s], (%s::text[])[1 + (g::bigint * 104729) %% %s], '', now(), now(), now() "
         f"FROM generate_series(1, %s) g",
         [city.pk, survey, ages, len(ages), areas, len(areas), n],
     )
@@ -240,6 +240,22 @@ async def run_respondents(base: str, survey: int, n: int) -> tuple[dict, float]:
     return out, time.monotonic() - began
 
 
+def report_respondents(args, out: dict, elapsed: float, check: dict) -> None:
+    done = out["results"]["done"]
+    errors = sum(v for k, v in out["results"].items() if k != "done")
+    print(
+        f"respondents={args.respondents} (all started at once, distinct X-Forwarded-For), 20 questions, gunicorn {args.workers}x{args.threads}, {elapsed:.1f} s"
+    )
+    print(f"throughput: {done / elapsed:.1f} responses/s (3 requests each)")
+    for name in ("whole", "answer", "confirm"):
+        p50, p99 = _q(out[name])
+        print(f"latency {name}: p50={p50 * 1000:.0f} ms  p99={p99 * 1000:.0f} ms")
+    print("answers: " + ", ".join(f"{k}: {v}" for k, v in sorted(out["results"].items())))
+    print(
+        f"errors: {errors}   lost responses: {done - check['submitted']}   (both must be 0; submitted rows {check['submitted']}, drafts {check['drafts']}, answer rows {check['answers']})"
+    )
+
+
 async def main(args) -> None:
     with servers.postgres(durable=True) as db, servers.redis_server() as redis_url:
         ref = servers.reference_report(db)
@@ -258,8 +274,12 @@ async def main(args) -> None:
         with servers.gunicorn(env, workers=args.workers, threads=args.threads) as base:
             out, elapsed = await run_respondents(base, survey, args.respondents)
             check = _bench_line(servers.manage(env, "shell", "-c", CHECK.format(survey=survey)).stdout)
+            report_respondents(args, out, elapsed, check)
             results_survey = _bench_line(servers.manage(env, "shell", "-c", SETUP.format(schema=json.dumps(schema()))).stdout)["survey"]
-            fill = _bench_line(servers.manage(env, "shell", "-c", FILL.format(n=args.results, survey=results_survey, ages=AGES, areas=AREAS)).stdout)
+            filled = servers.manage(env, "shell", "-c", FILL.format(n=args.results, survey=results_survey, ages=AGES, areas=AREAS), check=False)
+            if filled.returncode:
+                sys.exit("fill failed: " + filled.stderr[-2000:])
+            fill = _bench_line(filled.stdout)
             timing = _bench_line(servers.manage(env, "shell", "-c", RESULTS.format(survey=results_survey)).stdout)
             host, port = base.removeprefix("http://").split(":")
             page = []
@@ -269,19 +289,6 @@ async def main(args) -> None:
                 status, body = await conn.get(f"/participation/surveys/{results_survey}/results/")
                 page.append((time.perf_counter() - t, status, len(body)))
             conn.close()
-    done = out["results"]["done"]
-    errors = sum(v for k, v in out["results"].items() if k != "done")
-    print(
-        f"respondents={args.respondents} (all started at once, distinct X-Forwarded-For), 20 questions, gunicorn {args.workers}x{args.threads}, {elapsed:.1f} s"
-    )
-    print(f"throughput: {done / elapsed:.1f} responses/s (3 requests each)")
-    for name in ("whole", "answer", "confirm"):
-        p50, p99 = _q(out[name])
-        print(f"latency {name}: p50={p50 * 1000:.0f} ms  p99={p99 * 1000:.0f} ms")
-    print("answers: " + ", ".join(f"{k}: {v}" for k, v in sorted(out["results"].items())))
-    print(
-        f"errors: {errors}   lost responses: {done - check['submitted']}   (both must be 0; submitted rows {check['submitted']}, drafts {check['drafts']}, answer rows {check['answers']})"
-    )
     times = sorted(timing["times"])
     print(
         f"results for {timing['total']:,} responses ({timing['questions']} questions, filled in {fill['seconds']:.0f} s): "
