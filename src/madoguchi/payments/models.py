@@ -197,3 +197,21 @@ class NotificationAnomaly(CityOwned):
         verbose_name = _("拒否した決済通知")
         verbose_name_plural = _("拒否した決済通知")
         ordering = ["-at", "-id"]
+
+
+class RevenueAccount(CityOwned):
+    """歳入科目 of a fee (款・項・目・節), configured by staff per purpose, for the 財務会計 export."""
+
+    purpose = ResidentCharField(_("支払の内容"), max_length=100)
+    code = ResidentCharField(_("歳入科目コード"), max_length=40)
+    name = ResidentCharField(_("歳入科目名"), max_length=100)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("歳入科目")
+        verbose_name_plural = _("歳入科目")
+        ordering = ["purpose"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "purpose"], name="revenue_account_purpose_unique")]
+
+    def __str__(self):
+        return f"{self.purpose}: {self.code} {self.name}"

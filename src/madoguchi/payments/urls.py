@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import accounting_views, staff_views, views
 from .contrib.demo import views as demo_views
 from .contrib.slip import views as slip_views
 
@@ -22,4 +22,6 @@ urlpatterns = [
     path("staff/report/", staff_views.daily_report, name="staff_report"),
     path("staff/anomalies/", staff_views.anomalies, name="staff_anomalies"),
     path("staff/slip-results/", slip_views.import_results, name="staff_slip_import"),
+    path("staff/accounting/", accounting_views.accounting_page, name="staff_accounting"),
+    path("staff/reconcile/", accounting_views.reconcile_page, name="staff_reconcile"),
 ]
