@@ -205,6 +205,10 @@ async def respondent(i: int, host: str, port: int, survey: int, start: asyncio.E
         if status != 302:
             out["results"][f"answer {status}"] += 1
             return
+        if conn.last_cookies:  # a browser keeps what every answer sets (a new cookie here is a finding)
+            out["results"]["answer set cookies " + ",".join(sorted(k.split("_")[0] for k in conn.last_cookies))] += 1
+            cookies.update(conn.last_cookies)
+            cookie = "Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()) + "\r\n"
         t = time.perf_counter()
         status, _ = await conn.post(
             base + "confirm/", urlencode({"csrfmiddlewaretoken": token}).encode(), cookie + "Content-Type: application/x-www-form-urlencoded\r\n"
@@ -242,7 +246,7 @@ async def run_respondents(base: str, survey: int, n: int) -> tuple[dict, float]:
 
 def report_respondents(args, out: dict, elapsed: float, check: dict) -> None:
     done = out["results"]["done"]
-    errors = sum(v for k, v in out["results"].items() if k != "done")
+    errors = sum(v for k, v in out["results"].items() if k != "done" and not k.startswith("answer set cookies"))
     print(
         f"respondents={args.respondents} (all started at once, distinct X-Forwarded-For), 20 questions, gunicorn {args.workers}x{args.threads}, {elapsed:.1f} s"
     )
