@@ -438,6 +438,15 @@ def unscoped():
         _unscoped.reset(token)
 
 
+@contextlib.contextmanager
+def across_cities():
+    """Read other cities' rows that were shared on purpose (ひな形: forms' ``SharedTemplate``,
+    guide's ``SharedGuide``): the manager's city filter lifted and the PostgreSQL connection's
+    city cleared (row-level security). Use it only around a query of shared rows."""
+    with unscoped(), using(None, database=True):
+        yield
+
+
 def _scoping_city_id():
     if _unscoped.get():
         return None

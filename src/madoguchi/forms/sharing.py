@@ -7,7 +7,6 @@ The only cross-city read is of ``SharedTemplate`` rows that are currently shared
 
 from __future__ import annotations
 
-import contextlib
 import copy
 
 from django.core.exceptions import ValidationError
@@ -78,17 +77,9 @@ def share_of(form: Form) -> SharedTemplate | None:
 
 
 # --------------------------------------------------------------------------- the deliberate cross-city read
-@contextlib.contextmanager
-def _across_cities():
-    """Read every city's shared templates on purpose: the manager's city filter lifted and the
-    PostgreSQL connection's city cleared (row-level security), for ``SharedTemplate`` rows only."""
-    with tenancy.unscoped(), tenancy.using(None, database=True):
-        yield
-
-
 def shared_templates(exclude_city_id: int | None) -> list[SharedTemplate]:
     """Every other city's currently shared templates (the municipality joined for its name)."""
-    with _across_cities():
+    with tenancy.across_cities():  # the only cross-city read: shared rows
         qs = (
             SharedTemplate.objects.filter(withdrawn_at__isnull=True)
             .select_related("municipality")
@@ -100,7 +91,7 @@ def shared_templates(exclude_city_id: int | None) -> list[SharedTemplate]:
 
 
 def shared_template(pk: int, exclude_city_id: int | None = None) -> SharedTemplate | None:
-    with _across_cities():
+    with tenancy.across_cities():  # the only cross-city read: shared rows
         qs = SharedTemplate.objects.filter(pk=pk, withdrawn_at__isnull=True).select_related("municipality")
         qs = qs.only("name", "description", "version_number", "schema", "updated_at", "shared_at", "form_id", "municipality__name", "municipality_id")
         if exclude_city_id is not None:

@@ -104,3 +104,42 @@ class FaqForm(forms.ModelForm):
         self.fields["procedures"].queryset = Procedure.objects.filter(is_published=True).order_by("order")
         self.fields["guides"].queryset = Guide.objects.filter(published__isnull=False)
         self.fields["procedures"].required = self.fields["guides"].required = False
+
+
+# --- ひな形の共有 (sharing guides with the other cities) ----------------------------------------
+
+
+class ShareForm(forms.Form):
+    description = forms.CharField(
+        label=_("ひな形の説明"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("ほかの自治体の職員に、どんなガイドかを短く伝えます（1000文字以内）。"),
+        validators=[no_my_number],
+    )
+
+
+class CopyGuideForm(forms.Form):
+    section = forms.ModelChoiceField(label=_("担当課"), queryset=Section.objects.none(), empty_label=_("選んでください"))
+    slug = forms.SlugField(label=_("識別子（URLになります）"), max_length=60, help_text=_("半角英小文字・数字・ハイフン（例: moving-in）"))
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = section_ids(user, "change")
+        qs = Section.objects.filter(kind=Section.Kind.SECTION)
+        self.fields["section"].queryset = qs if allowed is None else qs.filter(pk__in=allowed)
+        self.fields["section"].error_messages["required"] = _("「担当課」を選んでください。")
+        self.fields["section"].error_messages["invalid_choice"] = _("「担当課」は示された一覧から選んでください。")
+        self.fields["slug"].error_messages["required"] = _("「識別子」を入力してください。")
+
+
+class MapProcedureForm(forms.Form):
+    """One missing procedure: this city's procedure to use instead, or remove its steps."""
+
+    missing = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    replacement = forms.ChoiceField(label=_("この自治体の手続"), required=False)
+
+    def __init__(self, procedures, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["replacement"].choices = [("", _("（この手続の手順を削除する）"))] + [(p.slug, f"{p.name}（{p.slug}）") for p in procedures]

@@ -155,6 +155,9 @@ def approve(version: GuideVersion, user, request=None) -> GuideVersion:
         guide.published = version
         guide.save(update_fields=["published"])
         audit.record(A.APPROVE, version, request=request, detail={"number": version.number})
+        from . import sharing  # sharing builds on these services
+
+        sharing.follow_publish(version)  # a shared guide offers its newest published version
     return version
 
 

@@ -92,7 +92,10 @@ def staff_edit(request, slug):
     if not found and request.method == "GET":
         found = services.problems(draft.definition)
     status = 400 if (form.errors or (found and request.method == "POST")) else 200
-    return render(request, "guide/staff_edit.html", {"guide": guide, "draft": draft, "form": form, "problems": found, "help": HELP}, status=status)
+    from .sharing_views import origin_context  # a copy's origin and missing procedures
+
+    context = {"guide": guide, "draft": draft, "form": form, "problems": found, "help": HELP, **origin_context(request, guide, draft)}
+    return render(request, "guide/staff_edit.html", context, status=status)
 
 
 @staff_required

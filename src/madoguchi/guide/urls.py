@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import sharing_views, staff_views, views
 
 app_name = "guide"
 urlpatterns = [
@@ -17,7 +17,14 @@ urlpatterns = [
     path("staff/faq/", staff_views.staff_faq, name="staff_faq"),
     path("staff/faq/new/", staff_views.staff_faq_edit, name="staff_faq_new"),
     path("staff/faq/<int:pk>/", staff_views.staff_faq_edit, name="staff_faq_edit"),
+    path("staff/templates/", sharing_views.staff_templates, name="staff_templates"),
+    path("staff/templates/<int:pk>/", sharing_views.staff_template, name="staff_template"),
     path("staff/<slug:slug>/edit/", staff_views.staff_edit, name="staff_edit"),
+    path("staff/<slug:slug>/sharing/", sharing_views.staff_sharing, name="staff_sharing"),
+    path("staff/<slug:slug>/share/", sharing_views.staff_share, name="staff_share"),
+    path("staff/<slug:slug>/origin/apply/", sharing_views.staff_origin_apply, name="staff_origin_apply"),
+    path("staff/<slug:slug>/origin/dismiss/", sharing_views.staff_origin_dismiss, name="staff_origin_dismiss"),
+    path("staff/<slug:slug>/map-procedure/", sharing_views.staff_map_procedure, name="staff_map_procedure"),
     path("staff/<slug:slug>/v<int:number>/", staff_views.staff_version, name="staff_version"),
     path("staff/<slug:slug>/v<int:number>/review/", staff_views.staff_review, name="staff_review"),
     path("<slug:slug>/", views.guide_detail, name="detail"),
