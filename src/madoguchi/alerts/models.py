@@ -99,6 +99,24 @@ class Shelter(models.Model):
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="shelters")
     latitude = models.DecimalField(_("緯度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("経度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # What 自治体標準オープンデータセット 03 (指定緊急避難場所一覧) and 指定避難所一覧 publish.
+    is_evacuation_site = models.BooleanField(_("指定緊急避難場所"), default=True)
+    is_designated_shelter = models.BooleanField(_("指定避難所"), default=False, help_text=_("指定避難所との重複"))
+    capacity = models.PositiveIntegerField(_("想定収容人数"), null=True, blank=True)
+    # 災害種別: the hazards the site is designated for (the standard's 8, in its order).
+    hazard_flood = models.BooleanField(_("洪水"), default=False)
+    hazard_landslide = models.BooleanField(_("崖崩れ、土石流及び地滑り"), default=False)
+    hazard_storm_surge = models.BooleanField(_("高潮"), default=False)
+    hazard_earthquake = models.BooleanField(_("地震"), default=False)
+    hazard_tsunami = models.BooleanField(_("津波"), default=False)
+    hazard_large_fire = models.BooleanField(_("大規模な火事"), default=False)
+    hazard_inland_flood = models.BooleanField(_("内水氾濫"), default=False)
+    hazard_volcano = models.BooleanField(_("火山現象"), default=False)
+
+    HAZARDS = (
+        ("hazard_flood", "洪水"), ("hazard_landslide", "崖崩れ、土石流及び地滑り"), ("hazard_storm_surge", "高潮"), ("hazard_earthquake", "地震"),
+        ("hazard_tsunami", "津波"), ("hazard_large_fire", "大規模な火事"), ("hazard_inland_flood", "内水氾濫"), ("hazard_volcano", "火山現象"),
+    )  # fmt: skip
 
     objects = TenantManager()
 

@@ -22,7 +22,7 @@ ALLOWED = {
     "建物名等(方書)", "緯度", "経度", "標高", "電話番号", "内線番号", "連絡先メールアドレス", "連絡先FormURL", "連絡先備考（その他、SNSなど）",
     "郵便番号", "法人番号", "団体名", "利用可能曜日", "開始時間", "終了時間", "利用可能日時特記事項", "説明", "バリアフリー情報", "URL", "画像",
     "画像_ライセンス", "備考", "市区町村コード", "災害種別_洪水", "災害種別_崖崩れ、土石流及び地滑り", "災害種別_高潮", "災害種別_地震", "災害種別_津波",
-    "災害種別_大規模な火事", "災害種別_内水氾濫", "災害種別_火山現象", "指定避難所との重複", "想定収容人数", "対象となる町会・自治会",
+    "災害種別_大規模な火事", "災害種別_内水氾濫", "災害種別_火山現象", "指定避難所との重複", "想定収容人数", "対象となる町会・自治会", "指定緊急避難場所との重複",
     "手続名", "手続名_カナ", "担当課", "オンライン申請", "外部の申請先URL", "手数料（円）", "必要な本人確認",
 }  # fmt: skip
 
@@ -31,13 +31,15 @@ ALLOWED = {
 def city_data(db):
     facility = FacilityFactory(name="中央公民館", address="テスト市中央1-1（架空）")
     with tenancy.using(facility.municipality):
-        ShelterFactory(municipality=facility.municipality, area__municipality=facility.municipality, name="中央小学校")
+        ShelterFactory(municipality=facility.municipality, area__municipality=facility.municipality, name="中央小学校",
+                       hazard_earthquake=True, hazard_large_fire=True, is_designated_shelter=True, capacity=300)  # fmt: skip
+        ShelterFactory(municipality=facility.municipality, area__municipality=facility.municipality, name="河川敷広場", hazard_earthquake=True)
         ProcedureFactory(section=facility.section, name="住民票の写しの交付", online=True)
     return facility.municipality
 
 
 def test_every_generated_column_is_allowed(city_data):
-    assert {"public_facilities", "evacuation_spaces", "procedures"} <= set(datasets.keys())
+    assert {"public_facilities", "evacuation_spaces", "designated_shelters", "procedures"} <= set(datasets.keys())
     for key, plugin in datasets.items():
         assert set(plugin.columns) <= ALLOWED, f"{key}: {set(plugin.columns) - ALLOWED}"
         with tenancy.using(city_data):
@@ -54,8 +56,12 @@ def test_opendata_refresh_builds_the_standard_layouts(city_data):
         resource = shelters.resources.get()
         version = resource.versions.get()
         assert version.columns[:3] == ["全国地方公共団体コード", "ID", "名称"] and len(version.columns) == 39
-        row = DatastoreRow.objects.get(version=version).data
-        assert row["名称"] == "中央小学校" and row["地方公共団体名"].endswith(city_data.name) and row["災害種別_地震"] == ""
+        row = DatastoreRow.objects.get(version=version, number=1).data
+        assert row["名称"] == "中央小学校" and row["地方公共団体名"].endswith(city_data.name) and row["災害種別_地震"] == "1"
+        assert row["災害種別_津波"] == "" and row["災害種別_大規模な火事"] == "1" and row["指定避難所との重複"] == "1" and row["想定収容人数"] == "300"
+        assert DatastoreRow.objects.get(version=version, number=2).data["指定避難所との重複"] == ""
+        designated = DatastoreRow.objects.filter(version__resource__dataset__generator="designated_shelters")
+        assert [r.data["名称"] for r in designated] == ["中央小学校"] and designated[0].data["指定緊急避難場所との重複"] == "1"
         assert version.file.open("rb").read().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, as publishers ship
         procedures = DatastoreRow.objects.get(version__resource__dataset__generator="procedures").data
         assert procedures["オンライン申請"] == "有"
