@@ -211,3 +211,23 @@ def map_procedure(draft: GuideVersion, missing: str, replacement: str, user, *, 
             steps.append(step)
         group["steps"] = steps
     return services.save_draft(draft, defn, user, request=request)
+
+
+def diff_summary(current: dict, new: dict) -> dict:
+    """What applying ``new`` over ``current`` would change, by step and question key: steps added
+    and removed (titles, or the procedure slug), and whether anything else changed."""
+
+    def steps(defn):
+        out = {}
+        for group in (defn or {}).get("groups") or []:
+            for step in group.get("steps") or [] if isinstance(group, dict) else []:
+                if isinstance(step, dict) and step.get("key"):
+                    out[str(step["key"])] = (definition.text(step["title"])[0] if step.get("title") else "") or str(step.get("procedure") or step["key"])
+        return out
+
+    a, b = steps(current), steps(new)
+    return {
+        "added": [title for key, title in b.items() if key not in a],
+        "removed": [title for key, title in a.items() if key not in b],
+        "other_changes": (current or {}) != (new or {}),
+    }

@@ -32,10 +32,13 @@ def origin_context(request, guide: Guide, draft: GuideVersion | None) -> dict:
     """What the copy's pages show: where it came from, the origin's newer version if any, and
     the procedures the draft names that this city does not have (with a form to map each)."""
     missing = sharing.missing_procedures(draft.definition) if draft is not None else []
+    update = sharing.origin_update(guide)
+    base = draft or guide.published
     procedures = list(Procedure.objects.order_by("name").only("slug", "name")) if missing else []
     return {
         "origin_city": guide.origin_municipality if guide.origin_template_id else None,
-        "origin_update": sharing.origin_update(guide),
+        "origin_update": update,
+        "origin_diff": sharing.diff_summary(base.definition if base else {}, update.definition) if update else None,
         "missing": [(slug, MapProcedureForm(procedures, initial={"missing": slug}, prefix=f"map-{i}")) for i, slug in enumerate(missing)],
         "can_change": permissions.can(request.user, "change", guide),
     }

@@ -118,7 +118,7 @@ def test_share_copy_map_review_and_origin_updates(client, cities):
         copy.refresh_from_db()
         assert copy.versions.count() == 1 and "ごみ" not in str(copy.published.definition)
     page = client.get("/guides/staff/tennyu-guide/sharing/", HTTP_HOST=B_HOST).content.decode()
-    assert "元のガイドに新しい版があります" in page and "第2版を公開しました" in page
+    assert "元のガイドに新しい版があります" in page and "第2版を公開しました" in page and "追加される手順: ごみの出し方の確認" in page
 
     # Apply: a new draft version (version 2) with the origin's rules; the published one stays.
     response = client.post("/guides/staff/tennyu-guide/origin/apply/", {"version": "2"}, HTTP_HOST=B_HOST)
