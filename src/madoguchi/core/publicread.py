@@ -56,9 +56,7 @@ def answer(request):
         if municipality is None:
             return None
         if tenancy.over_city_limit(request, municipality):
-            from .tenancy import _busy_response
-
-            return _busy_response()
+            return tenancy.busy_response()
         request.municipality = municipality
         with tenancy.serving(municipality):
             response = plugin.handle(request, **match.groupdict())

@@ -307,7 +307,7 @@ BUSY_PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8">
 </main></body></html>"""
 
 
-def _busy_response():
+def busy_response():
     from django.http import HttpResponse
 
     response = HttpResponse(BUSY_PAGE.encode(), status=503, content_type="text/html; charset=utf-8")
@@ -326,7 +326,7 @@ class TenantMiddleware:
         from django.http import HttpResponseNotFound
 
         operator = operator_hosts()
-        on_operator_host = bool(operator) and normalise_host(request.get_host()) in operator
+        on_operator_host = is_operator_host(request)
         if on_operator_host:
             # The operator works across cities, for none of them: no city's pages on this host.
             if not request.path.startswith(OPERATOR_PATHS):
@@ -342,13 +342,13 @@ class TenantMiddleware:
         if municipality is None and not on_operator_host and strict_hosts() and not request.path.startswith(_ANY_HOST):
             return HttpResponseNotFound(UNKNOWN_HOST_PAGE.encode(), content_type="text/html; charset=utf-8")
         if over_city_limit(request, municipality):
-            return _busy_response()
+            return busy_response()
         with serving(municipality):
             return self.get_response(request)
 
 
 def over_city_limit(request, municipality) -> bool:
-    """Whether this request passes its city's request limit (``city_requests_per_second``): one
+    """Whether this request exceeds its city's request limit (``city_requests_per_second``): one
     counter per city, shared by every app process, for the full stack and the public reads."""
     city_id = getattr(municipality, "pk", None)
     limit = city_requests_per_second()
@@ -363,11 +363,13 @@ def city_of_request(request):
     """The city a request is for, by host name, or None (unknown host, or the 共同運営 operator's
     host, which serves no city): the public reads' cheap version of ``TenantMiddleware``'s
     decision — anything it cannot answer goes on to the middleware, which gives the error page."""
-    host = normalise_host(request.get_host())
+    return None if is_operator_host(request) else resolve(request.get_host())
+
+
+def is_operator_host(request) -> bool:
+    """Whether the request came to the 共同運営 operator's host (which serves no city)."""
     operator = operator_hosts()
-    if operator and host in operator:
-        return None
-    return resolve(request.get_host())
+    return bool(operator) and normalise_host(request.get_host()) in operator
 
 
 @contextlib.contextmanager
