@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from madoguchi.core.models import CityOwned, Section, city_file_path
 from madoguchi.core.validation import ResidentCharField, ResidentTextField, TranscribedCharField, TranscribedTextField
 
+from .periods import OpenPeriod
+
 
 class Channel(models.TextChoices):
     """意見の提出方法."""
@@ -48,7 +50,7 @@ AGE_GROUPS = [
 ]
 
 
-class Consultation(CityOwned):
+class Consultation(OpenPeriod, CityOwned):
     """意見公募（パブリックコメント）: a draft published for opinions during a period."""
 
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="+", verbose_name=_("担当課"))
@@ -71,14 +73,6 @@ class Consultation(CityOwned):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def audit_section(self):
-        return self.section
-
-    def is_open(self, today: dt.date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return self.is_published and self.starts_on <= today <= self.ends_on
 
     @property
     def purge_after(self) -> dt.date:

@@ -4,23 +4,22 @@ sample drawn from a register extract (one per invitation code). Imported by ``mo
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.models import CityOwned, Section
 from madoguchi.core.validation import TranscribedCharField, TranscribedTextField
+
+from .periods import OpenPeriod
 
 # Codes, keys, hashes and choice values below are machine-written or checked against the
 # survey's choices; they are declared Transcribed* (masked on save, never refused) so the
 # マイナンバー walker needs no exemption list entry for them.
 
 
-class Survey(CityOwned):
+class Survey(OpenPeriod, CityOwned):
     """アンケート."""
 
     class Audience(models.TextChoices):
@@ -61,14 +60,6 @@ class Survey(CityOwned):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def audit_section(self):
-        return self.section
-
-    def is_open(self, today: dt.date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return self.is_published and self.starts_on <= today <= self.ends_on
 
     @property
     def indicative(self) -> bool:
