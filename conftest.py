@@ -180,6 +180,9 @@ def axe_check():
     axe = Axe()
 
     def check(pg, label: str = ""):
+        # A click that navigates returns once the new document commits; wait until it has loaded
+        # so axe audits the page the test means, not an empty one mid-navigation.
+        pg.wait_for_load_state("load")
         results = axe.run(pg, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
         violations = results.response["violations"]
         if violations:
@@ -195,6 +198,7 @@ def reflow_check():
     """WCAG 1.4.10 reflow: at the current viewport nothing may need horizontal scrolling."""
 
     def check(pg, label: str = ""):
+        pg.wait_for_load_state("load")
         overflow = pg.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{label or pg.url} scrolls sideways by {overflow}px"
 

@@ -1,6 +1,9 @@
 """Submitting an opinion in real Chromium at 360 px: every step axe-clean."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +20,7 @@ def test_submit_opinion_at_360px(live_server, page, axe_check, reflow_check, cit
     reflow_check(page, "consultation page")
     page.get_by_role("link", name="「具体的な施策」について意見を出す").click()
     page.get_by_role("button", name="入力内容を確認する").click()
-    assert page.locator("#error-summary").is_visible()  # required fields named, nothing lost
+    expect(page.locator("#error-summary")).to_be_visible()  # required fields named, nothing lost
     axe_check(page, "opinion form with errors")
     reflow_check(page, "opinion form with errors")
     page.get_by_label("ご意見").fill("公共施設の予約を、スマートフォンから簡単にできるようにしてください。")
@@ -33,7 +36,9 @@ def test_submit_opinion_at_360px(live_server, page, axe_check, reflow_check, cit
     page.goto(f"{live_server.url}/participation/proposals/")
     axe_check(page, "proposal list")
     page.get_by_role("link", name="公共施設のWi-Fiを増やしてほしい").click()
-    assert "採用" in page.content()
+    # content() read mid-navigation returns ''; wait for the detail page, then expect() polls.
+    page.wait_for_url(re.compile(r"/participation/proposals/\d+/$"))
+    expect(page.locator("main")).to_contain_text("採用")
     page.get_by_text("不適切な内容を通報する").click()
     axe_check(page, "proposal detail with the report form open")
     reflow_check(page, "proposal detail")

@@ -2,6 +2,7 @@
 included): axe-clean on every page, and the answers counted in the results."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +19,7 @@ def test_answer_survey_by_keyboard_at_360px(live_server, page, axe_check, city, 
     page.get_by_label("お住まいの地区").select_option("central")
     page.get_by_role("button", name="次へ").click()
     page.get_by_role("button", name="回答内容を確認する").click()  # nothing answered: errors named
-    assert page.locator("#error-summary").is_visible()
+    expect(page.locator("#error-summary")).to_be_visible()
     axe_check(page, "survey page 2 with errors")
     page.get_by_label("ある", exact=True).check()  # the branch shows the follow-up questions
     page.get_by_role("checkbox", name="施設予約").check()
@@ -36,7 +37,7 @@ def test_answer_survey_by_keyboard_at_360px(live_server, page, axe_check, city, 
         page.locator(f"#{item}").select_option(label=rank)
     axe_check(page, "survey page 2 filled")
     page.get_by_role("button", name="回答内容を確認する").click()
-    assert "1位 施設予約" in page.content()
+    expect(page.locator("main")).to_contain_text("1位 施設予約")
     axe_check(page, "survey confirmation")
     page.get_by_role("button", name="この内容で回答する").click()
     page.wait_for_url("**/done/")

@@ -1,6 +1,7 @@
 """Booking on a 360 px phone, checked with axe-core on every page of the flow."""
 
 import pytest
+from playwright.sync_api import expect
 
 from madoguchi.reservations.models import Booking
 
@@ -32,7 +33,7 @@ def test_booking_flow_on_phone(live_server, page, axe_check, reflow_check, unit,
     page.wait_for_url("**/reservations/bookings/**")
     axe_check(page, "confirm")
     page.get_by_role("button", name="予約する").click()
-    assert page.locator("#error-summary").is_visible()
+    expect(page.locator("#error-summary")).to_be_visible()
     axe_check(page, "confirm with errors")
     page.get_by_label("利用目的").fill("ダンスの練習")
     page.get_by_label("利用人数").fill("12")

@@ -4,6 +4,7 @@ without JavaScript-only widgets, no horizontal scrolling, axe-clean (issue #12 i
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from madoguchi.reservations.models import Lottery
 
@@ -34,11 +35,11 @@ def test_wish_picker_and_resident_pages_at_360(live_server, page, axe_check, fac
     page.locator(".lottery-days a", has_text="7(水)").click()
     page.get_by_label("10:00〜").first.check()
     page.get_by_role("button", name="第1希望に追加する").click()
-    assert "第1希望: 会議室A 7月7日(水) 10:00〜" in page.locator(".wish-list").inner_text()
+    expect(page.locator(".wish-list")).to_contain_text("第1希望: 会議室A 7月7日(水) 10:00〜")
     assert fits(page)
     axe_check(page, "lottery with one wish")
     page.locator(".lottery-days a", has_text="8(木)").click()
-    assert page.locator("fieldset.lottery-unit legend", has_text="大ホール").count() == 1
+    expect(page.locator("fieldset.lottery-unit legend", has_text="大ホール")).to_have_count(1)
     assert fits(page)
     axe_check(page, "lottery, step 2 (frames of a day)")
     for url in (f"/reservations/facilities/{facility.pk}/", "/reservations/counters/", f"/reservations/counters/{counter.slug}/"):
