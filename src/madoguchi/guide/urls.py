@@ -32,4 +32,5 @@ urlpatterns = [
     path("<slug:slug>/checklist.pdf", views.checklist_pdf, name="checklist_pdf"),
     path("<slug:slug>/checklist/email/", views.checklist_email, name="checklist_email"),
     path("<slug:slug>/checklist/save/", views.checklist_save, name="checklist_save"),
+    path("<slug:slug>/checklist/visit/", views.checklist_visit, name="checklist_visit"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from madoguchi.core import ratelimit
 from madoguchi.core.errors import LoginRequired
 
-from . import pdf, services
+from . import pdf, services, visit
 from .forms import EmailForm, QuestionnaireForm
 from .models import Faq, Guide, SavedChecklist
 
@@ -150,6 +150,51 @@ def checklist_save(request, slug):
     saved = services.save_checklist(request.user, guide, form.answers(), form.cleaned_data["date"], lang)
     messages.success(request, "チェックリストを保存しました。済んだ手続にしるしを付けられます。")
     return redirect("guide:my_detail", saved.pk)
+
+
+def checklist_visit(request, slug):
+    """一回の来庁: the checklist's in-person steps as ONE counter visit. The resident picks the
+    counter (the first in visiting order by default) and the details to carry over; 「予約へ
+    進む」 opens that counter's booking page (reservations) with its form filled in."""
+    guide = _published(slug)
+    form, result, lang = _answered(request, guide)
+    if result is None:
+        return redirect(f"{reverse('guide:detail', args=[slug])}?{urlencode({'lang': lang})}")
+    from madoguchi.core.wareki import format_wareki
+
+    query = _query(form, lang)
+    booking = visit.plan(result, date_label=format_wareki(result.event_date) if result.event_date else "")
+    # First display: only 持ち物 is carried over; answers about the person only when ticked.
+    carry = set(request.GET.getlist("carry")) if request.GET.get("book") else {"bring"}
+    error = ""
+    if request.GET.get("book") and booking.bookable:
+        try:
+            counter = booking.counters[int(request.GET.get("counter", "0"))]
+        except (ValueError, IndexError):
+            error = "予約する窓口を一覧から選んでください。"
+        else:
+            text, left_out = visit.prefill(booking, result.title, carry)
+            if left_out:
+                messages.warning(request, "予約の内容に書ききれなかったことがあります。窓口でお伝えください: " + "、".join(left_out))
+            url = visit.booking_url(counter.url, text)
+            if not request.user.is_authenticated:  # booking needs an account: sign in, then the filled-in form
+                return redirect(f"{reverse('accounts:login')}?{urlencode({'next': url})}")
+            return redirect(url)
+    return render(
+        request,
+        "guide/visit.html",
+        {
+            "guide": guide,
+            "checklist": result,
+            "booking": booking,
+            "query": query,
+            "query_string": urlencode(query),
+            "carry": carry,
+            "error": error,
+            "lang": lang,
+        },
+        status=400 if error else 200,
+    )
 
 
 # --- the resident's saved checklists -------------------------------------------------------------

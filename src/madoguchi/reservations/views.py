@@ -372,7 +372,9 @@ def counter_detail(request, slug: str):
     days = services.counter_dates(counter)
     if not request.GET.get("date"):  # open on the first day the office is open
         day = next((d["date"] for d in days if not d["closed"]), day)
-    form = VisitForm(request.POST or None)
+    # A link may fill in 手続き・相談の内容 (guide's 一回の来庁: the procedures and what to bring).
+    prefill = request.GET.get("procedure", "")[:200]
+    form = VisitForm(request.POST or None, initial={"procedure": prefill} if prefill else None)
     if not counter.allows_online:
         form.fields["mode"].choices = [c for c in form.fields["mode"].choices if c[0] == Visit.Mode.IN_PERSON]
     if request.method == "POST":
@@ -400,6 +402,7 @@ def counter_detail(request, slug: str):
             "selected": day,
             "week": week,  # 月〜金: 土日 are closed days
             "closed_days": closed_days,
+            "prefill": prefill,  # kept when another day is picked
         },
     )
 
