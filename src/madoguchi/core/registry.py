@@ -461,6 +461,94 @@ class IdentityProvider:
         return []
 
 
+# --- ひな形として共有できるもの (shareable kinds) — the mechanism is core/sharing.py ---------------
+class ShareableKind:
+    """A kind of item a city can share as ひな形 with the other cities (forms, guides), contributed
+    from ``<app>/sharing.py``. The rules — share, withdraw, follow a new publication, the one
+    cross-city read, copy with origin, offer/apply/dismiss the origin's updates, map what the
+    copying city lacks — are ``core.sharing``'s functions, each taking the kind; the kind says
+    only what differs. See docs/engineering.md, "Shared mechanisms".
+
+    - ``model``: the concrete ``core.sharing_models.SharedTemplateBase`` subclass; its
+      ``tenant_parent`` is the foreign key to the item, and the item's model inherits
+      ``SharedCopy`` and has ``origin_<that key>_id``;
+    - ``noun`` (フォーム, ガイド) and ``origin_noun`` (様式, ガイド) word the errors and the audit log;
+    - ``published_version(item)``, ``version_definition(version)``, ``version_title(version)``,
+      ``fallback_name(item)``: what is copied into the shared row;
+    - ``create_copy(shared, definition, *, section, user, request, origin, **options)``: the new
+      item in the active city (``origin``: the origin fields to set);
+    - ``editable_draft(item, user, request)``, ``save_draft(draft, definition, user, request)``:
+      where an applied update or a mapped reference goes;
+    - ``missing_key``, ``missing_references(definition)``, ``reference_exists(value)``,
+      ``replace_reference(definition, missing, replacement)``: the references the copying city
+      has no target for (a guide's procedures), listed, mapped or removed."""
+
+    key: str = ""
+    model: type | None = None
+    noun: str = ""
+    origin_noun: str = ""
+    withdrawn_text: str = "ひな形の公開をやめた"
+    missing_key: str = ""  # the audit detail's key for the references the copying city lacks
+    replacement_error: str = "この自治体のものから選んでください。"
+
+    def published_version(self, item):
+        raise NotImplementedError
+
+    def version_definition(self, version) -> dict:
+        raise NotImplementedError
+
+    def version_title(self, version) -> str:
+        raise NotImplementedError
+
+    def fallback_name(self, item) -> str:
+        return ""
+
+    def create_copy(self, shared, definition: dict, *, section, user, request, origin: dict, **options):
+        raise NotImplementedError
+
+    def editable_draft(self, item, user, request=None):
+        raise NotImplementedError
+
+    def save_draft(self, draft, definition: dict, user, request=None):
+        raise NotImplementedError
+
+    def missing_references(self, definition: dict) -> list[str]:
+        return []
+
+    def reference_exists(self, value: str) -> bool:
+        return False
+
+    def replace_reference(self, definition: dict, missing: str, replacement: str) -> dict:
+        return definition
+
+    def check(self) -> list[checks.CheckMessage]:
+        from .sharing_models import SharedCopy, SharedTemplateBase
+
+        def error(text):
+            return checks.Error(f"shareable kind {self.key!r}: {text}", obj=type(self), id="madoguchi.E021")
+
+        model = self.model
+        if not (isinstance(model, type) and issubclass(model, SharedTemplateBase) and not model._meta.abstract):
+            return [error("model must be a concrete subclass of core.sharing_models.SharedTemplateBase")]
+        problems = []
+        if not self.noun or not self.origin_noun:
+            problems.append(error("needs a noun and an origin_noun"))
+        try:
+            item_model = model._meta.get_field(model.source_field()).related_model
+        except Exception:
+            return [*problems, error(f"tenant_parent {model.tenant_parent!r} is not a foreign key of {model.__name__}")]
+        if not issubclass(item_model, SharedCopy):
+            problems.append(error(f"{item_model.__name__} must inherit core.sharing_models.SharedCopy"))
+        elif not any(f.attname == f"origin_{model.source_field()}_id" for f in item_model._meta.concrete_fields):
+            problems.append(error(f"{item_model.__name__} has no origin_{model.source_field()}_id"))
+        if not any(model.source_field() in c.fields and "municipality" in c.fields for c in model._meta.constraints):
+            problems.append(error("needs a unique constraint on (municipality, item)"))
+        for hook in ("published_version", "version_definition", "version_title", "create_copy", "editable_draft", "save_draft"):
+            if getattr(type(self), hook) is getattr(ShareableKind, hook):
+                problems.append(error(f"does not implement {hook}()"))
+        return problems
+
+
 # --- public reads (公開の読み取り) -------------------------------------------------------------
 class PublicRead:
     """An answer that is the same for everyone and holds no personal data (a facility's month
@@ -522,6 +610,11 @@ identity_providers: Registry[IdentityProvider] = Registry(
     "identity_providers", module="identity_providers", label="本人確認の方法", kind=IdentityProvider, instantiate=True
 )
 
+
+#: Kinds a city can share as ひな形 with the other cities (``core.sharing``), from ``<app>/sharing.py``.
+shareable_kinds: Registry[ShareableKind] = Registry(
+    "shareable_kinds", module="sharing", label="ひな形として共有できるもの", kind=ShareableKind, instantiate=True
+)
 
 #: Public reads served before sessions and accounts (``core/publicread.py``), from ``<app>/public_reads.py``.
 public_reads: Registry[PublicRead] = Registry("public_reads", module="public_reads", label="公開の読み取り（高速経路）", kind=PublicRead, instantiate=True)

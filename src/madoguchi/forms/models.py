@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core import tenancy
 from madoguchi.core.models import CityOwned, Municipality
-from madoguchi.core.validation import ResidentCharField, ResidentTextField, TranscribedCharField
+from madoguchi.core.sharing_models import SharedCopy, SharedTemplateBase
+from madoguchi.core.validation import ResidentCharField, TranscribedCharField
 
 
 def _active_or_default_city_id() -> int | None:
@@ -29,7 +30,7 @@ class ImmutableVersionError(Exception):
     """A published version (公開済みの版) must never change: drafts in progress depend on it."""
 
 
-class Form(CityOwned):
+class Form(SharedCopy, CityOwned):
     """フォーム. The definition lives in its versions; this row is the stable identity. It
     belongs to its section's city (the active city for a form without a section)."""
 
@@ -42,15 +43,8 @@ class Form(CityOwned):
     )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
-    # コピー元: a form copied from another city's shared template (ひな形) records where it came
-    # from as plain values, never a foreign key into the other city's rows.
-    origin_template_id = models.PositiveBigIntegerField(_("コピー元のひな形"), null=True, blank=True)
+    # コピー元 (the rest from SharedCopy): plain values, never a key into another city's rows.
     origin_form_id = models.PositiveBigIntegerField(_("コピー元のフォーム"), null=True, blank=True)
-    origin_version = models.PositiveIntegerField(_("コピー元の版"), null=True, blank=True)
-    origin_municipality = models.ForeignKey(
-        Municipality, verbose_name=_("コピー元の自治体"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    origin_dismissed_version = models.PositiveIntegerField(_("更新のお知らせを閉じた版"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("フォーム")
@@ -133,40 +127,19 @@ class FormVersion(CityOwned):
         return self.status == self.Status.PUBLISHED
 
 
-class SharedTemplate(CityOwned):
-    """ひな形: a city's published form offered to the other cities of the deployment to copy.
-    It holds a copy of the shared version's definition, so other cities read only this row
-    (never the form, its drafts or any submission). Withdrawn templates keep their row
-    (``withdrawn_at``) so copies can still say where they came from."""
+class SharedTemplate(SharedTemplateBase):
+    """ひな形 of a form: its published version offered to the other cities to copy (fields and
+    rules: ``core.sharing_models.SharedTemplateBase``; the mechanism: ``core.sharing``)."""
 
     tenant_parent = "form"
 
     form = models.ForeignKey(Form, verbose_name=_("フォーム"), on_delete=models.CASCADE, related_name="shares")
-    name = ResidentCharField(_("ひな形の名前"), max_length=200)
-    description = ResidentTextField(_("説明"), max_length=1000, blank=True)
-    version_number = models.PositiveIntegerField(_("公開している版"))
-    schema = models.JSONField(_("定義"), default=dict)
-    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("公開した職員"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    shared_at = models.DateTimeField(_("公開日時"), default=timezone.now)
-    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
-    withdrawn_at = models.DateTimeField(_("公開をやめた日時"), null=True, blank=True)
+    definition = models.JSONField(_("定義"), default=dict, db_column="schema")  # the column's name before the shared base
 
-    class Meta:
+    class Meta(SharedTemplateBase.Meta):
         verbose_name = _("ひな形")
         verbose_name_plural = _("ひな形")
-        ordering = ["-updated_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["municipality", "form"], name="forms_sharedtemplate_unique_form")]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_shared(self) -> bool:
-        return self.withdrawn_at is None
-
-    @property
-    def audit_section(self):
-        return self.form.section
 
 
 def _upload_path(instance: Upload, filename: str) -> str:

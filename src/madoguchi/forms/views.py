@@ -158,7 +158,7 @@ def _render_editor(request, form, draft, schema, errors, *, json_text=None, json
             "share_form": share_form or ShareForm(initial={"description": share.description if share else ""}),
             "form": share_form,
             "origin": origin,
-            "origin_diff": sharing.diff_summary(draft.schema, origin.schema) if origin else None,
+            "origin_diff": sharing.diff_summary(draft.schema, origin.definition) if origin else None,
             "origin_city": form.origin_municipality if form.origin_template_id else None,
         },
         status=status,
@@ -343,7 +343,7 @@ def staff_template(request, pk: int):
     return render(
         request,
         "forms/staff/template.html",
-        {"template": template, "copy_form": copy_form, "form": copy_form, "preview": _preview_pages(request, template.schema)},
+        {"template": template, "copy_form": copy_form, "form": copy_form, "preview": _preview_pages(request, template.definition)},
         status=status,
     )
 

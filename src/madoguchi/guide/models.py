@@ -9,14 +9,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.models import CityOwned, TenantManager
+from madoguchi.core.sharing_models import SharedCopy, SharedTemplateBase
 from madoguchi.core.validation import ResidentCharField, ResidentTextField
 
 
-class Guide(CityOwned):
+class Guide(SharedCopy, CityOwned):
     """手続きガイド: one life event's questionnaire, owned by a 課 (who edits and approves it)."""
 
     slug = models.SlugField(_("識別子"), max_length=60)
@@ -24,15 +24,8 @@ class Guide(CityOwned):
     order = models.PositiveIntegerField(_("表示順"), default=0)
     published = models.ForeignKey("GuideVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("公開中の版"))
     created_at = models.DateTimeField(auto_now_add=True)
-    # コピー元: a guide copied from another city's shared guide (ひな形) records where it came
-    # from as plain values, never a foreign key into the other city's rows.
-    origin_template_id = models.PositiveBigIntegerField(_("コピー元のひな形"), null=True, blank=True)
+    # コピー元 (the rest from SharedCopy): plain values, never a key into another city's rows.
     origin_guide_id = models.PositiveBigIntegerField(_("コピー元のガイド"), null=True, blank=True)
-    origin_version = models.PositiveIntegerField(_("コピー元の版"), null=True, blank=True)
-    origin_municipality = models.ForeignKey(
-        "core.Municipality", verbose_name=_("コピー元の自治体"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    origin_dismissed_version = models.PositiveIntegerField(_("更新のお知らせを閉じた版"), null=True, blank=True)
 
     objects = TenantManager()
 
@@ -97,42 +90,19 @@ class GuideVersion(CityOwned):
         return self.guide.section
 
 
-class SharedGuide(CityOwned):
-    """ひな形として共有したガイド: a city's published guide offered to the other cities of the
-    deployment to copy. It holds a copy of the shared version's definition, so other cities read
-    only this row (never the guide, its drafts or residents' checklists). Withdrawn rows stay
-    (``withdrawn_at``) so copies can still say where they came from."""
+class SharedGuide(SharedTemplateBase):
+    """ひな形として共有したガイド: a guide's published version offered to the other cities to copy
+    (fields and rules: ``core.sharing_models.SharedTemplateBase``; the mechanism: ``core.sharing``)."""
 
     tenant_parent = "guide"
 
     guide = models.ForeignKey(Guide, verbose_name=_("ガイド"), on_delete=models.CASCADE, related_name="shares")
-    name = ResidentCharField(_("ひな形の名前"), max_length=200)
-    description = ResidentTextField(_("説明"), max_length=1000, blank=True)
-    version_number = models.PositiveIntegerField(_("公開している版"))
     definition = models.JSONField(_("質問とルール"), default=dict)
-    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("公開した職員"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    shared_at = models.DateTimeField(_("公開日時"), default=timezone.now)
-    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
-    withdrawn_at = models.DateTimeField(_("公開をやめた日時"), null=True, blank=True)
 
-    objects = TenantManager()
-
-    class Meta:
+    class Meta(SharedTemplateBase.Meta):
         verbose_name = _("共有したガイド")
         verbose_name_plural = _("共有したガイド")
-        ordering = ["-updated_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["municipality", "guide"], name="guide_sharedguide_unique_guide")]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_shared(self) -> bool:
-        return self.withdrawn_at is None
-
-    @property
-    def audit_section(self):
-        return self.guide.section
 
 
 class SavedChecklist(CityOwned):
