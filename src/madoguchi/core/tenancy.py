@@ -49,8 +49,9 @@ def operator_hosts() -> frozenset[str]:
     return frozenset(normalise_host(h) for h in value if h.strip())
 
 
-# Paths an operator host serves; every other path there is a 404 (no city's pages on it).
-OPERATOR_PATHS = ("/operator/", "/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/i18n/", "/static/", "/healthz")
+# Paths an operator host serves; every other path there is a 404 (no city's pages on it). The
+# CKAN Action API there is the all-cities open data catalogue (opendata/regional.py).
+OPERATOR_PATHS = ("/operator/", "/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/i18n/", "/static/", "/healthz", "/api/3/action/", "/api/action/")
 
 
 # --- the active municipality ----------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from madoguchi.core.models import Section
 
-from . import conf, datastore
+from . import conf, datastore, regional
 from .models import LICENCE_URLS, Dataset, DatasetTag, Licence, Resource, ResourceVersion, Theme
 
 CKAN_VERSION = "2.10.4"  # the API generation these shapes follow
@@ -201,6 +201,8 @@ def resource_dict(request, resource: Resource, versions: list | None = None) -> 
     latest = versions[0] if versions else None
     if resource.format == Resource.Format.LINK:
         url = resource.link_url
+    elif regional.active(request):  # the operator host serves no city's files: the city's own host
+        url = regional.latest_url(resource, resource.municipality)
     else:
         url = _abs(request, "opendata:latest", resource.pk)
     from .services import MEDIA_TYPES
@@ -279,9 +281,15 @@ def package_dict(request, ds: Dataset) -> dict:
         extras.append({"key": "temporal_end", "value": ds.temporal_end.isoformat()})
     if ds.standard:
         extras.append({"key": "standard", "value": ds.standard})
+    if regional.active(request):  # all cities: organization = city, links to the city's host
+        for r in resources:
+            r.municipality = ds.municipality  # already loaded: no query per resource
+        name, org, url = regional.package_name(ds), regional.org_dict(ds.municipality), regional.dataset_url(ds)
+    else:
+        name, org, url = ds.name, org_dict(request, ds.section), _abs(request, "opendata:dataset", ds.name)
     return {
         "id": str(ds.pk),
-        "name": ds.name,
+        "name": name,
         "title": ds.title,
         "notes": ds.notes,
         "type": "dataset",
@@ -290,12 +298,12 @@ def package_dict(request, ds: Dataset) -> dict:
         "license_id": licence.value,
         "license_title": _LICENCE_TITLES[licence],
         "license_url": LICENCE_URLS.get(licence, ""),
-        "owner_org": org_name(ds.section),
-        "organization": org_dict(request, ds.section),
+        "owner_org": org["name"],
+        "organization": org,
         "author": ds.section.name,
         "maintainer": ds.section.name,
         "maintainer_email": ds.section.email or None,
-        "url": _abs(request, "opendata:dataset", ds.name),
+        "url": url,
         "metadata_created": _ts(ds.created_at),
         "metadata_modified": _ts(ds.modified_at),
         "tags": [{"name": t, "display_name": t, "state": "active", "vocabulary_id": None} for t in tags],
@@ -326,7 +334,7 @@ def _with_related(qs):
     )
 
 
-def _get_dataset(value: str) -> Dataset:
+def _get_dataset(value: str, *, all_cities: bool = False) -> Dataset:
     qs = _datasets().select_related("section", "municipality")
     ds = None
     try:
@@ -334,7 +342,7 @@ def _get_dataset(value: str) -> Dataset:
     except ValueError:
         pass
     if ds is None:
-        ds = qs.filter(name=value).first()
+        ds = qs.filter(regional.name_q(value) if all_cities else Q(name=value)).first()
     if ds is None:
         raise NotFound()
     return load_related([ds])[0]
@@ -345,8 +353,11 @@ def _get_dataset(value: str) -> Dataset:
 def status_show(request, params):
     """Site status: CKAN version and extensions."""
     city = getattr(request, "municipality", None)
+    title = f"{city.name} オープンデータカタログ" if city else "オープンデータカタログ"
+    if regional.active(request):
+        title = "オープンデータカタログ（共同運営のすべての自治体）"
     return {
-        "site_title": f"{city.name} オープンデータカタログ" if city else "オープンデータカタログ",
+        "site_title": title,
         "site_description": "",
         "site_url": request.build_absolute_uri("/"),
         "ckan_version": CKAN_VERSION,
@@ -371,6 +382,10 @@ def package_list(request, params):
     """Names of every public dataset (limit, offset)."""
     limit = _int(params, "limit", 0)
     offset = _int(params, "offset", 0)
+    if regional.active(request):
+        rows = _datasets().order_by("municipality__code", "name").values_list("municipality__code", "name")
+        rows = rows[offset : offset + limit] if limit else rows[offset:]
+        return [f"{code}-{name}" for code, name in rows]
     names = _datasets().order_by("name").values_list("name", flat=True)
     names = names[offset : offset + limit] if limit else names[offset:]
     return list(names)
@@ -379,7 +394,7 @@ def package_list(request, params):
 @action
 def package_show(request, params):
     """One dataset by name or id."""
-    return package_dict(request, _get_dataset(_required(params, "id")))
+    return package_dict(request, _get_dataset(_required(params, "id"), all_cities=regional.active(request)))
 
 
 @action
@@ -416,27 +431,40 @@ def _publishers():
 @action
 def organization_list(request, params):
     """Sections (課) that publish datasets (all_fields, sort: name|title|package_count, limit, offset)."""
-    orgs, _counts = _publishers()
+    all_cities = regional.active(request)
+    if all_cities:  # organization = city
+        orgs = regional.publishers(_datasets())
+        name_of, dict_of = regional.org_name, (lambda c, n: regional.org_dict(c, package_count=n))
+    else:
+        orgs, _counts = _publishers()
+        name_of, dict_of = org_name, (lambda s, n: org_dict(request, s, package_count=n))
     sort = str(params.get("sort") or "name asc").strip().split()
-    key = {"name": lambda o: org_name(o[0]), "title": lambda o: o[0].name, "package_count": lambda o: o[1]}.get(sort[0], lambda o: org_name(o[0]))
+    key = {"name": lambda o: name_of(o[0]), "title": lambda o: o[0].name, "package_count": lambda o: o[1]}.get(sort[0], lambda o: name_of(o[0]))
     orgs.sort(key=key, reverse=len(sort) > 1 and sort[1] == "desc")
     offset = _int(params, "offset", 0)
     limit = _int(params, "limit", 0)
     orgs = orgs[offset : offset + limit] if limit else orgs[offset:]
     if _bool(params, "all_fields"):
-        return [org_dict(request, s, package_count=n) for s, n in orgs]
-    return [org_name(s) for s, _n in orgs]
+        return [dict_of(o, n) for o, n in orgs]
+    return [name_of(o) for o, _n in orgs]
 
 
 @action
 def organization_show(request, params):
     """One section by name (include_datasets)."""
     value = _required(params, "id")
-    section = _sections_by_name().get(str(value))
-    if section is None:
-        raise NotFound("Organization was not found.")
-    qs = _datasets().filter(section=section)
-    d = org_dict(request, section, package_count=qs.count())
+    if regional.active(request):
+        city = regional.city_by_org(value)
+        if city is None:
+            raise NotFound("Organization was not found.")
+        qs = _datasets().filter(municipality=city)
+        d = regional.org_dict(city, package_count=qs.count())
+    else:
+        section = _sections_by_name().get(str(value))
+        if section is None:
+            raise NotFound("Organization was not found.")
+        qs = _datasets().filter(section=section)
+        d = org_dict(request, section, package_count=qs.count())
     if _bool(params, "include_datasets"):
         d["packages"] = [package_dict(request, ds) for ds in _with_page(qs.order_by("name")[:1000])]
     return d
@@ -468,7 +496,7 @@ def _date_bound(text: str):
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _clause_q(field: str, raw: str) -> Q:
+def _clause_q(field: str, raw: str, all_cities: bool = False) -> Q:
     value = raw[1:-1] if raw.startswith('"') and raw.endswith('"') else raw
     if raw[:1] in "[{":
         inner = raw[1:-1].split(" TO ")
@@ -482,6 +510,8 @@ def _clause_q(field: str, raw: str) -> Q:
         if high is not None:
             q &= Q(**{f"{column}__lte" if raw[-1] == "]" else f"{column}__lt": high})
         return q
+    if field in ("organization", "owner_org") and all_cities:
+        return regional.org_q(value)
     if field in ("organization", "owner_org"):
         section = _sections_by_name().get(value)
         return Q(section_id=section.pk) if section else Q(pk__in=[])
@@ -495,7 +525,7 @@ def _clause_q(field: str, raw: str) -> Q:
     if field in ("groups", "theme"):
         return Q(theme=value)
     if field == "name":
-        return Q(name=value)
+        return regional.name_q(value) if all_cities else Q(name=value)
     if field == "id":
         try:
             return Q(pk=uuid.UUID(value))
@@ -515,7 +545,7 @@ def _text_q(term: str) -> Q:
     return Q(title__icontains=term) | Q(notes__icontains=term) | Q(pk__in=tagged)
 
 
-def _parse_query(text: str, *, free_text: bool) -> Q:
+def _parse_query(text: str, *, free_text: bool, all_cities: bool = False) -> Q:
     text = (text or "").strip()
     q = Q()
     if not text or text == "*:*":
@@ -523,7 +553,7 @@ def _parse_query(text: str, *, free_text: bool) -> Q:
     for sign, field, raw in _CLAUSE.findall(text):
         if field == "*" and raw == "*":
             continue
-        clause = _clause_q(field, raw)
+        clause = _clause_q(field, raw, all_cities)
         q &= ~clause if sign == "-" else clause
     rest = _CLAUSE.sub(" ", text)
     for term in rest.replace("AND", " ").replace("　", " ").split():
@@ -556,13 +586,15 @@ def _sort(text: str) -> list[str]:
     return order
 
 
-def _facets(qs, fields: list[str], limit: int, mincount: int) -> tuple[dict, dict]:
+def _facets(qs, fields: list[str], limit: int, mincount: int, all_cities: bool = False) -> tuple[dict, dict]:
     facets, search_facets = {}, {}
     ids = qs.values("pk")
     for field in fields:
         if field not in FACETS:
             continue
-        if field == "organization":
+        if field == "organization" and all_cities:
+            pairs = regional.org_facet(qs)
+        elif field == "organization":
             sections = {s.pk: s for s in Section.objects.all()}
             pairs = [
                 (org_name(sections[sid]), sections[sid].name, n)
@@ -594,19 +626,22 @@ def package_search(request, params):
     """Search datasets: q, fq, rows, start, sort, facet.field, facet.limit, facet.mincount."""
     rows = _int(params, "rows", 10, maximum=conf.search_rows_max())
     start = _int(params, "start", 0)
-    qs = _datasets().filter(_parse_query(str(params.get("q") or ""), free_text=True))
+    all_cities = regional.active(request)
+    qs = _datasets().filter(_parse_query(str(params.get("q") or ""), free_text=True, all_cities=all_cities))
     fq = params.get("fq") or ""
     for clause in fq if isinstance(fq, list) else [fq]:
-        qs = qs.filter(_parse_query(str(clause), free_text=False))
+        qs = qs.filter(_parse_query(str(clause), free_text=False, all_cities=all_cities))
     sort_text = str(params.get("sort") or "score desc, metadata_modified desc")
     order = _sort(sort_text)
+    if all_cities:  # the all-cities name is <団体コード>-<name>
+        order = [o for col in order for o in ((f"{col[:-4]}municipality__code", col) if col.lstrip("-") == "name" else (col,))]
     # The count rides on the page's query (COUNT(*) OVER ()): the filter is evaluated once. Only
     # a page past the end (or rows=0) needs a count of its own.
     page = _with_page(qs.annotate(search_total=Window(Count("pk"))).order_by(*order)[start : start + rows]) if rows else []
     count = page[0].search_total if page else qs.count()
     results = [package_dict(request, ds) for ds in page]
     facet_fields = _list(params.get("facet.field"))
-    facets, search_facets = _facets(qs, facet_fields, _int(params, "facet.limit", 50), _int(params, "facet.mincount", 1))
+    facets, search_facets = _facets(qs, facet_fields, _int(params, "facet.limit", 50), _int(params, "facet.mincount", 1), all_cities)
     return {"count": count, "results": results, "facets": facets, "search_facets": search_facets, "sort": sort_text}
 
 
