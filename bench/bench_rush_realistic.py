@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
 import os
 import random
@@ -38,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from madoguchi.devtools.loadgen import SERVER_ROLES, Conn, cpu_by_role  # noqa: E402
-from madoguchi.devtools.servers import app_env, gunicorn, manage, postgres, redis_server, reference_report, worker  # noqa: E402
+from madoguchi.devtools.servers import app_env, gunicorn, has_nginx, manage, nginx, postgres, redis_server, reference_report, worker  # noqa: E402
 
 RESIDENTS = int(os.environ.get("BENCH_RUSH_RESIDENTS", 500))
 COURTS = int(os.environ.get("BENCH_RUSH_COURTS", 2))
@@ -53,6 +54,9 @@ THREADS = int(os.environ.get("BENCH_THREADS", 3))
 WORKER_NICE = int(os.environ.get("BENCH_WORKER_NICE", 10))
 ROOM_THRESHOLD = 0  # of the run under way (main)
 ROOM_ON = os.environ.get("BENCH_WAITING_ROOM", "1") != "0"
+# The production shape has nginx in front (deploy/nginx/madoguchi-locations.conf: the calendar
+# micro-cache and X-Request-Start); BENCH_PROXY=0 sends the residents to gunicorn directly.
+PROXY = os.environ.get("BENCH_PROXY", "1") != "0" and has_nginx()
 # In flight can never exceed gunicorn's threads (requests waiting in its backlog are not in the
 # app yet), and the calendars are public reads answered before the room (never counted), so
 # only booking-page requests count: a third of the threads (about the cores) keeps them at full
@@ -297,6 +301,28 @@ async def rush(url: str, data: dict) -> tuple[Rush, float, float, list]:
     return state, elapsed, client_cpu, residents
 
 
+async def warm_up(url: str, data: dict) -> None:
+    """Untimed, straight to gunicorn (the proxy's cache stays cold): each lane reads a calendar,
+    loads the booking page and sends a booking the API refuses, so a fresh process's first
+    requests (imports, connections, template loading) stay out of the figures — at 9:00 on
+    opening day the servers have been up for hours."""
+    host, port = url.removeprefix("http://").split(":")
+    unit, day = data["units"][0], data["days"][0]
+
+    async def lane(key: str) -> None:
+        csrf = secrets.token_hex(16)
+        headers = f"Content-Type: application/json\r\nX-CSRFToken: {csrf}\r\nCookie: sessionid={key}; csrftoken={csrf}\r\n"
+        conn = Conn(host, int(port))
+        for _ in range(2):
+            await conn.get(f"/api/reservations/units/{unit}/availability?year={day[:4]}&month={int(day[5:7])}", headers)
+            await conn.get("/reservations/", headers)
+            await conn.post("/api/reservations/bookings", json.dumps({"unit_id": unit, "date": "1999-01-01", "start": "09:00"}).encode(), headers)
+        conn.close()
+
+    lanes = 2 * WORKERS * THREADS
+    await asyncio.gather(*(lane(data["sessions"][i % len(data["sessions"])]) for i in range(lanes)))
+
+
 def _pct(values: list[float], q: float) -> float:
     v = sorted(values)
     return v[max(0, int(len(v) * q) - 1)] * 1000 if v else float("nan")
@@ -321,10 +347,14 @@ def run() -> None:
             GUNICORN_CMD_ARGS="--keep-alive 120 --backlog 2048",
             WAITING_ROOM_INFLIGHT_THRESHOLD=str(ROOM_THRESHOLD),
             WAITING_ROOM_ADMIT_PER_SECOND=str(ROOM_RATE),
+            BEHIND_PROXY="1" if PROXY else "0",
+            TRUSTED_PROXY_HOPS="1" if PROXY else "0",
         )
         manage(env, "migrate", "--no-input")
         data = _shell(env, f"RESIDENTS={RESIDENTS}\nCOURTS={COURTS}\nDAYS={DAYS}\n" + SETUP)
-        with worker(env, nice=WORKER_NICE), gunicorn(env, workers=WORKERS, threads=THREADS) as url:
+        with worker(env, nice=WORKER_NICE), gunicorn(env, workers=WORKERS, threads=THREADS) as app_url, contextlib.ExitStack() as stack:
+            url = stack.enter_context(nginx(app_url)) if PROXY else app_url
+            asyncio.run(warm_up(app_url, data))
             cpu0 = cpu_by_role()
             state, elapsed, client_cpu, residents = asyncio.run(rush(url, data))
             cpu1 = cpu_by_role()
@@ -336,7 +366,7 @@ def run() -> None:
     rules = {k: v for k, v in state.rules.items() if not k[:1].isupper()}
     print(
         f"realistic rush: {RESIDENTS} residents, {state.frames} frames ({COURTS} courts × {DAYS} days × {len(HOURS)} h), {elapsed:.1f} s,"
-        f" gunicorn {WORKERS}×{THREADS} threads, PostgreSQL, Redis, 1 task worker (nice {WORKER_NICE}),"
+        f" {'nginx (calendar micro-cache) → ' if PROXY else ''}gunicorn {WORKERS}×{THREADS} threads, PostgreSQL, Redis, 1 task worker (nice {WORKER_NICE}),"
         f" waiting room {'ON' if ROOM_THRESHOLD else 'off'}"
     )
     print(f"  requests/s             {requests / elapsed:8.1f}   ({len(state.calendar)} calendar reads, {len(state.booking)} booking POSTs)")

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 want=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libmagic1)
 if [[ "${1:-}" == "test" ]]; then
-  want+=(postgresql redis-server chromium)
+  want+=(postgresql redis-server chromium nginx-light)
 fi
 missing=()
 for pkg in "${want[@]}"; do

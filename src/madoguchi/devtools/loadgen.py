@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 # Process command-line fragments → the role named in reports.
-SERVER_ROLES = {"app (gunicorn)": "gunicorn", "PostgreSQL": "postgres", "task worker": "runworker", "Redis": "redis-server"}
+SERVER_ROLES = {"app (gunicorn)": "gunicorn", "PostgreSQL": "postgres", "task worker": "runworker", "Redis": "redis-server", "nginx": "nginx:"}
 
 
 def cpu_by_role(roles: dict[str, str] = SERVER_ROLES) -> dict[str, float]:

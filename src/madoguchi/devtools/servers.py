@@ -1,5 +1,5 @@
 """Throwaway servers on loopback for tests and benchmarks: PostgreSQL (initdb/pg_ctl), Redis,
-gunicorn app processes and task workers. Each is a context manager that cleans up after itself.
+gunicorn app processes, nginx in front of them (the production proxy) and task workers. Each is a context manager that cleans up after itself.
 
     with postgres() as db_url, redis_server() as redis_url:
         env = app_env(db_url, redis_url)
@@ -313,6 +313,60 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4, port: int | None = N
         yield url
     finally:
         _stop(proc)
+
+
+NGINX_LOCATIONS = PROJECT / "deploy" / "nginx" / "madoguchi-locations.conf"
+
+
+def has_nginx() -> bool:
+    return bool(shutil.which("nginx") or Path("/usr/sbin/nginx").exists())
+
+
+@contextlib.contextmanager
+def nginx(upstream_url: str, workers: int = 1):
+    """Yield the base URL of nginx in front of ``upstream_url``, configured with the project's own
+    deploy/nginx/madoguchi-locations.conf (the production proxy: the calendar micro-cache and
+    X-Request-Start). Run the app behind it with BEHIND_PROXY=1 TRUSTED_PROXY_HOPS=1."""
+    exe = shutil.which("nginx") or "/usr/sbin/nginx"
+    port = free_port()
+    upstream = urlsplit(upstream_url).netloc
+    tmp = Path(tempfile.mkdtemp(prefix="madoguchi-nginx-"))
+    tmp.chmod(0o777)  # workers drop to nobody when started as root; they write the cache here
+    conf = tmp / "nginx.conf"
+    conf.write_text(
+        f"""worker_processes {workers};
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    upstream madoguchi {{ server {upstream}; }}
+    proxy_cache_path {tmp}/cache levels=1:2 keys_zone=calendar:10m max_size=100m inactive=60s;
+    server {{
+        listen 127.0.0.1:{port} backlog=4096;
+        keepalive_timeout 120s;
+        keepalive_requests 100000;
+        include {NGINX_LOCATIONS};
+    }}
+}}
+"""
+    )
+    with _log_file("nginx") as log:
+        proc = subprocess.Popen([exe, "-c", str(conf), "-e", str(tmp / "error.log")], stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    try:
+        _wait_port(port)
+        url = f"http://127.0.0.1:{port}"
+        _wait_http(url + "/healthz")
+        yield url
+    finally:
+        _stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _wait_http(url: str, timeout: float = 30.0) -> None:

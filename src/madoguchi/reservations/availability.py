@@ -18,8 +18,8 @@ the month and the facility's **calendar version** (``CalendarVersion``):
 - the entry keeps the API's JSON ready, so a cached API read is one small SQL query (the
   version), one cache get and no serialisation. The HTML page renders the same days.
 
-A free frame can only be shown stale by an HTTP cache in front (``max-age`` a few seconds, a
-setting); the booking POST then answers 「予約済み」 at once (``queries.unit_day``'s taken check,
+A free frame can only be shown stale by an HTTP cache in front (``s-maxage``, a second by
+default); the booking POST then answers 「予約済み」 at once (``queries.unit_day``'s taken check,
 then the unique constraint).
 """
 
@@ -45,8 +45,11 @@ _t, _c = rawsql.table, rawsql.column
 
 
 def max_age() -> int:
-    """Seconds a browser or reverse proxy may keep a public calendar (RESERVATIONS_CALENDAR_MAX_AGE)."""
-    return int(getattr(settings, "RESERVATIONS_CALENDAR_MAX_AGE", 5))
+    """Seconds a reverse proxy may answer a public calendar from its cache
+    (RESERVATIONS_CALENDAR_MAX_AGE, sent as ``s-maxage``). Browsers get ``max-age=0`` and
+    revalidate every time (a 304 from the proxy is cheap), so a resident who reloads after
+    「予約済み」 sees the proxy's copy, at most this old, never an older one of their own."""
+    return int(getattr(settings, "RESERVATIONS_CALENDAR_MAX_AGE", 1))
 
 
 def cache_seconds() -> int:
@@ -261,11 +264,12 @@ for _model in (Booking, ClosedPeriod, OpeningHours, FrameDefinition, Lottery, Un
 
 def response(request, cal):
     """The API's answer for a cached month (a unit's or a facility's): 304 when the client has
-    it, else the stored JSON; with its ETag and a public max-age (it holds no personal data)."""
+    it, else the stored JSON; with its ETag, cacheable by a shared cache for ``max_age()`` (it
+    holds no personal data)."""
     from django.http import HttpResponse, HttpResponseNotModified
     from django.utils.cache import patch_cache_control
 
     answer = HttpResponseNotModified() if not_modified(request, cal.etag) else HttpResponse(cal.json, content_type="application/json")
     answer["ETag"] = cal.etag
-    patch_cache_control(answer, public=True, max_age=max_age())
+    patch_cache_control(answer, public=True, max_age=0, s_maxage=max_age())
     return answer
