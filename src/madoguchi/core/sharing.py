@@ -15,6 +15,7 @@ import copy
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from . import audit, tenancy
@@ -136,6 +137,15 @@ def origin_update(kind: ShareableKind, item):
         return None
     seen = max(item.origin_version or 0, item.origin_dismissed_version or 0)
     return shared if shared.version_number > seen else None
+
+
+def offered_update(kind: ShareableKind, item, posted_version: str | None):
+    """For the apply/dismiss views: the origin's newer shared row the notice was about; 404 once
+    it moved on again (a stale page) or stopped being shared."""
+    shared = origin_update(kind, item)
+    if shared is None or (posted_version or "") != str(shared.version_number):
+        raise Http404(f"元の{kind.origin_noun}の新しい版が見つかりません。画面を読み込み直してください。")
+    return shared
 
 
 @transaction.atomic

@@ -88,6 +88,11 @@ def origin_update(form: Form) -> SharedTemplate | None:
     return core_sharing.origin_update(KIND, form)
 
 
+def offered_update(form: Form, posted_version: str | None) -> SharedTemplate:
+    """The newer template an apply/dismiss was posted for (404 when the notice is stale)."""
+    return core_sharing.offered_update(KIND, form, posted_version)
+
+
 def apply_origin_update(form: Form, template: SharedTemplate, *, request=None) -> FormVersion:
     """Put the origin's newer definition into the copy's draft (a new draft when there is none)."""
     return core_sharing.apply_origin_update(KIND, form, template, user=getattr(request, "user", None), request=request)

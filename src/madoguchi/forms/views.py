@@ -348,20 +348,12 @@ def staff_template(request, pk: int):
     )
 
 
-def _origin_template_or_404(form: Form, posted_version: str | None):
-    """The origin's newer shared template the notice was about (404 once it moved on again)."""
-    template = sharing.origin_update(form)
-    if template is None or (posted_version or "") != str(template.version_number):
-        raise Http404("元の様式の新しい版が見つかりません。画面を読み込み直してください。")
-    return template
-
-
 @staff_required
 @require_POST
 def staff_origin_apply(request, pk: int):
     """Apply the origin's newer shared version as the copy's draft (only on this explicit action)."""
     form = _get_form(request, pk)
-    template = _origin_template_or_404(form, request.POST.get("version"))
+    template = sharing.offered_update(form, request.POST.get("version"))
     try:
         draft = sharing.apply_origin_update(form, template, request=request)
     except ValidationError as exc:
@@ -379,7 +371,7 @@ def staff_origin_apply(request, pk: int):
 @require_POST
 def staff_origin_dismiss(request, pk: int):
     form = _get_form(request, pk)
-    template = _origin_template_or_404(form, request.POST.get("version"))
+    template = sharing.offered_update(form, request.POST.get("version"))
     sharing.dismiss_origin_update(form, template.version_number, request=request)
     messages.info(request, _("第%(n)s版の更新のお知らせを閉じました。さらに新しい版が出たときはまたお知らせします。") % {"n": template.version_number})
     return redirect("forms:staff_edit", pk=form.pk)

@@ -147,6 +147,11 @@ def origin_update(guide: Guide) -> SharedGuide | None:
     return core_sharing.origin_update(KIND, guide)
 
 
+def offered_update(guide: Guide, posted_version: str | None) -> SharedGuide:
+    """The newer shared guide an apply/dismiss was posted for (404 when the notice is stale)."""
+    return core_sharing.offered_update(KIND, guide, posted_version)
+
+
 def apply_origin_update(guide: Guide, shared: SharedGuide, user, *, request=None) -> GuideVersion:
     """Put the origin's newer definition into the copy's draft (a new draft when there is none);
     it is published only through this city's review."""

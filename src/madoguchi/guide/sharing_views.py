@@ -118,20 +118,12 @@ def _free_slug(shared) -> str:
     return slug
 
 
-def _origin_or_404(guide: Guide, posted_version: str | None):
-    """The origin's newer shared version the notice was about (404 once it moved on again)."""
-    shared = sharing.origin_update(guide)
-    if shared is None or (posted_version or "") != str(shared.version_number):
-        raise Http404("元のガイドの新しい版が見つかりません。画面を読み込み直してください。")
-    return shared
-
-
 @staff_required
 @require_POST
 def staff_origin_apply(request, slug):
     """Apply the origin's newer shared version as the copy's draft (only on this explicit action)."""
     guide = _guide(request, slug, "change")
-    shared = _origin_or_404(guide, request.POST.get("version"))
+    shared = sharing.offered_update(guide, request.POST.get("version"))
     try:
         draft = sharing.apply_origin_update(guide, shared, request.user, request=request)
     except ValidationError as exc:
@@ -145,7 +137,7 @@ def staff_origin_apply(request, slug):
 @require_POST
 def staff_origin_dismiss(request, slug):
     guide = _guide(request, slug, "change")
-    shared = _origin_or_404(guide, request.POST.get("version"))
+    shared = sharing.offered_update(guide, request.POST.get("version"))
     sharing.dismiss_origin_update(guide, shared.version_number, request.user, request=request)
     messages.info(request, f"第{shared.version_number}版の更新のお知らせを閉じました。さらに新しい版が出たときはまたお知らせします。")
     return redirect("guide:staff_sharing", guide.slug)
