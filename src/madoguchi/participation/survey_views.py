@@ -142,7 +142,7 @@ def survey_answer(request, pk: int):
             return ratelimit.too_many_requests(request, block, ratelimit.request_message(block, "回答"))
         try:
             result, response = surveys.save_page(survey, who, index, request.POST, request=request)
-        except ValidationError:
+        except surveys.AlreadySubmitted:  # only a submitted response leads to the done page
             return redirect("participation:survey_done", pk=survey.pk)
         answers, action = result.answers, request.POST.get("action", "next")
         if action == "back":
@@ -166,34 +166,60 @@ def survey_answer(request, pk: int):
     return _with_cookie(request, survey, render(request, "participation/survey_answer.html", context, status=400 if errors else 200))
 
 
+NO_DRAFT_HELP = (
+    "このブラウザのCookieが無効になっているか、別のブラウザ・別のタブで回答を始めた可能性があります。お手数ですが、「回答する」からもう一度回答してください。"
+)
+
+
+def _not_sent(request, survey: Survey, message: str, *, status: int = 400):
+    """A refused 送信 answers with a page that says so (never a redirect a client could take for
+    success); the draft and its answers stay as they were."""
+    context = {"s": survey, "is_open": survey.is_open(), "not_sent": message}
+    return render(request, "participation/survey_detail.html", context, status=status)
+
+
 def survey_confirm(request, pk: int):
     survey = _public(pk)
     who = _respondent(request, survey)
     response = surveys.find_response(survey, who) if who else None
     if response is None:
+        if request.method == "POST":
+            return _not_sent(request, survey, f"{surveys.NO_DRAFT}{NO_DRAFT_HELP}")
         return redirect("participation:survey_detail", pk=survey.pk)
-    if response.submitted_at is not None:
+    if response.submitted_at is not None:  # a repeated 送信 (double click, retry) is the same success
         return redirect("participation:survey_done", pk=survey.pk)
     eng = surveys.engine(survey)
     if request.method == "POST":
         block = _signed_in_limit(request)
         if block:
-            return ratelimit.too_many_requests(request, block, ratelimit.request_message(block, "回答"))
+            message = ratelimit.request_message(block, "回答") + "回答は送信されていませんが、入力した内容は一時保存されています。"
+            return ratelimit.too_many_requests(request, block, message)
         try:
             surveys.submit(survey, who, request=request)
+        except surveys.NoDraft:
+            return _not_sent(request, survey, f"{surveys.NO_DRAFT}{NO_DRAFT_HELP}")
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 page = eng.first_page_with_errors(exc.message_dict) or 0
-                messages.error(request, "回答に問題があります。表示された設問を確かめてください。")
+                messages.error(request, "回答は送信されていません。表示された設問を確かめて、もう一度「この内容で回答する」を押してください。")
                 return redirect(reverse("participation:survey_answer", args=[survey.pk]) + f"?page={page}")
-            messages.error(request, exc.messages[0])
-            return redirect("participation:survey_detail", pk=survey.pk)
+            return _not_sent(request, survey, f"{exc.messages[0]}回答は送信されていません。")
         return redirect("participation:survey_done", pk=survey.pk)
     return render(request, "participation/survey_confirm.html", {"s": survey, "rows": eng.summary(response.answers), "last_page": len(eng.pages) - 1})
 
 
 def survey_done(request, pk: int):
-    return render(request, "participation/survey_done.html", {"s": _public(pk)})
+    """完了: only for a respondent whose response is submitted; a draft goes back to 確認 with a
+    notice, so the thanks page never stands in front of an unsent answer."""
+    survey = _public(pk)
+    who = _respondent(request, survey)
+    response = surveys.find_response(survey, who) if who else None
+    if response is None or response.submitted_at is None:
+        if response is not None:
+            messages.warning(request, "回答はまだ送信されていません。内容を確かめて「この内容で回答する」を押してください。")
+            return redirect("participation:survey_confirm", pk=survey.pk)
+        return redirect("participation:survey_detail", pk=survey.pk)
+    return render(request, "participation/survey_done.html", {"s": survey})
 
 
 def _public_results(pk: int) -> Survey:

@@ -113,6 +113,22 @@ def _draft(survey: Survey, who: Respondent) -> SurveyResponse:
 
 
 ALREADY_ANSWERED = "このアンケートにはすでに回答いただいています。回答は1回だけです。"
+NO_DRAFT = "回答の途中の内容が見つかりませんでした。回答は送信されていません。"
+CLOSED = "このアンケートは回答の受付期間外です。"
+
+
+class AlreadySubmitted(ValidationError):
+    """This respondent's response is already submitted (a page saved after 送信)."""
+
+    def __init__(self):
+        super().__init__(ALREADY_ANSWERED)
+
+
+class NoDraft(ValidationError):
+    """Nothing to submit for this respondent (no draft under its account, code or browser key)."""
+
+    def __init__(self):
+        super().__init__(NO_DRAFT)
 
 
 def save_page(survey: Survey, who: Respondent, index: int, data, *, request=None):
@@ -121,7 +137,7 @@ def save_page(survey: Survey, who: Respondent, index: int, data, *, request=None
     eng = engine(survey)
     response = find_response(survey, who)
     if response is not None and response.submitted_at is not None:
-        raise ValidationError(ALREADY_ANSWERED)
+        raise AlreadySubmitted()
     result = eng.validate_page(index, data, None, response.answers if response else {}, owner=request)
     response = response or _draft(survey, who)
     response.answers = result.answers
@@ -170,17 +186,20 @@ def flatten(survey: Survey, eng: FormEngine, response: SurveyResponse) -> list[S
 
 
 def submit(survey: Survey, who: Respondent, *, request=None) -> SurveyResponse:
-    """Check every visible question, then store the response once (送信). A second submit of the
-    same account, code or browser is refused."""
+    """Check every visible question, then store the response once (送信). Idempotent: a second
+    submit of the same account, code or browser (a double click, a retry after a timeout, two
+    tabs) waits for the first on the row lock and returns the submitted response unchanged. A
+    refused submit (period over, an answer no longer valid, no draft) raises and leaves the draft
+    and its answers as they were."""
     eng = engine(survey)
-    if not survey.is_open():
-        raise ValidationError("このアンケートは回答の受付期間外です。")
     with transaction.atomic():
         response = SurveyResponse.objects.select_for_update().filter(survey=survey, **who.lookup()).first()
         if response is None:
-            raise ValidationError("回答が見つかりません。最初から回答してください。")
+            raise NoDraft()
         if response.submitted_at is not None:
-            raise ValidationError(ALREADY_ANSWERED)
+            return response
+        if not survey.is_open():
+            raise ValidationError(CLOSED)
         cleaned, errors = eng.clean_all(response.answers)
         if errors:
             raise ValidationError({key: messages for key, messages in errors.items()})
