@@ -16,4 +16,5 @@ class AlertsConfig(AppConfig):
         ("お知らせ・緊急情報の配信", "alerts:staff_list", "作成・承認・配信予約・訂正/取消・配信結果"),
         ("CAP の取り込み", "alerts:staff_import", "上流の CAP 1.2 メッセージを下書きとして取り込む"),
         ("分野・地域の設定", "alerts:staff_settings", "配信の分野と地域（町丁目）の編集", "manage"),
+        ("避難所の管理", "alerts:staff_shelters", "避難所の追加・編集（災害種別・指定避難所・想定収容人数。オープンデータにも反映）", "manage"),
     ]

@@ -206,3 +206,74 @@ class AreaForm(forms.ModelForm):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("差し戻しの理由"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ShelterForm(forms.ModelForm):
+    """避難所の編集 (staff): what notices list and what the open data 指定緊急避難場所一覧 /
+    指定避難所一覧 publish. The 8 災害種別 are one checkbox group, saved to the model's flags."""
+
+    hazards = forms.MultipleChoiceField(
+        label=_("対象とする災害種別"),
+        choices=[(field, label) for field, label in Shelter.HAZARDS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("指定緊急避難場所は、災害種別ごとに指定されます。指定されている種別をすべて選んでください。"),
+    )
+
+    class Meta:
+        model = Shelter
+        fields = ["name", "address", "area", "latitude", "longitude", "is_evacuation_site", "is_designated_shelter", "capacity"]
+        help_texts = {
+            "latitude": _("世界測地系の10進数（例: 35.681236）。地図アプリで調べた値をそのまま入力できます。"),
+            "longitude": _("世界測地系の10進数（例: 139.767125）"),
+            "capacity": _("指定避難所として受け入れられる人数（半角数字）"),
+            "is_designated_shelter": _("災害後に避難生活を送る指定避難所を兼ねるとき"),
+        }
+        error_messages = {
+            "name": {"required": _("名称を入力してください。")},
+            "latitude": {"invalid": _("緯度は半角の数字で入力してください（例: 35.681236）。")},
+            "longitude": {"invalid": _("経度は半角の数字で入力してください（例: 139.767125）。")},
+            "capacity": {"invalid": _("想定収容人数は半角の整数で入力してください（例: 300）。")},
+        }
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        self.fields["area"].queryset = Area.objects.filter(municipality=municipality)
+        self.fields["area"].label = _("地域")
+        self.fields["capacity"].min_value = 0
+        self.fields["capacity"].error_messages["min_value"] = _("想定収容人数は0以上の整数で入力してください。")
+        if self.instance.pk and not self.is_bound:
+            self.initial["hazards"] = [field for field, _label in Shelter.HAZARDS if getattr(self.instance, field)]
+        # Keep the group next to the 指定緊急避難場所 flag it belongs to.
+        order = [*self.Meta.fields[:6], "hazards", *self.Meta.fields[6:]]
+        self.order_fields(order)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        same = Shelter.objects.filter(municipality=self.municipality, name=name).exclude(pk=self.instance.pk)
+        if same.exists():
+            raise ValidationError(_("同じ名称の避難所がすでにあります。別の名称にするか、登録済みの避難所を編集してください。"))
+        return name
+
+    def clean(self):
+        data = super().clean()
+        lat, lon = data.get("latitude"), data.get("longitude")
+        if (lat is None) != (lon is None) and "latitude" not in self.errors and "longitude" not in self.errors:
+            self.add_error("longitude" if lon is None else "latitude", _("緯度と経度は両方とも入力してください（片方だけでは地図に表示できません）。"))
+        if lat is not None and not 20 <= lat <= 46:
+            self.add_error("latitude", _("緯度は日本の範囲（20〜46）で入力してください。経度と入れ替わっていないか確かめてください。"))
+        if lon is not None and not 122 <= lon <= 154:
+            self.add_error("longitude", _("経度は日本の範囲（122〜154）で入力してください。緯度と入れ替わっていないか確かめてください。"))
+        if data.get("is_evacuation_site") and not data.get("hazards"):
+            self.add_error("hazards", _("指定緊急避難場所は、対象とする災害種別を1つ以上選んでください。"))
+        if not data.get("is_evacuation_site") and data.get("hazards"):
+            self.add_error("hazards", _("災害種別は指定緊急避難場所のときだけ選べます。「指定緊急避難場所」にチェックを入れるか、災害種別を外してください。"))
+        return data
+
+    def save(self, commit=True):
+        chosen = set(self.cleaned_data.get("hazards") or [])
+        for field, _label in Shelter.HAZARDS:
+            setattr(self.instance, field, field in chosen)
+        self.instance.municipality = self.municipality
+        return super().save(commit)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from madoguchi.core import ratelimit
 
-from . import views
+from . import shelter_views, views
 
 # Endpoints that send mail are limited per recipient and per address (core.ratelimit).
 # The subscribe page answers its done page without a redirect: every email POST counts.
@@ -31,6 +31,9 @@ urlpatterns = [
     path("staff/new/", views.staff_edit, name="staff_new"),
     path("staff/import/", views.staff_import, name="staff_import"),
     path("staff/settings/", views.staff_settings, name="staff_settings"),
+    path("staff/shelters/", shelter_views.shelter_list, name="staff_shelters"),
+    path("staff/shelters/new/", shelter_views.shelter_edit, name="staff_shelter_new"),
+    path("staff/shelters/<int:pk>/edit/", shelter_views.shelter_edit, name="staff_shelter_edit"),
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
     path("staff/<int:pk>/<str:action>/", views.staff_action, name="staff_action"),
