@@ -147,7 +147,18 @@ class Refund(CityOwned):
         COMPLETED = "completed", _("返金済")
         REJECTED = "rejected", _("却下")
 
+    class Kind(models.TextChoices):
+        # 返金: a staff member asks, another approves (承認者 ≠ 申請者).
+        REFUND = "refund", _("返金")
+        # 規則による返金: the amount follows the owning app's rule (a paid booking cancelled:
+        # 使用料 − 取消料); staff record when it is handed back.
+        RULE = "rule", _("規則による返金")
+        # 振替: part of the fee kept as another fee (取消料 withheld from a paid 使用料); no money
+        # moves, but the accounting sees the 戻出 and the other fee's 収入.
+        TRANSFER = "transfer", _("振替")
+
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("支払"))
+    kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices, default=Kind.REFUND)
     amount = models.PositiveIntegerField(_("返金額（円）"))
     reason = ResidentTextField(_("返金の理由"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("申請者"))

@@ -175,6 +175,43 @@ def is_paid(obj) -> bool:
     return Payment.objects.filter(**_target_filter(obj), status__in=[S.PAID, S.PARTIALLY_REFUNDED]).exists()
 
 
+def payments_of(objs, purpose: str | None = None) -> dict[str, list[Payment]]:
+    """Every payment (cancelled ones too) of ``objs`` (rows of one model), newest first, keyed
+    by ``str(obj.pk)``, with their refunds prefetched: one query for a whole list page."""
+    objs = [o for o in objs if o.pk is not None]
+    if not objs:
+        return {}
+    ct = ContentType.objects.get_for_model(objs[0], for_concrete_model=False)
+    qs = Payment.objects.filter(content_type=ct, object_id__in=[str(o.pk) for o in objs]).prefetch_related("refunds")
+    if purpose:
+        qs = qs.filter(purpose=purpose)
+    found: dict[str, list[Payment]] = {}
+    for p in qs.order_by("-created_at", "-id"):
+        found.setdefault(p.object_id, []).append(p)
+    return found
+
+
+def settled_ids(objs, purpose: str) -> set[int]:
+    """The pks among ``objs`` whose ``purpose`` fee is settled (支払済, 一部返金済 or 返金済)."""
+    return {int(k) for k, ps in payments_of(objs, purpose).items() if any(p.status in SETTLED for p in ps)}
+
+
+OPEN = (S.PENDING, S.PROCESSING, S.FAILED, S.EXPIRED)
+
+
+def owing_target_ids(model, purpose: str) -> set[int]:
+    """The pks of ``model`` rows (of the active city) whose ``purpose`` fee is still owed."""
+    ct = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    return {int(i) for i in Payment.objects.filter(content_type=ct, purpose=purpose, status__in=OPEN).values_list("object_id", flat=True)}
+
+
+def refund_due_target_ids(model) -> set[int]:
+    """The pks of ``model`` rows with a refund not yet done (承認待ち)."""
+    ct = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    rows = Refund.objects.filter(payment__content_type=ct, status=Refund.Status.REQUESTED).values_list("payment__object_id", flat=True)
+    return {int(i) for i in rows}
+
+
 def cancel(payment: Payment, *, actor=None, note: str = "") -> Payment:
     """取消: the fee is no longer owed (the booking was cancelled before paying)."""
     with transaction.atomic():
@@ -318,11 +355,15 @@ def record_anomaly(provider_key: str, kind: str, *, reference: str = "", payment
 
 # --- counter (窓口払い) ---------------------------------------------------------------------------
 COUNTER_METHODS = {"cash": "現金", "terminal": "窓口の決済端末"}
+# Recorded by a rule, never offered to staff: a fee withheld from another fee already paid.
+_RULE_METHODS = {"withheld": "支払済みの料金から差し引き"}
 
 
 def record_counter_payment(payment: Payment, *, staff, method: str, at: dt.datetime | None = None) -> Payment:
-    """窓口払い: staff record that the resident paid at the counter (who, when, how)."""
-    if method not in COUNTER_METHODS:
+    """窓口払い: staff record that the resident paid at the counter (who, when, how). ``staff``
+    may be None only for a record made by a rule (a fee withheld, a data migration)."""
+    label = COUNTER_METHODS.get(method) or (_RULE_METHODS.get(method) if staff is None else None)
+    if label is None:
         raise ValidationError("支払方法を選んでください。", code="method")
     with transaction.atomic():
         payment = _locked(payment)
@@ -332,7 +373,7 @@ def record_counter_payment(payment: Payment, *, staff, method: str, at: dt.datet
         payment.provider_reference = f"counter-{uuid.uuid4().hex[:16]}"
         payment.paid_at = at or timezone.now()
         payment.save(update_fields=["provider", "provider_reference", "paid_at", "updated_at"])
-        transition(payment, S.PAID, actor=staff, note=f"窓口払い（{COUNTER_METHODS[method]}）", payload={"method": method, "staff": staff.pk})
+        transition(payment, S.PAID, actor=staff, note=f"窓口払い（{label}）", payload={"method": method, "staff": getattr(staff, "pk", None)})
     return payment
 
 
@@ -354,6 +395,74 @@ def request_refund(payment: Payment, *, amount: int, reason: str, requested_by) 
         return Refund.objects.create(payment=payment, amount=amount, reason=reason, requested_by=requested_by)
 
 
+def transfer(payment: Payment, to: Payment, *, note: str, requested_by, at: dt.datetime | None = None) -> Refund:
+    """振替: ``to``'s amount is kept out of the settled ``payment`` (a 取消料 withheld from the
+    使用料 already paid). ``to`` becomes 支払済 (withheld) and ``payment`` is refunded that
+    much as a completed 振替; no money moves and nobody approves (the amount is a rule's)."""
+    with transaction.atomic():
+        payment = _locked(payment)
+        if to.amount > payment.refundable_amount:
+            raise ValidationError("振替の金額が支払済みの金額を超えています。", code="amount")
+        record_counter_payment(to, staff=None, method="withheld", at=at)
+        refund = Refund.objects.create(payment=payment, kind=Refund.Kind.TRANSFER, amount=to.amount, reason=note, requested_by=requested_by)
+        _complete(payment, refund, actor=None, at=at, email=False)
+    return refund
+
+
+def request_rule_refund(payment: Payment, *, amount: int, reason: str, requested_by) -> Refund:
+    """規則による返金: the owning app's rule says ``amount`` is owed back (a paid booking
+    cancelled); staff record it handed back with ``complete_refund``."""
+    with transaction.atomic():
+        payment = _locked(payment)
+        if amount <= 0 or amount > payment.refundable_amount:
+            raise ValidationError("返金額が返金できる金額を超えています。", code="amount")
+        return Refund.objects.create(payment=payment, kind=Refund.Kind.RULE, amount=amount, reason=reason, requested_by=requested_by)
+
+
+def complete_refund(refund: Refund, *, actor=None, at: dt.datetime | None = None) -> bool:
+    """Record a 規則による返金 as handed back (through the provider, or recorded for the
+    counter). True when recorded now, False when it already was (two clicks record it once)."""
+    if refund.kind != Refund.Kind.RULE:
+        raise ValidationError("職員が申請した返金は、別の職員が承認してください。", code="kind")
+    with transaction.atomic():
+        payment = _locked(refund.payment)
+        locked = Refund.objects.select_for_update().get(pk=refund.pk)
+        if locked.status != Refund.Status.REQUESTED:
+            refund.status, refund.decided_at = locked.status, locked.decided_at
+            return False
+        _complete(payment, locked, actor=actor, at=at, email=True)
+        refund.status, refund.decided_at, refund.approved_by_id = locked.status, locked.decided_at, locked.approved_by_id
+    return True
+
+
+def _complete(payment: Payment, refund: Refund, *, actor, at=None, email: bool) -> None:
+    """Refund through the provider (a 振替 moves no money), update the payment, tell the
+    resident. Call in a transaction with ``payment`` locked."""
+    if refund.amount > payment.refundable_amount:
+        raise ValidationError("返金額が返金できる金額を超えています。", code="amount")
+    if refund.kind != Refund.Kind.TRANSFER:
+        refund.provider_reference = payment_providers[payment.provider].refund(payment, refund.amount) or ""
+    refund.status, refund.decided_at = Refund.Status.COMPLETED, at or timezone.now()
+    # approved_by ≠ requested_by is a database check: a resident's own staff account stays unnamed
+    refund.approved_by = actor if getattr(actor, "pk", None) and actor.pk != refund.requested_by_id else None
+    refund.save(update_fields=["status", "approved_by", "decided_at", "provider_reference"])
+    payment.refunded_amount += refund.amount
+    payment.save(update_fields=["refunded_amount", "updated_at"])
+    to = S.REFUNDED if payment.refunded_amount >= payment.amount else S.PARTIALLY_REFUNDED
+    label = "振替" if refund.kind == Refund.Kind.TRANSFER else "返金"
+    transition(payment, to, actor=actor, note=f"{label} {refund.amount:,}円", payload={"refund": refund.pk, "kind": refund.kind})
+    if email and payment.payer_email:
+        from madoguchi.core.notify import send_template
+
+        send_template(
+            payment.payer_email,
+            "payments/email/refunded",
+            {"payment": payment, "refund": refund},
+            municipality=payment.municipality,
+            dedupe_key=f"payments-refund-{refund.pk}",
+        )
+
+
 def approve_refund(refund: Refund, *, approver) -> Refund:
     """承認: by someone other than the requester; refunds through the provider (or records it
     for the counter), updates the payment and emails the resident."""
@@ -364,26 +473,7 @@ def approve_refund(refund: Refund, *, approver) -> Refund:
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         if refund.status != Refund.Status.REQUESTED:
             raise ValidationError("この返金はすでに処理されています。", code="decided")
-        if refund.amount > payment.refundable_amount:
-            raise ValidationError("返金額が返金できる金額を超えています。", code="amount")
-        provider = payment_providers[payment.provider]
-        refund.provider_reference = provider.refund(payment, refund.amount) or ""
-        refund.status, refund.approved_by, refund.decided_at = Refund.Status.COMPLETED, approver, timezone.now()
-        refund.save(update_fields=["status", "approved_by", "decided_at", "provider_reference"])
-        payment.refunded_amount += refund.amount
-        payment.save(update_fields=["refunded_amount", "updated_at"])
-        to = S.REFUNDED if payment.refunded_amount >= payment.amount else S.PARTIALLY_REFUNDED
-        transition(payment, to, actor=approver, note=f"返金 {refund.amount:,}円", payload={"refund": refund.pk})
-        if payment.payer_email:
-            from madoguchi.core.notify import send_template
-
-            send_template(
-                payment.payer_email,
-                "payments/email/refunded",
-                {"payment": payment, "refund": refund},
-                municipality=payment.municipality,
-                dedupe_key=f"payments-refund-{refund.pk}",
-            )
+        _complete(payment, refund, actor=approver, email=True)
     return refund
 
 

@@ -22,6 +22,7 @@ from madoguchi.core.models import AuditLog, Municipality
 from . import availability, queries, services
 from .models import Booking, Counter, Facility, Fee, Lottery, Unit, Visit
 from .services import BookingError
+from .services import payments as booking_payments
 
 router = Router(tags=["reservations"])
 
@@ -220,7 +221,7 @@ def get_facility(request, facility_id: int = ID):
 def unit_availability(request, unit_id: int = ID, year: int = Query(..., ge=2000, le=2100), month: int = Query(..., ge=1, le=12)):
     """The month from the cache kept per calendar version (``reservations.availability``): one
     small query and one cache get when nothing changed. Answers ``If-None-Match`` with 304 and
-    lets browsers and a reverse proxy keep it for ``RESERVATIONS_CALENDAR_MAX_AGE`` seconds."""
+    lets a reverse proxy keep it for ``RESERVATIONS_CALENDAR_MAX_AGE`` seconds (browsers revalidate)."""
     city = tenancy.current_id()
     found = None if city is None else availability.unit_version(unit_id, city)
     cal = None if found is None else availability.month(unit_id, year, month, municipality_id=city, version=found[1], api_only=True)
@@ -297,7 +298,7 @@ def _lottery_out(lot: Lottery) -> dict:
 @router.get("/bookings", response=list[BookingOut], auth=django_auth, summary="わたしの予約")
 def my_bookings(request):
     qs = Booking.objects.filter(user=request.user).exclude(status=Booking.Status.EXPIRED).select_related("unit__facility").order_by("-date", "-start")[:200]
-    return [_booking_out(b) for b in qs]
+    return [_booking_out(b) for b in booking_payments.attach(qs)]
 
 
 @router.post("/bookings", response={201: BookingOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=django_auth, summary="先着順で予約する")
@@ -364,7 +365,7 @@ def staff_bookings(request, facility_id: int = ID, date: dt.date = Query(...)):
     f = permissions.scope(request.user, Facility.objects.all(), "section").filter(pk=facility_id).first()
     if f is None:
         return 404, {"rule": "not_found", "detail": "担当する施設に見つかりません。"}
-    qs = list(Booking.objects.filter(unit__facility=f, date=date).exclude(status=Booking.Status.EXPIRED).select_related("unit__facility", "user"))
+    qs = booking_payments.attach(Booking.objects.filter(unit__facility=f, date=date).exclude(status=Booking.Status.EXPIRED).select_related("unit__facility", "user"))
     if qs:
         audit.record(AuditLog.Action.VIEW, f, request=request, detail={"bookings": [b.pk for b in qs], "via": "api"})
     return [

@@ -178,7 +178,7 @@ def _load_resident(municipality, today) -> None:
             fee = services.fee_for(court, UserCategory.RESIDENT, dt.time(10), dt.time(11))
             Booking.objects.create(
                 unit=court, date=day, start=dt.time(10), end=dt.time(11), user=resident, status=Booking.Status.CONFIRMED, confirmed_at=timezone.now(),
-                purpose="テニス", attendees=4, base_fee=fee, fee=fee, payment=Booking.Payment.AT_COUNTER,
+                purpose="テニス", attendees=4, base_fee=fee, fee=fee,
             )  # fmt: skip
             break
     counter = Counter.objects.get(municipality=municipality, slug="kosodate-soudan")

@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,11 +15,13 @@ from django.views.decorators.http import require_POST
 from madoguchi.core import audit, permissions
 from madoguchi.core.models import AuditLog
 from madoguchi.core.staff import staff_required
+from madoguchi.payments import services as pay
 
 from . import services
 from .forms import CheckInForm, ClosedPeriodForm, ExemptionForm, LotteryForm, MeetingUrlForm
 from .models import Booking, Counter, Facility, Group, Lottery, QueueTicket, Visit
 from .services import BookingError
+from .services import payments as booking_payments
 
 
 def _day(request) -> dt.date:
@@ -45,18 +46,17 @@ def home(request):
     pending = Group.objects.filter(status=Group.Status.PENDING).count() if facilities.exists() else 0
     lotteries = Lottery.objects.filter(facility__in=facilities).select_related("facility").order_by("-month")[:10]
     # Lottery wins still owing their fee, soonest deadline first: who may come to the counter to pay.
-    unpaid = list(
-        Booking.objects.filter(unit__facility__in=facilities, status__in=["won", "confirmed"], payment=Booking.Payment.AT_COUNTER, pay_deadline__isnull=False)
+    unpaid = booking_payments.unpaid(
+        Booking.objects.filter(unit__facility__in=facilities, status__in=["won", "confirmed"], fee__gt=0, pay_deadline__isnull=False)
         .select_related("unit__facility", "user")
-        .order_by("pay_deadline")[:50]
-    )
+        .order_by("pay_deadline")[:200]
+    )[:50]
     _audit_shown(request, unpaid, "unpaid_lottery_wins")
-    # Cancelled bookings with a 取消料 not yet received or a 返金 not yet handed back.
-    settlements = list(
-        Booking.objects.filter(unit__facility__in=facilities, status=Booking.Status.CANCELLED)
-        .filter(
-            Q(cancellation_fee__gt=0, cancellation_fee_paid_at__isnull=True) | Q(refund_amount__gt=0, refunded_at__isnull=True),
-        )
+    # Cancelled bookings with a 取消料 not yet received or a 返金 not yet handed back (as the
+    # payments app answers).
+    owing = pay.owing_target_ids(Booking, booking_payments.CANCELLATION) | pay.refund_due_target_ids(Booking)
+    settlements = booking_payments.attach(
+        Booking.objects.filter(unit__facility__in=facilities, status=Booking.Status.CANCELLED, pk__in=owing)
         .select_related("unit__facility", "user")
         .order_by("date", "start")[:50]
     )
@@ -77,9 +77,9 @@ def _record_settlement(request, booking: Booking, action: str) -> None:
     """取消料の収納 / 返金済み, recorded once (a second click only says so) and audited."""
     try:
         if action == "refunded":
-            recorded = services.mark_refunded(booking)
+            recorded = services.mark_refunded(booking, staff=request.user)
         else:
-            recorded = services.mark_cancellation_fee_paid(booking)
+            recorded = services.mark_cancellation_fee_paid(booking, staff=request.user)
     except BookingError as e:
         messages.error(request, e.message)
         return
@@ -100,7 +100,7 @@ def _record_settlement(request, booking: Booking, action: str) -> None:
 def facility_day(request, pk: int):
     facility = get_object_or_404(_facilities(request.user), pk=pk)
     day = _day(request)
-    bookings = list(
+    bookings = booking_payments.attach(
         Booking.objects.filter(unit__facility=facility, date=day, status__in=["confirmed", "won", "held", "cancelled"])
         .select_related("unit", "user", "group")
         .order_by("unit", "start")
@@ -117,7 +117,7 @@ def facility_day(request, pk: int):
         permissions.require(request.user, "change", facility)
         booking = get_object_or_404(Booking, pk=request.POST.get("booking") or 0, unit__facility=facility)
         try:
-            services.mark_paid(booking)
+            services.mark_paid(booking, staff=request.user)
         except BookingError as e:
             messages.error(request, e.message)
         else:

@@ -33,6 +33,7 @@ from .models import (
 )
 from .models.lotteries import month_label
 from .services import BookingError
+from .services import payments as booking_payments
 
 
 def _municipality():
@@ -196,7 +197,7 @@ def booking_ics(request, code: str):
 
 @login_required
 def my(request):
-    bookings = (
+    bookings = booking_payments.attach(
         Booking.objects.filter(user=request.user).exclude(status=Booking.Status.EXPIRED).select_related("unit__facility").order_by("-date", "-start")[:100]
     )
     visits = Visit.objects.filter(user=request.user).select_related("slot__counter").order_by("-slot__date", "-slot__start")[:50]

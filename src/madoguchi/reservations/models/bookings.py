@@ -75,14 +75,6 @@ class Booking(CityOwned):
     exemption_rule = models.ForeignKey(ExemptionRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("減免基準"))
     exemption_reason = ResidentCharField(_("減免の理由"), max_length=200, blank=True)
     exemption_percent = models.PositiveIntegerField(_("減免率（％）"), default=0)
-    payment = models.CharField(_("支払い"), max_length=15, choices=Payment.choices, default=Payment.AT_COUNTER)
-    cancellation_fee = models.PositiveIntegerField(_("取消料"), default=0)
-    # 取消料の収納: recorded by staff at the counter, or at the cancellation itself when it is
-    # withheld from a fee already paid.
-    cancellation_fee_paid_at = models.DateTimeField(_("取消料の収納日時"), null=True, blank=True)
-    # 返金額 = 支払い済みの使用料 − 取消料, set when a paid booking is cancelled.
-    refund_amount = models.PositiveIntegerField(_("返金額"), default=0)
-    refunded_at = models.DateTimeField(_("返金日時"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -117,6 +109,57 @@ class Booking(CityOwned):
     @property
     def ends_at(self) -> dt.datetime:
         return timezone.make_aware(dt.datetime.combine(self.date, self.end))
+
+    # --- payments: read from the payments app (services/payments.py), never kept here -------
+    def refresh_from_db(self, *args, **kwargs):
+        self.__dict__.pop("_payments", None)
+        super().refresh_from_db(*args, **kwargs)
+
+    def _pay(self):
+        from ..services.payments import state
+
+        return state(self)
+
+    @property
+    def payment(self) -> str:
+        """支払い (Booking.Payment): paid once the 施設使用料 payment settled; otherwise owed at
+        the counter (or online), or nothing to pay."""
+        if self._pay().usage_settled:
+            return self.Payment.PAID
+        return self.Payment.AT_COUNTER if self.fee else self.Payment.NOT_REQUIRED
+
+    def get_payment_display(self) -> str:
+        return str(self.Payment(self.payment).label)
+
+    @property
+    def usage_payment(self):
+        """The live 施設使用料 payment (None until one is asked for)."""
+        return self._pay().usage
+
+    @property
+    def cancellation_fee(self) -> int:
+        """取消料 (a payment of its own once the booking was cancelled late)."""
+        cf = self._pay().cancellation
+        return cf.amount if cf is not None else 0
+
+    @property
+    def cancellation_fee_paid_at(self):
+        """取消料の収納日時: paid at the counter, or withheld from the 使用料 already paid."""
+        cf = self._pay().cancellation
+        return cf.paid_at if cf is not None and cf.is_settled else None
+
+    @property
+    def refund_amount(self) -> int:
+        """返金額 = 支払い済みの使用料 − 取消料 (a refund of the usage payment)."""
+        return sum(r.amount for r in self._pay().refunds)
+
+    @property
+    def refunded_at(self):
+        """返金日時: when the last part of the 返金額 was handed back (None while any is owed)."""
+        refunds = self._pay().refunds
+        if not refunds or any(r.status != r.Status.COMPLETED for r in refunds):
+            return None
+        return max(r.decided_at for r in refunds)
 
     @property
     def cancellation_fee_due(self) -> bool:

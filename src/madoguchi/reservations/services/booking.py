@@ -21,10 +21,10 @@ from ..models import (
     Unit,
     UserCategory,
 )
-from . import emails
+from . import emails, payments
 from .calendar import closed_reason, frames_for, window_problem
 from .common import BookingError, Frame, _fmt_date, _now
-from .fees import _fee_amount, agreed_category, cancellation_fee, category_for, fee_for, refund_amount
+from .fees import _fee_amount, agreed_category, cancellation_fee, category_for, fee_for
 
 
 def _find_frame(unit: Unit, day: dt.date, start: dt.time) -> Frame:
@@ -129,13 +129,13 @@ def hold(user, request: HoldRequest, *, now=None, confirm: bool = False) -> Book
                     category=category,
                     base_fee=fee,
                     fee=fee,
-                    payment=Booking.Payment.AT_COUNTER if fee else Booking.Payment.NOT_REQUIRED,
                     status=Booking.Status.CONFIRMED if confirm else Booking.Status.HELD,
                     hold_until=None if confirm else now + dt.timedelta(minutes=conf.hold_minutes()),
                     confirmed_at=now if confirm else None,
                     purpose=request.purpose,
                     attendees=request.attendees,
                 )
+                booking.__dict__["_payments"] = payments.BookingPayments()  # new: nothing asked for yet (no query)
                 if confirm:
                     _send_confirmation(booking)
         except IntegrityError:
@@ -226,16 +226,14 @@ def cancel(booking: Booking, user, now=None, by_staff: bool = False, reason: str
             raise BookingError("status", f"この予約は「{b.get_status_display()}」のため取り消せません。")
         if b.starts_at <= now:
             raise BookingError("past", "利用開始時刻を過ぎた予約は取り消せません。施設にお問い合わせください。")
-        b.cancellation_fee = 0 if by_staff else cancellation_fee(b, now)
+        fee = 0 if by_staff else cancellation_fee(b, now)
         paid = b.payment == Booking.Payment.PAID
-        if paid:
-            # The 取消料 is withheld from the fee already paid; the rest is owed back (返金額).
-            b.refund_amount = refund_amount(b, b.cancellation_fee)
-            if b.cancellation_fee:
-                b.cancellation_fee_paid_at = now
         b.status = Booking.Status.CANCELLED
         b.cancelled_at = now
         b.save()
+        # The 取消料 is withheld from a fee already paid, the rest is owed back (返金額); an
+        # unpaid fee is no longer owed. All of it kept by the payments app.
+        payments.settle_cancellation(b, fee, now)
         emails.booking_cancelled(b, reason=reason, paid=paid)
     return b
 

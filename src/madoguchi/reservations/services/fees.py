@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from madoguchi.core import tenancy
@@ -19,7 +18,7 @@ from ..models import (
     UseAgreement,
     UserCategory,
 )
-from . import emails
+from . import emails, payments
 from .common import PAY_GRACE, BookingError, Frame, _day_start, _now
 
 
@@ -108,54 +107,27 @@ def decide_exemption(booking: Booking, approve: bool, percent: int | None = None
     if approve:
         booking.exemption_percent = percent
         booking.fee = booking.base_fee * (100 - percent) // 100
-        if booking.fee == 0:
-            booking.payment = Booking.Payment.NOT_REQUIRED
     if booking.pay_deadline and booking.payment == Booking.Payment.AT_COUNTER:
         booking.pay_deadline = max(booking.pay_deadline, min(now + PAY_GRACE, _day_start(booking.date)))
     with transaction.atomic():
         booking.save()
+        payments.fee_changed(booking)  # the next payment asked for has the new fee and deadline
         emails.exemption_result(booking, approved=approve, note=note)
     return booking
 
 
-def mark_paid(booking: Booking) -> Booking:
-    """使用料の受領 at the counter (until the payments capability exists)."""
-    with transaction.atomic():
-        b = Booking.objects.select_for_update().get(pk=booking.pk)
-        if b.status not in (Booking.Status.CONFIRMED, Booking.Status.WON) or b.payment != Booking.Payment.AT_COUNTER:
-            raise BookingError("payment", f"この予約は「{b.get_status_display()}・{b.get_payment_display()}」のため受領できません。")
-        b.payment = Booking.Payment.PAID
-        b.save(update_fields=["payment"])
-    return b
+def mark_paid(booking: Booking, staff=None, now=None) -> Booking:
+    """使用料の受領 at the counter: a 窓口払い recorded through the payments app."""
+    return payments.record_paid(booking, staff=staff, now=now)
 
 
-def mark_cancellation_fee_paid(booking: Booking, now=None) -> bool:
-    """取消料の収納 at the counter (until the payments capability exists): True when recorded
-    now, False when it already was (two clicks record it once)."""
-    return _record_once(
-        booking, "cancellation_fee", "cancellation_fee_paid_at", now,
-        BookingError("cancellation_fee", "取消料のかからない予約です（取消料は取消期限を過ぎて取り消した予約にだけかかります）。"),
-    )  # fmt: skip
+def mark_cancellation_fee_paid(booking: Booking, now=None, staff=None) -> bool:
+    """取消料の収納 at the counter: True when recorded now, False when it already was (two
+    clicks record it once)."""
+    return payments.record_cancellation_fee_paid(booking, staff=staff, now=now)
 
 
-def mark_refunded(booking: Booking, now=None) -> bool:
+def mark_refunded(booking: Booking, now=None, staff=None) -> bool:
     """返金済み: staff record that the 返金額 of a cancelled, already paid booking was handed
     back: True when recorded now, False when it already was."""
-    return _record_once(
-        booking, "refund_amount", "refunded_at", now,
-        BookingError("refund", "返金のない予約です（返金は使用料を支払い済みの予約を取り消したときだけ発生します）。"),
-    )  # fmt: skip
-
-
-def _record_once(booking: Booking, amount: str, stamp: str, now, refusal: BookingError) -> bool:
-    """Stamp ``stamp`` on a cancelled booking that owes ``amount``, by a conditional UPDATE."""
-    now = _now(now)
-    due = Q(status=Booking.Status.CANCELLED, **{f"{amount}__gt": 0, f"{stamp}__isnull": True})
-    if Booking.objects.filter(due, pk=booking.pk).update(**{stamp: now}):
-        setattr(booking, stamp, now)
-        return True
-    b = Booking.objects.only("status", amount, stamp).get(pk=booking.pk)
-    if b.status != Booking.Status.CANCELLED or not getattr(b, amount):
-        raise refusal
-    setattr(booking, stamp, getattr(b, stamp))
-    return False
+    return payments.record_refunded(booking, staff=staff, now=now)

@@ -26,7 +26,7 @@ from ..models import (
     Unit,
     frame_key,
 )
-from . import emails
+from . import emails, payments
 from .booking import _find_frame
 from .calendar import closed_reason, frames_for, month_days
 from .common import BookingError, Frame, _day_start, _fmt_date, _now
@@ -174,7 +174,6 @@ def run_lottery(lottery: Lottery, now=None) -> Lottery:
                 Booking(
                     municipality_id=lot.municipality_id, unit=unit, date=day, start=frame.start, end=frame.end, user_id=user_id, group_id=group_id, category=category,
                     base_fee=fee, fee=fee, status=Booking.Status.WON, source=Booking.Source.LOTTERY, confirm_deadline=lot.confirm_deadline, pay_deadline=pay_by,
-                    payment=Booking.Payment.AT_COUNTER if fee else Booking.Payment.NOT_REQUIRED,
                 )
             )  # fmt: skip
         # bulk_create skips save(), so each row carries its city explicitly (set above).
@@ -212,9 +211,10 @@ def _remind(b: Booking, what: str, deadline: dt.datetime, dedupe: str) -> None:
 
 
 def _unpaid_win(now) -> Q:
-    """A confirmed lottery win still owing its fee at ``now``. A pending 減免 request holds the
+    """A confirmed lottery win with a fee whose 支払期限 is at or before ``now``: a candidate,
+    unpaid unless its payment settled (``payments.unpaid``). A pending 減免 request holds the
     deadline: the resident is not at fault while the city decides."""
-    return Q(status=Booking.Status.CONFIRMED, payment=Booking.Payment.AT_COUNTER, pay_deadline__lte=now) & ~Q(exemption=Booking.Exemption.REQUESTED)
+    return Q(status=Booking.Status.CONFIRMED, fee__gt=0, pay_deadline__lte=now) & ~Q(exemption=Booking.Exemption.REQUESTED)
 
 
 def remind_unconfirmed(now=None, hours: int = 48) -> int:
@@ -223,12 +223,12 @@ def remind_unconfirmed(now=None, hours: int = 48) -> int:
     now = _now(now)
     soon = now + dt.timedelta(hours=hours)
     won = Booking.objects.filter(status=Booking.Status.WON, confirm_deadline__gt=now, confirm_deadline__lte=soon)
-    unpaid = Booking.objects.filter(_unpaid_win(soon), pay_deadline__gt=now)
+    unpaid = payments.unpaid(Booking.objects.filter(_unpaid_win(soon), pay_deadline__gt=now).select_related("unit__facility", "user"))
     sent = 0
     for b in won.select_related("unit__facility", "user"):
         _remind(b, _("本予約"), b.confirm_deadline, "booking-confirm-reminder")
         sent += 1
-    for b in unpaid.select_related("unit__facility", "user"):
+    for b in unpaid:
         _remind(b, _("使用料の支払い"), b.pay_deadline, "booking-pay-reminder")
         sent += 1
     return sent
@@ -236,15 +236,19 @@ def remind_unconfirmed(now=None, hours: int = 48) -> int:
 
 def release_unconfirmed(now=None) -> int:
     """Lottery wins not confirmed (本予約) by their deadline, or confirmed but not paid by their
-    支払期限, go back to first-come; each resident is told which deadline passed."""
+    支払期限, go back to first-come; each resident is told which deadline passed. The payment is
+    read from the payments app: a paid win is never released (an open payment is cancelled
+    under its lock first, so a payment settling at that moment keeps the booking)."""
     now = _now(now)
     due = Q(status=Booking.Status.WON, confirm_deadline__lte=now) | _unpaid_win(now)
     released = 0
-    for b in Booking.objects.filter(due).select_related("unit", "user"):
+    for b in payments.unpaid(Booking.objects.filter(due).select_related("unit", "user")):
         with transaction.atomic():
-            # Conditional: a payment or confirmation recorded since the read keeps the booking.
-            if not Booking.objects.filter(due, pk=b.pk).update(status=Booking.Status.RELEASED):
+            # Conditional: a confirmation recorded since the read keeps the booking.
+            locked = Booking.objects.select_for_update().filter(due, pk=b.pk).first()
+            if locked is None or not payments.release(locked):
                 continue
+            Booking.objects.filter(pk=b.pk).update(status=Booking.Status.RELEASED)
             from ..availability import bump  # the frame is free again: calendars change (issue #14)
 
             bump(b.unit.facility_id, b.municipality_id)
