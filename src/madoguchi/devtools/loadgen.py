@@ -43,6 +43,7 @@ class Conn:
         self.reader = self.writer = None
         self.last_etag = ""
         self.last_cookies: dict[str, str] = {}  # Set-Cookie of the last answer (name → value)
+        self.last_location = ""  # Location of the last answer (where a redirect points)
 
     async def get(self, path: str, headers: str = "", vhost: str | None = None) -> tuple[int, bytes]:
         return await self.request("GET", path, b"", headers, vhost)
@@ -58,7 +59,7 @@ class Conn:
         self.writer.write(head.encode() + body)
         try:
             status_line = await self.reader.readuntil(b"\r\n")
-            length_in, close, etag, cookies = 0, False, "", {}
+            length_in, close, etag, cookies, location = 0, False, "", {}, ""
             while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
                 name, _, value = line.decode("latin-1").partition(":")
                 name = name.strip().lower()
@@ -68,6 +69,8 @@ class Conn:
                     close = True
                 elif name == "etag":
                     etag = value.strip()
+                elif name == "location":
+                    location = value.strip()
                 elif name == "set-cookie":
                     cookie_name, _, rest = value.strip().partition("=")
                     cookies[cookie_name] = rest.split(";", 1)[0]
@@ -79,6 +82,7 @@ class Conn:
             self.close()
         self.last_etag = etag  # for conditional re-reads (If-None-Match), as a browser keeps it
         self.last_cookies = cookies  # a browser keeps them too (the waiting room's pass)
+        self.last_location = location
         return int(status_line.split()[1]), data
 
     def close(self) -> None:

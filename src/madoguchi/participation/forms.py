@@ -82,7 +82,7 @@ class ConsultationForm(forms.ModelForm):
 
     class Meta:
         model = Consultation
-        fields = ["section", "title", "summary", "starts_on", "ends_on", "required_fields", "retention_days", "is_published"]
+        fields = ["section", "title", "summary", "easy_summary", "starts_on", "ends_on", "required_fields", "retention_days", "is_published"]
         widgets = {"starts_on": forms.DateInput(attrs={"type": "date"}), "ends_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, sections=None, **kwargs):
@@ -129,3 +129,24 @@ class ReasonForm(forms.Form):
 class AnswerForm(forms.Form):
     outcome = forms.ChoiceField(label=_("結果"), choices=[c for c in Proposal.Outcome.choices if c[0]])
     answer = forms.CharField(label=_("市からの回答（理由）"), widget=forms.Textarea(attrs={"rows": 5}))
+    easy_answer = forms.CharField(
+        label=_("市からの回答（やさしい日本語）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("書いたときだけ、提案のページとお知らせメールに添えます。"),
+    )
+
+
+class PlanItemsForm(forms.Form):
+    """Plan items (計画の取組) a proposal is linked to, by id (participation never reads plans)."""
+
+    plan_item_ids = forms.CharField(label=_("関連する計画の取組 ID"), required=False, help_text=_("カンマ区切り。例: 12, 15"), max_length=500)
+
+    def clean_plan_item_ids(self):
+        raw = (self.cleaned_data.get("plan_item_ids") or "").replace("、", ",").replace("，", ",")
+        ids = []
+        for part in [p.strip() for p in raw.split(",") if p.strip()]:
+            if not part.isdigit() or len(part) > 9:
+                raise forms.ValidationError(_("計画の取組 ID は数字をカンマで区切って入力してください（例: 12, 15）。"))
+            ids.append(int(part))
+        return sorted(set(ids))

@@ -18,7 +18,7 @@ from madoguchi.core.staff import staff_required
 from madoguchi.core.validation import add_to_form, int_param
 
 from . import proposals
-from .forms import AnswerForm, CommentForm, ProposalForm, ReasonForm
+from .forms import AnswerForm, CommentForm, PlanItemsForm, ProposalForm, ReasonForm
 from .models import Proposal, Report
 from .views import _signed_in_limit
 
@@ -167,8 +167,10 @@ def staff_proposal(request, pk: int):
     p = get_object_or_404(Proposal.objects.select_related("section"), pk=pk)
     if not can(request.user, "view", p):
         raise Http404
-    answer_form = AnswerForm(initial={"outcome": p.outcome or "considering", "answer": p.answer})
+    answer_form = AnswerForm(initial={"outcome": p.outcome or "considering", "answer": p.answer, "easy_answer": p.easy_answer})
     reason_form = ReasonForm()
+    links = ", ".join(str(i) for i in p.plan_links.order_by("plan_item_id").values_list("plan_item_id", flat=True))
+    plan_form = PlanItemsForm(initial={"plan_item_ids": links})
     if request.method == "POST":
         if not can(request.user, "change", p):
             raise Http404
@@ -178,7 +180,12 @@ def staff_proposal(request, pk: int):
                 answer_form = AnswerForm(request.POST)
                 if answer_form.is_valid():
                     proposals.answer(
-                        p, outcome=answer_form.cleaned_data["outcome"], text=answer_form.cleaned_data["answer"], staff=request.user, request=request
+                        p,
+                        outcome=answer_form.cleaned_data["outcome"],
+                        text=answer_form.cleaned_data["answer"],
+                        easy_text=answer_form.cleaned_data["easy_answer"],
+                        staff=request.user,
+                        request=request,
                     )
                     messages.success(request, "回答を登録し、投稿者と賛同者にお知らせしました。")
                     return redirect("participation:staff_proposal", pk=pk)
@@ -194,6 +201,12 @@ def staff_proposal(request, pk: int):
                 proposals.dismiss_report(item, staff=request.user, request=request)
                 messages.success(request, "通報を対応済みにしました。")
                 return redirect("participation:staff_proposal", pk=pk)
+            elif action == "plan_items":
+                plan_form = PlanItemsForm(request.POST)
+                if plan_form.is_valid():
+                    proposals.link_plan_items(p, plan_form.cleaned_data["plan_item_ids"], staff=request.user, request=request)
+                    messages.success(request, "関連する計画の取組を保存しました。")
+                    return redirect("participation:staff_proposal", pk=pk)
             elif action == "section":
                 section = get_object_or_404(Section, pk=int_param(request.POST.get("section")))
                 proposals.assign_section(p, section, staff=request.user, request=request)
@@ -206,6 +219,7 @@ def staff_proposal(request, pk: int):
         "p": p,
         "answer_form": answer_form,
         "reason_form": reason_form,
+        "plan_form": plan_form,
         "reports": p.reports.filter(resolved_at__isnull=True).select_related("comment"),
         "thread": _thread(list(p.comments.all())),
         "sections": Section.objects.filter(kind=Section.Kind.SECTION),

@@ -14,7 +14,7 @@ from madoguchi.core import audit, notify
 from madoguchi.core.models import AuditLog, Section
 
 from . import conf
-from .models import CitySettings, Comment, Proposal, Report, Support
+from .models import CitySettings, Comment, Proposal, ProposalPlanItem, Report, Support
 from .text import similarity, text_hash
 
 
@@ -76,7 +76,22 @@ def comment(proposal: Proposal, *, body: str, author, parent_id: int | None = No
     if proposal.is_hidden:
         raise ValidationError("非表示の提案にはコメントできません。")
     parent = Comment.objects.filter(pk=parent_id, proposal=proposal).first() if parent_id else None
+    if duplicate_comment(proposal, author, body) is not None:
+        raise ValidationError("同じ内容（またはほとんど同じ内容）のコメントを、この提案にすでに投稿しています。")
     return Comment.objects.create(proposal=proposal, municipality_id=proposal.municipality_id, parent=parent, author=author, body=body.strip())
+
+
+def duplicate_comment(proposal: Proposal, author, body: str) -> Comment | None:
+    """The author's own earlier comment on this proposal that says the same (normalised hash or
+    difflib ≥ threshold): a repeat is refused. The same words from different people (「賛成です」)
+    are each their own comment."""
+    if author is None:
+        return None
+    threshold, digest = conf.similarity_threshold(), text_hash(body)
+    for earlier in Comment.objects.filter(proposal=proposal, author=author).order_by("-id")[:50]:
+        if text_hash(earlier.body) == digest or similarity(earlier.body, body) >= threshold:
+            return earlier
+    return None
 
 
 def report(proposal: Proposal, *, reason: str, reporter, comment_id: int | None = None) -> Report:
@@ -104,7 +119,7 @@ def dismiss_report(item: Report, *, staff, request=None) -> None:
     audit.record(AuditLog.Action.UPDATE, item.proposal, request=request, actor=staff, detail={"moderation": "dismiss_report", "report": item.pk})
 
 
-def answer(proposal: Proposal, *, outcome: str, text: str, staff, request=None) -> None:
+def answer(proposal: Proposal, *, outcome: str, text: str, staff, request=None, easy_text: str = "") -> None:
     """The official answer (検討中・採用・一部採用・不採用 with the reason), emailed to the author
     and every supporter (the alerts channels take notices only: see README)."""
     if outcome not in Proposal.Outcome.values or not outcome:
@@ -112,9 +127,9 @@ def answer(proposal: Proposal, *, outcome: str, text: str, staff, request=None) 
     if not text.strip():
         raise ValidationError({"answer": ["回答（理由）を入力してください。"]})
     with transaction.atomic():
-        proposal.outcome, proposal.answer = outcome, text.strip()
+        proposal.outcome, proposal.answer, proposal.easy_answer = outcome, text.strip(), easy_text.strip()
         proposal.status, proposal.answered_at, proposal.answered_by = Proposal.Status.ANSWERED, timezone.now(), staff
-        proposal.save(update_fields=["outcome", "answer", "status", "answered_at", "answered_by"])
+        proposal.save(update_fields=["outcome", "answer", "easy_answer", "status", "answered_at", "answered_by"])
         audit.record(AuditLog.Action.UPDATE, proposal, request=request, actor=staff, detail={"moderation": "answer", "outcome": outcome})
         recipients = {proposal.author} if proposal.author else set()
         recipients |= {s.user for s in proposal.supports.select_related("user")}
@@ -136,3 +151,17 @@ def assign_section(proposal: Proposal, section, *, staff, request=None) -> None:
     proposal.section = section
     proposal.save(update_fields=["section"])
     audit.record(AuditLog.Action.UPDATE, proposal, request=request, actor=staff, detail={"moderation": "assign_section", "from": previous, "to": section.pk})
+
+
+def link_plan_items(proposal: Proposal, plan_item_ids: list[int], *, staff, request=None) -> None:
+    """Link the proposal to plan items (計画の取組) by id, as consultations and surveys. Audited."""
+    with transaction.atomic():
+        ProposalPlanItem.objects.filter(proposal=proposal).exclude(plan_item_id__in=plan_item_ids).delete()
+        for item_id in plan_item_ids:
+            ProposalPlanItem.objects.get_or_create(proposal=proposal, municipality_id=proposal.municipality_id, plan_item_id=item_id)
+        audit.record(AuditLog.Action.UPDATE, proposal, request=request, actor=staff, detail={"plan_items": plan_item_ids})
+
+
+def proposals_for_item(plan_item_id: int):
+    """Visible proposals linked to a plan item (as ``services.consultations_for_item``)."""
+    return Proposal.objects.filter(plan_links__plan_item_id=plan_item_id, hidden_reason="")

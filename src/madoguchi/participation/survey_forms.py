@@ -27,6 +27,7 @@ class SurveyForm(forms.ModelForm):
             "section",
             "title",
             "description",
+            "easy_description",
             "audience",
             "starts_on",
             "ends_on",
@@ -34,6 +35,7 @@ class SurveyForm(forms.ModelForm):
             "age_question",
             "area_question",
             "extra_question",
+            "retention_days",
             "is_published",
             "results_public",
         ]

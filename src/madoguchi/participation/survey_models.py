@@ -30,6 +30,9 @@ class Survey(OpenPeriod, CityOwned):
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="+", verbose_name=_("担当課"))
     title = TranscribedCharField(_("アンケート名"), max_length=200)
     description = TranscribedTextField(_("説明"), blank=True)
+    easy_description = TranscribedTextField(
+        _("やさしい日本語の説明"), blank=True, help_text=_("書いたときだけ、公開ページに「やさしい日本語」として表示します。")
+    )
     # The questions: a form-engine definition (forms/SCHEMA.md) with the survey types of fields.py.
     schema = models.JSONField(_("設問（フォーム定義）"), default=dict)
     audience = models.CharField(_("対象"), max_length=20, choices=Audience.choices, default=Audience.OPEN)
@@ -51,6 +54,12 @@ class Survey(OpenPeriod, CityOwned):
     register_size = models.PositiveIntegerField(_("名簿の人数"), default=0)
     letters_printed_at = models.DateTimeField(_("案内状の印刷日時"), null=True, blank=True)
     register_purged_at = models.DateTimeField(_("名簿の削除日時"), null=True, blank=True)
+    retention_days = models.PositiveIntegerField(
+        _("回答の保存期間（回答締切後の日数）"),
+        default=365,
+        help_text=_("過ぎると、回答とアカウント・招待コード・ブラウザの結びつき、回答途中のもの、自由記述を削除します（選択肢の集計は残ります）。"),
+    )
+    responses_purged_at = models.DateTimeField(_("回答の個人情報の削除日時"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,6 +69,13 @@ class Survey(OpenPeriod, CityOwned):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def purge_after(self):
+        """The last day answers keep their link to a person (then ``surveys.purge_responses``)."""
+        import datetime as dt
+
+        return self.ends_on + dt.timedelta(days=self.retention_days)
 
     @property
     def indicative(self) -> bool:

@@ -262,3 +262,35 @@ def normalise_code(code: str) -> str:
 
     text = unicodedata.normalize("NFKC", code or "").upper()
     return "".join(ch for ch in text if ch.isalnum())[:20]
+
+
+# --- retention (保存期間) ---------------------------------------------------------------------------
+
+
+def purge_responses(survey: Survey, *, staff=None, request=None) -> dict:
+    """End the survey's hold on its respondents (保存期間の経過): unfinished drafts are deleted;
+    submitted responses lose their account, invitation code and browser key and their stored
+    answers; free texts are emptied. The counted choices (``SurveyAnswer`` values with the coarse
+    age group and area) stay, so the results and the metric do not change. Audited as PURGE."""
+    with transaction.atomic():
+        drafts, _ = SurveyResponse.objects.filter(survey=survey, submitted_at__isnull=True).delete()
+        unlinked = SurveyResponse.objects.filter(survey=survey).update(user=None, invitation=None, browser_key="", answers={})
+        texts = SurveyAnswer.objects.filter(survey=survey).exclude(text="").update(text="")
+        Survey.objects.filter(pk=survey.pk).update(responses_purged_at=timezone.now())
+        detail = {"drafts": drafts, "responses": unlinked, "texts": texts, "retention_days": survey.retention_days}
+        audit.record(AuditLog.Action.PURGE, survey, request=request, actor=staff, detail=detail)
+    return detail
+
+
+def purge_expired_responses(today=None) -> list[int]:
+    """Every survey past ``ends_on + retention_days`` (every city: a periodic task)."""
+    from madoguchi.core.tenancy import unscoped
+
+    today = today or timezone.localdate()
+    done = []
+    with unscoped():
+        for survey in Survey.objects.filter(responses_purged_at__isnull=True, ends_on__lt=today):
+            if survey.purge_after < today:
+                purge_responses(survey)
+                done.append(survey.pk)
+    return done

@@ -17,3 +17,11 @@ def purge_survey_registers():
     from . import conf, sampling
 
     return sampling.purge_printed_registers(conf.register_keep_days())
+
+
+@periodic("participation.purge_survey_responses", every=6 * 3600)
+def purge_survey_responses():
+    """保存期間を過ぎたアンケートの回答から、回答者との結びつきと自由記述を削除する (audited)."""
+    from . import surveys
+
+    return surveys.purge_expired_responses()
