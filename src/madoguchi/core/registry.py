@@ -325,7 +325,13 @@ class GeneratedDataset:
       runs with the city active, public rows only — never personal data (the opendata tests
       check every column against an allow-list);
     - ``models()``: the contributor's own models whose saves and deletes change the rows: the
-      opendata app queues a (throttled) refresh through the outbox on each."""
+      opendata app queues a (throttled) refresh through the outbox on each;
+    - ``periodic``: True for statistics over many rows (monthly counts): refreshed by the opendata
+      app's periodic task instead, so a busy table (submissions) gets no extra write per save;
+    - ``small_counts``: columns that count people; the opendata app publishes a count from 1 up
+      to ``OPENDATA_SUPPRESS_BELOW`` − 1 as ``X`` (秘匿: small-cell suppression), and ``derived``
+      (a rate computed from them) as ``X`` too in a row where one was. Publish no column from
+      which a suppressed cell can be worked out (a total beside its parts)."""
 
     key: str = ""
     label: str = ""
@@ -335,6 +341,9 @@ class GeneratedDataset:
     description: str = ""
     columns: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    periodic: bool = False
+    small_counts: tuple[str, ...] = ()
+    derived: tuple[str, ...] = ()
 
     def rows(self, municipality) -> Iterator[dict]:
         raise NotImplementedError
@@ -353,6 +362,9 @@ class GeneratedDataset:
         unknown = set(self.missing) - set(self.columns)
         if unknown:
             problems.append(checks.Error(f"dataset {self.key!r}: missing columns not in columns: {sorted(unknown)}", obj=type(self), id="madoguchi.E017"))
+        unknown = (set(self.small_counts) | set(self.derived)) - set(self.columns)
+        if unknown:
+            problems.append(checks.Error(f"dataset {self.key!r}: small_counts/derived not in columns: {sorted(unknown)}", obj=type(self), id="madoguchi.E017"))
         return problems
 
 

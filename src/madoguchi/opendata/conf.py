@@ -49,3 +49,15 @@ def map_attribution() -> str:
 def map_points_max() -> int:
     """The most points one map preview draws (and lists)."""
     return _int("OPENDATA_MAP_POINTS_MAX", 2000)
+
+
+def suppress_below() -> int:
+    """Small-cell suppression (秘匿) of generated statistics: a count of people from 1 to this − 1
+    is published as ``X``. 5 by default: monthly counts per procedure in a small town can point
+    at one household (a birth, a death); 0 or 1 turns suppression off."""
+    return _int("OPENDATA_SUPPRESS_BELOW", 5)
+
+
+def statistics_interval() -> int:
+    """Seconds between two refreshes of the periodic (statistics) generated datasets."""
+    return _int("OPENDATA_STATISTICS_INTERVAL", 6 * 3600)

@@ -19,6 +19,7 @@ from madoguchi.core import spreadsheet
 from madoguchi.core.registry import datasets as generated_datasets
 from madoguchi.core.uploads import UploadError, check_file
 
+from . import conf
 from .models import ActivityEvent, Dataset, DatasetTag, DatastoreRow, Frequency, HeldUpload, Resource, ResourceVersion
 
 BATCH = 5000
@@ -399,9 +400,40 @@ def generated_csv(plugin, municipality) -> bytes:
     out = io.StringIO()
     writer = spreadsheet.csv_writer(out)
     writer.writerow(list(plugin.columns))
+    below = conf.suppress_below()
     for row in plugin.rows(municipality):
+        row = suppress_row(plugin, row, below)
         writer.writerow([_cell(row.get(c, "")) for c in plugin.columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+SUPPRESSED = "X"  # as e-Stat marks a 秘匿 cell
+
+
+def suppress_row(plugin, row: dict, below: int) -> dict:
+    """``small_counts`` cells of the row suppressed, and its ``derived`` cells when one was."""
+    small = getattr(plugin, "small_counts", ())
+    if not small:
+        return row
+    row = dict(row)
+    hidden = False
+    for column in small:
+        value = suppressed(row.get(column, ""), below)
+        hidden = hidden or (value == SUPPRESSED)
+        row[column] = value
+    if hidden:
+        for column in getattr(plugin, "derived", ()):
+            if row.get(column) not in ("", None):
+                row[column] = SUPPRESSED
+    return row
+
+
+def suppressed(value, below: int):
+    """A count of people, or ``X`` when it is small enough to point at someone (1 … below − 1).
+    Zero stays: nobody is identified by an empty cell."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < below:
+        return SUPPRESSED
+    return value
 
 
 def _cell(value) -> str:

@@ -14,7 +14,7 @@ import time
 
 from madoguchi.core import tenancy
 from madoguchi.core.registry import datasets, on_model_changes
-from madoguchi.core.tasks import enqueue, task
+from madoguchi.core.tasks import enqueue, periodic, task
 
 from . import conf
 
@@ -37,6 +37,23 @@ def refresh(key: str, municipality_id: int) -> None:
         services.refresh_generated(key, municipality)
 
 
+@periodic("opendata.refresh_statistics", every=conf.statistics_interval())
+def refresh_statistics() -> int:
+    """The periodic generated datasets (statistics: ``GeneratedDataset.periodic``) for every city:
+    queued one task per dataset and city, so one city's failure does not stop the others."""
+    from madoguchi.core.models import Municipality
+
+    keys = [key for key, plugin in datasets.items() if plugin.periodic]
+    slot = int(time.time()) // max(1, conf.statistics_interval())  # dedupe keys stay taken: one per period
+    queued = 0
+    with tenancy.unscoped():
+        for city_id in Municipality.objects.values_list("pk", flat=True):
+            for key in keys:
+                enqueue("opendata.refresh", for_city=city_id, dedupe_key=f"opendata.refresh:{key}:{city_id}:p{slot}", key=key, municipality_id=city_id)
+                queued += 1
+    return queued
+
+
 def queue_refresh(key: str, municipality_id: int, *, now: float | None = None):
     interval = max(1, conf.refresh_interval())
     now = time.time() if now is None else now
@@ -47,5 +64,6 @@ def queue_refresh(key: str, municipality_id: int, *, now: float | None = None):
 
 
 def connect_signals() -> None:
-    """A save or delete of a model a contributor declared queues its refresh (AppConfig.ready)."""
+    """A save or delete of a model a contributor declared queues its refresh (AppConfig.ready).
+    Periodic (statistics) datasets declare no models: the periodic task above refreshes them."""
     on_model_changes(datasets, queue_refresh)
