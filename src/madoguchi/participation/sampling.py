@@ -124,7 +124,14 @@ def register_digest(person_ids) -> str:
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    """A one-time code. Never one that reads as a マイナンバー (12 digits with a valid check
+    digit, about 6 in 10⁹): the code column masks those on save, as browser keys once did."""
+    from madoguchi.core.codes import contains_my_number
+
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not contains_my_number(code):
+            return code
 
 
 def format_code(code: str) -> str:

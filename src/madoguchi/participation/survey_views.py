@@ -5,8 +5,6 @@ results). Thin: rules are in surveys.py, sampling.py and survey_results.py."""
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.signing import BadSignature
@@ -55,8 +53,10 @@ def _respondent(request, survey: Survey, *, create: bool = False) -> surveys.Res
         key = request.get_signed_cookie(_cookie(survey), salt=COOKIE_SALT)
     except (KeyError, BadSignature):
         key = ""
+    if not surveys.usable_browser_key(key):
+        key = ""  # an old cookie whose key the column would mask: its draft was never reachable
     if not key and create:
-        key = uuid.uuid4().hex
+        key = surveys.new_browser_key()
         request._survey_new_cookie = key  # set on the answer by _with_cookie
     return surveys.Respondent(browser_key=key) if key else None
 
