@@ -153,6 +153,31 @@ def _is_stop(word) -> bool:
     )
 
 
+_ONE_KANJI = re.compile(r"^[\u4e00-\u9fff]$")
+
+
+def _joined(all_words, content, kept) -> list:
+    """``kept`` in order, with runs of one-kanji content words written side by side (SudachiPy
+    splits 市外, 市内, 県外 into 市 + 外) as one tuple: the compound must be found with all its
+    characters, not each one anywhere on the page (市 is in most titles). A run is never a stop
+    word (内 reads ない, a stop word, but 市内 is not)."""
+    content, keep = set(content), set(kept)
+    out: list = []
+    run: list = []
+    for w in list(all_words) + [None]:
+        if w is not None and w in content and _ONE_KANJI.match(w.surface):
+            run.append(w)
+            continue
+        if len(run) > 1:
+            out.append(tuple(run))
+        else:
+            out.extend(x for x in run if x in keep)
+        run = []
+        if w is not None and w in keep:
+            out.append(w)
+    return out
+
+
 def parse(q: str, synonyms: dict[str, list[str]]) -> list[Group]:
     """The query's words as groups (every group must match, through one of its phrases)."""
     groups: list[Group] = []
@@ -176,7 +201,15 @@ def parse(q: str, synonyms: dict[str, list[str]]) -> list[Group]:
                         group.add(_phrase(alt), synonym=True)
             groups.append(group)
             continue
-        for w in kept:
+        for w in _joined(words(chunk, "C"), content, kept):
+            if isinstance(w, tuple):  # one-kanji words side by side: the compound, whole
+                group = Group("".join(x.surface for x in w))
+                group.add((clean(group.text),))
+                group.add(tuple(dict.fromkeys(clean(x.normalised) for x in w)))
+                for alt in synonyms.get(clean(group.text), ()):
+                    group.add(_phrase(alt), synonym=True)
+                groups.append(group)
+                continue
             group = Group(w.surface)
             for form in w.forms():
                 group.add((form,))

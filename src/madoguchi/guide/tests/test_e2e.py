@@ -38,3 +38,35 @@ def test_questionnaire_by_keyboard_at_360px(live_server, page, axe_check):
         page.goto(live_server.url + url)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         axe_check(page, url)
+
+
+def test_one_visit_booking_at_360px(live_server, page, axe_check, client):
+    """Checklist → 「まとめて予約する」 → choose what to carry over → the counter's booking form,
+    filled in; both pages axe-clean and without sideways scroll at 360 px."""
+    from playwright.sync_api import expect
+
+    from madoguchi.applications.factories import ProcedureFactory
+    from madoguchi.core.factories import MunicipalityFactory, ResidentFactory, SectionFactory
+    from madoguchi.guide.factories import GuideFactory
+    from madoguchi.reservations.factories import CounterFactory
+
+    city = MunicipalityFactory(name="みどり野市", is_default=True)
+    shimin = SectionFactory(municipality=city, name="市民課", location="本庁舎1階")
+    ProcedureFactory(section=shimin, slug="tennyu", name="転入届", required_documents="本人確認書類", form=None, online=False)
+    CounterFactory(section=shimin, slug="tennyu-madoguchi", name="市民課 転入・転出", procedures="転入届", location="1階 2番", booking_window_days=30)
+    GuideFactory(section=shimin, slug="moving-in")
+    client.force_login(ResidentFactory())
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+
+    page.goto(f"{live_server.url}/guides/moving-in/checklist/?q_children=yes&date=2026-04-01")
+    page.get_by_role("link", name="窓口に1回で行けるよう、まとめて予約する").click()
+    page.wait_for_url("**/checklist/visit/**")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    axe_check(page, "one visit")
+    page.get_by_role("group", name="予約に書き添える内容").get_by_label("お子さんがいますか: はい").check()
+    page.get_by_role("button", name="窓口の予約へ進む").click()
+    page.wait_for_url("**/counters/tennyu-madoguchi/**")
+    field = page.get_by_label("手続き・相談の内容")
+    expect(field).to_have_value("手続きガイド「転入」: 転入届、児童手当。 窓口の時間の目安 約30分。 お子さんがいますか: はい。 持ち物: 本人確認書類。")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    axe_check(page, "counter booking, filled in")

@@ -59,6 +59,19 @@ def test_title_above_body_kana_width_and_typos(city):
     assert typo.results[0].entry.key == "sodai"
 
 
+def test_one_kanji_words_side_by_side_are_one_compound(city):
+    # SudachiPy splits 市外 / 市内 into 市 + 外 / 内 (and 内 reads ない, a stop word): the query
+    # keeps the compound whole, so 市 in a title and 外 somewhere else do not make a match.
+    groups = services.parse("市外に引っ越す", {})
+    assert [g.text for g in groups] == ["市外", "引っ越す"]
+    assert [g.text for g in services.parse("市内で引っ越した", {})] == ["市内", "引っ越し"]
+    assert titles(city, "市外")[0] == "転入届"  # 「市外から…」 in its summary
+    with tenancy.using(city):
+        ProcedureFactory(section=SectionFactory(municipality=city, name="総務課"), slug="x", name="市の外郭団体", summary="")
+        services.index("procedures", city)
+    assert "市の外郭団体" not in titles(city, "市外")
+
+
 def test_highlight_escapes_and_marks(city):
     with tenancy.using(city):
         section = SectionFactory(municipality=city, name="総務課")
