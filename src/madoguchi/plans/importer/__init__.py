@@ -10,7 +10,7 @@ from .preview import Preview, Problem
 from .prose import parse_prose
 from .read import PlanImportError, Row, read_rows
 from .save import SaveResult, save_preview
-from .table import looks_like_table, parse_table
+from .table import looks_like_table, parse_table, untranspose
 
 __all__ = [
     "NO_STRUCTURE",
@@ -39,9 +39,13 @@ def parse(data: bytes, filename: str = "") -> Preview:
     return parse_structured(read_rows(data, filename))
 
 
+def _empty(pv: Preview) -> bool:
+    return not pv.items and not any(node.placements or node.children for node, _ in pv.walk())
+
+
 def parse_structured(rows) -> Preview:
     pv = parse_rows(rows)
-    if not pv.items and not any(node.placements or node.children for node, _ in pv.walk()):
+    if _empty(pv):
         raise PlanImportError(NO_STRUCTURE)
     return pv
 
@@ -62,14 +66,29 @@ def stored_rows(lines) -> list:
 
 
 def parse_rows(rows) -> Preview:
+    table = looks_like_table(rows)
+    # Measures in columns (one label per row, 「取組名 ⇥ A ⇥ B」): read with rows and columns
+    # swapped, before the label-block family takes its 「取組番号」 row for a block's number.
+    flipped = None if table else untranspose(rows)
+    if flipped is not None and not looks_like_table(flipped):
+        flipped = None
     if looks_like_outline(rows):
         pv = parse_outline(rows)
+    elif flipped is not None:
+        pv = parse_table(flipped)
+        pv.notes.append("取組が列に並ぶ表（1列目が「取組名」「担当課」「令和N年度」などの見出し）だったため、行と列を入れ替えて読みました。")
     elif looks_like_blocks(rows):
         pv = parse_blocks(rows)
-    elif looks_like_table(rows):
+    elif table:
         pv = parse_table(rows)
     else:
         pv = parse_prose(rows)
+    if _empty(pv):
+        # Nothing the families recognise as items: the tree the numbered headings give, for
+        # staff to finish in the structure editor, rather than refusing the document.
+        partial = parse_outline(rows, partial=True)
+        if partial.partial and not _empty(partial):
+            pv = partial
     pv.evaluation = find_evaluation(rows)
     if pv.evaluation:  # imported as the previous plan's evaluation, so not "a table left out"
         own = {pv.evaluation.get("where"), *pv.evaluation.get("header_rows", [])}

@@ -24,7 +24,7 @@ from .common import parse_indicators, split_sections
 from .numbering import CIRCLED, IROHA, ROMAN
 from .preview import PItem, PNode, PPlacement, Preview, find_period, guess_kind, guess_municipality, guess_status
 from .read import Row
-from .schedules import ScheduleHeader, entries_from, read_header, read_values
+from .schedules import ScheduleHeader, entries_from, read_header, read_values, spaced_header, split_year
 
 LEVEL_WORDS = [
     "基本方針",
@@ -195,6 +195,7 @@ def heading_of(cells: list[str], index: int, where: str) -> Heading | None:
     if not cells or len(cells) > 4:
         return None
     c0 = cells[0].translate(_FW)
+    printed = cells[0]  # the same characters before the width folding (the title keeps them)
     # 施策番号 ⇥ 1 ⇥ 施策名 ⇥ title
     m = _NUMBER_CELL.match(re.sub(r"\s+", "", c0))
     if m and len(cells) >= 2:
@@ -210,14 +211,14 @@ def heading_of(cells: list[str], index: int, where: str) -> Heading | None:
         return None
     m = _CHAPTER.match(c0)
     if m:
-        title = (m.group(3) or " ".join(cells[1:2])).strip()
+        title = (printed[m.start(3) : m.end(3)] or " ".join(cells[1:2])).strip()
         if len(cells) <= 2 and title and _good_title(title):
             return Heading(index, m.group(2), "chapter", f"第{m.group(1)}{m.group(2)}", title, where)
         return None
     for pattern in (_BRACKET, _WORDED):
         m = pattern.match(c0)
         if m:
-            title = m.group("t").strip()
+            title = printed[m.start("t") : m.end("t")].strip()
             extra = [c for c in cells[1:]]
             if not title and len(extra) == 1:
                 title = extra[0].strip()
@@ -230,12 +231,13 @@ def heading_of(cells: list[str], index: int, where: str) -> Heading | None:
             return Heading(index, word, _family(marker), marker, title, where)
     if len(cells) == 2 and _MARKER.fullmatch(c0.strip()):
         c0 = f"{c0.strip()} {cells[1]}"  # 「① ⇥ 電子申請の拡大」: the marker in its own cell
+        printed = f"{printed.strip()} {cells[1]}"
     elif len(cells) != 1:
         return None
     mk = _MARKER.match(c0)
     if not mk:
         return None
-    title = c0[mk.end() :].strip()
+    title = printed[mk.end() :].strip()
     raw = mk.group("m")
     # A bare marker needs a separator before its title (「1 方針」, not 「1人」) and a short title.
     if not title or not (c0[mk.end() : mk.end() + 1] in (" ", "　", ".", "．", "、") or raw.endswith(")") or raw[-1] in CIRCLED):
@@ -275,6 +277,53 @@ def looks_like_outline(rows: list[Row]) -> bool:
     return owned >= 3
 
 
+_OPEN, _CLOSE = "（(「『【［〔", "）)」』】］〕"
+# A title cut here goes on (a particle or ・ ends it), or its next line cannot start a phrase
+# (a suffix such as 化/的/性, a case particle, a closing bracket, a small kana or ー).
+_CUT_END = re.compile(r"(?:の|を|に|と|や|が|へ|・|及び|並びに|による|における|に係る)$")
+_CUT_START = re.compile(r"^(?:[化的性等率用）)」』】］〕ーぁぃぅぇぉっゃゅょァィゥェォッャュョ]|[のをがへ](?![ぁ-ん]))")
+
+
+def _wrapped(title: str, nxt: str) -> bool:
+    """PDF extraction broke a heading's title onto the next line (「デジタル市／役所」「オンライン／化」
+    「手続の／拡大」「（窓口手数／料）」)."""
+    from .clean import _tokens
+
+    if sum(title.count(c) for c in _OPEN) > sum(title.count(c) for c in _CLOSE):
+        return True
+    if _CUT_END.search(title) or _CUT_START.match(nxt):
+        return True
+    spans = _tokens(title[-8:] + nxt[:8])
+    return bool(spans) and any(b < len(title[-8:]) < e for b, e in spans)
+
+
+def _title_goes_on(rows: list[Row], i: int, title: str) -> int:
+    """How many lines after heading row ``i`` carry the rest of its title (0–2): a short line, no
+    sentence, label, year or heading of its own, followed by a heading, a label or a blank line
+    (so not the first line of a paragraph), where the join reads as one word or phrase."""
+    taken = 0
+    while taken < 2 and i + taken + 1 < len(rows):
+        cells = _cells(rows[i + taken + 1])
+        if len(cells) != 1:
+            break
+        t = cells[0][1]
+        if len(t) > 20 or t.endswith("。") or label_of(t) or inline_label(t) or split_year(t)[0] is not None:
+            break
+        if heading_of([t], 0, "") is not None or _TRAILING_LABEL.search(t):
+            break
+        after = _cells(rows[i + taken + 2]) if i + taken + 2 < len(rows) else []
+        if after and not (
+            heading_of([c for _, c in after], 0, "") is not None or label_of(after[0][1]) or inline_label(after[0][1]) or bracket_label(after[0][1])
+        ):
+            if not (len(after) == 1 and _wrapped(title + t, after[0][1]) and len(after[0][1]) <= 20):
+                break
+        if not _wrapped(title, t):
+            break
+        title += t
+        taken += 1
+    return taken
+
+
 @dataclass
 class _Block:
     """What the rows under one heading say."""
@@ -286,7 +335,10 @@ class _Block:
     had_schedule_label: bool = False
 
 
-def parse_outline(rows: list[Row]) -> Preview:
+def parse_outline(rows: list[Row], partial: bool = False) -> Preview:
+    """``partial``: when no heading owns item labels, still build the tree the numbered headings
+    give (the most common heading without sub-headings as the items), for staff to finish in
+    the structure editor (see :data:`PARTIAL_NOTE`)."""
     pv = Preview(family="outline")
     headings: list[Heading] = []
     blocks: list[_Block] = []
@@ -304,7 +356,10 @@ def parse_outline(rows: list[Row]) -> Preview:
             tables.append((table_run[0].where, len(table_run), " / ".join(c for _, c in _cells(table_run[0]))[:80]))
         table_run.clear()
 
+    skip_to = -1
     for i, r in enumerate(rows):
+        if i <= skip_to:  # the rest of a heading's title, already joined to it
+            continue
         cells = _cells(r)
         if not cells:
             header = None
@@ -314,6 +369,10 @@ def parse_outline(rows: list[Row]) -> Preview:
         texts = [c for _, c in cells]
         h = heading_of(texts, i, r.where)
         if h is not None:
+            goes_on = _title_goes_on(rows, i, h.title)
+            if goes_on:
+                h.title = h.title + "".join(_cells(rows[i + k])[0][1] for k in range(1, goes_on + 1))
+                skip_to = i + goes_on
             flush_table()
             while stack and stack[-1].signature != h.signature and h.signature in {s.signature for s in stack}:
                 stack.pop()
@@ -338,6 +397,9 @@ def parse_outline(rows: list[Row]) -> Preview:
             # 「工程表」 alone on its line, the years on the next: that row is the header; or
             # one 「令和8年度 設計」 per line under it, read until a line is something else.
             first_line, pending_schedule = pending_schedule, False
+            header = spaced_header(r.cells) if first_line else None
+            if header is not None and split_year(texts[0])[0] is not None:
+                continue  # 「令和7年度　令和8年度　令和9年度」 apart by spaces: values below
             header = read_header(r.cells, -1)
             if header is not None and not header.inline and first_line:
                 continue
@@ -362,6 +424,12 @@ def parse_outline(rows: list[Row]) -> Preview:
                 block.had_schedule_label = True
                 block.schedule_where = r.where
                 header = read_header(r.cells, cells[k][0])
+                if header is None and len(cells) == k + 1:
+                    # 「年度別計画　令和7年度　令和8年度　令和9年度」 in one cell: values below
+                    header = spaced_header(r.cells[cells[k][0] :])
+                    if header is not None:
+                        last_label = None
+                        continue
                 if header is not None and header.inline:  # 「令和5年度 検討 ⇥ 令和6年度 導入」
                     block.schedule.append(entries_from(header.inline, track_order=len(block.schedule)))
                     header = None
@@ -401,11 +469,31 @@ def parse_outline(rows: list[Row]) -> Preview:
         if text:
             block.text.append(text)
     flush_table()
-    _assemble(pv, rows, headings, blocks, tables)
+    _assemble(pv, rows, headings, blocks, tables, partial)
     return pv
 
 
-def _assemble(pv: Preview, rows: list[Row], headings: list[Heading], blocks: list[_Block], tables) -> None:
+PARTIAL_NOTE = (
+    "担当課・スケジュールなどの項目を持つ見出しが見つからなかったため、番号の付いた見出しだけから仮の体系を作りました。"
+    "「体系を直す」で階層と取組を確かめ、担当課・スケジュールは保存後に取組の編集で入れてください。"
+)
+
+
+def _partial_items(headings: list[Heading]) -> tuple[str, str] | None:
+    """The signature read as items when no heading owns labels: the most common one among
+    headings without sub-headings (deeper wins a tie), printed twice or more, not a chapter."""
+    has_child = {h.parent for h in headings if h.parent is not None}
+    depth: dict[int, int] = {}
+    for n, h in enumerate(headings):
+        depth[n] = 0 if h.parent is None else depth[h.parent] + 1
+    leaves = Counter(h.signature for n, h in enumerate(headings) if n not in has_child and h.family != "chapter")
+    if not leaves:
+        return None
+    best = max(leaves, key=lambda s: (leaves[s], max(depth[n] for n, h in enumerate(headings) if h.signature == s)))
+    return best if leaves[best] >= 2 else None
+
+
+def _assemble(pv: Preview, rows: list[Row], headings: list[Heading], blocks: list[_Block], tables, partial: bool = False) -> None:
     single = [clean(" ".join(r.cells)) for r in rows[:60] if len(_cells(r)) == 1]
     pv.title = next((t for t in single if re.search(r"計画|方針|戦略|プラン", t) and len(t) <= 60), single[0] if single else "取り込んだ計画")
     pv.kind, pv.status, pv.municipality_name = guess_kind(pv.title), guess_status(pv.title), guess_municipality(pv.title)
@@ -413,6 +501,10 @@ def _assemble(pv: Preview, rows: list[Row], headings: list[Heading], blocks: lis
 
     # Item signature: the one whose headings most often own item labels (deeper wins a tie).
     owners = Counter(h.signature for h in headings if ITEM_LABELS & set(h.labels))
+    if not owners and partial and (sig := _partial_items(headings)) is not None:
+        owners = Counter({sig: 1})
+        pv.partial = True
+        pv.notes.append(PARTIAL_NOTE)
     if not owners:
         pv.problem("-", "", "担当課・スケジュールなどの項目を持つ見出しが見つからず、計画の構成を読み取れませんでした。")
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 
 from madoguchi.core.wareki import parse_fiscal_year
 
@@ -24,6 +25,11 @@ class PIndicator:
     kind: str  # activity / outcome
     name: str
     unit: str = ""
+    # 「現状値（令和6年度）12%」「目標値（令和11年度）30%」 rows or columns beside the indicator
+    baseline: Decimal | None = None
+    baseline_year: int | None = None
+    target: Decimal | None = None
+    target_year: int | None = None
 
 
 @dataclass
@@ -91,6 +97,9 @@ class Preview:
     tables: list[dict] = field(default_factory=list)  # background tables, listed not itemised
     evaluation: dict = field(default_factory=dict)  # the previous plan's evaluation table
     notes: list[str] = field(default_factory=list)  # what was corrected or assumed
+    # Built from the numbered headings alone (no heading owned 担当課/スケジュール labels): a
+    # tree for staff to check in the structure editor rather than a refusal.
+    partial: bool = False
 
     # --- helpers -------------------------------------------------------------------------
     def walk(self):

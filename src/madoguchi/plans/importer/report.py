@@ -18,6 +18,7 @@ def summary(pv: Preview) -> dict:
     levels.append((item_name, len(pv.items)))
     return {
         "family": pv.family,
+        "partial": pv.partial,
         "title": pv.title,
         "period": (pv.start_year, pv.end_year),
         "levels": levels,
@@ -38,6 +39,8 @@ def format_summary(s: dict) -> str:
         "階層: " + " → ".join(f"{name} {count}" for name, count in s["levels"]),
         f"担当課のある取組: {s['items_with_sections']}　スケジュールのある取組: {s['items_with_schedule']}（{s['schedule_entries']}件）",
     ]
+    if s.get("partial"):
+        lines.append("仮の体系: 担当課・スケジュールなどの項目を持つ見出しがないため、番号の付いた見出しだけから作りました（構成エディタで確かめてください）")
     if s["policies"]:
         lines.append("体系の外の分類: " + "、".join(s["policies"]))
     if s["evaluation_rows"]:

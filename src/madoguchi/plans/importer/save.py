@@ -113,7 +113,17 @@ def save_preview(
         existing = {(i.kind, i.name) for i in item.indicators.all()}
         for idx, ind in enumerate(pi.indicators):
             if (ind.kind, ind.name) not in existing:
-                Indicator.objects.create(item=item, kind=ind.kind, name=ind.name, unit=ind.unit, order=idx)
+                Indicator.objects.create(
+                    item=item,
+                    kind=ind.kind,
+                    name=ind.name,
+                    unit=ind.unit,
+                    order=idx,
+                    baseline=ind.baseline,
+                    baseline_year=ind.baseline_year,
+                    target=ind.target,
+                    target_year=ind.target_year,
+                )
                 existing.add((ind.kind, ind.name))
 
     placements = 0

@@ -6,6 +6,7 @@ before goes on"; empty cells. Values normalise to the phases; the text as printe
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .clean import clean
@@ -26,6 +27,9 @@ class ScheduleHeader:
     label_col: int
     years: dict[int, int]  # column → fiscal year
     inline: list[tuple[int, str]] = field(default_factory=list)  # (year, text) printed in the header
+    # Years printed in one cell, apart by spaces (PDF text): (display column, year); the values
+    # on the lines below are placed under the year they start nearest to.
+    spaced: list[tuple[int, int]] = field(default_factory=list)
 
     def year_at(self, col: int) -> int | None:
         if col in self.years:
@@ -64,8 +68,67 @@ def read_header(cells: list[str], label_col: int) -> ScheduleHeader | None:
     return ScheduleHeader(label_col, years, inline if any(t for _, t in inline) else [])
 
 
+def _tokens(cells: list[str]) -> list[tuple[int, str]]:
+    """The words of a one-cell line with the display column each starts at (a full-width
+    character counts two, a tab runs to the next multiple of 8): what lines a value up under its
+    year."""
+    line = "\t".join(cells).replace("\xa0", " ")
+    out: list[tuple[int, str]] = []
+    col = 0
+    word, start = "", 0
+    for ch in line + " ":
+        if ch in " \u3000\t":
+            if word:
+                out.append((start, word))
+                word = ""
+            col = (col // 8 + 1) * 8 if ch == "\t" else col + (2 if ch == "\u3000" else 1)
+            continue
+        if not word:
+            start = col
+        word += ch
+        col += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return out
+
+
+def spaced_header(cells: list[str]) -> ScheduleHeader | None:
+    """「年度別計画　令和7年度　令和8年度　令和9年度」 (or the years alone): two or more years apart
+    by spaces in one line, after at most a label, nothing after them."""
+    if sum(1 for c in cells if c and c.strip()) != 1:
+        return None  # years in cells of their own are read by read_header
+    tokens = _tokens(cells)
+    if tokens and split_year(tokens[0][1])[0] is None:
+        tokens = tokens[1:]  # the label before the years
+    years = []
+    for col, word in tokens:
+        year, rest = split_year(word)
+        if year is None or rest:
+            return None
+        years.append((col, year))
+    if len(years) < 2 or any(b[1] != a[1] + 1 for a, b in zip(years, years[1:], strict=False)):
+        return None
+    return ScheduleHeader(-1, {k: y for k, (_, y) in enumerate(years)}, spaced=years)
+
+
+def _read_spaced(header: ScheduleHeader, cells: list[str], order: int) -> list[PScheduleEntry] | None:
+    filled = [c for c in cells if c and c.strip()]
+    if len(filled) > 1:  # values in cells of their own: in order under the years
+        tokens = [(header.spaced[k][0] if k < len(header.spaced) else 10**6, clean(c)) for k, c in enumerate(filled)]
+    else:
+        tokens = _tokens(cells)
+    if not tokens or len(tokens) > len(header.spaced) or any(len(w) > 20 or w.endswith("。") or split_year(w)[0] for _, w in tokens):
+        return None
+    by_year = {year: "" for _, year in header.spaced}
+    for col, word in tokens:
+        year = min(header.spaced, key=lambda cy: abs(cy[0] - col))[1]
+        by_year[year] = f"{by_year[year]} {word}".strip()
+    track = "" if order == 0 else f"{order + 1}"
+    return entries_from(sorted(by_year.items()), track=track, track_order=order)
+
+
 def read_values(header: ScheduleHeader, cells: list[str], order: int) -> list[PScheduleEntry] | None:
     """One value row under a header, or None when the row is not one (long text, a new label)."""
+    if header.spaced:
+        return _read_spaced(header, cells, order)
     filled = [(col, clean(c)) for col, c in enumerate(cells) if clean(c)]
     if not filled or any(len(t) > 40 or t.endswith("。") for _, t in filled):
         return None
@@ -113,5 +176,6 @@ def read_inline(text: str) -> list[PScheduleEntry]:
     for k in range(1, len(parts), 2):
         year = fiscal_year_of(parts[k])
         if year:
-            cells.append((year, parts[k + 1].strip(" 　:：、")))
+            # 「令和８年度 構築／令和９年度 ⇒／…」: the separator between years is not the value.
+            cells.append((year, parts[k + 1].strip(" 　:：、,，／/|｜;；")))
     return entries_from(cells)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from .clean import clean, has_cyrillic
 from .common import relisting, schedule_from_cells, split_sections
@@ -23,6 +24,7 @@ ROLES = [
     ("level", re.compile(r"方針|施策|目標|取組|事業|項目|分野|柱|重点|テーマ|施策名|事業名")),
 ]
 GROUP = re.compile(r"スケジュール|年次計画|工程|基本情報|プランニング|計画期間|実施時期")
+_INDICATOR_VALUE = re.compile(r"^(?:現状値|基準値|目標値|実績値|現状|基準|目標)(?:[(（:：]|$)|^(?:令和|平成|R|H|20)\S{0,8}?(?:現状値|基準値|目標値|実績値)$")
 
 
 def role_of(label: str) -> str | None:
@@ -31,6 +33,9 @@ def role_of(label: str) -> str | None:
         return None
     if GROUP.search(label):
         return None
+    # 「現状値（令和6年度）」「目標値（R11）」: an indicator's baseline or target, not a year column.
+    if _INDICATOR_VALUE.match(label):
+        return "indicator_value"
     if fiscal_year_of(label):
         return "year"
     for role, pattern in ROLES:
@@ -41,7 +46,7 @@ def role_of(label: str) -> str | None:
 
 def is_header(row: Row) -> bool:
     roles = [role_of(c) for c in row.cells]
-    named = [r for r in roles if r and r != "year"]
+    named = [r for r in roles if r and r not in ("year", "indicator_value")]
     if not named:
         return False
     first = next((c for c in row.cells if c.strip()), "")
@@ -205,6 +210,8 @@ def parse_table(rows: list[Row]) -> Preview:
         stop = next((h for h in headers if h > last_header), len(rows))
         # Label rows of the next header band are not data.
         block = [r for r in rows[last_header + 1 : stop] if r.nonempty()]
+        if isinstance(rows[anchor], SwappedRow):  # its data are exactly its swapped columns
+            block = block[: next((k for k, r in enumerate(block) if not isinstance(r, SwappedRow)), len(block))]
         while block and not _is_data_like(block[-1]) and _has_labels(block[-1]) and not cols.levels:
             block.pop()
         data = [r for r in block if not (_has_labels(r) and not _is_data_like(r) and _label_only(r))]
@@ -413,7 +420,85 @@ def _make_item(entry: dict, number: str, title: str, node_key: str) -> PItem:
     for c, role in sorted(cols.roles.items()):
         if role == "indicator" and clean(cells.get(c, "")):
             item.indicators.extend(parse_indicators(cells[c]))
+    for c, role in sorted(cols.roles.items()):
+        if role == "indicator_value" and item.indicators and clean(cells.get(c, "")):
+            _indicator_value(item.indicators[0], cols.labels[c], clean(cells[c]))
     return item
+
+
+def _indicator_value(ind, label: str, text: str) -> None:
+    """「現状値（令和6年度）」 ⇥ 「12%」 → baseline 12 in 2024 (unit from the value when unknown)."""
+    m = re.match(r"^[^\d\-]*?(-?[\d,]+(?:\.\d+)?)\s*(\S{0,20})$", text)
+    if not m:
+        return
+    try:
+        value = Decimal(m.group(1).replace(",", ""))
+    except InvalidOperation:
+        return
+    if not ind.unit and m.group(2) and not re.search(r"\d", m.group(2)):
+        ind.unit = m.group(2).replace("％", "%")[:20]
+    found = re.search(r"(令和|平成|R|H)\s*(元|\d{1,2})\s*年?度?|((?:19|20)\d\d)\s*年?度?", label)
+    year = fiscal_year_of(found.group(0)) if found else None
+    if re.search(r"目標", label):
+        ind.target, ind.target_year = value, year
+    else:
+        ind.baseline, ind.baseline_year = value, year
+
+
+class SwappedRow(Row):
+    """A row of a table read with its rows and columns swapped (:func:`untranspose`)."""
+
+
+def untranspose(rows: list[Row]) -> list[Row] | None:
+    """A table exported with the measures in columns (「取組名 ⇥ A ⇥ B」「担当課 ⇥ 市民課 ⇥ …」
+    「令和8年度 ⇥ 検討 ⇥ …」 one label per row): the rows with its rows and columns swapped, so the
+    table family reads it like any other; None when there is no such table. It is one only when
+    the first column's labels name a level (取組名, 事業名 …) and sections, years or contents, and
+    at least two columns beside them hold values."""
+    out: list[Row] = []
+    found = False
+    k = 0
+    while k < len(rows):
+        run: list[Row] = []
+        j = k
+        # A run of rows whose first cell is a label (取組名, 担当課, 令和8年度, 工程 …).
+        while j < len(rows) and rows[j].cells and _first_label(rows[j]):
+            run.append(rows[j])
+            j += 1
+        if not run:
+            out.append(rows[k])
+            k += 1
+            continue
+        flipped = _flip(run) if len(run) >= 4 else None
+        if flipped is not None:
+            out.extend(flipped)
+            found = True
+        else:
+            out.extend(run)
+        k = j
+    return out if found else None
+
+
+def _first_label(row: Row) -> bool:
+    first = clean(row.cells[0]) if row.cells else ""
+    return bool(first) and bool(role_of(first) or GROUP.search(first))
+
+
+def _flip(run: list[Row]) -> list[Row] | None:
+    first = [clean(r.cells[0]) if r.cells else "" for r in run]
+    roles = [role_of(c) for c in first]
+    if len(run) < 4 or "level" not in roles or not ({"section", "year", "description"} & set(roles)):
+        return None
+    if any(is_header(r) for r in run):
+        return None
+    width = max(len(r.cells) for r in run)
+    title_row = max(k for k, role in enumerate(roles) if role == "level")
+    columns = [c for c in range(1, width) if c < len(run[title_row].cells) and clean(run[title_row].cells[c])]
+    if len(columns) < 2:
+        return None
+    header = SwappedRow(run[0].line, [r.cells[0] if r.cells else "" for r in run], sheet=run[0].sheet)
+    data = [SwappedRow(run[title_row].line, [r.cells[c] if c < len(r.cells) else "" for r in run], sheet=run[0].sheet) for c in columns]
+    return [header, *data]
 
 
 def _find_relisted(pv: Preview, node_index: dict[str, PNode], title: str, ref: str) -> str | None:
