@@ -7,8 +7,10 @@
   withdrawn, on the day in Asia/Tokyo), whole months only (up to the end of last month, so a
   file does not change every day). Counts of people are ``small_counts``: the opendata app
   publishes 1 … OPENDATA_SUPPRESS_BELOW − 1 as ``X``; no total sits beside its parts (a total
-  would give a suppressed part away), and a rate is left out of a row where a count was
-  suppressed (``derived``). Refreshed periodically, not on every submission."""
+  would give a suppressed part away), a lone ``X`` in a fiscal year hides a second cell of that
+  year (``suppression_groups``: オンライン化率 publishes the year's totals), and a rate is hidden
+  in a row where a count was suppressed (``derived``). Refreshed periodically, not on every
+  submission."""
 
 from __future__ import annotations
 
@@ -101,6 +103,7 @@ class ApplicationCounts(GeneratedDataset):
     )
     columns = ("全国地方公共団体コード", "地方公共団体名", "年月", "年度", "手続ID", "手続名", "担当課", "オンライン受付件数", "窓口等受付件数", "処理件数")
     small_counts = ("オンライン受付件数", "窓口等受付件数", "処理件数")
+    suppression_groups = ("年度",)  # online_rate publishes each fiscal year's totals
 
     def rows(self, municipality):
         until = _counted_until()

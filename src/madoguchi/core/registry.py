@@ -331,7 +331,9 @@ class GeneratedDataset:
     - ``small_counts``: columns that count people; the opendata app publishes a count from 1 up
       to ``OPENDATA_SUPPRESS_BELOW`` − 1 as ``X`` (秘匿: small-cell suppression), and ``derived``
       (a rate computed from them) as ``X`` too in a row where one was. Publish no column from
-      which a suppressed cell can be worked out (a total beside its parts)."""
+      which a suppressed cell can be worked out (a total beside its parts); where another
+      dataset publishes totals over groups of rows (a fiscal year), name the grouping columns in
+      ``suppression_groups``: a lone ``X`` in a group then hides a second cell (secondary suppression)."""
 
     key: str = ""
     label: str = ""
@@ -344,6 +346,7 @@ class GeneratedDataset:
     periodic: bool = False
     small_counts: tuple[str, ...] = ()
     derived: tuple[str, ...] = ()
+    suppression_groups: tuple[str, ...] = ()
 
     def rows(self, municipality) -> Iterator[dict]:
         raise NotImplementedError
@@ -362,9 +365,9 @@ class GeneratedDataset:
         unknown = set(self.missing) - set(self.columns)
         if unknown:
             problems.append(checks.Error(f"dataset {self.key!r}: missing columns not in columns: {sorted(unknown)}", obj=type(self), id="madoguchi.E017"))
-        unknown = (set(self.small_counts) | set(self.derived)) - set(self.columns)
+        unknown = (set(self.small_counts) | set(self.derived) | set(self.suppression_groups)) - set(self.columns)
         if unknown:
-            problems.append(checks.Error(f"dataset {self.key!r}: small_counts/derived not in columns: {sorted(unknown)}", obj=type(self), id="madoguchi.E017"))
+            problems.append(checks.Error(f"dataset {self.key!r}: small_counts/derived/suppression_groups not in columns: {sorted(unknown)}", obj=type(self), id="madoguchi.E017"))
         return problems
 
 

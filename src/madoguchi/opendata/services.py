@@ -400,9 +400,10 @@ def generated_csv(plugin, municipality) -> bytes:
     out = io.StringIO()
     writer = spreadsheet.csv_writer(out)
     writer.writerow(list(plugin.columns))
-    below = conf.suppress_below()
-    for row in plugin.rows(municipality):
-        row = suppress_row(plugin, row, below)
+    rows = plugin.rows(municipality)
+    if getattr(plugin, "small_counts", ()):
+        rows = suppress_rows(plugin, list(rows), conf.suppress_below())
+    for row in rows:
         writer.writerow([_cell(row.get(c, "")) for c in plugin.columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -410,22 +411,45 @@ def generated_csv(plugin, municipality) -> bytes:
 SUPPRESSED = "X"  # as e-Stat marks a 秘匿 cell
 
 
-def suppress_row(plugin, row: dict, below: int) -> dict:
-    """``small_counts`` cells of the row suppressed, and its ``derived`` cells when one was."""
-    small = getattr(plugin, "small_counts", ())
-    if not small:
-        return row
-    row = dict(row)
-    hidden = False
-    for column in small:
-        value = suppressed(row.get(column, ""), below)
-        hidden = hidden or (value == SUPPRESSED)
-        row[column] = value
-    if hidden:
+def suppress_rows(plugin, rows: list[dict], below: int) -> list[dict]:
+    """Small-cell suppression (秘匿) of a generated dataset's rows:
+
+    1. primary: a ``small_counts`` cell from 1 to ``below`` − 1 becomes ``X``;
+    2. secondary: within each group of rows sharing the ``suppression_groups`` columns (a fiscal
+       year, whose total another dataset publishes), a column with exactly one ``X`` also hides
+       its smallest other non-zero cell, so the total minus the shown cells gives only a sum;
+    3. a row with an ``X`` hides its ``derived`` cells (a rate would give the count away)."""
+    small = tuple(getattr(plugin, "small_counts", ()))
+    rows = [dict(r) for r in rows]
+    hidden: set[tuple[int, str]] = set()
+    for i, row in enumerate(rows):
+        for column in small:
+            if suppressed(row.get(column, ""), below) == SUPPRESSED:
+                hidden.add((i, column))
+    group_by = tuple(getattr(plugin, "suppression_groups", ()))
+    if group_by:
+        groups: dict[tuple, list[int]] = {}
+        for i, row in enumerate(rows):
+            groups.setdefault(tuple(row.get(c) for c in group_by), []).append(i)
+        for members in groups.values():
+            for column in small:
+                if sum((i, column) in hidden for i in members) != 1:
+                    continue
+                shown = [i for i in members if (i, column) not in hidden and isinstance(rows[i].get(column), int) and rows[i][column] > 0]
+                if shown:
+                    hidden.add((min(shown, key=lambda i: rows[i][column]), column))
+    for i, column in hidden:
+        rows[i][column] = SUPPRESSED
+    for i in {i for i, _c in hidden}:
         for column in getattr(plugin, "derived", ()):
-            if row.get(column) not in ("", None):
-                row[column] = SUPPRESSED
-    return row
+            if rows[i].get(column) not in ("", None):
+                rows[i][column] = SUPPRESSED
+    return rows
+
+
+def suppress_row(plugin, row: dict, below: int) -> dict:
+    """One row suppressed on its own (no secondary suppression: that needs the other rows)."""
+    return suppress_rows(plugin, [row], below)[0]
 
 
 def suppressed(value, below: int):

@@ -95,3 +95,19 @@ def test_periodic_task_publishes_the_statistics(city, run_tasks):
         assert row["オンライン受付件数"] == "X" and row["全国地方公共団体コード"] == city.code
         assert Dataset.objects.filter(generator__in=["online_rate", "facility_usage"]).count() == 2
     assert all(not datasets[k].models() for k in ("application_counts", "online_rate", "facility_usage"))  # no write per submission
+
+
+def test_a_lone_suppressed_cell_hides_a_second_one_in_its_fiscal_year():
+    """オンライン化率 publishes each fiscal year's totals: with one X in a year, total − shown cells
+    would give it away, so the year's next smallest cell is hidden too (secondary suppression)."""
+    plugin = datasets["application_counts"]
+
+    def row(year, month, online, counter=0):
+        return {"年度": year, "年月": month, "オンライン受付件数": online, "窓口等受付件数": counter, "処理件数": 0}
+
+    rows = [row(2025, "2025-04", 30), row(2025, "2025-05", 2), row(2025, "2025-06", 9), row(2025, "2025-07", 12), row(2026, "2026-04", 7)]
+    shown = services.suppress_rows(plugin, rows, 5)
+    assert [r["オンライン受付件数"] for r in shown] == [30, "X", "X", 12, 7]  # 9 hidden with the 2; 2026 untouched
+    assert [r["窓口等受付件数"] for r in shown] == [0, 0, 0, 0, 0]
+    two = services.suppress_rows(plugin, [row(2025, "2025-04", 3), row(2025, "2025-05", 2), row(2025, "2025-06", 9)], 5)
+    assert [r["オンライン受付件数"] for r in two] == ["X", "X", 9]  # two X already: only their sum is known
