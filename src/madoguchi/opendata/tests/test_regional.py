@@ -103,6 +103,8 @@ def test_city_host_keeps_its_own_catalogue_and_operator_host_no_city_pages(clien
     orgs = client.get("/api/3/action/organization_list", HTTP_HOST="midorino.localhost").json()["result"]
     assert orgs == ["section-joho"]
     assert client.get("/api/action/package_list", HTTP_HOST="localhost").json()["result"][0] == "139980-ds-0"
+    posted = client.post("/api/action/package_search", '{"fq": "organization:city-139998"}', content_type="application/json", HTTP_HOST="localhost")
+    assert posted.status_code == 200 and posted.json()["result"]["count"] == 3  # ckanapi's default POST, limited as any anonymous POST
     # The operator host still serves no city's pages (only the console and the catalogue API).
     assert client.get("/opendata/", HTTP_HOST="localhost").status_code == 404
     assert client.get("/api/docs", HTTP_HOST="localhost").status_code == 404
