@@ -367,7 +367,7 @@ class GeneratedDataset:
             problems.append(checks.Error(f"dataset {self.key!r}: missing columns not in columns: {sorted(unknown)}", obj=type(self), id="madoguchi.E017"))
         unknown = (set(self.small_counts) | set(self.derived) | set(self.suppression_groups)) - set(self.columns)
         if unknown:
-            problems.append(checks.Error(f"dataset {self.key!r}: small_counts/derived/suppression_groups not in columns: {sorted(unknown)}", obj=type(self), id="madoguchi.E017"))
+            problems.append(checks.Error(f"dataset {self.key!r}: suppression columns not in columns: {sorted(unknown)}", obj=type(self), id="madoguchi.E017"))
         return problems
 
 
