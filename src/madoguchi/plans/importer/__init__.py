@@ -6,6 +6,7 @@ from __future__ import annotations
 from .blocks import looks_like_blocks, parse_blocks
 from .evaluation import find_evaluation
 from .outline import looks_like_outline, parse_outline
+from .pages import drop_page_furniture
 from .preview import Preview, Problem
 from .prose import parse_prose
 from .read import PlanImportError, Row, read_rows
@@ -66,6 +67,14 @@ def stored_rows(lines) -> list:
 
 
 def parse_rows(rows) -> Preview:
+    rows, furniture = drop_page_furniture(rows)
+    pv = _parse_family(rows)
+    if furniture:
+        pv.notes.append(f"ページ番号と各ページの柱（見出し・フッター）の{furniture}行は、本文ではないため読み飛ばしました。")
+    return pv
+
+
+def _parse_family(rows) -> Preview:
     table = looks_like_table(rows)
     # Measures in columns (one label per row, 「取組名 ⇥ A ⇥ B」): read with rows and columns
     # swapped, before the label-block family takes its 「取組番号」 row for a block's number.

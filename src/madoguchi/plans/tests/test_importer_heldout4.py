@@ -204,3 +204,48 @@ def test_the_partial_tree_is_shown_with_its_warning_fixed_in_the_editor_and_save
     imp.refresh_from_db()
     moved = imp.plan.items.get(title="施設予約の更新")
     assert moved.placements.get().node.title == "紙を減らす" and imp.plan.items.count() == 4
+
+
+PAGES = """やまぶき市 行政改革・DX実行計画
+1 手続
+1-1 住民票の写しのコンビニ交付
+所管：市民課
+概要：マイナンバーカードで、全国のコンビニから
+P.7
+やまぶき市 行政改革・DX実行計画
+受け取れるようにします。
+工程：R7年度 導入、R8年度 運用
+1-2 図書館の予約
+所管：中央図書館
+工程：R7年度 検討、R8年度 導入
+2 庁内
+2-1 RPAの導入
+所管：行政改革課
+概要：定型業務を
+8
+やまぶき市 行政改革・DX実行計画
+自動化します。
+工程：R7年度 試行、R8年度 拡大
+2-2 文書の電子化
+所管：総務課
+工程：R7年度 準備、R8年度 構築
+9/12
+"""
+
+
+def test_page_numbers_and_the_running_header_are_not_text():
+    pv = parse(PAGES.encode(), "yamabuki.txt")
+    items = _items(pv)
+    assert items["住民票の写しのコンビニ交付"].description == "マイナンバーカードで、全国のコンビニから\n受け取れるようにします。"
+    assert items["RPAの導入"].description == "定型業務を\n自動化します。"
+    assert pv.title == "やまぶき市 行政改革・DX実行計画"  # the first line is the title, not a running header
+    assert any("ページ番号" in n and "5行" in n for n in pv.notes)
+
+
+def test_numbers_alone_on_their_lines_that_do_not_run_as_pages_stay():
+    from madoguchi.plans.importer.pages import drop_page_furniture
+    from madoguchi.plans.importer.read import Row
+
+    rows = [Row(k + 1, [t]) for k, t in enumerate(["人数", "38", "年度", "2019", "計画", "- 3 -"])]
+    kept, dropped = drop_page_furniture(rows)
+    assert [r.cells[0] for r in kept] == ["人数", "38", "年度", "2019", "計画"] and dropped == 1
