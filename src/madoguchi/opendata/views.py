@@ -29,12 +29,29 @@ def _published():
 
 
 @no_personal_data
+def _words_q(q: str):
+    """Datasets the platform's Japanese search finds for ``q`` (kind オープンデータ: readings,
+    normalised forms, synonyms — ひなんじょ finds 避難所), or whose title, description or tags
+    contain every word (the index is refreshed through the outbox, so a dataset saved a moment
+    ago is still found)."""
+    from django.db.models import Q
+
+    from madoguchi.core.models import Municipality
+    from madoguchi.search import services as search
+
+    words = Q()
+    for term in q.replace("　", " ").split():
+        words &= ckan._text_q(term)
+    found = search.search(Municipality.current(), q, kinds=("datasets",), limit=100)
+    names = [r.entry.key for r in found.results if not r.typo]
+    return words | Q(name__in=names) if names else words
+
+
 def catalogue(request):
     qs = _published().select_related("section").prefetch_related("tags", "resources")
     chosen = {k: request.GET.get(k, "").strip() for k in ("q", "theme", "section", "format", "tag", "licence")}
     if chosen["q"]:
-        for term in chosen["q"].replace("　", " ").split():
-            qs = qs.filter(ckan._text_q(term))
+        qs = qs.filter(_words_q(chosen["q"]))
     if chosen["theme"]:
         qs = qs.filter(theme=chosen["theme"])
     if chosen["section"].isdigit():

@@ -25,3 +25,16 @@ def test_published_datasets_are_found_by_the_site_search(client):
         found = search.search(city, "AED")
         assert [r.entry.title for r in found.results] == ["AED設置箇所一覧"]
         assert [r.entry.key for r in search.search(city, "救急").results] == ["aed"]
+
+
+@pytest.mark.django_db
+def test_catalogue_words_go_through_the_japanese_search(client):
+    ds = DatasetFactory(name="shelters", title="指定避難所一覧", notes="災害時の避難先です。")
+    DatasetFactory(section=ds.section, name="toilets", title="公衆トイレ一覧")
+    city = ds.municipality
+    with tenancy.using(city):
+        search.index("datasets", city)
+    page = client.get("/opendata/?q=ひなんじょ").content.decode()  # by reading: no substring matches
+    assert "指定避難所一覧" in page and "公衆トイレ一覧" not in page
+    page = client.get("/opendata/?q=トイレ").content.decode()
+    assert "公衆トイレ一覧" in page and "指定避難所一覧" not in page
