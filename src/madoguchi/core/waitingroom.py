@@ -12,13 +12,25 @@ It is the rate-limit mechanism's (``core.ratelimit``): counters live in the shar
 (Redis in production, never process memory) under the same per-city keys, so it works across
 app processes and one city's rush never queues another city's residents.
 
-State per (city, room), three cache entries:
+Arrival order is the order requests reached the front proxy, not the order app threads got
+round to them: behind ``TRUSTED_PROXY_HOPS`` proxies the ``X-Request-Start`` header they set
+(deploy/nginx/madoguchi-locations.conf) dates each arrival. gunicorn's workers each queue the
+connections they accepted, so numbering tickets as requests were handled lost the order
+(Kendall tau 0.47 in the rush benchmark).
+
+State per (city, room), in the shared cache:
 
 - ``inflight``: requests being served now (incremented on entry, decremented on exit);
-- ``issued``: the last ticket number handed out (an atomic ``incr``: arrival order);
-- ``admitted``: ``(base, since)`` — tickets up to ``base + rate × (now − since)`` are
-  admitted (computed, not ticked by a clock process); when everyone waiting is admitted the
-  pair is reset to ``(issued, now)`` so that a quiet spell is not banked as admissions.
+- ``slot:<n>``: arrivals dated in the ``SLOT_SECONDS`` slot ``n`` (an atomic ``incr``; its answer
+  is the ticket's place within the slot). A ticket is ``(slot, index)``, and its *rank* is the
+  number of tickets dated before it, plus one: an arrival handled late but dated early ranks
+  ahead of those who came after it;
+- ``line``: ``(frozen, frozen_rank, base, clock)``. Arrivals are dated at most
+  ``ARRIVAL_WINDOW`` back, so slots before ``frozen`` can gain no more; ``frozen_rank`` counts
+  their tickets, and a decision reads the open slots in one MGET. Ranks up to
+  ``base + rate × (now − clock)`` are admitted (computed, not ticked by a clock process); when
+  everyone who has arrived is admitted, ``base``/``clock`` restart at now, so that a quiet spell
+  is not banked as admissions.
 
 Visitors who are not signed in cannot book; their reads (the calendars) are public and
 cacheable by a reverse proxy, so they are counted in flight but never queued.
@@ -112,37 +124,112 @@ def inflight(room: str) -> int:
     return int(cache.get(_keys(room)[0]) or 0)
 
 
-def admitted_upto(room: str, now: float | None = None) -> int:
-    """The highest admitted ticket number."""
+SLOT_SECONDS = 0.2
+# How far before its handling an arrival may be dated (the proxy's X-Request-Start): longer than
+# a request waits in the servers' backlogs, short enough that a decision reads one MGET.
+ARRIVAL_WINDOW = 30
+
+
+def _slot(moment: float) -> int:
+    return int(moment // SLOT_SECONDS)
+
+
+def _slot_key(room: str, slot: int) -> str:
+    return f"{_keys(room)[1]}:slot:{slot}"
+
+
+@dataclass
+class Line:
+    """The line of one room as of ``now`` (see the module's docstring)."""
+
+    frozen: int
+    frozen_rank: int
+    counts: dict[int, int]  # arrivals of each open slot
+    admitted: int  # ranks up to this are admitted
+    total: int  # tickets handed out
+
+    @property
+    def empty(self) -> bool:
+        return self.admitted >= self.total
+
+    def rank(self, ticket: Ticket) -> int:
+        if ticket.slot < self.frozen:  # its place was settled while it was open (kept in the pass)
+            return min(ticket.rank or self.frozen_rank, self.frozen_rank)
+        return self.frozen_rank + sum(n for slot, n in self.counts.items() if slot < ticket.slot) + ticket.index
+
+
+def line(room: str, now: float | None = None) -> Line:
+    """Reads the line (one GET, one MGET), moves the frozen edge, restarts the clock when nobody
+    waits, and stores it (one SET)."""
     now = time.time() if now is None else now
-    _inflight, issued_key, admitted_key = _keys(room)
-    values = cache.get_many([issued_key, admitted_key])
-    issued = int(values.get(issued_key) or 0)
-    stored = values.get(admitted_key)
-    base, since = stored or (issued, now)
-    upto = min(issued, base + int(admit_per_second() * max(0.0, now - since)))
-    if stored is None or (upto >= issued and (base, since) != (issued, now)):
+    key = _keys(room)[2]
+    here, edge = _slot(now), _slot(now - ARRIVAL_WINDOW)
+    frozen, frozen_rank, base, clock = cache.get(key) or (edge, 0, 0, now)
+    frozen = min(frozen, edge)  # (a fresh line starts at the edge)
+    window = here - edge + 1
+    if here - frozen < 3 * window:
+        open_slots = list(range(frozen, here + 1))
+    else:
+        # Decided last long ago: every ticket since was followed by a decision that stored the
+        # line, so only the slots open then (and those open now) can hold uncounted tickets.
+        open_slots = [*range(frozen, frozen + 2 * window), *range(edge, here + 1)]
+    values = cache.get_many([_slot_key(room, n) for n in open_slots])
+    counts = {n: int(values.get(_slot_key(room, n)) or 0) for n in open_slots}
+    frozen_rank += sum(n for slot, n in counts.items() if slot < edge)
+    counts = {slot: n for slot, n in counts.items() if slot >= edge}
+    total = frozen_rank + sum(counts.values())
+    admitted = base + int(admit_per_second() * max(0.0, now - clock))
+    if admitted >= total:
         # Nobody waits: restart the clock, so that the next rush starts from zero admissions.
-        cache.set(admitted_key, (issued, now), timeout=STATE_TIMEOUT)
-    return upto
+        base, clock, admitted = total, now, total
+    cache.set(key, (edge, frozen_rank, base, clock), timeout=STATE_TIMEOUT)
+    return Line(edge, frozen_rank, counts, admitted, total)
 
 
 def waiting(room: str, now: float | None = None) -> int:
-    """How many are in line now (issued but not admitted)."""
-    issued = int(cache.get(_keys(room)[1]) or 0)
-    return max(0, issued - admitted_upto(room, now))
+    """How many are in line now (handed a ticket, not admitted)."""
+    current = line(room, now)
+    return max(0, current.total - current.admitted)
 
 
-def take_ticket(room: str, now: float | None = None) -> int:
-    admitted_upto(room, now)  # restarts the clock if the line was empty
-    return _incr(_keys(room)[1])
+def take_ticket(room: str, arrived: float) -> tuple[int, int]:
+    """A ticket for an arrival dated ``arrived``: its slot and its place within the slot."""
+    slot = _slot(arrived)
+    return slot, _incr(_slot_key(room, slot))
+
+
+def arrival_time(request, now: float | None = None) -> float:
+    """When the request reached the front proxy (``X-Request-Start: t=<seconds, ms or µs>``,
+    trusted only behind ``TRUSTED_PROXY_HOPS`` proxies, which overwrite it), else now. An
+    unreadable date, or one outside the last ``ARRIVAL_WINDOW`` seconds (a wrong clock), is
+    now: it never jumps a line."""
+    now = time.time() if now is None else now
+    raw = request.META.get("HTTP_X_REQUEST_START", "") if getattr(settings, "TRUSTED_PROXY_HOPS", 0) else ""
+    try:
+        value = float(raw.strip().removeprefix("t="))
+    except ValueError:
+        return now
+    while value > 1e11:  # milliseconds or microseconds since the epoch
+        value /= 1000
+    return value if now - ARRIVAL_WINDOW + 2 * SLOT_SECONDS <= value <= now else now
 
 
 # --- the signed cookie ---------------------------------------------------------------------------
 @dataclass(frozen=True)
+class Ticket:
+    """A place in line: the arrival slot, the place within it, and the rank last computed for it
+    (kept so that it still counts once its slot is frozen). All 0 for an admission given
+    without waiting."""
+
+    slot: int = 0
+    index: int = 0
+    rank: int = 0
+
+
+@dataclass(frozen=True)
 class Pass:
     kind: str  # "admitted" | "ticket"
-    number: int  # the ticket number (0 for an admission given without waiting)
+    ticket: Ticket
     issued_at: float
 
 
@@ -158,21 +245,22 @@ def read_pass(request, room: str) -> Pass | None:
         return None
     try:
         value = signing.loads(raw, salt=SALT, max_age=TICKET_LIFETIME)
-    except signing.BadSignature:
+        ticket = Ticket(int(value.get("sl", 0)), int(value.get("ix", 0)), int(value.get("n", 0)))
+    except (signing.BadSignature, TypeError, ValueError, AttributeError):
         return None
     if value.get("s") != _subject(request, room):
         return None  # another account's or another city's pass
-    found = Pass(value.get("k", ""), int(value.get("n", 0)), float(value.get("t", 0)))
+    found = Pass(value.get("k", ""), ticket, float(value.get("t", 0)))
     if found.kind == "admitted" and time.time() - found.issued_at > admission_seconds():
         return None  # expired: a new arrival
     return found if found.kind in ("admitted", "ticket") else None
 
 
-def write_pass(response, request, room: str, kind: str, number: int) -> None:
-    value = signing.dumps({"s": _subject(request, room), "k": kind, "n": number, "t": time.time()}, salt=SALT)
+def write_pass(response, request, room: str, kind: str, ticket: Ticket) -> None:
+    value = {"s": _subject(request, room), "k": kind, "sl": ticket.slot, "ix": ticket.index, "n": ticket.rank, "t": time.time()}
     response.set_cookie(
         COOKIE.format(room=room),
-        value,
+        signing.dumps(value, salt=SALT),
         max_age=admission_seconds() if kind == "admitted" else TICKET_LIFETIME,
         secure=request.is_secure(),
         httponly=True,
@@ -185,7 +273,7 @@ def write_pass(response, request, room: str, kind: str, number: int) -> None:
 class Decision:
     admit: bool
     renew: str = ""  # write a pass of this kind ("admitted" / "ticket"), "" = leave the cookie
-    number: int = 0
+    ticket: Ticket = Ticket()
     position: int = 0  # place in line (1 = next)
 
 
@@ -196,19 +284,24 @@ def decide(request, room: Room, now: float | None = None) -> Decision:
     if current is not None and current.kind == "admitted":
         # Renewed while in use (after half its life), so a resident in the middle of a booking keeps it.
         stale = now - current.issued_at > admission_seconds() / 2
-        return Decision(True, "admitted" if stale else "", current.number)
+        return Decision(True, "admitted" if stale else "", current.ticket)
     if current is not None and current.kind == "ticket":
-        upto = admitted_upto(room.name, now)
-        if current.number <= upto:
-            return Decision(True, "admitted", current.number)
-        return Decision(False, "", current.number, current.number - upto)
-    if inflight(room.name) < threshold() and waiting(room.name, now) == 0:
-        return Decision(True, "admitted", 0)
-    number = take_ticket(room.name, now)
-    upto = admitted_upto(room.name, now)
-    if number <= upto:
-        return Decision(True, "admitted", number)
-    return Decision(False, "ticket", number, number - upto)
+        return _place(line(room.name, now), current.ticket)
+    # Read the line before the ticket, always: an empty line restarts its clock here, so the
+    # time since the last rush is not spent admitting this one.
+    if line(room.name, now).empty and inflight(room.name) < threshold():
+        return Decision(True, "admitted")
+    slot, index = take_ticket(room.name, arrival_time(request, now))
+    return _place(line(room.name, now), Ticket(slot, index))
+
+
+def _place(current: Line, ticket: Ticket) -> Decision:
+    rank = current.rank(ticket)
+    ticket = Ticket(ticket.slot, ticket.index, rank)
+    if rank <= current.admitted:
+        return Decision(True, "admitted", ticket)
+    # The pass is rewritten with the rank while waiting, so that it counts once its slot freezes.
+    return Decision(False, "ticket", ticket, rank - current.admitted)
 
 
 def return_path(request, room: Room) -> str:
@@ -247,13 +340,16 @@ def status(request, room_name: str):
         raise Http404
     target = safe_next(request, request.GET.get("next", ""), room)
     current = read_pass(request, room.name) if request.user.is_authenticated else None
-    if current is None or current.kind == "admitted" or current.number <= admitted_upto(room.name):
+    decision = None if current is None or current.kind == "admitted" else _place(line(room.name), current.ticket)
+    if decision is None or decision.admit:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = target
         return response
-    position = current.number - admitted_upto(room.name)
-    seconds = estimated_seconds(position)
-    response = render(request, "core/_waiting_position.html", {"room": room, "position": position, "minutes": max(1, (seconds + 59) // 60), "next": target})
+    seconds = estimated_seconds(decision.position)
+    response = render(
+        request, "core/_waiting_position.html", {"room": room, "position": decision.position, "minutes": max(1, (seconds + 59) // 60), "next": target}
+    )
+    write_pass(response, request, room.name, "ticket", decision.ticket)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -314,5 +410,5 @@ class WaitingRoomMiddleware:
             with in_flight(room.name):
                 response = self.get_response(request)
         if decision.renew:
-            write_pass(response, request, room.name, decision.renew, decision.number)
+            write_pass(response, request, room.name, decision.renew, decision.ticket)
         return response

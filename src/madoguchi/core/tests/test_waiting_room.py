@@ -190,3 +190,65 @@ def test_a_form_sent_while_waiting_says_nothing_was_booked_and_returns_to_its_pa
 def test_estimate_and_time_are_what_the_rate_says():
     assert waitingroom.estimated_seconds(1) >= 1
     assert time.time() > 0
+
+
+def test_arrival_order_is_when_the_proxy_received_the_request_not_when_a_thread_got_to_it(city, settings):
+    settings.TRUSTED_PROXY_HOPS = 1  # behind deploy/nginx/madoguchi-locations.conf, which sets X-Request-Start
+    later, earlier, last = _resident_client(), _resident_client(), _resident_client()
+    _busy(city)
+    with time_machine.travel(T0 + 2, tick=False):
+        # The server handles the later arrival first (gunicorn's queues do not keep the order).
+        answer = later.get(API, HTTP_X_REQUEST_START=f"t={int((T0 + 1.5) * 1000)}")  # milliseconds
+        assert answer.status_code == 503 and answer.json()["position"] == 1
+        answer = earlier.get(API, HTTP_X_REQUEST_START=f"t={T0 + 1.0:.3f}")  # nginx's ${msec}
+        assert answer.status_code == 503 and answer.json()["position"] == 1  # it came first
+        assert later.get(API).json()["position"] == 2  # and the other moved back
+        assert last.get(API).json()["position"] == 3  # no header: arrived now
+    with time_machine.travel(T0 + 2.5, tick=False):  # one admission (two a second)
+        assert later.get(PAGE).status_code == 503
+        assert earlier.get(PAGE).status_code == 200
+    with time_machine.travel(T0 + 3, tick=False):
+        assert last.get(PAGE).status_code == 503
+        assert later.get(PAGE).status_code == 200
+    # Still in line after its slot has frozen (more than ARRIVAL_WINDOW later): its place holds.
+    with time_machine.travel(T0 + 3.4, tick=False):
+        assert last.get(API).json()["position"] == 1
+    with time_machine.travel(T0 + 3.6, tick=False):
+        assert last.get(PAGE).status_code == 200
+
+
+def test_without_a_trusted_proxy_or_with_a_strange_date_the_header_is_ignored(city, settings):
+    first, second = _resident_client(), _resident_client()
+    _busy(city)
+    with time_machine.travel(T0 + 2, tick=False):
+        assert first.get(PAGE).status_code == 503
+        # Sent by the client itself (no trusted proxy): it cannot claim an earlier arrival.
+        assert second.get(PAGE, HTTP_X_REQUEST_START=f"t={T0:.3f}").status_code == 503
+    with time_machine.travel(T0 + 2.5, tick=False):
+        assert second.get(PAGE).status_code == 503
+        assert first.get(PAGE).status_code == 200
+
+    class Request:
+        def __init__(self, value):
+            self.META = {"HTTP_X_REQUEST_START": value}
+
+    settings.TRUSTED_PROXY_HOPS = 1
+    now = T0 + 100
+    assert waitingroom.arrival_time(Request(f"t={T0 + 99.5:.3f}"), now) == pytest.approx(T0 + 99.5)
+    assert waitingroom.arrival_time(Request(f"t={int((T0 + 99) * 1_000_000)}"), now) == pytest.approx(T0 + 99)  # microseconds
+    assert waitingroom.arrival_time(Request(f"t={T0 - 3600:.3f}"), now) == now  # an hour ago: a wrong clock or a forgery
+    assert waitingroom.arrival_time(Request(f"t={T0 + 200:.3f}"), now) == now  # the future
+    assert waitingroom.arrival_time(Request("t=soon"), now) == now
+
+
+def test_a_long_line_keeps_its_order_once_the_arrival_slots_freeze(city, settings):
+    settings.WAITING_ROOM_ADMIT_PER_SECOND = 0.1  # one every ten seconds
+    clients = [_resident_client() for _ in range(5)]
+    _busy(city)
+    with time_machine.travel(T0, tick=False):
+        assert [c.get(API).json()["position"] for c in clients] == [1, 2, 3, 4, 5]
+    admitted = []
+    for step in range(1, 6):  # a minute and more: every slot has frozen by the end
+        with time_machine.travel(T0 + 10 * step + 0.5, tick=False):
+            admitted.append([i for i, c in enumerate(clients) if c.get(PAGE).status_code == 200])
+    assert admitted == [[0], [0, 1], [0, 1, 2], [0, 1, 2, 3], [0, 1, 2, 3, 4]]
