@@ -254,15 +254,17 @@ class Resident:
 
 
 def _pass_number(cookie: str) -> int:
-    """The ticket number inside the waiting room's pass. The pass is signed, not secret: its
-    payload is Django signing's base64 JSON (zlib-compressed when it starts with '.')."""
+    """The server's order of a ticket inside the waiting room's pass, as one sortable number: its
+    arrival slot, then its place in the slot. The pass is signed, not secret: its payload is
+    Django signing's base64 JSON (zlib-compressed when it starts with '.')."""
     import zlib
 
     from django.core.signing import b64_decode
 
     payload = cookie.strip('"').split(":", 1)[0]
     raw = b64_decode(payload.lstrip(".").encode())
-    return int(json.loads(zlib.decompress(raw) if payload.startswith(".") else raw).get("n", 0))
+    value = json.loads(zlib.decompress(raw) if payload.startswith(".") else raw)
+    return int(value.get("sl", 0)) * 1_000_000 + int(value.get("ix", 0))
 
 
 def kendall_tau(first: list[float], second: list[float]) -> float:
