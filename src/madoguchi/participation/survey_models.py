@@ -14,9 +14,11 @@ from madoguchi.core.validation import TranscribedCharField, TranscribedTextField
 
 from .periods import OpenPeriod
 
-# Codes, keys, hashes and choice values below are machine-written or checked against the
-# survey's choices; they are declared Transcribed* (masked on save, never refused) so the
-# マイナンバー walker needs no exemption list entry for them.
+# Choice values and codes below are checked against the survey's choices or typed by staff; they
+# are declared Transcribed* (masked on save, never refused). The draw's hex values and the browser
+# key are plain CharFields, exempt in the マイナンバー walker as machine-written: masking alters a
+# hex string that happens to hold 12 digits with a valid check digit (0.28% of 64-hex values, 1 in
+# ~800 uuid4 keys), which broke the draw's public verification and lost open-survey drafts.
 
 
 class Survey(OpenPeriod, CityOwned):
@@ -46,10 +48,10 @@ class Survey(OpenPeriod, CityOwned):
     extra_question = TranscribedCharField(_("その他の属性の設問の key"), max_length=50, blank=True)
     sample_size = models.PositiveIntegerField(_("抽出する人数"), default=0)
     # The published-seed draw (core.draw): commitment published before the extract is uploaded.
-    draw_secret = TranscribedCharField(max_length=64, blank=True, editable=False)
-    draw_commitment = TranscribedCharField(_("抽選の事前公表値（コミットメント）"), max_length=64, blank=True)
-    draw_digest = TranscribedCharField(_("名簿のダイジェスト"), max_length=64, blank=True)
-    draw_seed = TranscribedCharField(_("抽選のシード"), max_length=64, blank=True)
+    draw_secret = models.CharField(max_length=64, blank=True, editable=False)
+    draw_commitment = models.CharField(_("抽選の事前公表値（コミットメント）"), max_length=64, blank=True)
+    draw_digest = models.CharField(_("名簿のダイジェスト"), max_length=64, blank=True)
+    draw_seed = models.CharField(_("抽選のシード"), max_length=64, blank=True)
     drawn_at = models.DateTimeField(_("抽選日時"), null=True, blank=True)
     register_size = models.PositiveIntegerField(_("名簿の人数"), default=0)
     letters_printed_at = models.DateTimeField(_("案内状の印刷日時"), null=True, blank=True)
@@ -157,7 +159,7 @@ class SurveyResponse(CityOwned):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     invitation = models.OneToOneField(SurveyInvitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response")
-    browser_key = TranscribedCharField(max_length=40, blank=True, default="")
+    browser_key = models.CharField(max_length=40, blank=True, default="")  # letters only (surveys.new_browser_key)
     channel = models.CharField(_("回答方法"), max_length=10, choices=Channel.choices, default=Channel.WEB)
     answers = models.JSONField(_("回答"), default=dict)
     page = models.PositiveIntegerField(default=0)

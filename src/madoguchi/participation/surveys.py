@@ -101,21 +101,15 @@ BROWSER_KEY_LENGTH = 28  # 26^28 ≈ 2^131
 
 
 def new_browser_key() -> str:
-    """The key an open survey's signed cookie carries (one response per browser). Letters only:
-    ``browser_key`` is a Transcribed column, which masks a マイナンバー-like run of 12 digits on
-    save, and a ``uuid4().hex`` holds one in about 1 key of 800 — the draft was then stored under
-    「…[個人番号]…」, the confirmation found nothing under the cookie's key and the response stayed a
-    draft (the benchmark's 3 "lost" of 2,000; README, Benchmark)."""
+    """The key an open survey's signed cookie carries (one response per browser). Letters only,
+    so that nothing on the way (a column, a log, an export) ever takes it for a マイナンバー: the
+    column was Transcribed, which masks a run of 12 digits with a valid check digit on save, and a
+    ``uuid4().hex`` holds one in about 1 key of 800 — the draft was then stored under
+    「…[個人番号]…」, the confirmation found nothing under the cookie's key and the response stayed
+    a draft (the benchmark's 3 "lost" of 2,000; README, Benchmark). The column is now plain."""
     import secrets
 
     return "".join(secrets.choice(BROWSER_KEY_ALPHABET) for _ in range(BROWSER_KEY_LENGTH))
-
-
-def usable_browser_key(key: str) -> bool:
-    """A key the column stores unchanged (a cookie issued before letters-only keys may not be)."""
-    from madoguchi.core.codes import contains_my_number
-
-    return bool(key) and len(key) <= 40 and not contains_my_number(key)
 
 
 def find_response(survey: Survey, who: Respondent) -> SurveyResponse | None:
@@ -127,8 +121,6 @@ def _draft(survey: Survey, who: Respondent) -> SurveyResponse:
     response = find_response(survey, who)
     if response is not None:
         return response
-    if who.browser_key and not usable_browser_key(who.browser_key):
-        raise ValueError("a browser key the column would mask can never find its draft again")
     try:
         with transaction.atomic():
             return SurveyResponse.objects.create(survey=survey, municipality_id=survey.municipality_id, **who.lookup())

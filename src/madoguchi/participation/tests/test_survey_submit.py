@@ -15,7 +15,7 @@ from django.db import connection, connections, transaction
 from django.urls import resolve
 from django.utils import timezone
 
-from madoguchi.core import ratelimit, tenancy
+from madoguchi.core import ratelimit, tenancy, validation
 from madoguchi.participation import survey_demo, surveys
 from madoguchi.participation.survey_models import SurveyAnswer, SurveyResponse
 from madoguchi.participation.survey_views import COOKIE_SALT
@@ -53,27 +53,33 @@ LEGACY_KEY = "b11379a20ff44f6584d759889213147b"
 
 
 def test_the_lost_drafts_a_browser_key_masked_as_a_my_number(client, survey):
-    """The cause, reproduced: the column masks such a key on save (the draft is then stored under
-    another key); a browser still holding one gets a new key, and answers to the end."""
-    masked = SurveyResponse.objects.create(survey=survey, municipality=survey.municipality, browser_key=LEGACY_KEY)
-    masked.refresh_from_db()
-    assert masked.browser_key != LEGACY_KEY and "[個人番号]" in masked.browser_key
-    assert surveys.find_response(survey, surveys.Respondent(browser_key=LEGACY_KEY)) is None  # what the confirmation saw
-    masked.delete()
-
+    """The cause, reproduced: the old Transcribed column masked such a key on save (the draft was
+    stored under another key, the confirmation found none). The column now stores it as it is, so
+    a browser still holding an old key answers to the end; new keys are letters only."""
+    masked, changed = validation.mask_my_numbers(LEGACY_KEY)  # what the Transcribed column did on save
+    assert changed and "[個人番号]" in masked
     name = f"survey_{survey.pk}"
     client.cookies[name] = signing.get_cookie_signer(salt=name + COOKIE_SALT).sign(LEGACY_KEY)
     base = _answer_all(client, survey)
     r = client.post(base + "confirm/", {}, **HOST)
     assert r.status_code == 302 and r.url.endswith("/done/")
     response = SurveyResponse.objects.get(survey=survey)
-    assert response.submitted_at is not None and response.browser_key.isalpha() and len(response.browser_key) == 28
+    assert response.submitted_at is not None and response.browser_key == LEGACY_KEY
 
 
 def test_new_browser_keys_never_look_like_a_number():
     keys = {surveys.new_browser_key() for _ in range(500)}
-    assert len(keys) == 500 and all(k.isalpha() and k.islower() and surveys.usable_browser_key(k) for k in keys)
-    assert not surveys.usable_browser_key(LEGACY_KEY)
+    assert len(keys) == 500 and all(k.isalpha() and k.islower() and len(k) == 28 for k in keys)
+
+
+def test_draw_values_are_stored_as_they_are(survey):
+    """The draw's hex values (secret, commitment, digest, seed) are published for verification:
+    masking one (0.28% of 64-hex values hold a マイナンバー-like run) would break the check."""
+    value = (LEGACY_KEY * 2)[:64]
+    survey.draw_secret = survey.draw_commitment = survey.draw_digest = survey.draw_seed = value
+    survey.save()
+    survey.refresh_from_db()
+    assert {survey.draw_secret, survey.draw_commitment, survey.draw_digest, survey.draw_seed} == {value}
 
 
 def test_repeated_submit_is_the_same_success(client, survey):
