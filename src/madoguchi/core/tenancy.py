@@ -50,8 +50,11 @@ def operator_hosts() -> frozenset[str]:
 
 
 # Paths an operator host serves; every other path there is a 404 (no city's pages on it). The
-# CKAN Action API there is the all-cities open data catalogue (opendata/regional.py).
-OPERATOR_PATHS = ("/operator/", "/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/i18n/", "/static/", "/healthz", "/api/3/action/", "/api/action/")
+# CKAN Action API and /opendata/all/ there are the all-cities open data catalogue (opendata/regional.py).
+OPERATOR_PATHS = (
+    "/operator/", "/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/i18n/", "/static/", "/healthz",
+    "/api/3/action/", "/api/action/", "/opendata/all/",
+)  # fmt: skip
 
 
 # --- the active municipality ----------------------------------------------------------------

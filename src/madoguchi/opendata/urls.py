@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import regional_views, views
 
 app_name = "opendata"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    path("all/", regional_views.all_cities, name="all_cities"),  # the operator host's page
     path("catalog.<str:fmt>", views.catalogue_rdf, name="catalogue_rdf"),
     path("dataset/<slug:name>/", views.dataset, name="dataset"),
     path("dataset/<slug:name>.<str:fmt>", views.dataset_rdf, name="dataset_rdf"),

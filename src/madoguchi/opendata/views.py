@@ -28,7 +28,6 @@ def _published():
     return Dataset.objects.filter(is_published=True)
 
 
-@no_personal_data
 def _words_q(q: str):
     """Datasets the platform's Japanese search finds for ``q`` (kind オープンデータ: readings,
     normalised forms, synonyms — ひなんじょ finds 避難所), or whose title, description or tags
@@ -47,6 +46,7 @@ def _words_q(q: str):
     return words | Q(name__in=names) if names else words
 
 
+@no_personal_data
 def catalogue(request):
     qs = _published().select_related("section").prefetch_related("tags", "resources")
     chosen = {k: request.GET.get(k, "").strip() for k in ("q", "theme", "section", "format", "tag", "licence")}

@@ -9,6 +9,7 @@ from datetime import timedelta
 import ckanapi
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from madoguchi.core import tenancy
 from madoguchi.core.factories import MunicipalityFactory, SectionFactory
@@ -108,3 +109,26 @@ def test_city_host_keeps_its_own_catalogue_and_operator_host_no_city_pages(clien
     # The operator host still serves no city's pages (only the console and the catalogue API).
     assert client.get("/opendata/", HTTP_HOST="localhost").status_code == 404
     assert client.get("/api/docs", HTTP_HOST="localhost").status_code == 404
+
+
+def test_all_cities_page_on_the_operator_host(client, two_cities):
+    page = client.get("/opendata/all/", HTTP_HOST="localhost")
+    html = page.content.decode()
+    assert page.status_code == 200 and "7件のデータセット" in html and "非公開" not in html
+    assert "東京都あおば台町" in html and 'href="http://aobadai.localhost' in html and "/opendata/dataset/ds-3/" in html
+    only = client.get("/opendata/all/?city=139998&q=データ1", HTTP_HOST="localhost").content.decode()
+    assert "1件のデータセット" in only and "みどり野市のデータ1" in only
+    assert client.get("/opendata/all/", HTTP_HOST="midorino.localhost").status_code == 404  # a city's host: its own /opendata/
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_all_cities_page_at_360px(live_server, page, axe_check, two_cities):
+    page.goto(live_server.url + "/opendata/all/")
+    assert page.get_by_role("heading", level=1).inner_text() == "オープンデータカタログ（すべての自治体）"
+    axe_check(page, "/opendata/all/")
+    page.get_by_label("自治体").select_option("139980")
+    page.get_by_role("button", name="この条件で探す").click()
+    expect(page.locator("main")).to_contain_text("4件のデータセット")  # polls: the click navigates
+    page.wait_for_load_state()
+    axe_check(page, "/opendata/all/?city=139980")
