@@ -163,6 +163,10 @@ def checklist_visit(request, slug):
     from madoguchi.core.wareki import format_wareki
 
     query = _query(form, lang)
+    # From a saved checklist: the steps ticked off (済み) are not part of the visit.
+    done = [k for k in request.GET.getlist("done") if k]
+    for step in result.steps:
+        step.done = step.key in done
     booking = visit.plan(result, date_label=format_wareki(result.event_date) if result.event_date else "")
     # First display: only 持ち物 is carried over; answers about the person only when ticked.
     carry = set(request.GET.getlist("carry")) if request.GET.get("book") else {"bring"}
@@ -188,7 +192,8 @@ def checklist_visit(request, slug):
             "checklist": result,
             "booking": booking,
             "query": query,
-            "query_string": urlencode(query),
+            "query_string": urlencode({**query, "done": done}, doseq=True),
+            "done": done,
             "carry": carry,
             "error": error,
             "lang": lang,
@@ -220,7 +225,9 @@ def my_detail(request, pk):
     if saved.event_date:
         query["date"] = saved.event_date.isoformat()
     query["lang"] = saved.language
-    return render(request, "guide/my_detail.html", {"saved": saved, "checklist": result, "query_string": urlencode(query)})
+    # The visit page leaves out what is done (the PDF ignores it).
+    query["done"] = saved.done
+    return render(request, "guide/my_detail.html", {"saved": saved, "checklist": result, "query_string": urlencode(query, doseq=True)})
 
 
 @require_POST

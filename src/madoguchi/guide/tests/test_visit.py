@@ -133,3 +133,22 @@ def test_visit_page_without_in_person_steps_or_a_bookable_counter(client, city):
     assert "予約できる窓口がありません" in page
     bad = client.get(reverse("guide:checklist_visit", args=["moving-in"]), {"date": "あした"}, **HOST)
     assert bad.status_code == 302  # the questionnaire again
+
+
+def test_visit_from_a_saved_checklist_leaves_out_steps_ticked_off(client, city):
+    from madoguchi.guide.models import SavedChecklist
+
+    with tenancy.using(city["city"]):
+        resident = ResidentFactory()
+    client.force_login(resident)
+    client.post(reverse("guide:checklist_save", args=["moving-in"]), {"q_children": "yes", "date": "2026-04-01"}, **HOST)
+    with tenancy.using(city["city"]):
+        saved = SavedChecklist.objects.get(user=resident)
+    client.post(reverse("guide:my_done", args=[saved.pk]), {"step": "tennyu", "done": "1"}, **HOST)
+    page = client.get(reverse("guide:my_detail", args=[saved.pk]), **HOST).content.decode()
+    link = page.split(reverse("guide:checklist_visit", args=["moving-in"]), 1)[1].split('"', 1)[0]
+    assert "done=tennyu" in link
+    visit_page = client.get(reverse("guide:checklist_visit", args=["moving-in"]) + link.replace("&amp;", "&"), **HOST).content.decode()
+    order = visit_page.split("回る順番", 1)[1].split("</ol>", 1)[0]
+    assert "国民健康保険の加入" in order and "転入届" not in order
+    assert 'name="done" value="tennyu"' in visit_page  # kept when going on to the booking
