@@ -142,8 +142,8 @@ class Resident:
         self.cookie_line = next(line for line in headers.split("\r\n") if line.startswith("Cookie: "))
         self.jar: dict[str, str] = {}
         self.ticket: int | None = None  # the waiting room's number (0: admitted without waiting)
-        self.arrived: float | None = None  # first request sent
-        self.admitted: float | None = None  # first answer that was not "wait"
+        self.arrived: float | None = None  # first booking request sent (the first the waiting room sees)
+        self.admitted: float | None = None  # first booking answer that was not "wait"
         self.retry = ROOM_POLL
 
     def _keep_cookies(self) -> None:
@@ -156,8 +156,9 @@ class Resident:
             extra = "".join(f"; {k}={v}" for k, v in self.jar.items())
             self.headers = self.base_headers.replace(self.cookie_line, self.cookie_line + extra, 1)
 
-    def _waited(self, status: int, data: bytes) -> bool:
-        """A waiting-room answer: note it and when to ask again; else mark the admission."""
+    def _waited(self, status: int, data: bytes, room: bool = True) -> bool:
+        """A waiting-room answer: note it and when to ask again; else mark the admission (of a
+        request the room decides on: the calendars are public reads it never sees)."""
         self._keep_cookies()
         if status == 503 and ROOM_THRESHOLD:
             self.rush.waits += 1
@@ -166,7 +167,7 @@ class Resident:
             except ValueError:
                 self.retry = ROOM_POLL
             return True
-        if self.admitted is None:
+        if room and self.admitted is None:
             self.admitted = time.monotonic()
         return False
 
@@ -175,15 +176,13 @@ class Resident:
         etag, body = self.etags.get(path, ("", b""))
         extra = f"If-None-Match: {etag}\r\n" if etag else ""
         t0 = time.perf_counter()
-        if self.arrived is None:
-            self.arrived = time.monotonic()
         try:
             status, data = await self.conn.request("GET", path, b"", self.headers + extra)
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             self.rush.status[0] += 1
             self.rush.rules[type(exc).__name__] += 1
             return None
-        if self._waited(status, data):
+        if self._waited(status, data, room=False):
             return WAIT
         self.rush.calendar.append(time.perf_counter() - t0)
         self.rush.status[status] += 1
@@ -208,6 +207,8 @@ class Resident:
 
     async def book(self, unit: int, day: str, start: str) -> tuple[int, str]:
         body = json.dumps({"unit_id": unit, "date": day, "start": start}).encode()
+        if self.arrived is None:  # the first request the waiting room sees
+            self.arrived = time.monotonic()
         t0 = time.perf_counter()
         try:
             status, data = await self.conn.post("/api/reservations/bookings", body, self.headers)
