@@ -26,6 +26,7 @@ class ProcedureForm(forms.ModelForm):
             "required_documents",
             "fee",
             "fee_note",
+            "payment_timing",
             "processing_time",
             "online",
             "form",
@@ -53,10 +54,14 @@ class ProcedureForm(forms.ModelForm):
             sections = sections.filter(pk__in=allowed)
             forms_qs = forms_qs.filter(section__in=allowed)
         self.fields["section"].queryset = sections
+        self.fields["payment_timing"].required = False  # 窓口払い unless chosen (the fee may be 0)
         self.fields["form"].queryset = forms_qs
         # Built per form, not at import: the manager limits it to the active city then.
         self.fields["life_events"].queryset = LifeEvent.objects.all()
         self.fields["retention_years"].help_text = "手続の完了した年度の翌年度4月1日から数えます。期間を過ぎた申請と添付ファイルは自動で削除されます。"
+
+    def clean_payment_timing(self):
+        return self.cleaned_data.get("payment_timing") or self.instance.payment_timing or "counter"
 
     def clean_slug(self):
         # Unique per city (procedure_unique_slug): the city is not a field of this form, so the

@@ -73,6 +73,17 @@ class Procedure(models.Model):
     required_documents = ResidentTextField(_("必要なもの"), blank=True, help_text=_("1行に1つ"))
     fee = models.PositiveIntegerField(_("手数料（円）"), default=0)
     fee_note = ResidentCharField(_("手数料の説明"), max_length=200, blank=True)
+    payment_timing = models.CharField(
+        _("手数料の支払い方"),
+        max_length=10,
+        choices=[
+            ("counter", _("窓口払い（窓口で支払い、職員が記録する）")),
+            ("before", _("事前決済（申請のあとオンラインで。支払いを確認してから審査する）")),
+            ("after", _("事後決済（職員が受理したあと、メールのリンクからオンラインで）")),
+        ],
+        default="counter",
+        help_text=_("手数料が0円の手続では使いません。支払いは支払い機能（payments）が受け付け、領収書を発行します。"),
+    )
     processing_time = ResidentCharField(_("処理期間の目安"), max_length=100, blank=True)
     online = models.BooleanField(_("オンラインで申請できる"), default=True)
     external_url = models.URLField(_("外部の申請先（マイナポータル等）"), blank=True)

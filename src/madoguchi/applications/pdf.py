@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
+from . import fees
 from .models import Submission
 
 
@@ -14,7 +15,12 @@ def render(submission: Submission, *, for_signature: bool = False, answers: dict
 
     html = render_to_string(
         "applications/pdf.html",
-        {"submission": submission, "rows": engine_for(submission).summary(submission.answers if answers is None else answers), "for_signature": for_signature},
+        {
+            "submission": submission,
+            "rows": engine_for(submission).summary(submission.answers if answers is None else answers),
+            "for_signature": for_signature,
+            "fee_payment": fees.payment(submission) if submission.procedure.fee else None,  # 「支払済」 on the copy
+        },
     )
     return HTML(string=html).write_pdf()
 

@@ -20,6 +20,7 @@ from madoguchi.core.tasks import enqueue
 from madoguchi.core.wareki import fiscal_year
 from madoguchi.forms.engine import FormEngine
 
+from . import fees
 from .models import Procedure, ReceiptCounter, Submission, SubmissionEvent
 
 S = Submission.Status
@@ -249,6 +250,8 @@ def _after_submit(submission: Submission, resubmission: bool, actor, request, ch
     )
     if submission.channel == Submission.Channel.COUNTER and actor is not None:
         audit.record(AuditLog.Action.CREATE, submission, request=request, actor=actor, detail={"channel": "counter"})
+    if not resubmission:
+        fees.on_submitted(submission)  # 事前決済 / 窓口払い: the fee is owed from now
     _notify_submitted(submission, resubmission, event)
 
 
@@ -455,6 +458,10 @@ def change_status(submission: Submission, to_status: str, *, actor, comment: str
         raise WorkflowError(f"「{S(submission.status).label}」の申請を「{S(to_status).label}」にすることはできません。")
     if to_status == S.CORRECTION and not comment.strip():
         raise WorkflowError({"comment": ["補正依頼には、申請者に直してほしい内容をコメント欄に書いてください。"]})
+    try:
+        fees.check_status_change(submission, to_status)
+    except fees.FeeNotPaid as e:
+        raise WorkflowError(str(e)) from e
     # Taking a case back from 補正依頼 without a resubmission discards the resident's edits in
     # progress: the case is again what was submitted.
     restore = correction_snapshot(submission)
@@ -483,6 +490,7 @@ def change_status(submission: Submission, to_status: str, *, actor, comment: str
         )
         audit.record(AuditLog.Action.UPDATE, submission, request=request, actor=actor, detail={"status": [from_status, to_status]})
         _notify_change(submission, event)
+        fees.on_status_changed(submission, from_status, to_status)  # 事後決済: the pay link by email
     return event
 
 
@@ -525,6 +533,7 @@ def withdraw(submission: Submission, *, user, reason: str = "") -> SubmissionEve
             section_pending=True,
         )
         _notify_change(submission, event)
+        fees.on_status_changed(submission, from_status, S.WITHDRAWN)
     return event
 
 

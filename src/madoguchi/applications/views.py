@@ -27,7 +27,7 @@ from madoguchi.core.permissions import can, scope
 from madoguchi.core.registry import procedure_windows
 from madoguchi.core.staff import staff_required
 
-from . import assurance, case_links, counter, exports, pdf, services, signature
+from . import assurance, case_links, counter, exports, fees, pdf, services, signature
 from .filters import InboxFilter
 from .forms import CaseLinkResendForm, MessageForm, StatusForm, WithdrawForm
 from .models import LifeEvent, Procedure, Submission
@@ -343,6 +343,7 @@ def _my_detail_page(request, submission, *, message_form=None, withdraw_form=Non
         "steps": _steps(submission),
         "message_form": message_form or MessageForm(),
         "withdraw_form": withdraw_form or WithdrawForm(),
+        **fees.context(submission, request.user),  # 手数料: owed, pay link, 支払済 and the receipt
     }
     status = status or (400 if (message_form and message_form.errors) or (withdraw_form and withdraw_form.errors) else 200)
     return render(request, "applications/my_detail.html", context, status=status)

@@ -365,7 +365,9 @@ def staff_bookings(request, facility_id: int = ID, date: dt.date = Query(...)):
     f = permissions.scope(request.user, Facility.objects.all(), "section").filter(pk=facility_id).first()
     if f is None:
         return 404, {"rule": "not_found", "detail": "担当する施設に見つかりません。"}
-    qs = booking_payments.attach(Booking.objects.filter(unit__facility=f, date=date).exclude(status=Booking.Status.EXPIRED).select_related("unit__facility", "user"))
+    qs = booking_payments.attach(
+        Booking.objects.filter(unit__facility=f, date=date).exclude(status=Booking.Status.EXPIRED).select_related("unit__facility", "user")
+    )
     if qs:
         audit.record(AuditLog.Action.VIEW, f, request=request, detail={"bookings": [b.pk for b in qs], "via": "api"})
     return [

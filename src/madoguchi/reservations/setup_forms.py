@@ -267,7 +267,7 @@ class FacilityForm(LabelledErrors, forms.ModelForm):
 class UnitForm(LabelledErrors, forms.ModelForm):
     class Meta:
         model = Unit
-        fields = ["name", "capacity", "equipment", "frame_mode", "order", "is_active"]
+        fields = ["name", "capacity", "equipment", "frame_mode", "order", "is_active", "payment_timing", "prepay_hours"]
         labels = {"order": _("表示順"), "is_active": _("予約を受け付ける")}
         help_texts = {
             "equipment": _("例: プロジェクター、ホワイトボード、ピアノ"),
@@ -275,11 +275,20 @@ class UnitForm(LabelledErrors, forms.ModelForm):
             "order": _("小さい順に表示します"),
             "is_active": _("チェックを外すと、この部屋・コートの新しい予約を受け付けません（既存の予約はそのままです）。"),
         }
-        widgets = {"frame_mode": forms.RadioSelect}
+        widgets = {"frame_mode": forms.RadioSelect, "payment_timing": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._name_errors()
+        # 支払い方 keeps its current value (窓口払い, 24 時間 for a new unit) when not posted
+        self.fields["payment_timing"].required = self.fields["prepay_hours"].required = False
+
+    def clean_payment_timing(self):
+        return self.cleaned_data.get("payment_timing") or self.instance.payment_timing or Unit.PaymentTiming.COUNTER
+
+    def clean_prepay_hours(self):
+        hours = self.cleaned_data.get("prepay_hours")
+        return self.instance.prepay_hours if hours is None else hours
 
 
 class _WeekdayHoursForm(LabelledErrors, forms.Form):

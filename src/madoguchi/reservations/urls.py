@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import setup_views, staff_views, views
+from . import payment_views, setup_views, staff_views, views
 
 app_name = "reservations"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("units/<int:pk>/hold/", views.hold, name="hold"),
     path("bookings/<str:code>/", views.confirm, name="confirm"),
     path("bookings/<str:code>/cancel/", views.cancel, name="cancel"),
+    path("bookings/<str:code>/pay/", payment_views.pay, name="pay"),
     path("bookings/<str:code>/calendar.ics", views.booking_ics, name="ics"),
     path("my/", views.my, name="my"),
     path("register/", views.register, name="register"),

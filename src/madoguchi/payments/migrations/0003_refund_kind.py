@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0002_revenue_account'),
+        ("payments", "0002_revenue_account"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='refund',
-            name='kind',
-            field=models.CharField(choices=[('refund', '返金'), ('rule', '規則による返金'), ('transfer', '振替')], default='refund', max_length=10, verbose_name='種類'),
+            model_name="refund",
+            name="kind",
+            field=models.CharField(
+                choices=[("refund", "返金"), ("rule", "規則による返金"), ("transfer", "振替")], default="refund", max_length=10, verbose_name="種類"
+            ),
         ),
     ]

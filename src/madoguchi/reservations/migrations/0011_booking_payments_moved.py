@@ -84,7 +84,9 @@ def forward(apps, schema_editor):
             return p
 
         def event(p, frm, to, payload, note):
-            Event.objects.using(db).create(municipality_id=p.municipality_id, payment=p, from_status=frm, to_status=to, provider="counter", payload=payload, note=note[:200])
+            Event.objects.using(db).create(
+                municipality_id=p.municipality_id, payment=p, from_status=frm, to_status=to, provider="counter", payload=payload, note=note[:200]
+            )
 
         def refund(p, kind, amount, decided_at, reason, _b=b):
             status = "completed" if decided_at else "requested"

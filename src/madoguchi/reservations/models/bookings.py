@@ -132,6 +132,13 @@ class Booking(CityOwned):
         return str(self.Payment(self.payment).label)
 
     @property
+    def pays_online(self) -> bool:
+        """事前 / 事後決済: the resident is asked to pay online (also possible at the counter)."""
+        from ..services.payments import pays_online
+
+        return pays_online(self)
+
+    @property
     def usage_payment(self):
         """The live 施設使用料 payment (None until one is asked for)."""
         return self._pay().usage

@@ -139,6 +139,13 @@ class Unit(CityOwned):
         FIXED = "fixed", _("区分（午前・午後・夜間）")
         HOURLY = "hourly", _("1時間単位")
 
+    class PaymentTiming(models.TextChoices):
+        """使用料の支払い方 (the payments app takes the money; this says when)."""
+
+        COUNTER = "counter", _("窓口払い（利用日までに施設の窓口で）")
+        BEFORE = "before", _("事前決済（予約のあと期限までにオンラインで。過ぎると取消）")
+        AFTER = "after", _("事後決済（予約のあとメールのリンクからオンラインで。利用日までに）")
+
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="units")
     name = models.CharField(_("名称"), max_length=100)
     capacity = models.PositiveIntegerField(_("定員（人）"), default=0)
@@ -146,6 +153,12 @@ class Unit(CityOwned):
     frame_mode = models.CharField(_("時間枠"), max_length=10, choices=FrameMode.choices, default=FrameMode.FIXED)
     order = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(_("予約受付中"), default=True)
+    payment_timing = models.CharField(_("使用料の支払い方"), max_length=10, choices=PaymentTiming.choices, default=PaymentTiming.COUNTER)
+    prepay_hours = models.PositiveIntegerField(
+        _("事前決済の支払期限（予約から何時間）"),
+        default=24,
+        help_text=_("事前決済の予約は、この時間内（利用開始のほうが早いときはそれまで）に支払われないと取り消され、空き枠に戻ります。"),
+    )
 
     class Meta:
         verbose_name = _("部屋・コート")

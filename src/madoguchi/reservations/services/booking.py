@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .. import conf, queries
 from ..models import (
@@ -132,6 +133,7 @@ def hold(user, request: HoldRequest, *, now=None, confirm: bool = False) -> Book
                     status=Booking.Status.CONFIRMED if confirm else Booking.Status.HELD,
                     hold_until=None if confirm else now + dt.timedelta(minutes=conf.hold_minutes()),
                     confirmed_at=now if confirm else None,
+                    pay_deadline=payments.prepay_deadline(unit, fee, _aware(day, frame.start), now) if confirm else None,
                     purpose=request.purpose,
                     attendees=request.attendees,
                 )
@@ -147,6 +149,10 @@ def hold(user, request: HoldRequest, *, now=None, confirm: bool = False) -> Book
             raise _taken(day, frame) from None
         break
     return booking
+
+
+def _aware(day: dt.date, start: dt.time) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, start))
 
 
 def hold_expired_error() -> BookingError:
@@ -200,6 +206,9 @@ def confirm(
         b.status = Booking.Status.CONFIRMED
         b.hold_until = None
         b.confirmed_at = now
+        if b.pay_deadline is None:  # a lottery win keeps its own
+            # 事前決済: paid by this deadline or the frame is given back (release_unconfirmed)
+            b.pay_deadline = payments.prepay_deadline(b.unit, b.fee, b.starts_at, now)
         b.purpose = purpose or b.purpose
         b.attendees = attendees if attendees is not None else b.attendees
         if exemption_rule is not None or exemption_reason:

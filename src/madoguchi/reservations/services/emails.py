@@ -16,12 +16,17 @@ T = "reservations/email/"
 
 
 def _pay_deadline(b: Booking):
-    """The 支払期限 worth telling: only while the fee is still owed at the counter."""
+    """The 支払期限 worth telling: only while the fee is still owed."""
     return b.pay_deadline if b.pay_deadline and b.payment == Booking.Payment.AT_COUNTER else None
 
 
 def _booking_context(b: Booking, **extra) -> dict:
-    return {"booking": b, "facility": b.unit.facility, "date_label": _fmt_date(b.date), **extra}
+    from .payments import pays_online
+
+    # 事前 / 事後決済: the email carries the pay link (reservations:pay makes the payment when
+    # it is first opened, so sending the email takes no payment number).
+    online = pays_online(b) and b.payment == Booking.Payment.AT_COUNTER
+    return {"booking": b, "facility": b.unit.facility, "date_label": _fmt_date(b.date), "pay_online": online, **extra}
 
 
 def booking_confirmed(b: Booking) -> None:
@@ -87,7 +92,7 @@ def win_released(b: Booking, *, unconfirmed: bool) -> None:
     send_template(
         b.user.email,
         T + "win_released",
-        _booking_context(b, what=what),
+        _booking_context(b, what=what, lottery=b.source == Booking.Source.LOTTERY),
         municipality=b.unit.facility.municipality,
         dedupe_key=f"booking-released:{b.pk}",
     )

@@ -81,6 +81,21 @@ def unpaid(bookings) -> list:
     return [b for b in bookings if b.pk not in paid]
 
 
+def prepay_deadline(unit, fee: int, starts_at: dt.datetime, now: dt.datetime) -> dt.datetime | None:
+    """事前決済: the 支払期限 of a new booking of ``unit`` (its ``prepay_hours`` from now, or the
+    start of use if sooner); None when the fee is paid otherwise or there is none. Past it,
+    ``release_unconfirmed`` gives the frame back."""
+    if fee <= 0 or unit.payment_timing != unit.PaymentTiming.BEFORE:
+        return None
+    return min(now + dt.timedelta(hours=unit.prepay_hours), starts_at)
+
+
+def pays_online(booking: Booking) -> bool:
+    """Whether the resident is asked to pay this booking online (事前 / 事後決済, or a lottery
+    win with a 支払期限), rather than only at the counter."""
+    return booking.fee > 0 and booking.unit.payment_timing in (booking.unit.PaymentTiming.BEFORE, booking.unit.PaymentTiming.AFTER)
+
+
 def pay_by(booking: Booking) -> dt.datetime:
     """A lottery win's 支払期限; a first-come booking is paid by the end of its day of use."""
     return booking.pay_deadline or booking.ends_at

@@ -14,7 +14,7 @@ from madoguchi.core.factories import MunicipalityFactory, SectionFactory, UserFa
 from madoguchi.reservations.factories import FacilityFactory, UnitFactory
 
 BEFORE = [("reservations", "0010_calendar_version")]
-AFTER = [("reservations", "0011_booking_payments_moved")]
+AFTER = [("reservations", "0012_unit_payment_timing")]  # 0011 moves the payments; 0012 only adds unit columns
 T = timezone.make_aware(dt.datetime(2027, 6, 1, 10, 0))
 
 
@@ -37,7 +37,15 @@ def test_backfill_keeps_every_amount_and_reverses():
         Booking = old.get_model("reservations", "Booking")
 
         def booking(code, hour, **kw):
-            base = {"municipality_id": city.pk, "unit_id": unit.pk, "user_id": user.pk, "date": dt.date(2027, 6, 3), "code": code, "fee": 3000, "base_fee": 3000}
+            base = {
+                "municipality_id": city.pk,
+                "unit_id": unit.pk,
+                "user_id": user.pk,
+                "date": dt.date(2027, 6, 3),
+                "code": code,
+                "fee": 3000,
+                "base_fee": 3000,
+            }
             return Booking.objects.create(start=dt.time(hour), end=dt.time(hour + 1), confirmed_at=T, **{**base, **kw})
 
         paid = booking("PAID", 9, status="confirmed", payment="paid")
@@ -81,7 +89,13 @@ def test_backfill_keeps_every_amount_and_reverses():
         back = {x.code: x for x in Booking.objects.all()}
         assert (back["PAID"].payment, back["UNPAID"].payment, back["FREE"].payment) == ("paid", "at_counter", "not_required")
         lp = back["LATEPAID"]
-        assert (lp.payment, lp.cancellation_fee, lp.cancellation_fee_paid_at, lp.refund_amount, lp.refunded_at) == ("paid", 1500, T, 1500, T + dt.timedelta(days=1))
+        assert (lp.payment, lp.cancellation_fee, lp.cancellation_fee_paid_at, lp.refund_amount, lp.refunded_at) == (
+            "paid",
+            1500,
+            T,
+            1500,
+            T + dt.timedelta(days=1),
+        )
         ow, ep = back["OWED"], back["EARLY"]
         assert (ow.cancellation_fee, ow.cancellation_fee_paid_at, ow.refund_amount) == (1500, None, 0)
         assert (ep.payment, ep.refund_amount, ep.refunded_at, ep.cancellation_fee) == ("paid", 3000, None, 0)
