@@ -75,13 +75,15 @@ def parse_rows(rows) -> Preview:
 
 
 def _parse_family(rows) -> Preview:
-    table = looks_like_table(rows)
-    # Measures in columns (one label per row, 「取組名 ⇥ A ⇥ B」): read with rows and columns
-    # swapped, before the label-block family takes its 「取組番号」 row for a block's number.
-    flipped = None if table else untranspose(rows)
-    if flipped is not None and not looks_like_table(flipped):
-        flipped = None
-    if looks_like_outline(rows):
+    table = flipped = None
+    if not looks_like_outline(rows):  # (the table checks cost time the outline case needs not)
+        table = looks_like_table(rows)
+        # Measures in columns (one label per row, 「取組名 ⇥ A ⇥ B」): read with rows and columns
+        # swapped, before the label-block family takes its 「取組番号」 row for a block's number.
+        flipped = None if table else untranspose(rows)
+        if flipped is not None and not looks_like_table(flipped):
+            flipped = None
+    if table is None:
         pv = parse_outline(rows)
     elif flipped is not None:
         pv = parse_table(flipped)
