@@ -109,6 +109,7 @@ def make_survey(municipality, section, *, audience=Survey.Audience.OPEN, title=T
         "section": section,
         "title": title,
         "description": "市のオンラインサービスについて、ご意見をお聞かせください。（架空の自治体のデモです）",
+        "easy_description": "しやくしょの インターネットの サービスに ついて、あなたの かんがえを おしえて ください。",
         "schema": SCHEMA,
         "audience": audience,
         "starts_on": today - dt.timedelta(days=3),

@@ -14,6 +14,9 @@ def test_answer_survey_by_keyboard_at_360px(live_server, page, axe_check, city, 
     survey = surveys.save_survey(survey_demo.make_survey(city, staff["section"]), plan_item_ids=[], staff=staff["clerk"])
     page.goto(f"{live_server.url}/participation/surveys/{survey.pk}/")
     axe_check(page, "survey intro")
+    page.get_by_text("やさしい にほんご").click()  # the disclosure staff's plain-Japanese text sits in
+    expect(page.get_by_text("おしえて ください")).to_be_visible()
+    axe_check(page, "survey intro with やさしい日本語 open")
     page.get_by_role("link", name="回答する").click()
     page.get_by_label("30歳代").check()
     page.get_by_label("お住まいの地区").select_option("central")
