@@ -192,6 +192,9 @@ MAIL_RATE_WINDOW = int(env("MAIL_RATE_WINDOW", "3600"))  # seconds
 WAITING_ROOM_INFLIGHT_THRESHOLD = int(env("WAITING_ROOM_INFLIGHT_THRESHOLD", "0"))
 WAITING_ROOM_ADMIT_PER_SECOND = float(env("WAITING_ROOM_ADMIT_PER_SECOND", "20"))
 WAITING_ROOM_ADMISSION_MINUTES = int(env("WAITING_ROOM_ADMISSION_MINUTES", "10"))
+# How long a reverse proxy may answer a public month calendar from its copy (s-maxage; browsers
+# always revalidate): a booked frame can look free that long (reservations/availability.py).
+RESERVATIONS_CALENDAR_MAX_AGE = int(env("RESERVATIONS_CALENDAR_MAX_AGE", "1"))
 
 # --- Sessions, cookies, security headers ----------------------------------------------------
 # Sessions live in the database; with Redis they are read through the cache (one query less on
