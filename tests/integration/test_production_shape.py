@@ -1,9 +1,11 @@
 """The production shape on one machine: two gunicorn app processes, PostgreSQL, Redis and a task
 worker. A submission made through app A is seen through app B, and its confirmation email is
-sent by the worker (not by the app) to a real SMTP server on loopback."""
+sent by the worker (not by the app) to a real SMTP server on loopback. Behind the project's own
+nginx configuration (deploy/nginx/), the month calendars are answered from the proxy's cache."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import shutil
 import time
@@ -69,3 +71,21 @@ def test_two_app_processes_postgres_redis_worker(smtp_server):
                 messages = smtp_server.wait_for(wanted, timeout=max(1.0, deadline - time.monotonic()))
                 wanted = len(messages) + 1
             assert any(receipt in m["message"]["Subject"] for m in messages), "the worker did not send the confirmation email"
+            # Behind the production proxy (deploy/nginx/madoguchi-locations.conf), with an app
+            # process that trusts it: the calendar is answered from the proxy's cache for a
+            # signed-in reader too, per host name; a browser's If-None-Match gets 304 there.
+            proxied = dict(env, BEHIND_PROXY="1", TRUSTED_PROXY_HOPS="1", RESERVATIONS_CALENDAR_MAX_AGE="600")
+            with servers.gunicorn(proxied, workers=1) as app_c, servers.nginx(app_c) as proxy, httpx.Client(timeout=30) as client:
+                login(client, proxy)
+                facility = client.get(proxy + "/api/reservations/facilities").json()[0]["id"]
+                today = datetime.date.today()
+                path = f"/api/reservations/facilities/{facility}/availability?year={today.year}&month={today.month}"
+                first, second = client.get(proxy + path), client.get(proxy + path)
+                assert first.status_code == second.status_code == 200 and first.text == second.text
+                assert (first.headers["X-Cache-Status"], second.headers["X-Cache-Status"]) == ("MISS", "HIT")
+                assert "s-maxage=600" in second.headers["Cache-Control"] and "set-cookie" not in second.headers
+                again = client.get(proxy + path, headers={"If-None-Match": second.headers["ETag"]})
+                assert again.status_code == 304 and again.headers["X-Cache-Status"] == "HIT"
+                other_host = client.get(proxy + path, headers={"Host": "localhost:" + proxy.rsplit(":", 1)[1]})
+                assert other_host.status_code == 200 and other_host.headers["X-Cache-Status"] == "MISS"  # never shared across hosts
+                assert "X-Cache-Status" not in client.get(proxy + "/api/reservations/facilities").headers  # only the calendars
