@@ -46,6 +46,11 @@ class Breakdown:
     columns: list[str]
     rows: list[tuple[str, str, list[str]]]  # (group, respondents, cells "12（34.5%）" or ＊)
     export_rows: list[tuple[str, str | int, list[str | int]]]  # the same with bare counts
+    line: str = ""  # matrix statement or ranked item the table is about ("" for a whole question)
+
+    @property
+    def heading(self) -> str:
+        return f"{self.dimension}・{self.line}" if self.line else self.dimension
 
 
 @dataclass
@@ -192,6 +197,17 @@ def _counted(f, counts: dict[str, int], by_group, dims, k: int) -> QuestionResul
         base = sum(cells)
         q.respondents = max(q.respondents, base)
         q.matrix.append((label, [ChoiceRow(col_label, n, _percent(n, base)) for (col_label, _), n in zip(columns, cells, strict=True)]))
+        # 属性別 per statement (matrix) or per item (ranking): the same suppressed tables.
+        line_choices = [{"value": f"{value}:{col}", "label": col_label} for col_label, col in columns]
+        for column, heading, labels in dims:
+            groups = by_group.get((f.key, column), {})
+            respondents = {g: sum(values.get(c["value"], 0) for c in line_choices) for g, values in groups.items()}
+            groups = {g: values for g, values in groups.items() if respondents[g]}
+            if not any(g for g in groups):
+                continue
+            table = _breakdown(heading, labels, line_choices, groups, respondents, k)
+            table.line = label
+            q.breakdowns.append(table)
     q.chart = BarChart(
         title=f.label,
         categories=[label for label, _ in q.matrix],
@@ -229,7 +245,7 @@ def _rows(results: Results):
         for b in q.breakdowns:
             for group, base, cells in b.export_rows:
                 for column, n in zip(b.columns, cells, strict=True):
-                    yield "属性別", [q.label, b.dimension, group, base, column, n]
+                    yield "属性別", [q.label, b.heading, group, base, column, n]
     yield "自由記述", ["設問", "回答"]
     for q in results.questions:
         for text in q.texts:

@@ -338,3 +338,30 @@ def test_survey_metric_and_plan_links(city, survey):
     assert compute_metric("survey_responses", city, plan_metrics.current_fiscal_year()) == 1
     assert plan_metrics.available("survey_responses")
     assert list(surveys.surveys_for_item(3)) == [survey]
+
+
+def test_matrix_and_ranking_have_breakdowns_with_suppression(client, survey, settings):
+    """属性別 per matrix statement and per ranked item, suppressed like the other questions, in the
+    page and the exports."""
+    settings.PARTICIPATION_MIN_GROUP_SIZE = 5
+    for i in range(18):
+        a = survey_demo.answers(random.Random(i)) | {
+            "age_group": "30s" if i < 9 else "40s" if i < 15 else "70plus",
+            "ease": {"phone": "good" if i < 6 else "fair", "words": "poor"},
+            "priority": ["apply", "booking", "alerts"],
+        }
+        _submit(survey, surveys.Respondent(browser_key=f"m{i}"), a)
+    results = survey_results.compute(survey)
+    ease = next(q for q in results.questions if q.key == "ease")
+    phone = next(b for b in ease.breakdowns if b.dimension == "年齢区分" and b.line == "スマートフォンでの操作")
+    rows = {g: (base, cells) for g, base, cells in phone.rows}
+    assert rows["30歳代"] == ("9", ["＊", "＊", "0（0.0%）"])  # 3 ふつう < 5, and 6 よい as its complement
+    assert rows["40歳代"] == ("＊", ["＊", "＊", "＊"])  # the complement of the small 70歳以上 group
+    assert rows["70歳以上"] == ("＊", ["＊", "＊", "＊"])
+    ranking = next(q for q in results.questions if q.key == "priority")
+    first = next(b for b in ranking.breakdowns if b.dimension == "年齢区分" and b.line == "オンライン申請")
+    assert dict((g, cells) for g, _, cells in first.rows)["30歳代"] == ["9（100.0%）", "0（0.0%）", "0（0.0%）"]
+    csv_text = survey_results.export_csv(results).decode("utf-8-sig")
+    assert "属性別,それぞれの使いやすさ,年齢区分・スマートフォンでの操作,30歳代,9,わるい,0" in csv_text
+    body = client.get(f"/participation/surveys/{survey.pk}/results/", HTTP_HOST="localhost").content.decode()
+    assert "「スマートフォンでの操作」の年齢区分別" in body
