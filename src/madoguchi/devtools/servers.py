@@ -304,7 +304,15 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4, port: int | None = N
         "--log-level",
         "warning",
     ]
-    with _log_file("gunicorn") as log:  # the child keeps its own copy of the descriptor
+    with _http_server("gunicorn", cmd, port, env) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _http_server(name: str, cmd: list[str], port: int, env: dict | None = None):
+    """Start ``cmd`` (listening on ``port``), wait until /healthz answers through it, yield its
+    URL, and stop the whole process group afterwards."""
+    with _log_file(name) as log:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(cmd, env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     try:
         _wait_port(port)
@@ -357,15 +365,10 @@ http {{
 }}
 """
     )
-    with _log_file("nginx") as log:
-        proc = subprocess.Popen([exe, "-c", str(conf), "-e", str(tmp / "error.log")], stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     try:
-        _wait_port(port)
-        url = f"http://127.0.0.1:{port}"
-        _wait_http(url + "/healthz")
-        yield url
+        with _http_server("nginx", [exe, "-c", str(conf), "-e", str(tmp / "error.log")], port) as url:
+            yield url
     finally:
-        _stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
