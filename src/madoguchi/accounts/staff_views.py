@@ -70,7 +70,7 @@ def staff_list(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    querystring = params.urlencode() + "&" if params else ""
+    querystring = params.urlencode()
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     with_device = set(TOTPDevice.objects.filter(user__in=[u.pk for u in page.object_list], confirmed=True).values_list("user_id", flat=True))

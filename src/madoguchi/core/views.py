@@ -155,7 +155,7 @@ def audit_log(request):
     return render(
         request,
         "core/audit_log.html",
-        {"form": form, "page": page, "querystring": querystring + "&" if querystring else "", "export_query": querystring},
+        {"form": form, "page": page, "querystring": querystring, "export_query": querystring},
     )
 
 
