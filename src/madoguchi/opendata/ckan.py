@@ -171,24 +171,29 @@ def org_name(section) -> str:
     return f"section-{code}" if code else f"section-{section.pk}"
 
 
-def org_dict(request, section, *, package_count: int | None = None) -> dict:
-    name = org_name(section)
+def organization(name: str, title: str, description: str, *, package_count: int | None = None, **extra) -> dict:
+    """A CKAN organization dict (a section on a city's host, a city on the operator's)."""
     d = {
         "id": name,
         "name": name,
-        "title": section.name,
-        "display_name": section.name,
-        "description": section.location or "",
+        "title": title,
+        "display_name": title,
+        "description": description,
         "type": "organization",
         "is_organization": True,
         "state": "active",
         "approval_status": "approved",
         "image_url": "",
         "created": None,
+        **extra,
     }
     if package_count is not None:
         d["package_count"] = package_count
     return d
+
+
+def org_dict(request, section, *, package_count: int | None = None) -> dict:
+    return organization(org_name(section), section.name, section.location or "", package_count=package_count)
 
 
 def _sections_by_name() -> dict[str, Section]:

@@ -37,25 +37,10 @@ def org_name(city: Municipality) -> str:
 
 
 def org_dict(city: Municipality, *, package_count: int | None = None) -> dict:
-    name = org_name(city)
-    title = f"{city.prefecture}{city.name}"
-    d = {
-        "id": name,
-        "name": name,
-        "title": title,
-        "display_name": title,
-        "description": city.address or "",
-        "type": "organization",
-        "is_organization": True,
-        "state": "active",
-        "approval_status": "approved",
-        "image_url": "",
-        "created": None,
-        "extras": [{"key": "local_government_code", "value": city.code}, {"key": "site_url", "value": city.site_url or ""}],
-    }
-    if package_count is not None:
-        d["package_count"] = package_count
-    return d
+    from .ckan import organization
+
+    extras = [{"key": "local_government_code", "value": city.code}, {"key": "site_url", "value": city.site_url or ""}]
+    return organization(org_name(city), f"{city.prefecture}{city.name}", city.address or "", package_count=package_count, extras=extras)
 
 
 def city_by_org(value: str) -> Municipality | None:
