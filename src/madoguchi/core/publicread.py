@@ -56,10 +56,11 @@ def answer(request):
         if municipality is None:
             return None
         if tenancy.over_city_limit(request, municipality):
-            return tenancy.busy_response()
-        request.municipality = municipality
-        with tenancy.serving(municipality):
-            response = plugin.handle(request, **match.groupdict())
+            response = tenancy.busy_response()  # finished below like any answer: a 503 too needs its length
+        else:
+            request.municipality = municipality
+            with tenancy.serving(municipality):
+                response = plugin.handle(request, **match.groupdict())
         if response is not None:
             setattr(response, MARK, True)
             response.setdefault("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY"))

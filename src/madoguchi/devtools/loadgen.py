@@ -59,12 +59,14 @@ class Conn:
         self.writer.write(head.encode() + body)
         try:
             status_line = await self.reader.readuntil(b"\r\n")
-            length_in, close, etag, cookies, location = 0, False, "", {}, ""
+            length_in, close, etag, cookies, location, chunked = 0, False, "", {}, "", False
             while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
                 name, _, value = line.decode("latin-1").partition(":")
                 name = name.strip().lower()
                 if name == "content-length":
                     length_in = int(value)
+                elif name == "transfer-encoding" and "chunked" in value.lower():
+                    chunked = True
                 elif name == "connection" and value.strip().lower() == "close":
                     close = True
                 elif name == "etag":
@@ -74,7 +76,7 @@ class Conn:
                 elif name == "set-cookie":
                     cookie_name, _, rest = value.strip().partition("=")
                     cookies[cookie_name] = rest.split(";", 1)[0]
-            data = await self.reader.readexactly(length_in)
+            data = await self._chunks() if chunked else await self.reader.readexactly(length_in)
         except (asyncio.IncompleteReadError, ConnectionError):
             self.close()
             raise
@@ -84,6 +86,16 @@ class Conn:
         self.last_cookies = cookies  # a browser keeps them too (the waiting room's pass)
         self.last_location = location
         return int(status_line.split()[1]), data
+
+    async def _chunks(self) -> bytes:
+        """A chunked body (an answer without Content-Length), read as a browser would."""
+        parts = []
+        while size := int((await self.reader.readuntil(b"\r\n")).split(b";", 1)[0], 16):
+            parts.append(await self.reader.readexactly(size))
+            await self.reader.readexactly(2)  # the CRLF after each chunk
+        while await self.reader.readuntil(b"\r\n") != b"\r\n":  # trailers, if any
+            pass
+        return b"".join(parts)
 
     def close(self) -> None:
         if self.writer is not None:

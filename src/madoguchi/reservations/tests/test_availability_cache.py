@@ -275,8 +275,11 @@ def test_public_reads_count_against_the_citys_request_limit(client, unit, settin
     day = _open_day(unit.facility)
     monkeypatch.setattr(rl.time, "time", lambda: 1_800_000_000.0)  # one fixed second
     settings.TENANCY_CITY_REQUESTS_PER_SECOND = 2
-    codes = [client.get(_url(unit, day)).status_code for _ in range(3)]
-    assert codes == [200, 200, 503]
+    answers = [client.get(_url(unit, day)) for _ in range(3)]
+    assert [r.status_code for r in answers] == [200, 200, 503]
+    # Its length is sent like any answer's: without it the server would chunk it, which a
+    # keep-alive client reading by Content-Length took for the next answer (bench_cities).
+    assert all(r["Content-Length"] == str(len(r.content)) for r in answers)
     assert client.get("/").status_code == 503  # one counter with the full stack
 
 
