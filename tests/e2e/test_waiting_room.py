@@ -18,8 +18,10 @@ from madoguchi.core.models import MunicipalityDomain
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_waiting_page_is_accessible_and_returns_the_resident_when_admitted(live_server, page, axe_check, reflow_check, settings):
+def test_the_waiting_page_is_accessible_and_returns_the_resident_when_admitted(live_server, page, axe_check, reflow_check, settings, monkeypatch):
     settings.WAITING_ROOM_INFLIGHT_THRESHOLD = 1
+    # The page asks again when the turn is due (never, at this rate): at most every 2 s here.
+    monkeypatch.setattr(waitingroom, "PAGE_POLL_MAX", 2)
     settings.WAITING_ROOM_ADMIT_PER_SECOND = 0.0001  # nobody is admitted by the clock in this test
     city = MunicipalityFactory()
     MunicipalityDomain.objects.create(municipality=city, domain="localhost")

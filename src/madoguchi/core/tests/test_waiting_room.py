@@ -192,6 +192,22 @@ def test_estimate_and_time_are_what_the_rate_says():
     assert time.time() > 0
 
 
+def test_waiters_are_told_to_ask_again_when_their_turn_is_due_not_on_a_fixed_beat(city):
+    """Two admissions a second: the 3rd in line is due in 1.5 s, so the API says 1.5 (the header
+    rounds up to whole seconds) and the page refreshes then; polling on a fixed beat made the
+    waiters' polls most of a rush's load (bench_rush_realistic)."""
+    clients = [_resident_client() for _ in range(3)]
+    _busy(city)
+    with time_machine.travel(T0, tick=False):
+        api = [c.get(API) for c in clients][-1]
+        page = clients[0].get(PAGE)
+    assert api.json()["position"] == 3 and api.json()["retry_after"] == 1.5 and api["Retry-After"] == "2"
+    assert 'hx-trigger="every 2s"' in page.content.decode()  # 1st: due in 0.5 s, the page's floor
+    assert waitingroom.retry_seconds(1) == waitingroom.POLL_MIN  # never a busy loop
+    assert waitingroom.retry_seconds(10_000) == waitingroom.POLL_MAX  # far back: still sees the place move
+    assert waitingroom.page_poll_seconds(10_000) == waitingroom.PAGE_POLL_MAX
+
+
 def test_arrival_order_is_when_the_proxy_received_the_request_not_when_a_thread_got_to_it(city, settings):
     settings.TRUSTED_PROXY_HOPS = 1  # behind deploy/nginx/madoguchi-locations.conf, which sets X-Request-Start
     later, earlier, last = _resident_client(), _resident_client(), _resident_client()
