@@ -45,6 +45,13 @@ def handle_post(request, imp: PlanImport, pv):
             imp.save(update_fields=["decisions"])
             messages.info(request, "直前の修正を取り消しました。")
         return redirect(f"{request.path}#structure")
+    if "structure_quick" in request.POST:
+        # The buttons beside each level of the tree: 「promote|<key>」 or 「demote|<key>」.
+        kind, _, key = request.POST.get("structure_quick", "").partition("|")
+        if kind not in ("promote", "demote") or not key:
+            messages.error(request, "修正の種類を選んでください。")
+            return redirect(f"{request.path}#structure")
+        return _store(request, imp, pv, {"op": kind, "key": key[:300]}, anchor="tree")
     if "structure_op" not in request.POST:
         return None
     kind = request.POST.get("op", "")
@@ -61,6 +68,13 @@ def handle_post(request, imp: PlanImport, pv):
             op["text"] = " ".join(c.strip() for c in line or [] if c and c.strip())[:300]
             op["to"] = request.POST.get("to", "")[:300]
             op["key"] = target[:300]
+    elif kind == "schedule":
+        op["key"] = target[:300]
+        op["text"] = request.POST.get("schedule", "").strip()[:300]
+        if structure.apply(pv, [op]):
+            messages.error(request, "スケジュールを読み取れませんでした。取組を選び、「R8 検討、R9〜R10 運用」のように年度と内容を書いてください。")
+            return redirect(f"{request.path}#{request.POST.get('anchor', 'structure')[:40]}")
+        return _store(request, imp, pv, op, anchor=request.POST.get("anchor", "structure")[:40], applied=True)
     elif kind == "rename_level":
         depth = int_param(request.POST.get("depth"))  # 0 (the top level) is a valid depth
         op["depth"] = -1 if depth is None else depth
@@ -77,15 +91,24 @@ def handle_post(request, imp: PlanImport, pv):
             at = request.POST.get("at", "").strip()[:40]
             if at:
                 op["at"] = (int_param(at) or -1) if at.isdigit() else at
-    failed = structure.apply(pv, [op]) if kind != "ignore" else []
-    if failed or (kind == "ignore" and not op["where"]):
+    if kind == "ignore" and not op["where"]:
         messages.error(request, "この修正は反映できませんでした。対象と移動先（まとめ先）を選び直してください。")
         return redirect(f"{request.path}#structure")
+    return _store(request, imp, pv, op, applied=kind == "ignore")
+
+
+def _store(request, imp: PlanImport, pv, op: dict, anchor: str = "structure", applied: bool = False):
+    """Apply one fix to the preview (unless ``applied``) and store it with the others; back to
+    where staff made it (``anchor``: the tree's buttons come back to the tree)."""
+    anchor = anchor if anchor in ("structure", "tree") else "structure"
+    if not applied and structure.apply(pv, [op]):
+        messages.error(request, "この修正は反映できませんでした。対象と移動先（まとめ先）を選び直してください。")
+        return redirect(f"{request.path}#{anchor}")
     ops = structure.ops_of(imp.decisions or {}) + [op]
     imp.decisions = {**(imp.decisions or {}), structure.STRUCTURE: ops[-structure.MAX_OPS :]}
     imp.save(update_fields=["decisions"])
-    messages.success(request, f"修正を反映しました（{structure.OPS[kind]}）。")
-    return redirect(f"{request.path}#structure")
+    messages.success(request, f"修正を反映しました（{structure.OPS[op['op']]}）。")
+    return redirect(f"{request.path}#{anchor}")
 
 
 def accept_rest_refusal(pv) -> str:

@@ -102,9 +102,11 @@ def clean(text: str | None, *, multiline: bool = False) -> str:
     return _clean(str(text), multiline)
 
 
-# A one-letter outline marker at the start of a line (「ア 電子申請」「II 計画の概要」): the space
+# A one-letter outline marker at the start of a line (「ア 電子申請」「II 計画の概要」「A 手続の…」): the space
 # after it separates the marker from the title, so the word-joining below must not remove it.
-_LEAD_MARKER = re.compile(r"^([ \u3000]*(?:[アイウエオカキクケコサシスセソタチツテト]|[IVX]{1,4}))[ \u3000]+(?=\S)")
+_LEAD_MARKER = re.compile(
+    r"^([ \u3000]*(?:[アイウエオカキクケコサシスセソタチツテト]|[IVX]{1,4}|[A-Za-zＡ-Ｚａ-ｚ][.．]?(?=[ \u3000]+[^\sA-Za-zＡ-Ｚａ-ｚ\-–・])))[ \u3000]+(?=\S)"
+)  # (a Latin letter only before a non-Latin title: 「A I - OCR」 is spaced letters)
 
 
 @functools.lru_cache(maxsize=65536)

@@ -10,7 +10,11 @@ IROHA = "アイウエオカキクケコサシスセソタチツテト"
 # Kanji that PDF conversion puts where a katakana counter was printed (1-工 for 1-エ).
 KANA_LOOKALIKES = {"工": "エ", "力": "カ", "二": "ニ", "口": "ロ", "八": "ハ", "夕": "タ", "卜": "ト", "才": "オ"}
 
-_PART = rf"(?:[(（]\s*\d+\s*[)）]|[{CIRCLED}]|[{ROMAN}]+|\d+|[{IROHA}](?![ぁ-んァ-ヶー])|[工力二口八夕卜才](?=$|[\s　、．.）)]))"
+# Latin-letter markers (A. B. (a) ａ．): one letter, in brackets or followed by a separator, so
+# that 「AI活用」「e-Tax」 stay titles.
+LATIN = "A-Za-zＡ-Ｚａ-ｚ"
+_LATIN_PART = rf"[(（]\s*[{LATIN}]\s*[)）]|[{LATIN}](?=[\s　.．、:：)）]|$|\s*[-‐－―]\s*[0-9０-９])"
+_PART = rf"(?:{_LATIN_PART}|[(（]\s*\d+\s*[)）]|[{CIRCLED}]|[{ROMAN}]+|\d+|[{IROHA}](?![ぁ-んァ-ヶー])|[工力二口八夕卜才](?=$|[\s　、．.）)]))"
 _NUMBER = re.compile(rf"^\s*(?:No\.?\s*)?({_PART}(?:\s*[-‐－―・.．]\s*{_PART}|{_PART})*)[\s　.．、:：]*")
 
 
@@ -24,16 +28,23 @@ def split_number(text: str) -> tuple[str, str]:
     rest = text[m.end() :].strip()
     if not rest:  # the cell is only a number
         return number, ""
-    # 「1 方針」 is a number; 「10月」「2021年」 is not.
-    if re.match(r"^(年|月|日|件|人|%|％|歳|時|分|回|か所|箇所|万|億)", rest):
+    # 「1 方針」 is a number; 「10月」「2021年」 is not (「1 人材育成」, apart by a space, is).
+    if re.match(r"^(年|月|日|件|人|%|％|歳|時|分|回|か所|箇所|万|億)", rest) and m.end() == m.end(1):
         return "", text
     return number, rest
+
+
+_FULLWIDTH = str.maketrans(
+    "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ",
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+)
 
 
 def normalise_number(number: str) -> str:
     n = re.sub(r"\s+", "", number)
     n = n.replace("（", "(").replace("）", ")").replace("－", "-").replace("‐", "-").replace("―", "-")
-    n = n.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    n = n.translate(_FULLWIDTH)
+    n = re.sub(r"^([A-Za-z])[.．]$", r"\1", n)  # 「A.」 → A
     # 「1-工」: a kanji look-alike in a katakana counter position.
     n = re.sub(r"(?<=[-.])([工力二口八夕卜才])$", lambda m: KANA_LOOKALIKES[m.group(1)], n)
     return n

@@ -24,43 +24,22 @@ from .common import parse_indicators, split_sections
 from .numbering import CIRCLED, IROHA, ROMAN
 from .preview import PItem, PNode, PPlacement, Preview, find_period, guess_kind, guess_municipality, guess_status
 from .read import Row
-from .schedules import ScheduleHeader, entries_from, read_header, read_values, spaced_header, split_year
+from .schedules import ScheduleHeader, entries_from, read_header, read_values, spaced_header, split_year, year_row
+from .words import LABEL_WORDS, LEVEL_WORDS  # the words as data (re-exported here)
 
-LEVEL_WORDS = [
-    "基本方針",
-    "基本目標",
-    "基本施策",
-    "施策の柱",
-    "施策の方向",
-    "推進方針",
-    "重点方針",
-    "重点施策",
-    "重点取組",
-    "重点目標",
-    "政策目標",
-    "取組事項",
-    "取組項目",
-    "実施項目",
-    "具体的な取組",
-    "具体的取組",
-    "主な取組",
-    "取組み",
-    "取組",
-    "施策",
-    "事業",
-    "方針",
-    "目標",
-    "分野",
-    "政策",
-    "プロジェクト",
-    "テーマ",
-    "アクション",
-]
 _WORD = "|".join(sorted(map(re.escape, LEVEL_WORDS), key=len, reverse=True))
 _LATIN_ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ", "VI": "Ⅵ", "VII": "Ⅶ", "VIII": "Ⅷ", "IX": "Ⅸ", "X": "Ⅹ"}
-_FW = str.maketrans("０１２３４５６７８９（）－", "0123456789()-")
+_FW = str.maketrans(
+    "０１２３４５６７８９（）－ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ",
+    "0123456789()-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+)
 # One marker; the alternatives are tried in this order (a compound 1-1-1 before a bare 1).
-_PART = rf"(?:\(\d{{1,3}}\)|[{CIRCLED}]|[{ROMAN}]+|(?:X|IX|IV|V?I{{1,3}}|VI{{0,3}}|V)(?![A-Za-z])|\d{{1,3}}(?![\d年月日%％件人歳時分回万億.,])|[{IROHA}](?![ぁ-んァ-ヶー]))"
+_PART = (
+    rf"(?:\(\d{{1,3}}\)|[{CIRCLED}]|[{ROMAN}]+|(?:X|IX|IV|V?I{{1,3}}|VI{{0,3}}|V)(?![A-Za-z])|\d{{1,3}}(?![\d年月日%％件人歳時分回万億.,])|[{IROHA}](?![ぁ-んァ-ヶー])"
+    # Latin letters (A. B. (a) ａ．, A-1): one letter in brackets, or followed by a separator or a
+    # dash and a digit, so that 「AI活用」「e-Tax」 stay titles.
+    r"|\([A-Za-z]\)|[A-Za-z](?=[\s　.．、:：)】］〕\]]|$|\s*-\s*\d))"
+)
 _MARKER = re.compile(rf"^(?P<m>{_PART}(?:\s*[-‐－―・.]\s*{_PART}|[{CIRCLED}]|\(\d{{1,3}}\))*)")
 _CHAPTER = re.compile(r"^第\s*([0-9一二三四五六七八九十]+)\s*([章節部編])\s*(.*)$")
 _BRACKET = re.compile(rf"^[【\[［〔]\s*(?P<w>{_WORD}|[^\d\s】\]］〕]{{1,8}}?)\s*(?P<m>{_PART})\s*[】\]］〕]\s*(?P<t>.*)$")
@@ -74,34 +53,6 @@ _WORDED = re.compile(
 _NUMBER_CELL = re.compile(r"^(?P<w>\S{1,8}?)(?:番号|No\.?|NO\.?)$")
 _NAME_CELL = re.compile(r"^\S{1,8}?名$")
 
-# Label words per field, as data (a plan's own wording added here reaches every path below):
-# a label is the whole cell (spaces, a trailing colon and enclosing brackets ignored), or the
-# start of a cell followed by its value (「担当課：市民課」「【担当課】市民課」「〔内容〕…」), found
-# at any column.
-LABEL_WORDS: dict[str, list[str]] = {
-    "goal": [
-        "目指す姿",
-        "めざす姿",
-        "目指すべき姿",
-        "期待される効果",
-        "期待する効果",
-        "効果",
-        "効果（目指す姿）",
-        "効果(目指す姿)",
-        "効果目指す姿",
-        "目標",
-        "ねらい",
-        "成果",
-    ],
-    "current_state": ["現状と課題", "現状・課題", "現状及び課題", "現状", "現況", "背景"],
-    "issues": ["課題", "問題点"],
-    "description": ["内容", "取組内容", "事業内容", "概要", "取組の内容", "事業概要", "取組概要", "具体的な内容", "取組の概要", "事業の概要"],
-    "process": ["実現までのプロセス", "取組プロセス", "プロセス", "進め方", "実施方法"],
-    "indicators": ["活動指標成果指標", "活動指標", "成果指標", "指標", "KPI", "成果指標活動指標", "数値目標", "評価指標"],
-    "sections": ["担当課", "所管課", "主管課", "担当部署", "担当部局", "担当部課", "所管部署", "所管部課", "担当", "所管", "実施主体", "担当部・課"],
-    "related": ["主な関係課", "関係課", "関連課", "協力課", "関係部署", "関係部課"],
-    "schedule": ["スケジュール", "年次計画", "工程表", "実施スケジュール", "年度別計画", "実施時期", "年度計画", "実施予定", "工程"],
-}
 ITEM_LABELS = {"sections", "related", "schedule", "description", "indicators", "process"}
 # Brackets a label may be printed in: 【担当課】 ［内容］ 〔スケジュール〕 <概要> 〈工程表〉 《指標》 ■担当課
 OPEN_BRACKETS, CLOSE_BRACKETS = "【［〔<〈《[＜(（", "】］〕>〉》]＞)）"
@@ -169,13 +120,15 @@ def _family(marker: str) -> str:
         return f"dash{len(parts)}"
     m = marker
     if m.startswith("("):
-        return "paren"
+        return "paren_latin" if m[1:2].isalpha() else "paren"
     if m[0] in CIRCLED:
         return "circled"
     if m[0] in ROMAN or m[0] in "IVX":
         return "roman"
     if m[0] in IROHA:
         return "kana"
+    if m[0].isascii() and m[0].isalpha():
+        return "latin" if m[0].isupper() else "latin_lower"
     return "arabic"
 
 
@@ -446,9 +399,18 @@ def parse_outline(rows: list[Row], partial: bool = False) -> Preview:
             value = "\n".join([inline_value] * bool(inline_value) + [clean(r.cells[col], multiline=True) for col, _ in cells[k + 1 :]])
             block.fields.setdefault(lab, []).append(value)
             continue
+        if lab_pos is None and len(cells) >= 2 and (bare := year_row(r.cells)) is not None:
+            # Years in cells of their own with no schedule label before them (an HTML <th> row,
+            # a 「R8 ⇥ R9 ⇥ R10」 line): the value rows below are the schedule.
+            header, last_label = bare, None
+            block.had_schedule_label = True
+            block.schedule_where = block.schedule_where or r.where
+            flush_table()
+            continue
         if header is not None:
             entries = read_values(header, r.cells, len(block.schedule))
-            if entries is not None:
+            # Under years without a label, figures (「1200 ⇥ 1800」) are a statistics table.
+            if entries is not None and not (header.bare and not any(e.phase for e in entries)):
                 block.schedule.append(entries)
                 continue
             header = None
@@ -585,7 +547,7 @@ def _assemble(pv: Preview, rows: list[Row], headings: list[Heading], blocks: lis
         if "schedule_text" in f:
             from .schedules import read_inline
 
-            item.schedule.extend(read_inline(f["schedule_text"]))
+            item.schedule.extend(read_inline(f["schedule_text"], pv.end_year))
         if not item.sections_text:
             pv.problem(h.where, f"{h.number} {h.title}", "担当課の記載が見つかりませんでした。")
         if not item.schedule:
@@ -679,4 +641,4 @@ def _level_name(sig: tuple[str, str]) -> str:
         return word
     if family.startswith("dash"):
         return f"{family[4:]}階層目の項目"
-    return {"roman": "大項目", "arabic": "項目", "paren": "中項目", "circled": "小項目", "kana": "細目", "chapter": "章"}.get(family, "項目")
+    return {"roman": "大項目", "arabic": "項目", "paren": "中項目", "circled": "小項目", "kana": "細目", "latin": "項目", "chapter": "章"}.get(family, "項目")

@@ -49,6 +49,11 @@ class PItem:
     schedule: list[PScheduleEntry] = field(default_factory=list)
     indicators: list[PIndicator] = field(default_factory=list)
 
+    @property
+    def schedule_line(self) -> str:
+        """The schedule as one line staff can correct in the editor (「2026年度 検討、2027年度 構築」)."""
+        return "、".join(f"{e.fiscal_year}年度 {e.phase_text}".strip() for e in self.schedule)
+
 
 @dataclass
 class PPlacement:
@@ -179,7 +184,7 @@ def fiscal_year_of(cell: str) -> int | None:
 
 
 _PERIOD = re.compile(
-    r"(?:(令和|平成)\s*(元|\d{1,2})\s*(?:[(（]\d{4}[)）])?\s*年度?|(\d{4})\s*年度)\s*(?:から|[~〜～\-－―ー]|より)\s*"
+    r"(?:(令和|平成)\s*(元|\d{1,2})\s*(?:[(（]\d{4}[)）])?\s*年度?|(\d{4})\s*年度(?:\s*[(（][^()（）]{1,8}[)）])?)\s*(?:から|[~〜～\-－―ー]|より)\s*"
     r"(?:(令和|平成)?\s*(元|\d{1,2})\s*(?:[(（]\d{4}[)）])?\s*年度|(\d{4})\s*年度)"
 )
 _UNTIL = re.compile(r"(令和|平成)\s*(元|\d{1,2})\s*(?:[(（](\d{4})[)）])?\s*年度(?:末)?まで")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -99,7 +100,19 @@ def _read_text(text: str, filename: str) -> list[Row]:
         return _read_csv(text)
     # Tab-separated text (TSV, or text converted from PDF): split each line on tabs; quotes are
     # literal here because cells carry HTML attributes.
-    return [Row(i + 1, line.split("\t")) for i, line in enumerate(lines)]
+    return [Row(i + 1, html_cells(line) or line.split("\t")) for i, line in enumerate(lines)]
+
+
+_HTML_CELL = re.compile(r"<t([dh])\b[^>]*>(.*?)(?=</t[dh]>|<t[dh]\b|</tr>|$)", re.I | re.S)
+
+
+def html_cells(line: str) -> list[str] | None:
+    """A row of an HTML table on one line (a CMS export: 「<tr><th>担当課</th><td>市民課</td></tr>」)
+    → its cells, each as a cell of its own like a TSV row's; None when the line is not one."""
+    if "<t" not in line.lower():
+        return None
+    cells = [m.group(2) for m in _HTML_CELL.finditer(line)]
+    return cells if len(cells) >= 2 else None
 
 
 def _read_csv(text: str) -> list[Row]:

@@ -30,6 +30,7 @@ class ScheduleHeader:
     # Years printed in one cell, apart by spaces (PDF text): (display column, year); the values
     # on the lines below are placed under the year they start nearest to.
     spaced: list[tuple[int, int]] = field(default_factory=list)
+    bare: bool = False  # years with no schedule label: values count only when a phase is read
 
     def year_at(self, col: int) -> int | None:
         if col in self.years:
@@ -66,6 +67,26 @@ def read_header(cells: list[str], label_col: int) -> ScheduleHeader | None:
     if not years:
         return None
     return ScheduleHeader(label_col, years, inline if any(t for _, t in inline) else [])
+
+
+def year_row(cells: list[str]) -> ScheduleHeader | None:
+    """A row of bare, consecutive fiscal years in cells of their own (「R8 ⇥ R9 ⇥ R10」, an HTML
+    「<th>令和8年度</th><th>令和9年度</th>」 row) with no label before it: a schedule's header."""
+    filled = [(col, clean(c)) for col, c in enumerate(cells) if clean(c)]
+    if len(filled) < 2:
+        return None
+    years = []
+    for _, text in filled:
+        year, rest = split_year(text)
+        if year is None or rest:
+            return None
+        years.append(year)
+    if any(b != a + 1 for a, b in zip(years, years[1:], strict=False)):
+        return None
+    header = read_header(cells, filled[0][0] - 1)
+    if header is not None:
+        header.bare = True
+    return header
 
 
 def _tokens(cells: list[str]) -> list[tuple[int, str]]:
@@ -169,13 +190,42 @@ def entries_from(cells: list[tuple[int, str]], track: str = "", track_order: int
     return entries
 
 
-def read_inline(text: str) -> list[PScheduleEntry]:
-    """「平成28年度 検討 平成29年度 ⇒ 平成30年度 運用」 → entries."""
-    parts = re.split(r"((?:令和|平成|R|H)\s*(?:元|\d{1,2})\s*年度|(?:19|20)\d\d\s*年度)", clean(text))
+# A year as plans print it in running text: 令和8年度, R8, H28, 令和7（2025）年度, 2026年度, 2026,
+# FY2026, 2026（R8）年度; a bare four-digit number is a year only when no unit follows it.
+_INLINE_YEAR = (
+    r"(?:(?:令和|平成|R|H)\s*(?:元|\d{1,2})(?![\d])(?:\s*[(（]\s*\d{4}\s*[)）])?"
+    r"|(?:FY\s*)?(?:19|20)\d\d(?!\d|[,，.．月日時件人%％万円個回]|年(?!度))(?:\s*[(（]\s*(?:令和|R)\s*\d{1,2}\s*[)）])?)\s*(?:年度)?"
+)
+# One year, or a range of years 「R7〜R8」「2026〜2028年度」「令和9年度～」 (open: to the plan's end).
+_INLINE_SPAN = re.compile(rf"(?P<a>{_INLINE_YEAR})(?:\s*(?P<to>[〜～~\-－―])\s*(?P<b>{_INLINE_YEAR})?)?")
+
+
+def _inline_year(token: str) -> int | None:
+    western = re.search(r"(?:19|20)\d\d", token)
+    if western:
+        return int(western.group())
+    m = re.match(r"(令和|平成|R|H)\s*(元|\d{1,2})", token)
+    return fiscal_year_of(f"{m.group(1)}{m.group(2)}年度") if m else None
+
+
+def read_inline(text: str, end_year: int | None = None) -> list[PScheduleEntry]:
+    """「平成28年度 検討 平成29年度 ⇒ 平成30年度 運用」「R7〜R8 検討、R9 構築」「2026〜2028年度 運用」
+    「令和9（2027）年度～ 運用」 → entries; a range gives each of its years the value, an open one
+    runs to ``end_year`` (the plan's last year) when known."""
+    text = clean(text)
+    spans = list(_INLINE_SPAN.finditer(text))
     cells: list[tuple[int, str]] = []
-    for k in range(1, len(parts), 2):
-        year = fiscal_year_of(parts[k])
-        if year:
-            # 「令和８年度 構築／令和９年度 ⇒／…」: the separator between years is not the value.
-            cells.append((year, parts[k + 1].strip(" 　:：、,，／/|｜;；")))
+    for k, m in enumerate(spans):
+        start = _inline_year(m.group("a"))
+        if start is None:
+            continue
+        end = _inline_year(m.group("b")) if m.group("b") else (end_year if m.group("to") else None)
+        if end is None or not start <= end <= start + 20:
+            end = start
+        value_end = spans[k + 1].start() if k + 1 < len(spans) else len(text)
+        # 「令和８年度 構築／令和９年度 ⇒／…」: the separator between years is not the value.
+        value = text[m.end() : value_end].strip(" 　:：、,，／/|｜;；")
+        for year in range(start, end + 1):
+            if not cells or year > cells[-1][0]:
+                cells.append((year, value))
     return entries_from(cells)

@@ -28,6 +28,7 @@ OPS = {
     "line_item": "この行を取組にする（移動先の下へ）",
     "line_label": "この行を対象の取組の項目（内容）にする",
     "rename_level": "階層の名前を変える",
+    "schedule": "取組のスケジュールを書き直す",
 }
 MAX_OPS = 500
 
@@ -95,6 +96,8 @@ def _apply_one(pv: Preview, op: dict) -> bool:
         return True  # applied to the lines before parsing
     if kind in ("line_heading", "line_item", "line_label"):
         return _line(pv, op, nodes)
+    if kind == "schedule":
+        return _schedule(pv, op)
     if kind in ("promote", "demote", "move") and key in nodes:
         node, parent = nodes[key], parents[key]
         siblings = _siblings(pv, parent)
@@ -206,6 +209,20 @@ def _line(pv: Preview, op: dict, nodes: dict[str, PNode]) -> bool:
             node = PNode(key=key, number=number, title=title, depth=parent.depth + 1 if parent else 0, where=where)
             (parent.children if parent else pv.roots).append(node)
     pv.problems = [p for p in pv.problems if p.where != where]
+    return True
+
+
+def _schedule(pv: Preview, op: dict) -> bool:
+    """A misread schedule written again by staff as one line (「R8 検討、R9〜R10 運用」, any year
+    form the importer reads inline): it replaces the item's schedule."""
+    from .schedules import read_inline
+
+    item = pv.items.get(str(op.get("key", "")))
+    entries = read_inline(str(op.get("text", ""))[:300], pv.end_year) if item is not None else []
+    if not entries:
+        return False
+    item.schedule = entries
+    pv.problems = [p for p in pv.problems if not (p.reason.startswith("スケジュール") and p.text.endswith(item.title))]
     return True
 
 

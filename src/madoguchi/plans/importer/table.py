@@ -23,7 +23,7 @@ ROLES = [
     ("description", re.compile(r"内容|概要|説明|取組の方向")),
     ("level", re.compile(r"方針|施策|目標|取組|事業|項目|分野|柱|重点|テーマ|施策名|事業名")),
 ]
-GROUP = re.compile(r"スケジュール|年次計画|工程|基本情報|プランニング|計画期間|実施時期")
+GROUP = re.compile(r"スケジュール|年次計画|工程|基本情報|プランニング|計画期間|実施時期|ロードマップ|実施計画|実施年度")
 _INDICATOR_VALUE = re.compile(r"^(?:現状値|基準値|目標値|実績値|現状|基準|目標)(?:[(（:：]|$)|^(?:令和|平成|R|H|20)\S{0,8}?(?:現状値|基準値|目標値|実績値)$")
 
 
@@ -408,7 +408,8 @@ def _make_item(entry: dict, number: str, title: str, node_key: str) -> PItem:
     item = PItem(key=key, number=number, title=title[:300], where=r.where)
     section_cols = [c for c, role in cols.roles.items() if role == "section"]
     related_cols = [c for c, role in cols.roles.items() if role == "related"]
-    texts = [clean(cells[c]) for c in section_cols + related_cols if clean(cells.get(c, ""))]
+    texts = [clean(cells[c], multiline=True) for c in section_cols + related_cols if clean(cells.get(c, ""))]  # 「市民課<br>DX推進課」 two
+    texts = [t.replace("\n", "、") for t in texts]
     item.sections_text = "、".join(texts)[:500]
     item.sections, item.all_sections = split_sections("、".join(texts))
     item.description = "\n".join(clean(cells[c], multiline=True) for c, role in sorted(cols.roles.items()) if role == "description" and clean(cells.get(c, "")))
