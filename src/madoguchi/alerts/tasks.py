@@ -21,6 +21,15 @@ def deliver(notice_id: int, channel: str, slot: int = 0, round: int = 0) -> None
     services.deliver(notice_id, channel, slot, round)
 
 
+@task("alerts.send_personal")
+def send_personal(subscription_id: int, key: str, subject: str, body: str, short: str, url: str = "") -> None:
+    """One personal notice on Web Push or LINE (``personal.notify_user``); RETRY raises, so the
+    outbox retries it with backoff."""
+    from . import personal
+
+    personal.deliver(subscription_id, key, subject, body, short, url)
+
+
 @periodic("alerts.sweep", every=60)
 def sweep() -> None:
     services.sweep()

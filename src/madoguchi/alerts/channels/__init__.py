@@ -51,6 +51,9 @@ class Channel:
     # right for media with no de-duplication (email). Media that collapse a re-send by a key
     # (Web Push Topic + notification tag) can mark a whole chunk at once.
     mark_every: int = 1
+    # Carries personal notices to one resident (alerts.personal.notify_user): the subscriber's
+    # consent to this channel covers the city's messages about their own proposals and opinions.
+    personal: bool = False
 
     def check(self) -> list:
         """System check (core.registry): a channel must name itself and say what it is."""
@@ -61,6 +64,11 @@ class Channel:
             problems.append(checks.Error(f"channel {type(self).__name__} needs a name and a label", id="madoguchi.E030"))
         if self.per_subscriber and type(self).send_batch is Channel.send_batch:
             problems.append(checks.Error(f"subscriber channel {self.name!r} does not implement send_batch()", id="madoguchi.E031"))
+        overridden = type(self).send_personal is not Channel.send_personal or type(self).queue_personal is not Channel.queue_personal
+        if self.personal and not (self.per_subscriber and overridden):
+            problems.append(
+                checks.Error(f"channel {self.name!r} says personal but implements neither send_personal() nor queue_personal()", id="madoguchi.E032")
+            )
         return problems
 
     def validate(self, notice) -> list[str]:
@@ -73,6 +81,20 @@ class Channel:
     def send_batch(self, notice, deliveries, report) -> None:
         """Send each delivery; call ``report(Result)`` as soon as the medium accepted or refused
         it, so that the caller can mark it before the next one is attempted."""
+        raise NotImplementedError
+
+    # --- personal notices (alerts.personal.notify_user) --------------------------------------
+    def queue_personal(self, subscription, template: str, context: dict, *, url: str, key: str, municipality) -> None:
+        """Put one personal notice for ``subscription`` in the outbox (never send it here). The
+        default renders it now and queues the ``alerts.send_personal`` task, which calls
+        ``send_personal``; the email channel queues it on the one email path instead."""
+        from ..personal import queue_rendered
+
+        queue_rendered(subscription, template, context, url=url, key=key, municipality=municipality)
+
+    def send_personal(self, subscription, message) -> Result:
+        """Send an ``alerts.personal.PersonalMessage`` to the subscription's address and return
+        the medium's answer (``Result`` with delivery_id 0). For channels with ``personal``."""
         raise NotImplementedError
 
 

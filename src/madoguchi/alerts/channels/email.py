@@ -23,6 +23,23 @@ SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 class EmailChannel(Channel):
     name = "email"
     label = "メール"
+    personal = True
+
+    def queue_personal(self, subscription, template: str, context: dict, *, url: str, key: str, municipality) -> None:
+        """A personal notice by email goes on the one email path (``core.notify``, an outbox
+        task), to the address the resident confirmed for this subscription."""
+        from madoguchi.core import notify
+
+        from ..personal import _dedupe, django_language
+
+        notify.send_template(
+            subscription.address,
+            template,
+            context,
+            municipality=municipality,
+            language=django_language(subscription.language),
+            dedupe_key=_dedupe("personal", key),
+        )
 
     def preview(self, notice, language: str) -> Preview:
         text = render.plain(notice, language) + "\n" + render.LABELS[render._lang(language)]["stop"] + ": https://…"

@@ -66,6 +66,29 @@ class LineChannel(Channel):
         t = text(notice, language)
         return Preview(self.name, self.label, language, subject="", text=t, size=len(t), limit=MAX_TEXT)
 
+    personal = True
+
+    def send_personal(self, subscription, message) -> Result:
+        """One text message: subject, body, the link when the body lacks it, the stop line; the
+        retry key is derived from the message's key, so a re-run task is dropped by LINE (409)."""
+        from linebot.v3.messaging import MessagingApi, PushMessageRequest, TextMessage
+        from linebot.v3.messaging.exceptions import ApiException
+
+        body = f"{message.subject}\n\n{message.body.strip()}"
+        if message.url and message.url not in body:
+            body += f"\n{message.url}"
+        text_ = fit(body, stop_line(subscription.language, subscription.token))
+        try:
+            with api_client(subscription.municipality) as client:
+                MessagingApi(client).push_message(
+                    PushMessageRequest(to=subscription.address, messages=[TextMessage(text=text_)]), x_line_retry_key=message.retry_uuid
+                )
+        except ApiException as exc:
+            return _api_result(0, exc)
+        except Exception as exc:  # noqa: BLE001 — network trouble: retried with backoff
+            return Result(0, Outcome.RETRY, f"{type(exc).__name__}: {exc}"[:300])
+        return Result(0, Outcome.SENT)
+
     def send_batch(self, notice, deliveries, report) -> None:
         from linebot.v3.messaging import MessagingApi, PushMessageRequest, TextMessage
         from linebot.v3.messaging.exceptions import ApiException
@@ -82,17 +105,21 @@ class LineChannel(Channel):
                     api.push_message(PushMessageRequest(to=sub.address, messages=[TextMessage(text=message)]), x_line_retry_key=d.idempotency_key)
                     report(Result(d.pk, Outcome.SENT))
                 except ApiException as exc:
-                    status = exc.status or 0
-                    if status == 409:  # the same retry key was accepted before
-                        report(Result(d.pk, Outcome.SENT))
-                    elif status == 400 and recipient_invalid(exc.body):
-                        report(Result(d.pk, Outcome.PERMANENT, f"LINE 400: 宛先のユーザーIDが無効です {(exc.body or '')[:200]}"))
-                    elif status == 400:  # our request (size, format, token scope): not the user
-                        report(Result(d.pk, Outcome.FAILED, f"LINE 400: {(exc.body or '')[:200]}"))
-                    else:
-                        report(Result(d.pk, Outcome.RETRY, f"LINE {status}: {(exc.body or '')[:200]}"))
+                    report(_api_result(d.pk, exc))
                 except Exception as exc:  # noqa: BLE001 — network trouble: retried with backoff
                     report(Result(d.pk, Outcome.RETRY, f"{type(exc).__name__}: {exc}"[:300]))
+
+
+def _api_result(delivery_id: int, exc) -> Result:
+    """What a LINE API error means for one message."""
+    status = exc.status or 0
+    if status == 409:  # the same retry key was accepted before
+        return Result(delivery_id, Outcome.SENT)
+    if status == 400 and recipient_invalid(exc.body):
+        return Result(delivery_id, Outcome.PERMANENT, f"LINE 400: 宛先のユーザーIDが無効です {(exc.body or '')[:200]}")
+    if status == 400:  # our request (size, format, token scope): not the user
+        return Result(delivery_id, Outcome.FAILED, f"LINE 400: {(exc.body or '')[:200]}")
+    return Result(delivery_id, Outcome.RETRY, f"LINE {status}: {(exc.body or '')[:200]}")
 
 
 def recipient_invalid(body) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
@@ -115,6 +116,21 @@ class WebPushChannel(Channel):
             self.name, self.label, language, subject=render.title(notice, language), text=notice.text(language)[1], size=len(data), limit=MAX_PLAINTEXT
         )
 
+    personal = True
+
+    def send_personal(self, subscription, message) -> Result:
+        """One notification: the subject as title, the short text, the link, and the stop action;
+        a re-run task carries the same Topic and tag, so the service and browser replace it."""
+        data = {"title": message.subject, "body": message.short, "url": message.url, "tag": f"personal-{message.topic[:16]}"}
+        data["unsubscribe"] = render.manage_url_for(subscription.token) + STOP_FRAGMENT
+        data["unsubscribe_label"] = render.LABELS[render._lang(subscription.language)]["stop"]
+        encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        while len(encoded) > MAX_PLAINTEXT and data["body"]:  # a very long subject or link: the text gives way
+            data["body"] = data["body"][: len(data["body"]) // 2] + "…" if len(data["body"]) > 1 else ""
+            encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        common = {"Urgency": "normal", "TTL": str(7 * 24 * 3600), "Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream"}
+        return _send_one(_Target(0, subscription, message.topic), encoded, common)
+
     # A re-sent push (after a worker died) carries the same Topic, and the payload the same
     # notification tag, so the push service and then the browser replace rather than add it:
     # results can be written per chunk instead of per message.
@@ -139,6 +155,15 @@ class WebPushChannel(Channel):
             futures = [pool.submit(_send_one, d, data[d.pk], common) for d in deliveries]
             for f in as_completed(futures):
                 report(f.result())
+
+
+@dataclass
+class _Target:
+    """What ``_send_one`` needs of a delivery, for a personal notice (no Delivery row)."""
+
+    pk: int
+    subscription: object
+    idempotency_key: str
 
 
 def _ttl(notice) -> int:
