@@ -7,6 +7,11 @@ import re
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
 IROHA = "アイウエオカキクケコサシスセソタチツテト"
+# More marker families printed by word processors: ⑴ (one character for (1)), ❶/➊ (black
+# circled), ⅰ (small Roman numerals).
+PAREN_DIGITS = "⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽⑾⑿⒀⒁⒂⒃⒄⒅⒆⒇"
+BLACK_CIRCLED = "❶❷❸❹❺❻❼❽❾❿➊➋➌➍➎➏➐➑➒➓"
+SMALL_ROMAN = "ⅰⅱⅲⅳⅴⅵⅶⅷⅸⅹ"
 # Kanji that PDF conversion puts where a katakana counter was printed (1-工 for 1-エ).
 KANA_LOOKALIKES = {"工": "エ", "力": "カ", "二": "ニ", "口": "ロ", "八": "ハ", "夕": "タ", "卜": "ト", "才": "オ"}
 
@@ -14,7 +19,9 @@ KANA_LOOKALIKES = {"工": "エ", "力": "カ", "二": "ニ", "口": "ロ", "八"
 # that 「AI活用」「e-Tax」 stay titles.
 LATIN = "A-Za-zＡ-Ｚａ-ｚ"
 _LATIN_PART = rf"[(（]\s*[{LATIN}]\s*[)）]|[{LATIN}](?=[\s　.．、:：)）]|$|\s*[-‐－―]\s*[0-9０-９])"
-_PART = rf"(?:{_LATIN_PART}|[(（]\s*\d+\s*[)）]|[{CIRCLED}]|[{ROMAN}]+|\d+|[{IROHA}](?![ぁ-んァ-ヶー])|[工力二口八夕卜才](?=$|[\s　、．.）)]))"
+# (ア) （イ）, ⑴, ❶, ⅰ, 1) １）, a), 〔1〕 [1]
+_MORE_PART = rf"[(（][{IROHA}][)）]|[{PAREN_DIGITS}{BLACK_CIRCLED}]|[{SMALL_ROMAN}]+|\d{{1,3}}[)）]|[{LATIN}][)）]|[〔［\[]\s*\d{{1,3}}\s*[〕］\]]"
+_PART = rf"(?:{_MORE_PART}|{_LATIN_PART}|[(（]\s*\d+\s*[)）]|[{CIRCLED}]|[{ROMAN}]+|\d+|[{IROHA}](?![ぁ-んァ-ヶー])|[工力二口八夕卜才](?=$|[\s　、．.）)]))"
 _NUMBER = re.compile(rf"^\s*(?:No\.?\s*)?({_PART}(?:\s*[-‐－―・.．]\s*{_PART}|{_PART})*)[\s　.．、:：]*")
 
 
@@ -44,6 +51,7 @@ def normalise_number(number: str) -> str:
     n = re.sub(r"\s+", "", number)
     n = n.replace("（", "(").replace("）", ")").replace("－", "-").replace("‐", "-").replace("―", "-")
     n = n.translate(_FULLWIDTH)
+    n = "".join(f"({PAREN_DIGITS.index(c) + 1})" if c in PAREN_DIGITS else c for c in n)
     n = re.sub(r"^([A-Za-z])[.．]$", r"\1", n)  # 「A.」 → A
     # 「1-工」: a kanji look-alike in a katakana counter position.
     n = re.sub(r"(?<=[-.])([工力二口八夕卜才])$", lambda m: KANA_LOOKALIKES[m.group(1)], n)

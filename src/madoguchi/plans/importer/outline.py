@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from .clean import clean
 from .common import parse_indicators, split_sections
-from .numbering import CIRCLED, IROHA, ROMAN
+from .numbering import BLACK_CIRCLED, CIRCLED, IROHA, PAREN_DIGITS, ROMAN, SMALL_ROMAN
 from .preview import PItem, PNode, PPlacement, Preview, find_period, guess_kind, guess_municipality, guess_status
 from .read import Row
 from .schedules import ScheduleHeader, entries_from, read_header, read_values, spaced_header, split_year, year_row
@@ -35,7 +35,9 @@ _FW = str.maketrans(
 )
 # One marker; the alternatives are tried in this order (a compound 1-1-1 before a bare 1).
 _PART = (
-    rf"(?:\(\d{{1,3}}\)|[{CIRCLED}]|[{ROMAN}]+|(?:X|IX|IV|V?I{{1,3}}|VI{{0,3}}|V)(?![A-Za-z])|\d{{1,3}}(?![\d年月日%％件人歳時分回万億.,])|[{IROHA}](?![ぁ-んァ-ヶー])"
+    # (ア), ⑴, ❶, ⅰ, 1), a), 〔1〕 / [1]: each a family of its own (⑴ is the (1) family)
+    rf"(?:\([{IROHA}]\)|[{PAREN_DIGITS}{BLACK_CIRCLED}]|[{SMALL_ROMAN}]+|\d{{1,3}}\)|[A-Za-z]\)|[〔［\[]\d{{1,3}}[〕］\]]"
+    rf"|\(\d{{1,3}}\)|[{CIRCLED}]|[{ROMAN}]+|(?:X|IX|IV|V?I{{1,3}}|VI{{0,3}}|V)(?![A-Za-z])|\d{{1,3}}(?![\d年月日%％件人歳時分回万億.,])|[{IROHA}](?![ぁ-んァ-ヶー])"
     # Latin letters (A. B. (a) ａ．, A-1): one letter in brackets, or followed by a separator or a
     # dash and a digit, so that 「AI活用」「e-Tax」 stay titles.
     r"|\([A-Za-z]\)|[A-Za-z](?=[\s　.．、:：)】］〕\]]|$|\s*-\s*\d))"
@@ -120,7 +122,17 @@ def _family(marker: str) -> str:
         return f"dash{len(parts)}"
     m = marker
     if m.startswith("("):
-        return "paren_latin" if m[1:2].isalpha() else "paren"
+        return "paren_kana" if m[1:2] in IROHA else "paren_latin" if m[1:2].isascii() and m[1:2].isalpha() else "paren"
+    if m[0] in PAREN_DIGITS:
+        return "paren"
+    if m[0] in BLACK_CIRCLED:
+        return "black_circled"
+    if m[0] in SMALL_ROMAN:
+        return "small_roman"
+    if m[0] in "〔［[":
+        return "bracket"
+    if m.endswith(")"):  # 1) a)
+        return "half_paren_latin" if m[0].isalpha() else "half_paren"
     if m[0] in CIRCLED:
         return "circled"
     if m[0] in ROMAN or m[0] in "IVX":
@@ -135,6 +147,7 @@ def _family(marker: str) -> str:
 def _normal_marker(marker: str) -> str:
     m = re.sub(r"\s+", "", marker)
     m = re.sub(r"(?<![A-Za-z])(VIII|VII|III|IX|IV|VI|II|X|V|I)(?![A-Za-z])", lambda x: _LATIN_ROMAN[x.group(1)], m)
+    m = "".join(f"({PAREN_DIGITS.index(c) + 1})" if c in PAREN_DIGITS else c for c in m)  # ⑴ → (1)
     return m.replace("‐", "-").replace("－", "-").replace("―", "-")
 
 
@@ -193,7 +206,7 @@ def heading_of(cells: list[str], index: int, where: str) -> Heading | None:
     title = printed[mk.end() :].strip()
     raw = mk.group("m")
     # A bare marker needs a separator before its title (「1 方針」, not 「1人」) and a short title.
-    if not title or not (c0[mk.end() : mk.end() + 1] in (" ", "　", ".", "．", "、") or raw.endswith(")") or raw[-1] in CIRCLED):
+    if not title or not (c0[mk.end() : mk.end() + 1] in (" ", "　", ".", "．", "、") or raw[-1] in f")〕］]{CIRCLED}{PAREN_DIGITS}{BLACK_CIRCLED}"):
         return None
     title = title.lstrip(".．、 　")
     if len(title) > 50 or not _good_title(title) or re.match(r"^[-‐－―]", title):

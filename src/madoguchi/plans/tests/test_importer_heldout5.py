@@ -1,7 +1,7 @@
 """The general mechanisms added after the fifth round of held-out documents (h15–h18, and h14
 kept untouched until then) was first scored, each tested on text unlike those documents: rows of
 an HTML table split into cells, a row of bare years with no schedule label, Latin-letter markers
-(A. B. (a) ａ．) as marker families, more schedule label words (ロードマップ, 実施計画 …), year
+(A. B. (a) ａ．) and other marker families ((ア), ⑴, ❶, ⅰ, 1), a), 〔1〕), more schedule label words (ロードマップ, 実施計画 …), year
 ranges and mixed 令和/西暦/FY years in one line, a period printed as 西暦（和暦）, and sections
 broken by <br> in a spreadsheet cell."""
 
@@ -157,3 +157,40 @@ SHEET = "基本方針\t事業名\t担当課\t令和11年度\t令和12年度\n1 �
 def test_sections_broken_by_br_in_a_spreadsheet_cell_are_two():
     pv = parse(SHEET.encode(), "sheet.tsv")
     assert _items(pv)["予約の電子化"].sections == ["市民課", "IT推進課"]
+
+
+FAMILIES = """こまち町 情報化計画
+計画期間 令和9年度～令和11年度
+〔1〕くらし
+⑴ 窓口
+(ア) 転入手続の電子化
+担当課：住民係
+スケジュール：R9 検討、R10 導入
+(イ) 窓口の予約
+担当課：住民係
+スケジュール：R9 試行
+⑵ 子育て
+(ア) 保育の電子申請
+担当課：こども係
+スケジュール：R10 稼働
+〔2〕しごと
+⑴ 内部事務
+(ア) 電子決裁
+担当課：総務係
+スケジュール：R9〜R11 運用
+"""
+
+
+def test_more_marker_families_nest():
+    pv = parse(FAMILIES.encode(), "komachi.txt")
+    assert _tree(pv) == [(0, "くらし"), (1, "窓口"), (1, "子育て"), (0, "しごと"), (1, "内部事務")]
+    items = _items(pv)
+    assert _sched(items["転入手続の電子化"]) == [(2027, "study"), (2028, "build")]
+    assert [(p.number, pv.items[p.item_key].title) for n, _ in pv.walk() if n.title == "窓口" for p in n.placements] == [
+        ("(ア)", "転入手続の電子化"),
+        ("(イ)", "窓口の予約"),
+    ]
+    # ❶ and ① are two families (two levels), as are 1) and (1), and ⅰ and I
+    fams = {heading_of([t], 0, "").family for t in ["❶ 窓口", "① 窓口", "1) 窓口", "(1) 窓口", "⑴ 窓口", "ⅰ 窓口", "I 窓口"]}
+    assert fams == {"black_circled", "circled", "half_paren", "paren", "small_roman", "roman"}
+    assert split_number("⑶ 広報") == ("(3)", "広報") and split_number("（ウ）広報") == ("(ウ)", "広報")
