@@ -192,3 +192,78 @@ class FaqGuide(CityOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["municipality", "faq", "guide"], name="guide_faqguide_once")]
+
+
+def _plan_code() -> str:
+    from django.utils.crypto import get_random_string
+
+    # No 0/O, 1/I: read aloud at the counter.
+    return get_random_string(8, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+
+
+class VisitPlan(CityOwned):
+    """まとめて来庁: one visit to City Hall booked from a guide's checklist, a slot at each counter
+    its in-person procedures need (``VisitPlanStop``, each a reservations ``Visit``), booked all
+    or none. Keeps what the resident chose to tell the counters (``answers``, ``event_date``),
+    so staff prefill the 書かない窓口 from data, not from the booking's free text."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("予約済み")
+        CANCELLED = "cancelled", _("取消済み")
+
+    code = models.SlugField(_("まとめ予約の番号"), max_length=12, default=_plan_code, db_index=False)  # A–Z, 2–9: not free text
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    guide = models.ForeignKey(Guide, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(GuideVersion, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("来庁日"))
+    status = models.CharField(_("状態"), max_length=12, choices=Status.choices, default=Status.BOOKED)
+    shared = models.BooleanField(_("回答を窓口に伝える"), default=False, help_text=_("住民が選んだときだけ answers と event_date を保存する"))
+    answers = models.JSONField(_("ガイドの回答"), default=dict, blank=True)
+    event_date = models.DateField(_("基準日"), null=True, blank=True)
+    language = models.CharField(max_length=8, choices=[("ja", "日本語"), ("easy", "やさしい日本語"), ("en", "English")], default="ja")
+    steps = models.JSONField(_("窓口で行う手続（ステップの識別子）"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_parent = "guide"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("まとめて来庁の予約")
+        verbose_name_plural = _("まとめて来庁の予約")
+        ordering = ["-date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "code"], name="guide_visitplan_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.date:%Y-%m-%d}"
+
+    @property
+    def audit_section(self):
+        return self.guide.section
+
+    def get_absolute_url(self) -> str:
+        return reverse("guide:plan_detail", args=[self.code])
+
+
+class VisitPlanStop(CityOwned):
+    """まとめて来庁の1か所: the reservations visit (a slot at one counter) and the steps done there."""
+
+    plan = models.ForeignKey(VisitPlan, on_delete=models.CASCADE, related_name="stops")
+    visit = models.ForeignKey("reservations.Visit", on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField(_("回る順番"))
+    steps = models.JSONField(_("この窓口で行う手続（ステップの識別子）"), default=list)
+    minutes = models.PositiveIntegerField(_("窓口の時間の目安（分）"), default=0)
+    walk_minutes = models.PositiveIntegerField(_("前の窓口からの移動（分）"), default=0)
+
+    tenant_parent = "plan"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("まとめて来庁の窓口")
+        verbose_name_plural = _("まとめて来庁の窓口")
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "plan", "order"], name="guide_visitplanstop_unique_order"),
+            models.UniqueConstraint(fields=["municipality", "visit"], name="guide_visitplanstop_one_plan_per_visit"),
+        ]

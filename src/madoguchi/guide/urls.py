@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import sharing_views, staff_views, views
+from . import plan_views, sharing_views, staff_views, views
 
 app_name = "guide"
 urlpatterns = [
@@ -12,6 +12,12 @@ urlpatterns = [
     path("my/<int:pk>/done/", views.my_done, name="my_done"),
     path("my/<int:pk>/reminders/", views.my_reminders, name="my_reminders"),
     path("my/<int:pk>/delete/", views.my_delete, name="my_delete"),
+    path("visits/<str:code>/", plan_views.plan_detail, name="plan_detail"),
+    path("visits/<str:code>/visit.ics", plan_views.plan_ics, name="plan_ics"),
+    path("visits/<str:code>/cancel/", plan_views.plan_cancel, name="plan_cancel"),
+    path("staff/visits/".staff_visits, name="staff_visits"),
+    path("staff/visits/<str:code>/".staff_visit, name="staff_visit"),
+    path("staff/visits/<str:code>/start/<str:step>/".staff_visit_start, name="staff_visit_start"),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_new, name="staff_new"),
     path("staff/faq/", staff_views.staff_faq, name="staff_faq"),
@@ -33,4 +39,6 @@ urlpatterns = [
     path("<slug:slug>/checklist/email/", views.checklist_email, name="checklist_email"),
     path("<slug:slug>/checklist/save/", views.checklist_save, name="checklist_save"),
     path("<slug:slug>/checklist/visit/", views.checklist_visit, name="checklist_visit"),
+    path("<slug:slug>/checklist/visit/plan/", plan_views.plan_page, name="plan"),
+    path("<slug:slug>/checklist/visit/plan/book/", plan_views.plan_book, name="plan_book"),
 ]

@@ -124,7 +124,11 @@ def counter_dates(counter: Counter, now=None) -> list[dict]:
     return [{"date": d, "weekday": WEEKDAYS[d.weekday()], "closed": counter_closed_reason(counter, d, week, office)} for d in days]
 
 
-def book_visit(user, counter: Counter, day: dt.date, start: dt.time, *, mode: str = Visit.Mode.IN_PERSON, procedure: str = "", now=None) -> Visit:
+def book_visit(
+    user, counter: Counter, day: dt.date, start: dt.time, *, mode: str = Visit.Mode.IN_PERSON, procedure: str = "", now=None, confirm: bool = True
+) -> Visit:
+    """Book one slot. ``confirm=False``: no confirmation email of its own (a caller booking several
+    visits as one, the guide's まとめて来庁, sends one itinerary for all of them)."""
     now = timezone.localtime(_now(now))
     week = counter_week(counter)
     reason = office_calendar.closed_reason(day, counter.municipality)
@@ -162,7 +166,8 @@ def book_visit(user, counter: Counter, day: dt.date, start: dt.time, *, mode: st
         visit = Visit.objects.create(
             slot=slot, user=user, mode=mode, procedure=procedure[:200], meeting_url=counter.meeting_url if mode == Visit.Mode.ONLINE else ""
         )
-        emails.visit_confirmed(visit)
+        if confirm:
+            emails.visit_confirmed(visit)
     return visit
 
 
