@@ -13,4 +13,5 @@ class GuideConfig(AppConfig):
     staff_menu = [
         ("手続きガイドの編集", "guide:staff_list", "質問と手続きの対応（ルール）の編集・プレビュー・承認"),
         ("よくある質問の編集", "guide:staff_faq", "課ごとのよくある質問"),
+        ("まとめて来庁の予約（窓口）", "guide:staff_visits", "手続きガイドからまとめて予約した住民の手続きを、書かない窓口で入力を始める"),
     ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import plan_views, sharing_views, staff_views, views
+from . import plan_views, sharing_views, staff_views, views, visit_staff_views
 
 app_name = "guide"
 urlpatterns = [
@@ -15,9 +15,9 @@ urlpatterns = [
     path("visits/<str:code>/", plan_views.plan_detail, name="plan_detail"),
     path("visits/<str:code>/visit.ics", plan_views.plan_ics, name="plan_ics"),
     path("visits/<str:code>/cancel/", plan_views.plan_cancel, name="plan_cancel"),
-    path("staff/visits/".staff_visits, name="staff_visits"),
-    path("staff/visits/<str:code>/".staff_visit, name="staff_visit"),
-    path("staff/visits/<str:code>/start/<str:step>/".staff_visit_start, name="staff_visit_start"),
+    path("staff/visits/", visit_staff_views.staff_visits, name="staff_visits"),
+    path("staff/visits/<str:code>/", visit_staff_views.staff_visit, name="staff_visit"),
+    path("staff/visits/<str:code>/start/<str:step>/", visit_staff_views.staff_visit_start, name="staff_visit_start"),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_new, name="staff_new"),
     path("staff/faq/", staff_views.staff_faq, name="staff_faq"),
