@@ -268,3 +268,23 @@ def test_a_long_line_keeps_its_order_once_the_arrival_slots_freeze(city, setting
         with time_machine.travel(T0 + 10 * step + 0.5, tick=False):
             admitted.append([i for i, c in enumerate(clients) if c.get(PAGE).status_code == 200])
     assert admitted == [[0], [0, 1], [0, 1, 2], [0, 1, 2, 3], [0, 1, 2, 3, 4]]
+
+
+def test_ranks_follow_the_dates_across_slots_and_blocks_whatever_the_handling_order(city):
+    """Slots are summed per block for the line's length: a ticket's rank adds the earlier blocks,
+    then the earlier slots of its own block. Seeded arrivals over three blocks, handled in a
+    shuffled order, rank exactly in the order of their dates (ties: in the order handled)."""
+    import random
+
+    rng = random.Random(14)
+    start = T0 - T0 % (waitingroom.SLOT_SECONDS * waitingroom.BLOCK_SLOTS)  # a block boundary
+    dates = [start + rng.uniform(0, 3 * waitingroom.SLOT_SECONDS * waitingroom.BLOCK_SLOTS) for _ in range(40)]
+    order = list(range(len(dates)))
+    rng.shuffle(order)
+    with tenancy.using(city), time_machine.travel(start + 7, tick=False):
+        tickets = {i: waitingroom.take_ticket("reservations", dates[i]) for i in order}
+        current = waitingroom.line("reservations")
+        ranks = {i: current.rank(waitingroom.Ticket(*tickets[i])) for i in order}
+    assert sorted(ranks.values()) == list(range(1, len(dates) + 1)) and current.total == len(dates)
+    by_date = sorted(order, key=lambda i: (waitingroom._slot(dates[i]), tickets[i][1]))
+    assert [ranks[i] for i in by_date] == list(range(1, len(dates) + 1))
