@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from madoguchi.core.permissions import scope
 from madoguchi.core.wareki import WarekiError, parse_date
 
+from . import fees
 from .models import Procedure, Submission
 
 
@@ -36,7 +37,9 @@ class InboxFilter(forms.Form):
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["procedure"].queryset = scope(user, Procedure.objects.all())
-        self.fields["status"].choices = [("", "すべて")] + [c for c in Submission.Status.choices if c[0] != Submission.Status.DRAFT]
+        statuses = [c for c in Submission.Status.choices if c[0] != Submission.Status.DRAFT]
+        # 支払待ち after 受付済: 事前決済 cases not paid yet (受付済 then lists only what staff can take in)
+        self.fields["status"].choices = [("", "すべて"), statuses[0], (fees.AWAITING, fees.AWAITING_LABEL), *statuses[1:]]
         colleagues = get_user_model().objects.filter(staff_roles__section__in=scope(user, Procedure.objects.all()).values("section")).distinct()
         self.fields["assignee"].choices = [("", "すべて"), ("me", "自分"), ("none", "未割当て")] + [(str(u.pk), str(u)) for u in colleagues]
 

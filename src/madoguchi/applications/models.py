@@ -242,6 +242,13 @@ class Submission(CityOwned):
             models.UniqueConstraint(fields=["municipality", "idempotency_key"], name="submission_unique_idempotency_key"),
         ]
 
+    @property
+    def staff_url(self) -> str:
+        """The case in the back office (the payments app's staff page links back here)."""
+        from django.urls import reverse
+
+        return reverse("applications:staff_detail", args=[self.uuid])
+
     def __str__(self) -> str:
         return f"{self.receipt_number or _('下書き')} {self.procedure}"
 

@@ -334,6 +334,7 @@ def send_submitted_email(submission_id: int, resubmission: bool) -> None:
         .only(
             "uuid", "applicant_id", "applicant_name", "applicant_email", "receipt_number", "submitted_at", "municipality_id",
             "procedure__name", "procedure__processing_time", "procedure__municipality_id", "section__name", "section__phone",
+            "procedure__fee", "procedure__payment_timing",
         )
         .get(pk=submission_id)
     )  # fmt: skip
@@ -342,7 +343,7 @@ def send_submitted_email(submission_id: int, resubmission: bool) -> None:
     notify.send_template_now(
         submission.applicant_email,
         "applications/email/submitted",
-        {"submission": submission, "resubmission": resubmission, "url": case_url(submission), **_link_context(submission)},
+        {"submission": submission, "resubmission": resubmission, "url": case_url(submission), **fees.email_context(submission), **_link_context(submission)},
         municipality=city,
     )
 
@@ -593,8 +594,12 @@ def inbox(user, *, procedure=None, status=None, date_from=None, date_to=None, as
     qs = scope(user, Submission.objects.exclude(status=S.DRAFT)).select_related("procedure", "assignee", "section")
     if procedure:
         qs = qs.filter(procedure=procedure)
-    if status:
+    if status == fees.AWAITING:
+        qs = qs.filter(fees.awaiting_q())
+    elif status:
         qs = qs.filter(status=status)
+        if status == S.RECEIVED:
+            qs = qs.exclude(fees.awaiting_q())  # 支払待ち cannot be taken in yet
     if date_from:
         qs = qs.filter(submitted_at__date__gte=date_from)
     if date_to:

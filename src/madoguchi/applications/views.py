@@ -316,7 +316,7 @@ def _after_submit_url(submission: Submission, mode: str) -> str:
 def my_list(request):
     submissions = Submission.objects.filter(applicant=request.user).select_related("procedure", "section").order_by("-updated_at")
     drafts = [s for s in submissions if s.status == S.DRAFT]
-    cases = [s for s in submissions if s.status != S.DRAFT]
+    cases = fees.mark_awaiting(s for s in submissions if s.status != S.DRAFT)
     return render(request, "applications/my_list.html", {"drafts": drafts, "cases": cases})
 
 
@@ -433,6 +433,7 @@ def staff_inbox(request):
     filt = InboxFilter(request.user, request.GET or None)
     qs = filt.apply_corporate_number(services.inbox(request.user, **filt.criteria()))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page.object_list = fees.mark_awaiting(page.object_list)  # 支払待ち (事前決済 not paid yet)
     audit.record(AuditLog.Action.VIEW, None, request=request, target_label="申請一覧", detail={"submissions": [s.pk for s in page.object_list]})
     query = request.GET.copy()
     query.pop("page", None)
@@ -521,6 +522,7 @@ def _staff_page(request, submission, *, status_form=None, message_form=None):
         "events": submission.events.select_related("actor"),
         "colleagues": colleagues,
         "can_change": can(request.user, "change", submission),
+        **fees.staff_context(submission),  # 支払待ち and the fee's payment
         "status_form": status_form or StatusForm(targets=_targets(submission)),
         "message_form": message_form or MessageForm(label=_("メッセージ・メモ")),
     }

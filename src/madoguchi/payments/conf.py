@@ -28,3 +28,8 @@ def reissue_days() -> int:
 def bad_signature_limit() -> tuple[int, int]:
     """Refused notifications per client address and window (seconds) before it is blocked."""
     return int(_get("PAYMENTS_BAD_SIGNATURE_LIMIT", 20)), int(_get("PAYMENTS_BAD_SIGNATURE_WINDOW", 600))
+
+
+def pay_link_days() -> int:
+    """How long a signed pay link (支払用リンク) works."""
+    return int(_get("PAYMENTS_PAY_LINK_DAYS", 30))

@@ -130,6 +130,16 @@ def _target_filter(obj) -> dict:
     return {"content_type": ContentType.objects.get_for_model(obj, for_concrete_model=False), "object_id": str(obj.pk)}
 
 
+@dataclass(frozen=True)
+class Guest:
+    """A payer without an account (a case made as a guest): the name and address it gave, for
+    the receipt and the pay link's emails."""
+
+    full_name: str
+    email: str
+    pk = None
+
+
 def request_payment(obj, purpose: str, amount: int, section, payer, pay_by: dt.datetime, provider: str | None = None) -> Payment:
     """A fee to pay for ``obj`` (a booking, a submission …), or the open payment already asked
     for it with the same purpose (a double click or a second tab never makes a second fee).
@@ -203,6 +213,16 @@ def owing_target_ids(model, purpose: str) -> set[int]:
     """The pks of ``model`` rows (of the active city) whose ``purpose`` fee is still owed."""
     ct = ContentType.objects.get_for_model(model, for_concrete_model=False)
     return {int(i) for i in Payment.objects.filter(content_type=ct, purpose=purpose, status__in=OPEN).values_list("object_id", flat=True)}
+
+
+def settled_target_ids_query(model):
+    """A subquery of the pks of ``model`` rows with a settled payment (any purpose), for a
+    caller's ``filter(pk__in=…)`` (the inbox's 支払待ち without reading every id into Python)."""
+    from django.db.models import IntegerField
+    from django.db.models.functions import Cast
+
+    ct = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    return Payment.objects.filter(content_type=ct, status__in=SETTLED).annotate(target_pk=Cast("object_id", IntegerField())).values("target_pk")
 
 
 def refund_due_target_ids(model) -> set[int]:
@@ -329,6 +349,15 @@ def apply_notification(provider_key: str, notification: PaymentNotification) -> 
         if can_transition(payment.status, target):
             transition(payment, target, note="決済事業者からの通知", **kwargs)
             return Outcome(payment, "applied")
+        if payment.status == S.CANCELLED and target == S.PAID:
+            # Money taken after the fee was withdrawn (a booking released, a case rejected while
+            # its checkout was open): recorded and handed straight back.
+            from .adjustments import refund_late_success
+
+            return Outcome(payment, refund_late_success(payment, notification))
+        if payment.status in SETTLED and target == S.PAID:
+            _event(payment, payment.status, payment.status, note="支払済みの支払への支払通知（適用せず）", **kwargs)
+            return Outcome(payment, "stale")
         if payment.status in SETTLED and target in _STALE_AFTER_SETTLED:
             _event(payment, payment.status, payment.status, note=f"遅れて届いた通知（{S(target).label}）", **kwargs)
             return Outcome(payment, "stale")

@@ -49,9 +49,21 @@ def payment_detail(request, pk: int):
     return render(request, "payments/staff_detail.html", _detail_context(request, payment))
 
 
+def _paid_for(payment) -> tuple[str, str]:
+    """What the payment is for, as staff see it: a label and the owning app's staff page (its
+    ``staff_url``), read through the generic link (this app reads none of its models)."""
+    target = payment.target
+    if target is None:
+        return "", ""
+    return f"{target._meta.verbose_name} {target}", getattr(target, "staff_url", "") or ""
+
+
 def _detail_context(request, payment, **extra) -> dict:
+    target_label, target_url = _paid_for(payment)
     return {
         "payment": payment,
+        "target_label": target_label,
+        "target_url": target_url,
         "events": payment.events.select_related("actor"),
         "refunds": payment.refunds.select_related("requested_by", "approved_by"),
         "anomalies": payment.anomalies.all()[:20],

@@ -103,6 +103,14 @@ class Booking(CityOwned):
         return self.unit.facility.section
 
     @property
+    def staff_url(self) -> str:
+        """Where staff see this booking (the facility's day page, at its row): the payments
+        app's staff page links back here."""
+        from django.urls import reverse
+
+        return reverse("reservations:staff_facility", args=[self.unit.facility_id]) + f"?date={self.date.isoformat()}#booking-{self.code}"
+
+    @property
     def starts_at(self) -> dt.datetime:
         return timezone.make_aware(dt.datetime.combine(self.date, self.start))
 

@@ -195,9 +195,15 @@ def release(b: Booking) -> bool:
 
 
 def fee_changed(b: Booking) -> None:
-    """The fee or its deadline changed (減免): an open payment of the old amount is withdrawn;
-    the next one asked for carries the new amount and deadline."""
+    """The fee or its deadline changed (減免): an open payment of the old amount is withdrawn
+    (the next one asked for carries the new amount and deadline); a paid one gets back what was
+    paid beyond the new fee, through its provider (``payments.adjustments``)."""
+    from madoguchi.payments.adjustments import refund_for_new_amount
+
     usage = state(b).usage
     if usage is not None and not usage.is_settled:
         pay.cancel(usage, note="使用料の変更（減免）")
+    elif usage is not None:
+        reason = f"予約 {b.code} の使用料の減免（{b.exemption_percent}％）による差額"
+        refund_for_new_amount(usage, b.fee, reason=reason, requested_by=b.user)
     forget(b)

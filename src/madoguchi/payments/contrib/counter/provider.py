@@ -9,6 +9,7 @@ from madoguchi.core.registry import PaymentProvider
 class CounterProvider(PaymentProvider):
     label = "窓口払い"
     resident_selectable = False  # recorded by staff, never chosen on the pay page
+    refund_moves_money = False  # staff hand it back in cash (payments.adjustments)
 
     def start_checkout(self, payment, return_url: str) -> str:
         raise NotImplementedError("窓口払いは職員が記録します。")

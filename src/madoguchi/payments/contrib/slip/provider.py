@@ -69,6 +69,8 @@ class SlipProvider(PaymentProvider):
     def query_status(self, payment) -> str | None:
         return None  # known only from the 収納代行's result file
 
+    refund_moves_money = False  # staff pay it back by transfer (payments.adjustments)
+
     def refund(self, payment, amount: int) -> str:
         return ""  # paid back by bank transfer; the Refund row is the record
 

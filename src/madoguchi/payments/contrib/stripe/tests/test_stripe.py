@@ -206,3 +206,33 @@ def test_system_check(settings):
     assert [m.id for m in provider.check()] == ["madoguchi.payments.E101"]
     settings.MADOGUCHI_PROVIDERS = {"payments": {"stripe": {"secret_key": "sk_live_x", "webhook_secret": "whsec_x"}}}
     assert provider.check() == []
+
+
+def test_a_late_card_success_after_the_booking_was_released_is_refunded_once_at_stripe(client, fake, payment, resident):
+    """The booking was released while its Checkout Session was open; Stripe then reports it
+    paid: the platform records the money and refunds all of it through Stripe, once."""
+    checkout(client, resident, payment)
+    services.cancel(payment, note="支払期限を過ぎた予約の解放")
+    session = fake.complete(payment.provider_reference)
+    body, signature = fake.event("checkout.session.completed", session)
+    assert deliver(client, body, signature).json() == {"result": "refunded"}
+    assert deliver(client, body, signature).json() == {"result": "duplicate"}
+    assert deliver(client, *fake.event("checkout.session.completed", session)).json() == {"result": "stale"}
+    (refund,) = fake.posts("/v1/refunds")
+    assert refund["params"]["payment_intent"] == session["payment_intent"] and refund["params"]["amount"] == "1200"
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded_amount) == (S.REFUNDED, 1200)
+    assert payment.refunds.get().provider_reference in fake.refunds
+    assert not NotificationAnomaly.objects.exists()
+
+
+def test_exemption_after_a_card_payment_refunds_the_difference_at_stripe(client, fake, payment, resident):
+    from madoguchi.payments import adjustments
+
+    checkout(client, resident, payment)
+    deliver(client, *fake.event("checkout.session.completed", fake.complete(payment.provider_reference)))
+    refund = adjustments.refund_for_new_amount(payment, 600, reason="減免50％による差額", requested_by=resident)
+    (sent,) = fake.posts("/v1/refunds")
+    assert sent["params"]["amount"] == "600" and refund.provider_reference == next(iter(fake.refunds))
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded_amount) == (S.PARTIALLY_REFUNDED, 600)
