@@ -1,7 +1,7 @@
 """Proposal rules (提案): posting with near-duplicate warning, supports (one per account) and
 the threshold that sends a proposal to its section, threaded comments, reports (通報) into the
-moderation queue, hiding with a stated reason, and the official answer notified by email to
-the author and supporters. Every moderation action is audited."""
+moderation queue, hiding with a stated reason, and the official answer notified to the author
+and supporters on the channels they chose. Every moderation action is audited."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from madoguchi.core import audit, notify
+from madoguchi.core import audit
 from madoguchi.core.models import AuditLog, Section
 
 from . import conf
@@ -120,8 +120,12 @@ def dismiss_report(item: Report, *, staff, request=None) -> None:
 
 
 def answer(proposal: Proposal, *, outcome: str, text: str, staff, request=None, easy_text: str = "") -> None:
-    """The official answer (検討中・採用・一部採用・不採用 with the reason), emailed to the author
-    and every supporter (the alerts channels take notices only: see README)."""
+    """The official answer (検討中・採用・一部採用・不採用 with the reason), sent to the author and
+    every supporter on the channels each chose (``alerts.personal.notify_user``: their alert
+    subscriptions' email, Web Push, LINE; else the account's email), through the outbox."""
+    from madoguchi.alerts.personal import notify_user
+    from madoguchi.core.links import absolute_url
+
     if outcome not in Proposal.Outcome.values or not outcome:
         raise ValidationError({"outcome": ["結果を選んでください。"]})
     if not text.strip():
@@ -134,15 +138,16 @@ def answer(proposal: Proposal, *, outcome: str, text: str, staff, request=None, 
         recipients = {proposal.author} if proposal.author else set()
         recipients |= {s.user for s in proposal.supports.select_related("user")}
         stamp = int(proposal.answered_at.timestamp())
-        for user in recipients:
-            if user.email:
-                notify.send_template(
-                    user.email,
-                    "participation/email/proposal_answer",
-                    {"proposal": proposal, "is_author": user == proposal.author},
-                    municipality=proposal.municipality,
-                    dedupe_key=f"participation.answer:{proposal.pk}:{user.pk}:{stamp}",
-                )
+        url = absolute_url("participation:proposal_detail", proposal.pk, municipality=proposal.municipality)
+        for user in sorted(recipients, key=lambda u: u.pk):
+            notify_user(
+                user,
+                "participation/email/proposal_answer",
+                {"proposal": proposal, "is_author": user == proposal.author},
+                url=url,
+                municipality=proposal.municipality,
+                dedupe_key=f"participation.answer:{proposal.pk}:{user.pk}:{stamp}",
+            )
 
 
 def assign_section(proposal: Proposal, section, *, staff, request=None) -> None:

@@ -232,9 +232,50 @@ def publish_results(consultation: Consultation, *, staff, request=None) -> None:
     problems = publication_problems(consultation)
     if problems:
         raise ValidationError(problems)
-    consultation.results_published_at = timezone.now()
-    consultation.save(update_fields=["results_published_at"])
-    audit.record(AuditLog.Action.APPROVE, consultation, request=request, actor=staff, detail={"results_published": True})
+    with transaction.atomic():
+        consultation.results_published_at = timezone.now()
+        consultation.save(update_fields=["results_published_at"])
+        audit.record(AuditLog.Action.APPROVE, consultation, request=request, actor=staff, detail={"results_published": True})
+        notify_city_view(consultation)
+
+
+def notify_city_view(consultation: Consultation) -> int:
+    """Tell each web submitter that the 市の考え方 on their opinions is published (issue #19:
+    decidim #1854): a signed-in submitter through ``alerts.personal.notify_user`` (the channels
+    they chose), an anonymous one at the address they gave, if any and not purged. One message
+    per person listing their receipt numbers and their groups' 市の考え方 (never an opinion's
+    text). Once per person and set of opinions: a republication after a late letter tells
+    nobody twice, a new opinion's author is told. Returns the number of people notified."""
+    from django.contrib.auth import get_user_model
+
+    from madoguchi.alerts.personal import notify_user
+    from madoguchi.core.links import absolute_url
+
+    opinions = Opinion.objects.filter(consultation=consultation, channel=Channel.WEB).select_related("group").order_by("id")
+    by_user: dict[int, list[Opinion]] = {}
+    by_email: dict[str, list[Opinion]] = {}
+    for opinion in opinions:
+        if opinion.submitted_by_id:
+            by_user.setdefault(opinion.submitted_by_id, []).append(opinion)
+        elif opinion.email and not opinion.personal_data_purged:
+            by_email.setdefault(opinion.email.strip().lower(), []).append(opinion)
+    url = absolute_url("participation:results", consultation.pk, municipality=consultation.municipality)
+
+    def context(items: list[Opinion]) -> dict:
+        groups = {o.group_id: o.group for o in items if o.group_id}
+        rows = [{"summary": g.summary, "city_view": g.city_view} for g in sorted(groups.values(), key=lambda g: (g.order, g.pk))]
+        return {"consultation": consultation, "receipt_numbers": [o.receipt_number for o in items], "rows": rows}
+
+    template = "participation/email/city_view"
+    users = get_user_model().objects.in_bulk(list(by_user))
+    for user_id, items in by_user.items():
+        if user_id in users:
+            key = f"participation.city_view:{consultation.pk}:u{user_id}:{items[-1].pk}"
+            notify_user(users[user_id], template, context(items), url=url, municipality=consultation.municipality, dedupe_key=key)
+    for address, items in by_email.items():
+        key = f"participation.city_view:{consultation.pk}:o{items[0].pk}:{items[-1].pk}"
+        notify.send_template(address, template, context(items), municipality=consultation.municipality, dedupe_key=key)
+    return len(users) + len(by_email)
 
 
 @dataclasses.dataclass
