@@ -596,6 +596,52 @@ class PublicRead:
         return []
 
 
+# --- plan item links (計画の取組に関連するもの) ---------------------------------------------------
+@dataclass(frozen=True)
+class PlanItemLink:
+    """One public page another app links to a plan item (a パブリックコメント, an アンケート …)."""
+
+    kind: str  # パブリックコメント, アンケート, 市民提案
+    title: str
+    url: str  # the public page's path on the city's site
+    status: str = ""  # 意見募集中, 結果公表 …
+
+
+class PlanItemLinks:
+    """Rows another app keeps linked to plan items (計画の取組) by id, for the plans pages: the
+    plans app shows them without reading that app's models. Contributed from
+    ``<app>/plan_links.py``. ``links(plan_item_ids)`` runs in the plan's city and returns
+    ``{plan_item_id: [PlanItemLink, …]}`` of public pages only (published, not hidden); ``label``
+    heads their section (市民参加)."""
+
+    key: str = ""
+    label: str = ""
+    order: int = 100
+
+    def links(self, plan_item_ids) -> dict[int, list[PlanItemLink]]:
+        raise NotImplementedError
+
+    def check(self) -> list[checks.CheckMessage]:
+        problems = []
+        if not self.label:
+            problems.append(checks.Error(f"plan item links {self.key!r} have no label", obj=type(self), id="madoguchi.E022"))
+        if type(self).links is PlanItemLinks.links:
+            problems.append(checks.Error(f"plan item links {self.key!r} do not implement links()", obj=type(self), id="madoguchi.E022"))
+        return problems
+
+
+def plan_item_links_for(plan_item_ids) -> list[tuple[str, dict[int, list[PlanItemLink]]]]:
+    """Every contributor's links for these plan items: ``[(label, {item_id: [links]}), …]`` in
+    the contributors' order, contributors with no link left out."""
+    ids = list(plan_item_ids)
+    found = []
+    for _key, plugin in sorted(plan_item_links.items(), key=lambda kv: (kv[1].order, kv[0])):
+        links = {item_id: rows for item_id, rows in plugin.links(ids).items() if rows}
+        if links:
+            found.append((str(plugin.label), links))
+    return found
+
+
 #: Background tasks (``core.tasks.task``/``periodic``), from ``<app>/tasks.py``.
 tasks: Registry[Any] = Registry("tasks", module="tasks", label="バックグラウンド処理")
 #: Plan-indicator figures, from ``<app>/metrics.py``; plugins are ``Metric`` subclasses.
@@ -633,6 +679,12 @@ shareable_kinds: Registry[ShareableKind] = Registry(
 
 #: Public reads served before sessions and accounts (``core/publicread.py``), from ``<app>/public_reads.py``.
 public_reads: Registry[PublicRead] = Registry("public_reads", module="public_reads", label="公開の読み取り（高速経路）", kind=PublicRead, instantiate=True)
+
+
+#: Public pages linked to plan items (計画の取組), from ``<app>/plan_links.py``.
+plan_item_links: Registry[PlanItemLinks] = Registry(
+    "plan_item_links", module="plan_links", label="計画の取組に関連するページ", kind=PlanItemLinks, instantiate=True
+)
 
 
 _CHANGE_HANDLERS: list = []  # strong references: Django's signals hold receivers weakly

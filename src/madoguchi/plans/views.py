@@ -68,7 +68,15 @@ def public_detail(request, pk: int):
     for r in ProgressReport.objects.filter(item__plan=plan, status=ProgressReport.Status.ACCEPTED).order_by("fiscal_year"):
         accepted[r.item_id] = r
     gantt = [{"item": it, "tracks": _gantt_tracks(it, years), "report": accepted.get(it.pk)} for it in items]
-    return render(request, "plans/public_detail.html", {"plan": plan, "tree": _tree(plan), "years": years, "gantt": gantt})
+    context = {"plan": plan, "tree": _tree(plan), "years": years, "gantt": gantt, "linked_sections": _linked_sections(items)}
+    return render(request, "plans/public_detail.html", context)
+
+
+def _linked_sections(items) -> list[dict]:
+    """Other apps' public pages linked to these items (市民参加 …), through the registry."""
+    from madoguchi.core.registry import plan_item_links_for
+
+    return [{"label": label, "rows": [(it, links[it.pk]) for it in items if it.pk in links]} for label, links in plan_item_links_for([it.pk for it in items])]
 
 
 def _gantt_tracks(item: Item, years: list[int]):
@@ -179,6 +187,7 @@ def item_detail(request, pk: int):
             "can_file": services.can_file(request.user, item),
             "is_reviewer": services.is_reviewer(request.user),
             "placements": item.placements.select_related("node"),
+            "linked_sections": _linked_sections([item]),
             "predecessor_form": ItemPredecessorForm(item=item, initial={"predecessor": item.predecessor_id}) if plan.predecessor_id else None,
             "bind_forms": [
                 (
