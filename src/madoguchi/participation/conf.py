@@ -34,3 +34,19 @@ def register_keep_days() -> int:
 def survey_cookie_days() -> int:
     """How long an open survey's browser cookie (one response per browser) lives."""
     return _int("PARTICIPATION_SURVEY_COOKIE_DAYS", 365)
+
+
+def campaign_min_length() -> int:
+    """Normalised characters a comment needs before it can be grouped as a campaign (shorter
+    ones — 「賛成です」 — are ordinary agreement)."""
+    return _int("PARTICIPATION_CAMPAIGN_MIN_LENGTH", 20)
+
+
+def campaign_accounts() -> int:
+    """Accounts posting the same comment that make a campaign flagged to staff."""
+    return _int("PARTICIPATION_CAMPAIGN_ACCOUNTS", 3)
+
+
+def campaign_days() -> int:
+    """Days over which the same comment from several accounts is grouped."""
+    return _int("PARTICIPATION_CAMPAIGN_DAYS", 7)

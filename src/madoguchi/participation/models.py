@@ -274,6 +274,38 @@ class ProposalPlanItem(CityOwned):
         constraints = [models.UniqueConstraint(fields=["municipality", "proposal", "plan_item_id"], name="participation_proposal_item_unique")]
 
 
+class CommentCampaign(CityOwned):
+    """同じ内容のコメントのまとまり: the same (or nearly the same) comment posted from several
+    accounts — an organised campaign or spam, or simply agreement. Flagged to staff as a group,
+    never refused (``campaigns.py``)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("未確認")
+        REVIEWED = "reviewed", _("確認済み（問題なし）")
+        HIDDEN = "hidden", _("まとめて非表示")
+
+    text_hash = models.CharField(max_length=64, editable=False)  # of the first comment
+    excerpt = TranscribedCharField(_("内容（最初のコメント）"), max_length=200)
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    first_at = models.DateTimeField(_("最初の投稿"), default=timezone.now)
+    last_at = models.DateTimeField(_("最後の投稿"), default=timezone.now)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("同じ内容のコメントのまとまり")
+        verbose_name_plural = _("同じ内容のコメントのまとまり")
+        ordering = ["-last_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"CC-{self.pk}"  # audit labels carry no resident text
+
+    @property
+    def audit_section(self):
+        first = self.comments.select_related("proposal__section").first()
+        return first.proposal.section if first else None
+
+
 class Comment(CityOwned):
     """提案へのコメント (threaded: ``parent`` is the comment answered)."""
 
@@ -285,6 +317,9 @@ class Comment(CityOwned):
     body = ResidentTextField(_("コメント"))
     hidden_reason = TranscribedCharField(_("非表示の理由"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Normalised hash (text.text_hash) and the campaign it was grouped into, if any.
+    text_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    campaign = models.ForeignKey(CommentCampaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments")
 
     class Meta:
         verbose_name = _("コメント")

@@ -17,7 +17,7 @@ from madoguchi.core.permissions import can, scope
 from madoguchi.core.staff import staff_required
 from madoguchi.core.validation import add_to_form, int_param
 
-from . import proposals
+from . import campaigns, proposals
 from .forms import AnswerForm, CommentForm, PlanItemsForm, ProposalForm, ReasonForm
 from .models import Proposal, Report
 from .views import _signed_in_limit
@@ -158,6 +158,7 @@ def staff_proposals(request):
         "queued": qs.filter(status=Proposal.Status.QUEUED),
         "reported": qs.filter(open_reports__gt=0),
         "recent": qs.order_by("-created_at")[:50],
+        "open_campaigns": campaigns.visible_campaigns(request.user).filter(status="open").count(),
     }
     return render(request, "participation/staff_proposals.html", context)
 

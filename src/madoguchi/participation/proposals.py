@@ -14,6 +14,7 @@ from madoguchi.core import audit
 from madoguchi.core.models import AuditLog, Section
 
 from . import conf
+from .campaigns import note_comment
 from .models import CitySettings, Comment, Proposal, ProposalPlanItem, Report, Support
 from .text import similarity, text_hash
 
@@ -78,7 +79,12 @@ def comment(proposal: Proposal, *, body: str, author, parent_id: int | None = No
     parent = Comment.objects.filter(pk=parent_id, proposal=proposal).first() if parent_id else None
     if duplicate_comment(proposal, author, body) is not None:
         raise ValidationError("同じ内容（またはほとんど同じ内容）のコメントを、この提案にすでに投稿しています。")
-    return Comment.objects.create(proposal=proposal, municipality_id=proposal.municipality_id, parent=parent, author=author, body=body.strip())
+    with transaction.atomic():
+        made = Comment.objects.create(
+            proposal=proposal, municipality_id=proposal.municipality_id, parent=parent, author=author, body=body.strip(), text_hash=text_hash(body)
+        )
+        note_comment(made)  # the same words from several accounts: flagged to staff, not refused
+    return made
 
 
 def duplicate_comment(proposal: Proposal, author, body: str) -> Comment | None:

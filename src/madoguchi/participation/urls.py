@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import campaign_views as cv
 from . import proposal_views as pv
 from . import survey_views as sv
 from . import views
@@ -32,6 +33,8 @@ urlpatterns = [
     path("proposals/<int:pk>/report/", pv.proposal_report, name="proposal_report"),
     path("staff/proposals/", pv.staff_proposals, name="staff_proposals"),
     path("staff/proposals/<int:pk>/", pv.staff_proposal, name="staff_proposal"),
+    path("staff/proposals/campaigns/", cv.staff_campaigns, name="staff_campaigns"),
+    path("staff/proposals/campaigns/<int:pk>/", cv.staff_campaign, name="staff_campaign"),
     path("surveys/", sv.survey_list, name="survey_list"),
     path("surveys/<int:pk>/", sv.survey_detail, name="survey_detail"),
     path("surveys/<int:pk>/code/", sv.survey_code, name="survey_code"),

@@ -137,6 +137,8 @@ EXEMPT: dict[str, str] = {
             "forms.Upload.sha256",
             "participation.Opinion.text_hash",
             "participation.Proposal.text_hash",
+            "participation.Comment.text_hash",
+            "participation.CommentCampaign.text_hash",
             "participation.Survey.draw_secret",
             "participation.Survey.draw_commitment",
             "participation.Survey.draw_digest",
