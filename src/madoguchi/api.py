@@ -9,6 +9,7 @@ from madoguchi.api_parser import NulSafeParser, body_error_message
 from madoguchi.applications.api import router as applications_router
 from madoguchi.core.api import router as core_router
 from madoguchi.forms.api import router as forms_router
+from madoguchi.participation.api import router as participation_router
 from madoguchi.payments.api import router as payments_router
 from madoguchi.plans.api import router as plans_router
 from madoguchi.reservations.api import router as reservations_router
@@ -27,6 +28,7 @@ api.add_router("/reservations", reservations_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/plans", plans_router)
 api.add_router("/payments", payments_router)
+api.add_router("/participation", participation_router)
 
 
 @api.exception_handler(HttpError)
