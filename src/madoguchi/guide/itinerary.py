@@ -252,6 +252,9 @@ def book(user, req: PlanRequest, now=None) -> VisitPlan:
                 minutes=leg.stop.minutes,
                 walk_minutes=leg.stop.walk,
             )
+        # The itinerary's own day-before reminder (``send_reminders``) replaces each counter's:
+        # marked now, so reservations' hourly reminder never also sends one per counter.
+        Visit.objects.filter(pk__in=visit_plan.stops.values("visit")).update(reminded_at=timezone.now())
         _confirm(visit_plan)
     return visit_plan
 
@@ -376,3 +379,34 @@ def cancel(visit_plan: VisitPlan, user, now=None) -> VisitPlan:
         locked.cancelled_at = now
         locked.save(update_fields=["status", "cancelled_at"])
     return locked
+
+
+def send_reminders(now=None) -> int:
+    """前日のお知らせ: the itinerary of every まとめて来庁 booked for tomorrow, once, through the
+    one-user send (``alerts.personal.notify_user``: the channels the resident chose — email, LINE,
+    Web Push — else the account's email), queued in the transaction that marks it sent."""
+    from madoguchi.alerts.personal import notify_user
+    from madoguchi.core import tenancy
+
+    now = timezone.localtime(now or timezone.now())
+    tomorrow = now.date() + dt.timedelta(days=1)
+    sent = 0
+    due = VisitPlan.objects.filter(status=VisitPlan.Status.BOOKED, date=tomorrow, reminded_at__isnull=True)
+    for visit_plan in due.select_related("user", "version", "municipality").order_by("id"):
+        with tenancy.using(visit_plan.municipality), transaction.atomic():
+            if not VisitPlan.objects.select_for_update().filter(pk=visit_plan.pk, reminded_at__isnull=True).exists():
+                continue  # another worker got it
+            context = _email_context(visit_plan)
+            if not any(r.visit.status == Visit.Status.BOOKED for r in context["rows"]):
+                continue  # every counter cancelled one by one: nothing to remind of
+            notify_user(
+                visit_plan.user,
+                "guide/email/plan_reminder",
+                context,
+                url=context["url"],
+                dedupe_key=f"guide-plan-reminder:{visit_plan.pk}",
+                municipality=visit_plan.municipality,
+            )
+            VisitPlan.objects.filter(pk=visit_plan.pk).update(reminded_at=now)
+        sent += 1
+    return sent

@@ -231,3 +231,39 @@ def test_bad_choice_keeps_the_answers_and_says_what_to_do(client, city):
     assert client.post(reverse("guide:plan_book", args=["moving-in"]), query, HTTP_HOST="plan.localhost").status_code == 400
     client.logout()
     assert client.post(reverse("guide:plan_book", args=["moving-in"]), {**query, "day": "2026-04-02", "start": "09:00"}, **HOST).status_code == 302
+
+
+def test_day_before_one_itinerary_reminder_through_the_channels_the_resident_chose(city, run_tasks, mailoutbox):
+    from madoguchi.alerts.factories import SubscriptionFactory
+    from madoguchi.reservations import services as reservations
+
+    with tenancy.using(city["city"]):
+        chose = ResidentFactory(email="account@example.jp")
+        SubscriptionFactory(municipality=city["city"], user=chose, address="alerts@example.jp")
+        plain = ResidentFactory(email="plain@example.jp")
+        plan = itinerary.book(chose, _request(city))
+        itinerary.book(plain, _request(city, start=dt.time(9, 30)))
+    run_tasks()
+    mailoutbox.clear()
+    eve = timezone.make_aware(dt.datetime.combine(plan.date - dt.timedelta(days=1), dt.time(10)))
+    two_days_before = eve - dt.timedelta(days=1)
+    assert itinerary.send_reminders(now=two_days_before) == 0  # only the day before
+    assert itinerary.send_reminders(now=eve) == 2
+    assert itinerary.send_reminders(now=eve) == 0  # once
+    with tenancy.using(city["city"]):
+        assert reservations.send_reminders(now=eve) == 0  # no reminder per counter on top
+    assert mailoutbox == []  # queued through the outbox, not sent in the call
+    run_tasks()
+    by_address = {m.to[0]: m for m in mailoutbox}
+    assert set(by_address) == {"alerts@example.jp", "plain@example.jp"}  # the chosen channel, else the account
+    body = by_address["alerts@example.jp"].body
+    assert plan.code in body and "09:00〜 市民課 転入・転出" in body and "10:00〜 子育て支援課 手当" in body
+
+
+def test_no_reminder_for_a_cancelled_visit(city, run_tasks, mailoutbox):
+    with tenancy.using(city["city"]):
+        resident = ResidentFactory()
+        plan = itinerary.book(resident, _request(city))
+        itinerary.cancel(plan, resident)
+    eve = timezone.make_aware(dt.datetime.combine(plan.date - dt.timedelta(days=1), dt.time(10)))
+    assert itinerary.send_reminders(now=eve) == 0
