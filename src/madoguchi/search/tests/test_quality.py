@@ -53,7 +53,7 @@ def test_judged_set_recall_and_mrr(demo, capsys):
     rows = judged()
     assert len(rows) >= 60
     report = {}
-    for part in ("tune", "heldout", "gtune", "gheld"):
+    for part in ("tune", "heldout", "gtune", "gheld", "held2"):
         subset = [r for r in rows if r[2] == part]
         if subset:
             report[part] = (len(subset), *measure(demo, subset))
