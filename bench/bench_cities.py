@@ -349,29 +349,35 @@ def overall(run: Run, path: str) -> str:
     )
 
 
+def build(db: str, redis_url: str, residents: int = RESIDENTS, rush: int = RUSH, subscribers: int = SUBSCRIBERS, **extra) -> tuple[dict, dict, float]:
+    """The app's environment on the running cluster and Redis, the demo city loaded, and the
+    cities built from it: (env, data, seconds the cities took). ``extra``: more app settings."""
+    env = servers.app_env(
+        db,
+        redis_url,
+        ALLOWED_HOSTS=".localhost,127.0.0.1",
+        TENANCY_STRICT_HOSTS="1",  # a 共同運営: an unknown host is a 404, never the default city
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        DB_CONN_MAX_AGE="60",
+        LOG_LEVEL="ERROR",  # every refused booking (409) logs a warning
+        **extra,
+    )
+    for cmd in (["migrate", "--noinput"], ["createcachetable"], ["load_demo", "--single"]):
+        out = servers.manage(env, *cmd, check=False)
+        if out.returncode and "unrecognized arguments" in out.stderr:  # before the demo's second city
+            out = servers.manage(env, *cmd[:1], check=False)
+        if out.returncode:
+            raise SystemExit(f"manage.py {cmd[0]} failed:\n{out.stderr[-4000:]}")
+    t0 = time.monotonic()
+    consts = f"CITIES={CITIES}\nRESIDENTS={residents}\nRUSH={rush}\nSUBSCRIBERS={subscribers}\nSUBMITTED={SUBMITTED!r}\n"
+    data = _shell(env, consts + SETUP)
+    return env, data, time.monotonic() - t0
+
+
 def main() -> None:
     with servers.postgres(durable=True) as db, servers.redis_server() as redis_url:
         ref = servers.reference_report(db)
-        env = servers.app_env(
-            db,
-            redis_url,
-            ALLOWED_HOSTS=".localhost,127.0.0.1",
-            TENANCY_STRICT_HOSTS="1",  # a 共同運営: an unknown host is a 404, never the default city
-            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-            DB_CONN_MAX_AGE="60",
-            LOG_LEVEL="ERROR",  # every refused booking (409) logs a warning
-            GUNICORN_CMD_ARGS="--keep-alive 120 --backlog 2048",
-        )
-        for cmd in (["migrate", "--noinput"], ["createcachetable"], ["load_demo", "--single"]):
-            out = servers.manage(env, *cmd, check=False)
-            if out.returncode and "unrecognized arguments" in out.stderr:  # before the demo's second city
-                out = servers.manage(env, *cmd[:1], check=False)
-            if out.returncode:
-                raise SystemExit(f"manage.py {cmd[0]} failed:\n{out.stderr[-4000:]}")
-        t0 = time.monotonic()
-        consts = f"CITIES={CITIES}\nRESIDENTS={RESIDENTS}\nRUSH={RUSH}\nSUBSCRIBERS={SUBSCRIBERS}\nSUBMITTED={SUBMITTED!r}\n"
-        data = _shell(env, consts + SETUP)
-        built = time.monotonic() - t0
+        env, data, built = build(db, redis_url, GUNICORN_CMD_ARGS="--keep-alive 120 --backlog 2048")
         counts = _shell(env, COUNTS)
         bypass, forced = servers._psql(servers.admin_url(db), RLS)[0].split("|")
         all_cities = list(range(len(data["cities"])))

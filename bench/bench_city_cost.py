@@ -36,19 +36,12 @@ N = int(os.environ.get("BENCH_REQUESTS", 300))
 
 MEASURE = r"""
 import json, os, time
-from django.db import connection
 from django.test import Client
 from madoguchi.core import tasks
+from madoguchi.devtools.loadgen import pg_backend_cpu as pg_cpu
 data = json.loads(DATA)
 answers = json.loads(ANSWERS)
 year, month = data["month"]
-def pg_cpu():
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 towns = data["cities"]
 clients = {}
 for c in towns:
@@ -89,20 +82,8 @@ for name, call in (("calendar", calendar), ("form load", form), ("submit", submi
 def main() -> None:
     with servers.postgres(durable=True) as db, servers.redis_server() as redis_url:
         ref = servers.reference_report(db)
-        env = servers.app_env(
-            db,
-            redis_url,
-            ALLOWED_HOSTS=".localhost,127.0.0.1",
-            TENANCY_STRICT_HOSTS="1",
-            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-            DB_CONN_MAX_AGE="60",
-            LOG_LEVEL="ERROR",
-            TASK_MODE="redis",  # queued, drained by tasks.run_pending() where it is timed
-        )
-        for cmd in (["migrate", "--noinput"], ["createcachetable"], ["load_demo", "--single"]):
-            servers.manage(env, *cmd)
-        consts = f"CITIES={cities.CITIES}\nRESIDENTS=3\nRUSH=0\nSUBSCRIBERS=20\nSUBMITTED={cities.SUBMITTED!r}\n"
-        data = cities._shell(env, consts + cities.SETUP)
+        # Tasks are queued and drained by tasks.run_pending() where the worker's CPU is timed.
+        env, data, _ = cities.build(db, redis_url, residents=3, rush=0, subscribers=20, TASK_MODE="redis")
         code = f"N={N}\nDATA={json.dumps(json.dumps(data))}\nANSWERS={json.dumps(json.dumps(cities.ANSWERS))}\n" + MEASURE
         out = servers.manage(env, "shell", "-c", code)
     print(f"CPU per request, in-process, one city against {len(data['cities'])} in turn ({N} requests each; PostgreSQL + Redis, row-level security on)")

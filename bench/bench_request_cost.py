@@ -50,7 +50,7 @@ client = Client(HTTP_HOST="127.0.0.1")
 keys = data["sessions"]
 def post(u, d, h):
     return client.post("/api/reservations/bookings", json.dumps({"unit_id": u, "date": d, "start": f"{h:02d}:00"}), content_type="application/json")
-def pg_cpu():
+def pg_cpu():  # devtools.loadgen.pg_backend_cpu, inline: this benchmark also runs on commits before it
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         pid = cur.fetchone()[0]

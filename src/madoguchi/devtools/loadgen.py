@@ -29,6 +29,18 @@ def cpu_by_role(roles: dict[str, str] = SERVER_ROLES) -> dict[str, float]:
     return out
 
 
+def pg_backend_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backend serving Django's connection (from /proc:
+    in-process benchmarks run on the same machine as the cluster)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Conn:
     """A minimal HTTP/1.1 keep-alive client on asyncio streams, one connection per simulated
     resident. httpx's pool costs the load generator O(connections) CPU per request (at 300
