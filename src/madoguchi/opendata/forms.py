@@ -50,3 +50,12 @@ class HeldDecisionForm(forms.Form):
         help_text=_("例: 原課の台帳のとおりで、次回の更新で直す予定のため。理由は公開ページに表示され、操作は記録されます。"),
         validators=[no_my_number],
     )
+
+
+class ShelterImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("避難所一覧の CSV ファイル"),
+        help_text=_(
+            "自治体標準オープンデータセット「指定緊急避難場所一覧」の見出しの CSV（UTF-8 または Shift_JIS）。1避難所1行、名称で既存の避難所と照合します。"
+        ),
+    )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.models import CityOwned, Section, city_file_path
-from madoguchi.core.validation import ResidentCharField, ResidentTextField
+from madoguchi.core.validation import ResidentCharField, ResidentTextField, TranscribedCharField
 
 
 class Licence(models.TextChoices):
@@ -282,3 +282,43 @@ class ActivityEvent(CityOwned):
         verbose_name = _("更新履歴")
         verbose_name_plural = _("更新履歴")
         ordering = ["-at"]
+
+
+def shelter_import_path(instance, filename: str) -> str:
+    return city_file_path(instance, f"{uuid.uuid4().hex}/{filename}")
+
+
+class ShelterImport(CityOwned):
+    """避難所一覧の取込: a staff upload of the city's shelter list in the 自治体標準 03
+    (指定緊急避難場所一覧) layout, applied to the shelters alerts and the generated datasets use.
+    The file is kept whatever its state (nothing is lost): with errors it waits for a fixed file;
+    without, for a staff member to apply it, all rows in one transaction (``shelter_import``)."""
+
+    class State(models.TextChoices):
+        HELD = "held", _("要修正")
+        READY = "ready", _("反映待ち")
+        APPLIED = "applied", _("反映済み")
+        REPLACED = "replaced", _("修正版に差し替え")
+        WITHDRAWN = "withdrawn", _("取り下げ")
+
+    file = models.FileField(_("ファイル"), upload_to=shelter_import_path, max_length=300)
+    filename = TranscribedCharField(_("ファイル名"), max_length=200)  # as the uploader's computer named it
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    problems = models.JSONField(_("検証の結果"), default=list)  # [[row, column, message, is_error], …] — written by the platform
+    error_count = models.PositiveIntegerField(_("誤りの数"), default=0)
+    state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.HELD)
+    uploaded_at = models.DateTimeField(_("登録日時"), default=timezone.now)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("修正前の取込"))
+    applied_at = models.DateTimeField(_("反映した日時"), null=True, blank=True)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_count = models.PositiveIntegerField(_("追加した避難所"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新した避難所"), default=0)
+
+    class Meta:
+        verbose_name = _("避難所一覧の取込")
+        verbose_name_plural = _("避難所一覧の取込")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.filename

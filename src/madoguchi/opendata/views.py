@@ -8,17 +8,15 @@ import mimetypes
 import uuid
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from madoguchi.core.cachecontrol import no_personal_data
-from madoguchi.core.models import Section
 from madoguchi.core.registry import datasets as generated_datasets
 
-from . import ckan, conf, datastore, dcat, standards
-from .models import LICENCE_URLS, Dataset, DatasetTag, Licence, Resource, Theme
+from . import browse, ckan, conf, datastore, dcat, standards
+from .models import LICENCE_URLS, Dataset, Resource
 
 PAGE = 20
 PREVIEW_PAGE = 50
@@ -46,25 +44,21 @@ def _words_q(q: str):
     return words | Q(name__in=names) if names else words
 
 
+CATALOGUE_FILTERS = ("q", "theme", "section", "format", "tag", "licence")
+
+
+def _words(qs, text: str):
+    return qs.filter(_words_q(text))
+
+
 @no_personal_data
 def catalogue(request):
-    qs = _published().select_related("section").prefetch_related("tags", "resources")
-    chosen = {k: request.GET.get(k, "").strip() for k in ("q", "theme", "section", "format", "tag", "licence")}
+    chosen = browse.chosen(request, CATALOGUE_FILTERS)
+    qs = _published()
     if chosen["q"]:
-        qs = qs.filter(_words_q(chosen["q"]))
-    if chosen["theme"]:
-        qs = qs.filter(theme=chosen["theme"])
-    if chosen["section"].isdigit():
-        qs = qs.filter(section_id=int(chosen["section"]))
-    if chosen["format"]:
-        qs = qs.filter(Exists(Resource.objects.filter(dataset=OuterRef("pk"), format=chosen["format"])))
-    if chosen["tag"]:
-        qs = qs.filter(Exists(DatasetTag.objects.filter(dataset=OuterRef("pk"), name=chosen["tag"])))
-    if chosen["licence"]:
-        qs = qs.filter(licence=chosen["licence"])
+        qs = _words(qs, chosen["q"])
+    qs = browse.apply(qs, chosen).select_related("section").prefetch_related("tags", "resources")
     page = Paginator(qs.order_by("-modified_at", "pk"), PAGE).get_page(request.GET.get("page"))
-    publishers = Section.objects.filter(pk__in=_published().values("section_id")).order_by("name")
-    tags = DatasetTag.objects.filter(dataset__is_published=True).order_by("name").values_list("name", flat=True).distinct()[:200]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -72,12 +66,7 @@ def catalogue(request):
         "opendata/catalogue.html",
         {
             "page": page,
-            "chosen": chosen,
-            "themes": Theme.choices,
-            "licences": Licence.choices,
-            "formats": Resource.Format.choices,
-            "publishers": publishers,
-            "tags": tags,
+            "filter_fields": browse.fields(_published(), chosen, CATALOGUE_FILTERS, words=_words),
             "query": query.urlencode(),
         },
     )
@@ -228,6 +217,27 @@ def _point(lat, lon) -> tuple[float, float] | None:
     return lat, lon
 
 
+def map_detail(data: dict, columns=None) -> str:
+    """What a shelter list (自治体標準 03 指定緊急避難場所一覧, our 指定避難所一覧) says about a
+    point beyond its name, for the popup and the list: address, the hazards it is designated for,
+    designation and capacity. Other tables: their address only."""
+    parts = []
+    address = str(data.get("所在地_連結表記") or data.get("住所") or "").strip()
+    if address:
+        parts.append(address)
+    hazards = [c.removeprefix("災害種別_") for c in (columns or data) if c.startswith("災害種別_") and str(data.get(c, "")).strip() == "1"]
+    if hazards:
+        parts.append("対象の災害: " + "、".join(hazards))
+    if str(data.get("指定避難所との重複", "")).strip() == "1":
+        parts.append("指定避難所を兼ねる")
+    if str(data.get("指定緊急避難場所との重複", "")).strip() == "1":
+        parts.append("指定緊急避難場所を兼ねる")
+    capacity = str(data.get("想定収容人数", "")).strip()
+    if capacity:
+        parts.append(f"想定収容人数 {capacity}人" if capacity.isdigit() else f"想定収容人数 {capacity}")
+    return "／".join(parts)
+
+
 def map_layers(resource, version) -> tuple[list[dict], list[dict], list[dict]]:
     """(points, shapes, items): points for markers, other GeoJSON features for shapes, and every
     item for the accessible list (name, kind, 緯度, 経度)."""
@@ -243,9 +253,10 @@ def map_layers(resource, version) -> tuple[list[dict], list[dict], list[dict]]:
         for n, data in datastore.Query(version).rows(0, limit):
             name = str(data.get(name_c, "")) or f"{n}行目"
             at = _point(data.get(lat_c), data.get(lon_c))
-            items.append({"name": name, "kind": "地点", "lat": at[0] if at else "", "lon": at[1] if at else "", "row": n})
+            detail = map_detail(data, columns)  # in the file's column order (the stored row's keys are not)
+            items.append({"name": name, "kind": "地点", "lat": at[0] if at else "", "lon": at[1] if at else "", "row": n, "detail": detail})
             if at:
-                points.append({"name": name, "lat": at[0], "lon": at[1]})
+                points.append({"name": name, "lat": at[0], "lon": at[1], "detail": detail})
     elif resource.format == Resource.Format.GEOJSON and version.file:
         try:
             with version.file.open("rb") as f:
@@ -285,6 +296,7 @@ def resource_map(request, pk: uuid.UUID):
         request,
         "opendata/map.html",
         {"r": r, "ds": r.dataset, "version": version, "items": items, "map_data": {"points": points, "shapes": shapes},
+         "has_detail": any(x.get("detail") for x in items),
          "tiles": conf.map_tiles(), "attribution": conf.map_attribution(), "limit": conf.map_points_max()},
     )  # fmt: skip
 

@@ -66,6 +66,9 @@ def test_public_pages_preview_downloads_and_dcat(client):
         services.add_version(resource, content=(CSV + "A4,西会館,35.4\n").encode(), filename="facilities.csv")
     page = client.get("/opendata/?tag=施設&format=CSV").content.decode()
     assert "施設一覧" in page
+    # The one filter form (opendata/_filter_form.html) with facet counts, as on the all-cities page.
+    assert '<option value="施設" selected>施設（1件）</option>' in page and '<option value="公民館">公民館（1件）</option>' in page
+    assert f'<option value="{ds.section_id}">{ds.section.name}（1件）</option>' in page
     page = client.get("/opendata/dataset/facilities/").content.decode()
     assert "第1版をダウンロード" in page and "追加 1行・削除 0行・変更 0行" in page and "datastore_search" in page
     preview = client.get(f"/opendata/resource/{resource.pk}/?column=名称&value=北公民館").content.decode()

@@ -132,3 +132,63 @@ def test_all_cities_page_at_360px(live_server, page, axe_check, two_cities):
     expect(page.locator("main")).to_contain_text("4件のデータセット")  # polls: the click navigates
     page.wait_for_load_state()
     axe_check(page, "/opendata/all/?city=139980")
+
+
+def test_all_cities_page_facets_with_counts(client, two_cities):
+    """Facets like package_search's (city, section, theme, format, tag, licence) with counts; each
+    field counted over what the other chosen filters leave, so its other values stay offered."""
+    html = client.get("/opendata/all/", HTTP_HOST="localhost").content.decode()
+    assert '<option value="139980">東京都あおば台町（4件）</option>' in html
+    assert '<option value="139998">東京都みどり野市（3件）</option>' in html
+    assert '<option value="統計">統計（7件）</option>' in html and '<option value="CSV">CSV（1件）</option>' in html
+    section = two_cities["datasets"][-1].section
+    assert f'<option value="{section.pk}">あおば台町 情報政策課（4件）</option>' in html
+    only = client.get("/opendata/all/?city=139998", HTTP_HOST="localhost").content.decode()
+    assert "3件のデータセット" in only
+    assert '<option value="139998" selected>東京都みどり野市（3件）</option>' in only
+    assert '<option value="139980">東京都あおば台町（4件）</option>' in only  # the other city is still offered
+    assert '<option value="統計">統計（3件）</option>' in only and 'value="CSV"' not in only  # the CSV is あおば台町's
+    csv = client.get("/opendata/all/?format=CSV", HTTP_HOST="localhost").content.decode()
+    assert "1件のデータセット" in csv and "あおば台町のデータ3" in csv
+    assert "2件のデータセット" not in csv and '<option value="139998">' not in csv
+    by_section = client.get(f"/opendata/all/?section={section.pk}&tag=統計&licence=cc-by-4.0", HTTP_HOST="localhost").content.decode()
+    assert "4件のデータセット" in by_section
+    none = client.get("/opendata/all/?tag=ない&section=99999999999999999999", HTTP_HOST="localhost")
+    assert none.status_code == 200 and "0件のデータセット" in none.content.decode()
+    assert '<option value="ない" selected>ない（0件）</option>' in none.content.decode()  # the choice is kept
+
+
+def test_all_cities_dcat_publisher_is_each_city(client, two_cities):
+    from rdflib import Graph
+    from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
+
+    from madoguchi.opendata.dcat import VCARD
+
+    response = client.get("/opendata/all/catalog.ttl", HTTP_HOST="localhost")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/turtle")
+    g = Graph().parse(data=response.content.decode(), format="turtle")
+    (catalog,) = g.subjects(RDF.type, DCAT.Catalog)
+    datasets = set(g.objects(catalog, DCAT.dataset))
+    assert len(datasets) == 7 and set(g.subjects(RDF.type, DCAT.Dataset)) == datasets  # no draft
+    by_host = {"aobadai.localhost": "東京都あおば台町", "midorino.localhost": "東京都みどり野市"}
+    codes = {"東京都あおば台町": "139980", "東京都みどり野市": "139998"}
+    for uri in datasets:
+        host = str(uri).split("/")[2].split(":")[0]
+        publisher = g.value(uri, DCTERMS.publisher)
+        assert str(g.value(publisher, FOAF.name)) == by_host[host]  # its own city, on its own host
+        assert str(g.value(publisher, DCTERMS.identifier)) == codes[by_host[host]]
+        assert (publisher, RDF.type, FOAF.Organization) in g
+        assert str(g.value(g.value(uri, DCAT.contactPoint), VCARD.fn)).endswith("情報政策課")
+    assert len(set(g.subjects(RDF.type, FOAF.Organization))) == 2  # one node per city
+    (dist,) = g.subjects(RDF.type, DCAT.Distribution)
+    resource = two_cities["resource"]
+    download = str(g.value(dist, DCAT.downloadURL))
+    assert download.startswith("http://aobadai.localhost") and download.endswith(f"/opendata/resource/{resource.pk}/latest")
+    assert g.value(dist, DCAT.accessURL) == g.value(dist, DCAT.downloadURL)
+    doc = client.get("/opendata/all/catalog.jsonld", HTTP_HOST="localhost")
+    assert doc["Content-Type"] == "application/ld+json" and "@context" in json.loads(doc.content)
+    assert len(list(Graph().parse(data=doc.content.decode(), format="json-ld").subjects(RDF.type, DCAT.Dataset))) == 7
+    assert client.get("/opendata/all/catalog.n3", HTTP_HOST="localhost").status_code == 404
+    assert client.get("/opendata/all/catalog.ttl", HTTP_HOST="midorino.localhost").status_code == 404
+    page = client.get("/opendata/all/", HTTP_HOST="localhost").content.decode()
+    assert 'rel="alternate" type="text/turtle"' in page and "/opendata/all/catalog.ttl" in page

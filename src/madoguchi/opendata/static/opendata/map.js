@@ -13,7 +13,13 @@
   data.points.forEach(function (p) {
     var marker = L.marker([p.lat, p.lon], { title: p.name, alt: p.name, keyboard: true }).addTo(map);
     var text = document.createElement("span");
-    text.textContent = p.name; // text, never HTML: the file's cells are not trusted markup
+    var title = document.createElement("strong");
+    title.textContent = p.name; // text, never HTML: the file's cells are not trusted markup
+    text.appendChild(title);
+    if (p.detail) {
+      text.appendChild(document.createElement("br"));
+      text.appendChild(document.createTextNode(p.detail));
+    }
     marker.bindPopup(text);
     bounds.push([p.lat, p.lon]);
   });
