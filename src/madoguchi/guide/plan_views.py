@@ -56,7 +56,9 @@ def plan_page(request, slug, *, error: str = "", status: int = 200):
     days = itinerary.days(p)
     day = _day(data.get("day"))
     if day is None or not any(d["date"] == day and not d["closed"] for d in days):
-        day = next((d["date"] for d in days if not d["closed"]), None)
+        # The first open day that still has a way round (today's slots may all be past or taken).
+        open_days = [d["date"] for d in days if not d["closed"]]
+        day = next((d for d in open_days[:10] if itinerary.itineraries(p, d)), open_days[0] if open_days else None)
     options = itinerary.itineraries(p, day) if day else []
     return render(
         request,
