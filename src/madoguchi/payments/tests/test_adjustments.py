@@ -118,3 +118,14 @@ def test_expired_payment_paid_late_is_kept(payment):
     assert deliver(payment, S.PAID).result == "applied"
     payment.refresh_from_db()
     assert payment.status == S.PAID and not payment.refunds.exists()
+
+
+def test_a_guests_refund_email_has_no_account_link(sections, mailoutbox, run_tasks):
+    guest = services.Guest("緑野 一郎", "ichiro@example.jp")
+    payment = services.request_payment(sections["shimin"], "手数料", 300, sections["shimin"], guest, timezone.now() + dt.timedelta(days=7))
+    services.start_checkout(payment, "demo", "http://pay.localhost/back/")
+    services.cancel(payment, note="申請の却下")
+    assert deliver(payment, S.PAID).result == "refunded"
+    run_tasks()
+    (mail,) = [m for m in mailoutbox if "返金" in m.subject]
+    assert mail.to == ["ichiro@example.jp"] and "お支払いの履歴" not in mail.body and "300円" in mail.body
