@@ -6,7 +6,13 @@ Layouts from ``shared/reference/opendata-standard.md``: 13 公衆トイレ一覧
 ◎ marks — confirmed), 03 指定緊急避難場所一覧 (39 columns, order confirmed, ◎/○ marks not seen:
 only 名称 is required here), 15 食品等営業許可・届出一覧 (34 columns, confirmed), 01 公共施設一覧
 (current layout NOT confirmed: built from the expected order the reference gives; the dataset
-page says so). Errors are listed by row (the file's line, header = 1) and column, in Japanese."""
+page says so), and 05 子育て施設一覧, 07 公衆無線LANアクセスポイント一覧, 08 AED設置箇所一覧, 12 イベント一覧:
+each in its legacy 推奨データセット layout (complete and confirmed in the reference, with its R
+marks where given) and, where the reference has one, the current layout (provisional: 07 and 05
+from one city's file, 08 a column set without a confirmed order; 12 has none). Files in the wild
+use both, so a file is checked against the layout its header shares most columns with
+(``Standard.for_header``), and the report says which. Errors are listed by row (the file's line,
+header = 1) and column, in Japanese."""
 
 from __future__ import annotations
 
@@ -39,10 +45,18 @@ class Standard:
     columns: tuple[tuple[str, str, bool], ...]  # (項目名, kind, required)
     confirmed: bool
     note: str = ""
+    layout: str = ""  # which layout of the dataset this is, when it has two (現行 / 旧・推奨データセット)
+    variants: tuple[Standard, ...] = ()  # the dataset's other layouts
 
     @property
     def names(self) -> list[str]:
         return [c[0] for c in self.columns]
+
+    def for_header(self, columns: list[str]) -> Standard:
+        """The layout (this one or a variant) whose columns the file's header shares most; this
+        one on a tie."""
+        have = set(columns)
+        return max((self, *self.variants), key=lambda s: (len(have & set(s.names)), s is self))
 
 
 def _cols(spec: str, kinds: dict[str, str], required: set[str]) -> tuple[tuple[str, str, bool], ...]:
@@ -143,7 +157,111 @@ FACILITY = Standard(
     note="現行の列構成は公式の定義書（データ項目定義書A）で確認できていません。参考資料が示す想定の並び（旧・推奨データセットの列に所在地・連絡先の列を加えたもの）で検証しています。POIコードの位置も未確認です。",
 )
 
-STANDARDS = {s.name: s for s in (TOILET, EVACUATION, FOOD, FACILITY)}
+_LEGACY_HEAD = "都道府県コード又は市区町村コード · NO · 都道府県名 · 市区町村名"
+_LEGACY_KINDS = {**_COMMON_KINDS, "都道府県コード又は市区町村コード": CODE}
+_CONTACT = "連絡先メールアドレス · 連絡先FormURL · 連絡先備考（その他、SNSなど） · 郵便番号"
+_LEGACY_NOTE = "旧・推奨データセットの列構成（参考資料で確認済み）です。"
+
+
+def _legacy(name: str, number: str, spec: str, kinds: dict[str, str], required: set[str], note: str = "") -> Standard:
+    return Standard(name, number, _cols(f"{_LEGACY_HEAD} · {spec}", {**_LEGACY_KINDS, **kinds}, required), True, _LEGACY_NOTE + note, "旧・推奨データセット")
+
+
+AED = Standard(
+    "AED設置箇所一覧",
+    "08",
+    _cols(
+        "全国地方公共団体コード · 地方公共団体名 · 名称 · 名称_カナ · 名称_英字 · 所在地_連結表記 · 所在地_都道府県 · 所在地_市区町村 · 所在地_町字 · "
+        "所在地_番地以下 · 建物名等(方書) · 緯度 · 経度 · 高度の種別 · 高度の値 · 設置位置 · 電話番号 · 内線番号 · " + _CONTACT + " · 法人番号 · 団体名 · "
+        "利用可能曜日 · 開始時間 · 終了時間 · 利用可能日時特記事項 · 小児対応設備の有無 · 画像1 · 画像1_ライセンス · 画像2 · 画像2_ライセンス · URL · 備考",
+        {**_COMMON_KINDS, "高度の値": NUMBER, "開始時間": TIME, "終了時間": TIME, "小児対応設備の有無": YESNO, "画像1": URL, "画像2": URL},
+        {"名称", "設置位置"},
+    ),
+    confirmed=False,
+    note="現行の列は一つの公開実装から分かった集合で、並び順は確認できていません（並びの違いは注意として示すだけです）。"
+    "必須の区分は旧・推奨データセットの「設置位置」と「名称」で検証しています。",
+    layout="現行",
+    variants=(
+        _legacy(
+            "AED設置箇所一覧",
+            "08",
+            "名称 · 名称_カナ · 住所 · 方書 · 緯度 · 経度 · 設置位置 · 電話番号 · 内線番号 · 法人番号 · 団体名 · 利用可能曜日 · 開始時間 · 終了時間 · "
+            "利用可能日時特記事項 · 小児対応設備の有無 · URL · 備考",
+            {"開始時間": TIME, "終了時間": TIME, "小児対応設備の有無": YESNO},
+            {"名称", "設置位置"},
+        ),
+    ),
+)
+
+EVENT = _legacy(
+    "イベント一覧",
+    "12",
+    "イベント名 · イベント名_カナ · イベント名_英語 · 開始日 · 終了日 · 開始時間 · 終了時間 · 開始日時特記事項 · 説明 · 料金(基本) · 料金(詳細) · "
+    "連絡先名称 · 連絡先電話番号 · 連絡先内線番号 · 主催者 · 場所名称 · 住所 · 方書 · 緯度 · 経度 · アクセス方法 · 駐車場情報 · 定員 · 参加申込終了日 · "
+    "参加申込終了時間 · 参加申込方法 · URL · 備考",
+    {"開始日": DATE, "終了日": DATE, "参加申込終了日": DATE, "開始時間": TIME, "終了時間": TIME, "参加申込終了時間": TIME, "料金(基本)": INT, "定員": INT},
+    {"イベント名", "イベント名_カナ", "開始日", "終了日", "開始時間", "終了時間", "説明", "場所名称", "住所"},
+    note="現行の列構成は参考資料にないため、旧・推奨データセットの列で検証しています。",
+)
+
+WIFI = Standard(
+    "公衆無線LANアクセスポイント一覧",
+    "07",
+    _cols(
+        "全国地方公共団体コード · 法人番号 · ID · 地方公共団体名 · 名称 · 名称_カナ · 名称_英語 · "
+        + _ADDRESS
+        + " · 緯度 · 経度 · 設置者 · 電話番号 · 内線番号 · "
+        + _CONTACT
+        + " · SSID · 提供エリア · URL · 備考",
+        _COMMON_KINDS,
+        {"名称", "名称_カナ"},
+    ),
+    confirmed=False,
+    note="現行の列構成は一つの市の公開ファイルから読んだもので、公式の定義書では確認できていません。"
+    "必須の区分は旧・推奨データセットの「名称」「名称_カナ」で検証しています（面で提供する場合、緯度・経度は空欄で構いません）。",
+    layout="現行",
+    variants=(
+        _legacy(
+            "公衆無線LANアクセスポイント一覧",
+            "07",
+            "名称 · 名称_カナ · 名称_英語 · 住所 · 方書 · 緯度 · 経度 · 設置者 · 電話番号 · 内線番号 · SSID · 提供エリア · URL · 備考",
+            {},
+            {"名称", "名称_カナ", "住所"},
+        ),
+    ),
+)
+
+_CHILDCARE_KINDS = {"収容定員": INT, "開始時間": TIME, "終了時間": TIME, "一時預かりの有無": YESNO, "許可等年月日": DATE}
+CHILDCARE = Standard(
+    "子育て施設一覧",
+    "05",
+    _cols(
+        "全国地方公共団体コード · ID · 地方公共団体名 · 名称 · 名称_カナ · 名称_英字 · 種別 · " + _ADDRESS + " · 緯度 · 経度 · 高度の種別 · 高度の値 · "
+        "アクセス方法 · 駐車場情報 · 電話番号 · 内線番号 · FAX番号 · " + _CONTACT + " · 法人番号 · 団体名 · 許可等年月日 · 収容定員 · 受入年齢 · "
+        "利用可能曜日 · 開始時間 · 終了時間 · 利用可能日時特記事項 · 一時預かりの有無 · 子供預かり料金種別 · 子供預かり料金 · 子供預かり料金備考 · "
+        "子供預かり開所時間 · 子供預かり閉所時間 · 病児保育の有無 · 授乳室 · おむつ替えコーナー · 飲食可否 · ベビーカー貸出 · ベビーカー利用 · URL · 画像 · "
+        "画像_ライセンス · 備考",
+        {**_COMMON_KINDS, **_CHILDCARE_KINDS, "高度の値": NUMBER, "子供預かり開所時間": TIME, "子供預かり閉所時間": TIME, "病児保育の有無": YESNO},
+        {"名称"},
+    ),
+    confirmed=False,
+    note="現行の列構成は一つの市の公開ファイルの定義から読んだもので、一部の列名（許可等年月日など）の綴りは確認できていません。"
+    "必須・推奨の区分は分からないため、「名称」だけを必須として検証しています。",
+    layout="現行",
+    variants=(
+        _legacy(
+            "子育て施設一覧",
+            "05",
+            "名称 · 名称_カナ · 種別 · 住所 · 方書 · 緯度 · 経度 · アクセス方法 · 駐車場情報 · 電話番号 · 内線番号 · FAX番号 · 法人番号 · 団体名 · 許可等年月日 · "
+            "収容定員 · 受入年齢 · 利用可能曜日 · 開始時間 · 終了時間 · 利用可能日時特記事項 · 一時預かりの有無 · URL · 備考",
+            _CHILDCARE_KINDS,
+            {"名称"},
+            note="必須の区分は分からないため、「名称」だけを必須として検証しています。",
+        ),
+    ),
+)
+
+STANDARDS = {s.name: s for s in (TOILET, EVACUATION, FOOD, FACILITY, AED, EVENT, WIFI, CHILDCARE)}
 
 
 def get(name: str) -> Standard | None:
@@ -234,6 +352,9 @@ def validate(standard: Standard, columns: list[str], rows: list[list[str]]) -> l
     from frictionless import Check, Checklist, Resource, Schema, errors
 
     problems: list[Problem] = []
+    if standard.variants:
+        standard = standard.for_header(columns)
+        problems.append(Problem(1, "", f"見出し行から{standard.layout}の列構成と判断して検証しました。{standard.note}", error=False))
     kinds = {n: (k, r) for n, k, r in standard.columns}
     missing = [n for n in standard.names if n not in columns]
     for name in missing:
@@ -247,7 +368,9 @@ def validate(standard: Standard, columns: list[str], rows: list[list[str]]) -> l
             problems.append(Problem(1, name, "標準にない列です（列名の誤りがないか確認してください）。", error=False))
     present = [n for n in standard.names if n in columns]
     if [n for n in columns if n in kinds] != present:
-        problems.append(Problem(1, "", f"列の並びが標準（{standard.number} {standard.name}）と違います。", error=False))
+        problems.append(
+            Problem(1, "", f"列の並びが標準（{standard.number} {standard.name}{'・' + standard.layout if standard.layout else ''}）と違います。", error=False)
+        )
 
     # The file's own column order, typed by the standard where it names the column.
     fields = [_field(n, *kinds[n]) if n in kinds else {"name": n, "type": "string"} for n in columns]

@@ -111,3 +111,52 @@ def test_unconfirmed_layout_is_said_on_the_dataset_page(client):
     ds = DatasetFactory(name="facilities", standard="公共施設一覧")
     page = client.get(f"/opendata/dataset/{ds.name}/").content.decode()
     assert "列構成は未確認" in page and "定義書" in page
+
+
+def _row(standard, **cells):
+    values = dict.fromkeys(standard.names, "")
+    values.update(cells)
+    return [values[n] for n in standard.names]
+
+
+@pytest.mark.parametrize("standard", [standards.AED, standards.WIFI, standards.CHILDCARE, standards.EVENT], ids=lambda s: s.number)
+def test_each_layout_of_the_reference_checks_its_own_header(standard):
+    """05, 07, 08 and 12 come in the legacy 推奨データセット layout (and, for 05/07/08, the current
+    one): a file is checked against the layout its header matches, and the report says which."""
+    for layout in (standard, *standard.variants):
+        problems = standards.validate(standard, layout.names, [_row(layout, 備考="x")])
+        notes = [p.message for p in problems if not p.error]
+        if standard.variants:
+            assert f"{layout.layout}の列構成と判断して検証しました" in notes[0]
+        # A row with only 備考: exactly the layout's required columns are reported, nothing about the header.
+        assert {p.column for p in problems if p.error} == {n for n, _, required in layout.columns if required}
+        assert not any("標準にない列" in n or "列の並び" in n for n in notes)
+
+
+def test_legacy_event_list_checks_required_dates_times_and_codes():
+    legacy = standards.EVENT
+    good = _row(
+        legacy,
+        **{"都道府県コード又は市区町村コード": "131016", "イベント名": "市民まつり", "イベント名_カナ": "シミンマツリ", "開始日": "2026-10-10"},
+        **{"終了日": "2026-10-11", "開始時間": "10:00", "終了時間": "16:00", "説明": "みどり野市の秋まつり", "場所名称": "中央公園", "住所": "みどり野市1-1"},
+        **{"料金(基本)": "0", "定員": "500"},
+    )
+    bad = list(good)
+    names = legacy.names
+    bad[names.index("都道府県コード又は市区町村コード")] = "13101"
+    bad[names.index("開始日")] = "令和8年10月10日"
+    bad[names.index("開始時間")] = "10時"
+    bad[names.index("定員")] = "たくさん"
+    problems = standards.validate(legacy, names, [good, bad])
+    errors = {(p.row, p.column): p.message for p in problems if p.error}
+    assert set(errors) == {(3, "都道府県コード又は市区町村コード"), (3, "開始日"), (3, "開始時間"), (3, "定員")}
+    assert "西暦で入力してください（2026-10-10）" in errors[(3, "開始日")] and "正しくは 131016" in errors[(3, "都道府県コード又は市区町村コード")]
+
+
+def test_a_current_wifi_file_with_blank_position_is_fine_and_a_legacy_one_is_not_read_as_current():
+    current = standards.WIFI
+    row = _row(current, 全国地方公共団体コード="131016", 名称="市役所フリーWi-Fi", 名称_カナ="シヤクショフリーワイファイ", SSID="Midorino_Free")
+    assert not [p for p in standards.validate(current, current.names, [row]) if p.error]  # area-wide: no 緯度・経度
+    legacy = current.variants[0]
+    assert current.for_header(legacy.names) is legacy and current.for_header(current.names) is current
+    assert current.for_header(["名称"]) is current  # a tie: the current layout
