@@ -54,7 +54,12 @@ User.objects.bulk_create([User(email=f"bench{{i}}@example.jp", password=hashed, 
 """
 
 
-OPEN_TASKS = "from madoguchi.core.models import Task; print('BENCH', Task.objects.filter(status__in=['pending', 'running']).count())"
+# Due or running: a task queued to run later (a throttled open-data refresh, at most once every few
+# minutes per dataset) is not the window's debt, and counting it read as emails left for minutes.
+OPEN_TASKS = (
+    "from django.db.models import Q; from django.utils import timezone; from madoguchi.core.models import Task; "
+    "print('BENCH', Task.objects.filter(Q(status='running') | Q(status='pending', run_after__lte=timezone.now())).count())"
+)
 
 
 def _open_tasks(env) -> int:
@@ -147,7 +152,7 @@ async def main(args) -> None:
     print(f"errors (5xx or network): {len(errors)}  refused (4xx): {len(refused)}")
     per = ", ".join(f"{role} {(cpu1[role] - cpu0[role]) / done * 1000:.1f}" for role in cpu0)
     print(f"CPU ms per submission (with its form load): {per}, load generator {client_cpu / done * 1000:.1f}")
-    print(f"outbox after the window: {backlog} emails not yet sent, all sent {drained:.1f} s later" + (f" ({left} still open)" if left else ""))
+    print(f"outbox after the window: {backlog} due tasks (the emails) not yet done, all done {drained:.1f} s later" + (f" ({left} still open)" if left else ""))
     print(ref)
 
 

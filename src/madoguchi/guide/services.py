@@ -213,8 +213,11 @@ def email_checklist(to: str, guide: Guide, result: definition.Checklist, query: 
 
 
 def send_reminders(today: dt.date | None = None) -> int:
-    """期限のお知らせ: one email per saved checklist that has steps, not ticked off, due within
-    ``GUIDE_REMINDER_DAYS``; each step is reminded once (``reminded``), so a rerun sends nothing."""
+    """期限のお知らせ: one notice per saved checklist that has steps, not ticked off, due within
+    ``GUIDE_REMINDER_DAYS``, through the one-user send (``alerts.personal.notify_user``: the
+    channels the resident chose — email, LINE, Web Push — else the account's email); each step is
+    reminded once (``reminded``), so a rerun sends nothing."""
+    from madoguchi.alerts.personal import notify_user
     from madoguchi.core import tenancy
 
     today = today or timezone.localdate()
@@ -224,15 +227,17 @@ def send_reminders(today: dt.date | None = None) -> int:
     for saved in rows.order_by("id").iterator():
         with tenancy.using(saved.municipality):
             due = [s for s in saved_checklist(saved).steps if s.deadline and today <= s.deadline <= horizon and not s.done and s.key not in saved.reminded]
-            if not due or not saved.user.email:
+            if not due:
                 continue
+            url = absolute_url("guide:my_detail", saved.pk, municipality=saved.municipality)
             with transaction.atomic():
-                notify.send_template(
-                    saved.user.email,
+                notify_user(
+                    saved.user,
                     "guide/email/reminder",
-                    {"steps": due, "guide_title": saved.version.title, "url": absolute_url("guide:my_detail", saved.pk, municipality=saved.municipality)},
-                    municipality=saved.municipality,
+                    {"steps": due, "guide_title": saved.version.title, "url": url},
+                    url=url,
                     dedupe_key=f"guide-reminder:{saved.pk}:{','.join(s.key for s in due)}",
+                    municipality=saved.municipality,
                 )
                 saved.reminded = saved.reminded + [s.key for s in due]
                 saved.save(update_fields=["reminded"])

@@ -173,6 +173,7 @@ def test_save_tick_off_and_reminders_once(client, city, run_tasks, mailoutbox):
     assert services.send_reminders(today=dt.date(2026, 4, 15)) == 0
     run_tasks()
     assert len(mailoutbox) == 1 and "児童手当" in mailoutbox[0].body and "転入届" not in mailoutbox[0].body
+    assert mailoutbox[0].to == [resident.email]  # no alert subscription: the account's email
     other = ResidentFactory()
     client.force_login(other)
     assert client.get(reverse("guide:my_detail", args=[saved.pk]), **HOST).status_code == 404
@@ -237,3 +238,21 @@ def test_demo_guides_are_publishable(demo, client):
         titles = [s.title for s in result.steps]
         assert "死亡届" in titles and "世帯主変更届" in titles and "相続登記（不動産の名義変更）" in titles
         assert GuideVersion.objects.filter(status=GuideVersion.Status.PENDING).exists()
+
+
+def test_deadline_reminders_go_to_the_channels_the_resident_chose(client, city, run_tasks, mailoutbox):
+    """期限のお知らせ go through the one-user send: a resident with an alert subscription gets it
+    at the subscribed address, not the account's."""
+    from madoguchi.alerts.factories import SubscriptionFactory
+
+    with tenancy.using(city["city"]):
+        resident = ResidentFactory(email="account@example.jp")
+        SubscriptionFactory(municipality=city["city"], user=resident, address="alerts@example.jp")
+    client.force_login(resident)
+    client.post(reverse("guide:checklist_save", args=["moving-in"]), {"q_children": "yes", "date": "2026-04-01"}, **HOST)
+    with tenancy.using(city["city"]):
+        saved = SavedChecklist.objects.get(user=resident)
+    client.post(reverse("guide:my_reminders", args=[saved.pk]), {"reminders": "1"}, **HOST)
+    assert services.send_reminders(today=dt.date(2026, 4, 14)) == 1
+    run_tasks()
+    assert [m.to for m in mailoutbox] == [["alerts@example.jp"]] and "児童手当" in mailoutbox[0].body
