@@ -4,21 +4,19 @@ and a fresh one can be mailed to the case's address (receipt number + email, rat
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from django.core import signing
 from django.utils import timezone
 
 from madoguchi.core import notify
 from madoguchi.core.links import absolute_url
+from madoguchi.core.signed_links import SignedLink
 
 from . import conf
 from .models import Submission
 
-SALT = "applications.case-link"
-SESSION_KEY = "applications_case_links"  # {uuid: the epoch second the link stops working}
-MAX_REMEMBERED = 20
+LINK = SignedLink(salt="applications.case-link", session_key="applications_case_links")
+SESSION_KEY = LINK.session_key
 S = Submission.Status
 CLOSED = {S.COMPLETED, S.REJECTED, S.WITHDRAWN}
 
@@ -31,7 +29,7 @@ class Opened:
 
 
 def make_token(submission: Submission) -> str:
-    return signing.dumps(str(submission.uuid), salt=SALT, compress=True)
+    return LINK.make(str(submission.uuid), compress=True)
 
 
 def url(submission: Submission) -> str:
@@ -41,31 +39,24 @@ def url(submission: Submission) -> str:
 def open_token(token: str) -> Opened:
     """The case a link names, or why not: a broken or forged link (``submission`` None), or an
     expired one (``expired``)."""
-    max_age = conf.case_link_days() * 86400
-    try:
-        uuid = signing.loads(token, salt=SALT, max_age=max_age)
-    except signing.SignatureExpired:
-        return Opened(None, expired=True)
-    except signing.BadSignature:
+    opened = LINK.open(token, conf.case_link_days())
+    if opened.value is None:
         return Opened(None)
-    signed_at = signing.b62_decode(token.rsplit(":", 2)[1])
-    submission = Submission.objects.filter(uuid=uuid).exclude(status=S.DRAFT).first()
-    return Opened(submission, expires_at=signed_at + max_age)
+    if opened.expired:
+        return Opened(None, expired=True)
+    submission = Submission.objects.filter(uuid=opened.value).exclude(status=S.DRAFT).first()
+    return Opened(submission, expires_at=opened.expires_at)
 
 
 def remember(session, submission: Submission, expires_at: float) -> None:
     """This browser may see the case until its link expires (older entries, and the list of
     uuids earlier versions kept without an expiry, are dropped)."""
-    stored = session.get(SESSION_KEY)
-    links = {k: v for k, v in stored.items() if v > time.time()} if isinstance(stored, dict) else {}
-    links[str(submission.uuid)] = max(expires_at, links.get(str(submission.uuid), 0))
-    session[SESSION_KEY] = dict(sorted(links.items(), key=lambda kv: kv[1])[-MAX_REMEMBERED:])
+    LINK.remember(session, submission.uuid, expires_at)
 
 
 def opened_here(session, uuid) -> bool:
     """True while this browser holds an unexpired link to the case."""
-    stored = session.get(SESSION_KEY)
-    return isinstance(stored, dict) and stored.get(str(uuid), 0) > time.time()
+    return LINK.granted(session, uuid)
 
 
 def may_write(submission: Submission) -> bool:

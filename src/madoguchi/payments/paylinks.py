@@ -9,21 +9,18 @@ every email a request sends)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from django.core import signing
 from django.utils import timezone
 
 from madoguchi.core import notify
 from madoguchi.core.links import absolute_url
+from madoguchi.core.signed_links import SignedLink
 
 from . import conf
 from .models import Payment
 
-SALT = "payments.pay-link"
-SESSION_KEY = "payments_pay_links"  # {payment id: the epoch second its link stops working}
-MAX_REMEMBERED = 20
+LINK = SignedLink(salt="payments.pay-link", session_key="payments_pay_links")
 
 
 @dataclass
@@ -34,7 +31,7 @@ class Opened:
 
 
 def make_token(payment: Payment) -> str:
-    return signing.dumps(payment.pk, salt=SALT)
+    return LINK.make(payment.pk)
 
 
 def url(payment: Payment, *, to: str = "") -> str:
@@ -45,31 +42,20 @@ def url(payment: Payment, *, to: str = "") -> str:
 def open_token(token: str) -> Opened:
     """The payment a link names (of the active city), or why not: forged or unknown
     (``payment`` None), or too old (``expired``, with the payment, so a fresh link can be sent)."""
-    max_age = conf.pay_link_days() * 86400
-    try:
-        pk = signing.loads(token, salt=SALT)
-    except signing.BadSignature:
+    opened = LINK.open(token, conf.pay_link_days())
+    if not isinstance(opened.value, int):
         return Opened(None)
-    if not isinstance(pk, int):
-        return Opened(None)
-    payment = Payment.objects.filter(pk=pk).select_related("section", "municipality").first()
-    signed_at = signing.b62_decode(token.rsplit(":", 2)[1])
-    expires_at = signed_at + max_age
-    return Opened(payment, expired=expires_at <= time.time(), expires_at=expires_at)
+    payment = Payment.objects.filter(pk=opened.value).select_related("section", "municipality").first()
+    return Opened(payment, expired=opened.expired, expires_at=opened.expires_at)
 
 
 def remember(session, payment: Payment, expires_at: float) -> None:
     """This browser may pay (and see the result and receipt of) ``payment`` until its link expires."""
-    stored = session.get(SESSION_KEY)
-    links = {k: v for k, v in stored.items() if v > time.time()} if isinstance(stored, dict) else {}
-    key = str(payment.pk)
-    links[key] = max(expires_at, links.get(key, 0))
-    session[SESSION_KEY] = dict(sorted(links.items(), key=lambda kv: kv[1])[-MAX_REMEMBERED:])
+    LINK.remember(session, payment.pk, expires_at)
 
 
 def granted(session, pk: int) -> bool:
-    stored = session.get(SESSION_KEY)
-    return isinstance(stored, dict) and stored.get(str(pk), 0) > time.time()
+    return LINK.granted(session, pk)
 
 
 def masked_email(address: str) -> str:
