@@ -310,28 +310,24 @@ def bring(itinerary_rows) -> list[str]:
 
 def ics(visit_plan: VisitPlan) -> bytes:
     """One calendar file: an event for every counter of the visit, in order."""
-    from icalendar import Calendar, Event
+    from madoguchi.core.ics import calendar_file
 
-    from madoguchi.reservations.services.ics import _vtimezone
-
-    cal = Calendar()
-    cal.add("prodid", "-//Madoguchi//guide//JA")
-    cal.add("version", "2.0")
     name = title(visit_plan)
+    events = []
     for row in rows(visit_plan):
         start = timezone.make_aware(dt.datetime.combine(visit_plan.date, row.start))
-        ev = Event()
-        ev.add("uid", f"visitplan-{visit_plan.code}-{row.order}@madoguchi")
-        ev.add("summary", f"{row.order}. {row.counter.name}（{name}）")
-        ev.add("dtstart", start)
-        ev.add("dtend", start + dt.timedelta(minutes=max(row.minutes, row.counter.slot_minutes)))
-        ev.add("dtstamp", timezone.now())
-        ev.add("location", row.location)
-        ev.add("description", f"まとめて来庁 {visit_plan.code} / 予約番号 {row.visit.code}\n" + "、".join(s.title for s in row.steps))
-        cal.add_component(ev)
-    for position, tzid in enumerate(sorted(cal.get_missing_tzids())):
-        cal.subcomponents.insert(position, _vtimezone(tzid))
-    return cal.to_ical()
+        events.append(
+            {
+                "uid": f"visitplan-{visit_plan.code}-{row.order}@madoguchi",
+                "summary": f"{row.order}. {row.counter.name}（{name}）",
+                "dtstart": start,
+                "dtend": start + dt.timedelta(minutes=max(row.minutes, row.counter.slot_minutes)),
+                "dtstamp": timezone.now(),
+                "location": row.location,
+                "description": f"まとめて来庁 {visit_plan.code} / 予約番号 {row.visit.code}\n" + "、".join(s.title for s in row.steps),
+            }
+        )
+    return calendar_file("-//Madoguchi//guide//JA", events)
 
 
 def ics_attachment(plan_id: int):

@@ -73,7 +73,7 @@ def test_the_ics_is_what_icalendar_writes_with_the_timezone_inside(unit, residen
     from django.utils import timezone
     from icalendar import Calendar, Event
 
-    from madoguchi.reservations.services.ics import _vtimezone
+    from madoguchi.core.ics import vtimezone as _vtimezone
 
     monkeypatch.setattr(timezone, "now", lambda: now)  # DTSTAMP
     for start in (dt.time(9), dt.time(13)):
