@@ -82,6 +82,13 @@ def apply(qs, values: dict[str, str], *, skip: str | None = None):
 
 def counts(qs, name: str, *, all_cities: bool = False) -> list[Option]:
     """(value, label, datasets) of one field over ``qs``, largest first, then by label."""
+    pairs = count_pairs(qs, name, all_cities=all_cities)
+    return [Option(v, label, n) for v, label, n in sorted(pairs, key=lambda p: (-p[2], p[1], p[0]))[:LIMIT]]
+
+
+def count_pairs(qs, name: str, *, all_cities: bool = False) -> list[tuple[str, str, int]]:
+    """(value, label, datasets) of one field over ``qs``, unordered: the page's facets and the
+    CKAN API's (``ckan.search``, which orders and names them CKAN's way) count the same."""
     ids = qs.values("pk")
     if name == "city":
         per = dict(qs.order_by().values_list("municipality_id").annotate(n=Count("pk")))
@@ -105,7 +112,7 @@ def counts(qs, name: str, *, all_cities: bool = False) -> list[Option]:
         pairs = [(v, v, n) for v, n in rows]
     else:
         raise ValueError(name)
-    return [Option(v, label, n) for v, label, n in sorted(pairs, key=lambda p: (-p[2], p[1], p[0]))[:LIMIT]]
+    return pairs
 
 
 def fields(qs, values: dict[str, str], names, *, words, all_cities: bool = False) -> list[FilterField]:

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from madoguchi.core.models import Section
 
-from .. import conf, regional
-from ..models import DatasetTag, Licence, Resource, Theme
+from .. import browse, conf, regional
+from ..models import DatasetTag, Resource
 from .base import SearchQueryError, _int, _list, action
 from .dictize import _datasets, _sections_by_name, _with_page, org_name, package_dict
 
@@ -133,7 +133,6 @@ def _sort(text: str) -> list[str]:
 
 def _facets(qs, fields: list[str], limit: int, mincount: int, all_cities: bool = False) -> tuple[dict, dict]:
     facets, search_facets = {}, {}
-    ids = qs.values("pk")
     for field in fields:
         if field not in FACETS:
             continue
@@ -146,20 +145,10 @@ def _facets(qs, fields: list[str], limit: int, mincount: int, all_cities: bool =
                 for sid, n in qs.order_by().values_list("section_id").annotate(n=Count("pk"))
                 if sid in sections
             ]
-        elif field == "tags":
-            pairs = [
-                (n, n, c) for n, c in DatasetTag.objects.filter(dataset__in=ids).order_by().values_list("name").annotate(c=Count("dataset", distinct=True))
-            ]
-        elif field == "res_format":
-            pairs = [
-                (f, f, c) for f, c in Resource.objects.filter(dataset__in=ids).order_by().values_list("format").annotate(c=Count("dataset", distinct=True))
-            ]
-        elif field == "license_id":
-            labels = dict(Licence.choices)
-            pairs = [(v, str(labels.get(v, v)), c) for v, c in qs.order_by().values_list("licence").annotate(c=Count("pk"))]
+        elif field == "res_format":  # CKAN shows the format itself, not the page's label
+            pairs = [(v, v, n) for v, _label, n in browse.count_pairs(qs, "format")]
         else:
-            labels = dict(Theme.choices)
-            pairs = [(v, str(labels.get(v, v)), c) for v, c in qs.order_by().values_list("theme").annotate(c=Count("pk"))]
+            pairs = browse.count_pairs(qs, {"tags": "tag", "license_id": "licence", "groups": "theme"}[field])
         pairs = sorted((p for p in pairs if p[2] >= mincount), key=lambda p: (-p[2], p[0]))[:limit]
         facets[field] = {name: count for name, _title, count in pairs}
         search_facets[field] = {"title": field, "items": [{"name": name, "display_name": title, "count": count} for name, title, count in pairs]}
