@@ -364,9 +364,7 @@ def status(request, room_name: str):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = target
         return response
-    seconds = estimated_seconds(decision.position)
-    context = {"room": room, "position": decision.position, "minutes": max(1, (seconds + 59) // 60), "next": target}
-    response = render(request, "core/_waiting_position.html", {**context, "poll": page_poll_seconds(decision.position)})
+    response = render(request, "core/_waiting_position.html", _place_context(room, decision.position, target))
     write_pass(response, request, room.name, "ticket", decision.ticket)
     response["Cache-Control"] = "no-store"
     return response
@@ -374,6 +372,13 @@ def status(request, room_name: str):
 
 def estimated_seconds(position: int) -> int:
     return max(1, int(position / admit_per_second() + 0.999))
+
+
+def _place_context(room: Room, position: int, next_path: str) -> dict:
+    """What the waiting page and its refreshed fragment show: the place, the wait in minutes,
+    where admission leads, and when the page asks again."""
+    minutes = max(1, (estimated_seconds(position) + 59) // 60)
+    return {"room": room, "position": position, "minutes": minutes, "next": next_path, "poll": page_poll_seconds(position)}
 
 
 # A waiter asks again when its turn is due, not on a fixed beat: admission is a computed rate, so
@@ -403,24 +408,12 @@ def waiting_response(request, room: Room, decision: Decision):
 
     from .errors import api_detail
 
-    seconds = estimated_seconds(decision.position)
     if request.path.startswith("/api/"):
         message = _("ただいま混み合っているため、順番にご案内しています。あなたの順番は%(position)s番目です。") % {"position": decision.position}
         response = api_detail(message, 503, position=decision.position, retry_after=retry_seconds(decision.position))
     else:
-        response = render(
-            request,
-            "core/waiting_room.html",
-            {
-                "room": room,
-                "position": decision.position,
-                "minutes": max(1, (seconds + 59) // 60),
-                "next": return_path(request, room),
-                "posted": request.method == "POST",
-                "poll": page_poll_seconds(decision.position),
-            },
-            status=503,
-        )
+        context = _place_context(room, decision.position, return_path(request, room))
+        response = render(request, "core/waiting_room.html", {**context, "posted": request.method == "POST"}, status=503)
     response["Retry-After"] = str(int(retry_seconds(decision.position) + 0.999))  # whole seconds (RFC 9110)
     response["Cache-Control"] = "no-store"
     # Waiting is the mechanism working, not a server error: keep it out of Django's error log
