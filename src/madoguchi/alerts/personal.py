@@ -121,23 +121,16 @@ def _dedupe(prefix: str, key: str) -> str:
 
 def render(template: str, context: dict, *, municipality, language: str) -> tuple[str, str, str]:
     """``(subject, body, short)`` of a personal notice in ``language``."""
-    from django.template import Context
     from django.template.loader import get_template
-    from django.utils import translation
 
-    from madoguchi.core.links import site_url
-
-    subject, body, _html = notify.render_template(template, context, municipality=municipality, language=django_language(language))
+    lang = django_language(language)
+    subject, body, _html = notify.render_template(template, context, municipality=municipality, language=lang)
     try:
-        short_template = get_template(f"{template}_short.txt")
+        get_template(f"{template}_short.txt")
     except TemplateDoesNotExist:
         short = subject
     else:
-        with translation.override(django_language(language) or settings.LANGUAGE_CODE):
-            # plain text, as notify renders its .txt: no autoescaping
-            short = " ".join(
-                short_template.template.render(Context({"site_url": site_url(municipality), "municipality": municipality, **context}, autoescape=False)).split()
-            )
+        short = " ".join(notify.render_text(f"{template}_short.txt", context, municipality=municipality, language=lang).split())
     if len(short) > SHORT_MAX:
         short = short[: SHORT_MAX - 1] + "…"
     return subject, body, short

@@ -52,9 +52,7 @@ def email(
 def render_template(template: str, context: dict | None = None, *, municipality=None, language: str | None = None) -> tuple[str, str, str | None]:
     """``(subject, body, html or None)`` of ``<template>_subject.txt`` / ``.txt`` / ``.html``.
     ``template`` is e.g. ``"reservations/email/confirmed"``."""
-    from .links import site_url
-
-    ctx = {"site_url": site_url(municipality), "municipality": municipality, **(context or {})}
+    ctx = _context(context, municipality)
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = " ".join(_render_text(f"{template}_subject.txt", ctx).split())
         body = _render_text(f"{template}.txt", ctx)
@@ -63,6 +61,19 @@ def render_template(template: str, context: dict | None = None, *, municipality=
         except TemplateDoesNotExist:
             html = None
     return subject, body, html
+
+
+def render_text(name: str, context: dict | None = None, *, municipality=None, language: str | None = None) -> str:
+    """One more plain-text template beside an email's (e.g. a push notice's ``<name>_short.txt``),
+    rendered as ``render_template`` renders the ``.txt``: same context, language, no escaping."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _render_text(name, _context(context, municipality))
+
+
+def _context(context: dict | None, municipality) -> dict:
+    from .links import site_url
+
+    return {"site_url": site_url(municipality), "municipality": municipality, **(context or {})}
 
 
 def _render_text(name: str, ctx: dict) -> str:
