@@ -59,13 +59,19 @@ def postal_code(request, postal_code: str):
     operation_id="forms_definition",
 )
 def form_definition(request, form_id: int = Path(..., ge=1, le=MAX_ID)):
+    # Usually answered before this operation, by the public read of forms/public_reads.py;
+    # it comes here for what that declines (an unknown or another city's form: the 404).
     head = _published_head(form_id)
     if head is None:
         return 404, {"detail": "公開中のフォームが見つかりません。"}
-    # A published version never changes; the body is kept per version and the form's own
-    # fields, so a resident's browser loading the form costs one small read and no rendering.
-    body = _definition_body(*head)
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    return definition_response(head)
+
+
+def definition_response(head) -> HttpResponse:
+    """The definition of the version ``head`` names (see ``_published_head``). A published
+    version never changes; the body is kept per version and the form's own fields, so a
+    resident's browser loading the form costs one small read and no rendering."""
+    response = HttpResponse(_definition_body(*head), content_type="application/json; charset=utf-8")
     response["Cache-Control"] = "public, max-age=60"
     return response
 
