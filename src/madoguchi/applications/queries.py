@@ -16,7 +16,7 @@ from madoguchi.core import rawsql, tenancy
 from madoguchi.core.models import Municipality, Section
 from madoguchi.forms.models import Form, FormVersion
 
-from .models import Procedure
+from .models import Procedure, Submission
 
 _c = rawsql.column
 
@@ -61,3 +61,43 @@ def published_procedure(slug: str) -> tuple[Procedure, FormVersion | None] | Non
     if version is not None:
         version.form = form
     return procedure, version
+
+
+# What the receipt email (受付のお知らせ) shows: the worker reads it once per submission.
+RECEIPT_FIELDS = (
+    (Submission, ("uuid", "applicant", "applicant_name", "applicant_email", "receipt_number", "submitted_at", "municipality", "procedure", "section")),
+    (Procedure, ("name", "processing_time", "municipality", "fee", "payment_timing")),
+    (Section, ("name", "phone")),
+)
+
+
+@functools.cache
+def _receipt_sql(vendor: str, scoped: bool = True) -> str:
+    """``scoped``: limited to the active city, as ``Submission.objects`` is while one is."""
+    (sub, sub_fields), (proc, proc_fields), (sec, sec_fields) = RECEIPT_FIELDS
+    cols = rawsql.columns(sub, "a", sub_fields) + rawsql.columns(proc, "p", proc_fields) + rawsql.columns(sec, "s", sec_fields)
+    return (
+        f"SELECT {', '.join(cols)} FROM {rawsql.table(Submission)} a "
+        f"INNER JOIN {rawsql.table(Procedure)} p ON {_c(Procedure, 'id', 'p')} = {_c(Submission, 'procedure', 'a')} "
+        f"INNER JOIN {rawsql.table(Section)} s ON {_c(Section, 'id', 's')} = {_c(Submission, 'section', 'a')} "
+        f"WHERE {_c(Submission, 'id', 'a')} = %s" + (f" AND {_c(Submission, 'municipality', 'a')} = %s" if scoped else "")
+    )
+
+
+def receipt(submission_id: int) -> Submission:
+    """The submission with its procedure and section, only the fields the receipt email shows
+    (the rest deferred): what ``Submission.objects.select_related("procedure", "section")
+    .only(...)`` reads, without compiling it — that compilation cost the worker more than the
+    email's rendering. Raises ``Submission.DoesNotExist`` as ``get()`` would."""
+    city_id = tenancy._scoping_city_id()
+    with connection.cursor() as cur:
+        if city_id is None:
+            cur.execute(_receipt_sql(connection.vendor, scoped=False), [submission_id])
+        else:
+            cur.execute(_receipt_sql(connection.vendor), [submission_id, city_id])
+        row = cur.fetchone()
+    if row is None:
+        raise Submission.DoesNotExist(f"submission {submission_id}")
+    submission, procedure, section = rawsql.split(row, *RECEIPT_FIELDS)
+    submission.procedure, submission.section = procedure, section
+    return submission

@@ -20,7 +20,7 @@ from madoguchi.core.tasks import enqueue
 from madoguchi.core.wareki import fiscal_year
 from madoguchi.forms.engine import FormEngine
 
-from . import fees
+from . import fees, queries
 from .models import Procedure, ReceiptCounter, Submission, SubmissionEvent
 
 S = Submission.Status
@@ -327,17 +327,9 @@ def send_submitted_email(submission_id: int, resubmission: bool) -> None:
     """Run by the task ``applications.submitted_email`` (see ``_notify_submitted``)."""
     from madoguchi.core import tenancy
 
-    # Only what the receipt shows: a submission row carries its answers, and compiling and
-    # reading every column of three tables cost the worker more than the email itself.
-    submission = (
-        Submission.objects.select_related("procedure", "section")
-        .only(
-            "uuid", "applicant_id", "applicant_name", "applicant_email", "receipt_number", "submitted_at", "municipality_id",
-            "procedure__name", "procedure__processing_time", "procedure__municipality_id", "section__name", "section__phone",
-            "procedure__fee", "procedure__payment_timing",
-        )
-        .get(pk=submission_id)
-    )  # fmt: skip
+    # Only what the receipt shows (queries.RECEIPT_FIELDS): a submission row carries its
+    # answers, and compiling the ORM's query cost the worker more than the email itself.
+    submission = queries.receipt(submission_id)
     city = tenancy.municipality_by_id(submission.procedure.municipality_id)  # cached, not a wide join
     submission.procedure.municipality = city  # the template names the city
     notify.send_template_now(

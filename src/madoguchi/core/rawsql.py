@@ -5,7 +5,9 @@ unit with its facility) makes spend more CPU compiling the ORM query than the da
 answering it: ``User.objects.get(pk=…)`` costs ~0.19 ms of Python against ~0.04 ms for the same
 row read here. The SQL is built once per process from the model's metadata (renamed tables or
 columns follow) and values pass through the converters the ORM itself would apply, so the
-instances are the same as the ORM's. Everywhere else, use the ORM.
+instances are the same as the ORM's — whole, or with the fields not read deferred, as
+``.only()`` gives them (a submission's answers are the bulk of its row). Everywhere else, use
+the ORM.
 """
 
 from __future__ import annotations
@@ -16,41 +18,57 @@ from django.db import connection
 
 
 @functools.cache
-def _converters(model, vendor: str):
-    """Per column, the converters the ORM itself applies to values read from this backend."""
+def selected(model, fields: tuple[str, ...] | None = None) -> tuple:
+    """The concrete fields a read selects, in the model's order: every one, or only ``fields``
+    (field names, foreign keys by name) and the primary key, as ``.only(*fields)`` reads."""
+    if fields is None:
+        return tuple(model._meta.concrete_fields)
+    wanted = {model._meta.get_field(name).attname for name in fields} | {model._meta.pk.attname}
+    return tuple(f for f in model._meta.concrete_fields if f.attname in wanted)
+
+
+@functools.cache
+def _converters(model, vendor: str, fields: tuple[str, ...] | None = None):
+    """Per selected column, the converters the ORM itself applies to values read from this
+    backend, and the attribute names ``Model.from_db`` takes."""
     out = []
-    for f in model._meta.concrete_fields:
+    for f in selected(model, fields):
         col = f.get_col(model._meta.db_table)
         out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-    return out
+    return out, [f.attname for f in selected(model, fields)]
 
 
-def from_row(model, values):
-    """A model instance from a row of ``columns(model)``, as the ORM would build it."""
+def from_row(model, values, fields: tuple[str, ...] | None = None):
+    """A model instance from a row of ``columns(model, fields=fields)``, as the ORM would build
+    it: with ``fields``, the rest deferred (loaded on first use), as ``.only(*fields)`` gives."""
+    convs_by_col, attnames = _converters(model, connection.vendor, fields)
     converted = []
-    for (col, convs), value in zip(_converters(model, connection.vendor), values, strict=True):
+    for (col, convs), value in zip(convs_by_col, values, strict=True):
         for conv in convs:
             value = conv(value, col, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields], converted)
+    return model.from_db(connection.alias, attnames, converted)
 
 
 def split(row, *models) -> list:
     """Instances of ``models`` from a row that selected ``columns(model)`` of each in turn; a
-    model whose primary key is NULL (an outer join that found nothing) gives None."""
+    model whose primary key is NULL (an outer join that found nothing) gives None. A model may
+    be given as ``(model, fields)`` for a row that selected ``columns(model, fields=fields)``."""
     out, at = [], 0
-    for model in models:
-        n = len(model._meta.concrete_fields)
-        values = row[at : at + n]
-        pk_index = model._meta.concrete_fields.index(model._meta.pk)
-        out.append(None if values[pk_index] is None else from_row(model, values))
-        at += n
+    for entry in models:
+        model, fields = entry if isinstance(entry, tuple) else (entry, None)
+        chosen = selected(model, fields)
+        values = row[at : at + len(chosen)]
+        pk_index = chosen.index(model._meta.pk)
+        out.append(None if values[pk_index] is None else from_row(model, values, fields))
+        at += len(chosen)
     return out
 
 
-def columns(model, alias: str = "") -> list[str]:
+def columns(model, alias: str = "", fields: tuple[str, ...] | None = None) -> list[str]:
+    """The quoted columns a read selects (see ``selected``), prefixed by ``alias.``."""
     prefix = f"{alias}." if alias else ""
-    return [prefix + connection.ops.quote_name(f.column) for f in model._meta.concrete_fields]
+    return [prefix + connection.ops.quote_name(f.column) for f in selected(model, fields)]
 
 
 def column(model, field: str, alias: str = "") -> str:

@@ -41,3 +41,29 @@ def test_unpublished_and_formless(db):
     if formless is not None:
         found, version = queries.published_procedure(formless.slug)
         assert found.form is None and version is None
+
+
+def test_receipt_reads_what_the_orms_only_reads(db):
+    from madoguchi.applications.factories import SubmissionFactory
+    from madoguchi.applications.models import Submission
+    from madoguchi.core import tenancy
+
+    submission = SubmissionFactory()
+    with tenancy.using(submission.municipality):
+        raw = queries.receipt(submission.pk)
+        sub_fields, proc_fields, sec_fields = (fields for _, fields in queries.RECEIPT_FIELDS)
+        only = [*sub_fields, *(f"procedure__{f}" for f in proc_fields), *(f"section__{f}" for f in sec_fields)]
+        orm = Submission.objects.select_related("procedure", "section").only(*only).get(pk=submission.pk)
+        for a, b in ((raw, orm), (raw.procedure, orm.procedure), (raw.section, orm.section)):
+            assert type(a) is type(b) and a.get_deferred_fields() == b.get_deferred_fields()
+            for f in type(a)._meta.concrete_fields:
+                if f.attname not in b.get_deferred_fields():
+                    assert getattr(a, f.attname) == getattr(b, f.attname), f.name
+        assert "answers" in raw.get_deferred_fields()
+        assert raw.answers == orm.answers  # a deferred field still loads on use
+        with pytest.raises(Submission.DoesNotExist):
+            queries.receipt(submission.pk + 1000)
+    from madoguchi.core.factories import MunicipalityFactory
+
+    with tenancy.using(MunicipalityFactory(name="別の市")), pytest.raises(Submission.DoesNotExist):
+        queries.receipt(submission.pk)  # another city's submission, as the scoped manager
