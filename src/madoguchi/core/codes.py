@@ -73,6 +73,14 @@ _MY_NUMBER_CANDIDATE = re.compile(
 )
 
 
+def _is_nfkc(text: str) -> bool:
+    """Whether ``text`` is in NFKC form; then so is each of its characters alone (a character
+    that NFKC changes would change the whole text too), so ``_normalise`` would return it as is."""
+    import unicodedata
+
+    return unicodedata.is_normalized("NFKC", text)
+
+
 def _normalise(text: str) -> tuple[str, list[int]]:
     """NFKC per character, with each output character's index in ``text`` (so a match in the
     normalised text masks the right span of what was typed)."""
@@ -89,13 +97,23 @@ def _normalise(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
+_ASCII_DIGITS = "0123456789"
+
+
 def _spans(text: str) -> list[tuple[int, int]]:
     """(start, end) in ``text`` of every valid-looking マイナンバー."""
-    if not text or sum(c.isdigit() for c in text) < 12:
+    if not text:
         return []
-    # ASCII (most text with numbers in it: phone numbers, dates, addresses typed half-width)
-    # is its own NFKC form: no per-character pass on every submission's answers.
-    normalised, where = (text, range(len(text))) if text.isascii() else _normalise(text)
+    digits = sum(map(str.isdigit, text))
+    if digits < 12:
+        return []
+    # Text already in NFKC form with only ASCII digits (most answers: names, addresses and
+    # phone numbers typed in kanji, kana and half-width digits) is its own per-character
+    # normalisation: no per-character pass on every submission's answers.
+    if text.isascii() or (digits == sum(map(text.count, _ASCII_DIGITS)) and _is_nfkc(text)):
+        normalised, where = text, range(len(text))
+    else:
+        normalised, where = _normalise(text)
     spans = []
     for m in _MY_NUMBER_CANDIDATE.finditer(normalised):
         digits = m.group(1) or "".join(g for g in m.groups()[1:] if g)

@@ -74,6 +74,34 @@ def test_dates_times_phone_numbers_and_other_groups_do_not_trigger(text):
     assert redact_my_numbers(text) == text
 
 
+def test_the_fast_path_finds_what_the_per_character_pass_finds():
+    """Text already in NFKC form with ASCII digits skips the per-character normalisation; on
+    seeded random text mixing every spelling (full-width and other digits, combining marks,
+    half-width kana, separators) both ways give the same spans."""
+    import random
+
+    from madoguchi.core import codes
+
+    def slow(text):
+        normalised, where = codes._normalise(text)
+        out = []
+        for m in codes._MY_NUMBER_CANDIDATE.finditer(normalised):
+            digits = m.group(1) or "".join(g for g in m.groups()[1:] if g)
+            if codes.is_valid_my_number(digits):
+                out.append((where[m.start()], where[m.end() - 1] + 1))
+        return out
+
+    pieces = [NUMBER, FULL, A, B, C, "0", "7", "０", "٣", "①", "-", "ー", "－", " ", "\u3000", "\n", ".", "．", "，"]
+    pieces += ["緑野", "さくら", "ｶﾞ", "ﾞ", "\u3099", "e\u0301", "é", "Å", "\u212b", "ｱｲｳ", "電話03-1234-5678", "〒100-0001"]
+    rng = random.Random(20261204)
+    fast_paths = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        fast_paths += codes._is_nfkc(text) and not text.isascii()
+        assert codes._spans(text) == slow(text), text
+    assert fast_paths > 100  # the random texts exercise the fast path, not only the slow one
+
+
 def test_the_validator_refuses_with_the_current_message():
     with pytest.raises(validation.ValidationError) as exc:
         validation.refuse_my_number(f"{A}ー{B}ー{C}", "利用目的", "purpose")
