@@ -10,10 +10,10 @@ never runs. After commit the row is announced to a worker:
   list, a worker pops it and runs that task, and every worker also sweeps the table every few
   seconds for what no announcement covers (delayed tasks, retries, lost announcements).
 
-Workers claim a row with a conditional UPDATE (status pending → running), which is atomic on
-PostgreSQL and SQLite alike, so any number of processes can work the same table. A worker that
-dies leaves its row ``running`` with an expired lease; another worker takes it again
-(at-least-once). Handlers must therefore be idempotent; ``dedupe_key`` prevents enqueueing the
+Workers claim rows with a conditional UPDATE (status pending → running), which is atomic on
+PostgreSQL and SQLite alike, so any number of processes can work the same table; a backlog is
+claimed and marked done ``BATCH`` rows per statement. A worker that dies leaves its rows
+``running`` with an expired lease; another worker takes them again (at-least-once). Handlers must therefore be idempotent; ``dedupe_key`` prevents enqueueing the
 same logical job twice.
 
 Usage::
@@ -186,52 +186,59 @@ def _c(field: str) -> str:
     return rawsql.column(Task, field)
 
 
+# Tasks claimed, and marked done, together: a worker popping a backlog (the receipts of a
+# deadline day, the confirmations of an opening rush) makes one claim and one done commit per
+# batch, not per task — each is a durable commit (a WAL flush). The cost: a worker killed half
+# way through a batch leaves the tasks it already ran marked running, and they run again when
+# the lease ends (at most BATCH - 1 repeats; handlers are idempotent, sends at least once).
+BATCH = 10
+
+
 @functools.cache
-def _claim_sql(vendor: str) -> str:
+def _claim_sql(vendor: str, count: int = 1) -> str:
     from . import rawsql
     from .models import Task
 
     S = Task.Status
     return (
         f"UPDATE {rawsql.table(Task)} SET {_c('status')} = '{S.RUNNING}', {_c('locked_until')} = %s, {_c('locked_by')} = %s "
-        f"WHERE {_c('id')} = %s AND (({_c('status')} = '{S.PENDING}' AND {_c('run_after')} <= %s) OR ({_c('status')} = '{S.RUNNING}' AND {_c('locked_until')} < %s)) "
+        f"WHERE {_c('id')} IN ({', '.join(['%s'] * count)}) "
+        f"AND (({_c('status')} = '{S.PENDING}' AND {_c('run_after')} <= %s) OR ({_c('status')} = '{S.RUNNING}' AND {_c('locked_until')} < %s)) "
         f"RETURNING {', '.join(rawsql.columns(Task))}"
     )
 
 
 @functools.cache
-def _done_sql(vendor: str) -> str:
+def _done_sql(vendor: str, count: int = 1) -> str:
     from . import rawsql
     from .models import Task
 
     return (
-        f"UPDATE {rawsql.table(Task)} SET {_c('attempts')} = %s, {_c('status')} = '{Task.Status.DONE}', {_c('locked_until')} = NULL, "
-        f"{_c('finished_at')} = %s, {_c('last_error')} = '' WHERE {_c('id')} = %s"
+        f"UPDATE {rawsql.table(Task)} SET {_c('attempts')} = {_c('attempts')} + 1, {_c('status')} = '{Task.Status.DONE}', "
+        f"{_c('locked_until')} = NULL, {_c('finished_at')} = %s, {_c('last_error')} = '' WHERE {_c('id')} IN ({', '.join(['%s'] * count)})"
     )
 
 
-def _claim(task_id: int, worker_id: str):
-    """Take the task if it is due (or its lease ran out) and read it, in one conditional
-    UPDATE … RETURNING (atomic on PostgreSQL and SQLite alike); None if another worker has it."""
+def _claim(task_ids: list[int], worker_id: str) -> list:
+    """Take those of the tasks that are due (or whose lease ran out) and read them, in one
+    conditional UPDATE … RETURNING (atomic on PostgreSQL and SQLite alike), in the order
+    given; a task another worker has is left out."""
     from . import rawsql
     from .models import Task
 
     ops, now = connection.ops, timezone.now()
     lease, now = ops.adapt_datetimefield_value(now + LEASE), ops.adapt_datetimefield_value(now)
     with connection.cursor() as cur:
-        cur.execute(_claim_sql(connection.vendor), [lease, worker_id, task_id, now, now])
-        row = cur.fetchone()
-    return None if row is None else rawsql.from_row(Task, row)
+        cur.execute(_claim_sql(connection.vendor, len(task_ids)), [lease, worker_id, *task_ids, now, now])
+        rows = {row.pk: row for row in (rawsql.from_row(Task, values) for values in cur.fetchall())}
+    return [rows[pk] for pk in task_ids if pk in rows]
 
 
-def run_task(task_id: int, worker_id: str | None = None) -> bool:
-    """Claim and run one task. Returns True if this call ran it."""
+def _execute(row) -> bool:
+    """Run one claimed task; a failure is recorded on its row (retried with backoff, or failed
+    for good after ``max_attempts``). True if it succeeded (it is then to be marked done)."""
     from .models import Task
 
-    worker_id = worker_id or _worker_id()
-    row = _claim(task_id, worker_id)
-    if row is None:
-        return False
     entry = _REGISTRY.get(row.name)
     attempts = row.attempts + 1
     try:
@@ -242,7 +249,7 @@ def run_task(task_id: int, worker_id: str | None = None) -> bool:
             entry.func(**row.payload)
     except Exception as exc:  # recorded on the row; retried with backoff
         failed = attempts >= row.max_attempts
-        Task.objects.filter(pk=task_id).update(
+        Task.objects.filter(pk=row.pk).update(
             attempts=attempts,
             status=Task.Status.FAILED if failed else Task.Status.PENDING,
             run_after=timezone.now() + timedelta(seconds=min(2**attempts, 3600)),
@@ -250,11 +257,38 @@ def run_task(task_id: int, worker_id: str | None = None) -> bool:
             last_error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000],
             finished_at=timezone.now() if failed else None,
         )
-        log.warning("task %s#%s failed (attempt %s): %s", row.name, task_id, attempts, type(exc).__name__)
-        return True
-    with connection.cursor() as cur:
-        cur.execute(_done_sql(connection.vendor), [attempts, connection.ops.adapt_datetimefield_value(timezone.now()), task_id])
+        log.warning("task %s#%s failed (attempt %s): %s", row.name, row.pk, attempts, type(exc).__name__)
+        return False
     return True
+
+
+def _mark_done(task_ids: list[int]) -> None:
+    with connection.cursor() as cur:
+        cur.execute(_done_sql(connection.vendor, len(task_ids)), [connection.ops.adapt_datetimefield_value(timezone.now()), *task_ids])
+
+
+def run_tasks(task_ids: list[int], worker_id: str | None = None) -> int:
+    """Claim and run these tasks, ``BATCH`` at a time; returns how many this call ran
+    (succeeded or failed), leaving out those another worker had or that were not due."""
+    worker_id = worker_id or _worker_id()
+    ran = 0
+    for start in range(0, len(task_ids), BATCH):
+        rows = _claim(task_ids[start : start + BATCH], worker_id)
+        succeeded = []
+        try:
+            for row in rows:
+                if _execute(row):
+                    succeeded.append(row.pk)
+                ran += 1
+        finally:  # what ran is marked even if the loop is interrupted (a worker shutting down)
+            if succeeded:
+                _mark_done(succeeded)
+    return ran
+
+
+def run_task(task_id: int, worker_id: str | None = None) -> bool:
+    """Claim and run one task. Returns True if this call ran it."""
+    return bool(run_tasks([task_id], worker_id))
 
 
 @functools.cache
@@ -292,14 +326,10 @@ def run_pending(limit: int = 1000, worker_id: str | None = None) -> int:
     done = 0
     while done < limit:
         batch = min(50, limit - done)
-        ids = due_task_ids(batch)
-        ran_any = False
-        for tid in ids:
-            if run_task(tid, worker_id):
-                done += 1
-                ran_any = True
+        ran = run_tasks(due_task_ids(batch), worker_id)
+        done += ran
         # Tasks may enqueue tasks: look again while the last look found work.
-        if not ran_any:
+        if not ran:
             break
     return done
 
@@ -339,15 +369,30 @@ def work_forever(stop: threading.Event | None = None, poll: float = 2.0, periodi
             EmbeddedWorker.wait(poll)
             continue
         try:
-            popped = client.brpop(REDIS_KEY, timeout=max(1, int(poll)))
+            ids = popped_ids(client, timeout=max(1, int(poll)))
         except Exception:
             stop.wait(poll)
             continue
-        if popped:
+        if ids:
             try:
-                run_task(int(popped[1]), worker_id)
+                run_tasks(ids, worker_id)
             except Exception:
                 log.exception("task worker loop error")
+
+
+def popped_ids(client, timeout: int) -> list[int]:
+    """The next announced task id (waiting up to ``timeout`` seconds for one) and up to
+    ``BATCH - 1`` more queued behind it, oldest first; [] when none came."""
+    import redis
+
+    popped = client.brpop(REDIS_KEY, timeout=timeout)
+    if not popped:
+        return []
+    try:
+        more = client.rpop(REDIS_KEY, BATCH - 1)  # without waiting: only a backlog has more
+    except redis.ResponseError:  # a Redis before 6.2 pops one at a time
+        more = None
+    return [int(popped[1]), *(int(x) for x in more or ())]
 
 
 class EmbeddedWorker:

@@ -79,21 +79,34 @@ def test_deduplicated_insert_writes_what_create_writes_with_every_column():
 
 def test_claim_returns_the_row_as_the_orm_reads_it_and_done_writes_what_update_writes():
     t = Task.objects.create(name="core.send_email", payload={}, run_after=PAST)
-    claimed = tasks._claim(t.pk, "w1")
+    (claimed,) = tasks._claim([t.pk], "w1")
     same(claimed, Task.objects.get(pk=t.pk))
     assert (claimed.status, claimed.locked_by) == (Task.Status.RUNNING, "w1")
-    assert tasks._claim(t.pk, "w2") is None  # leased to w1
-    assert tasks._claim(Task.objects.create(name="x", run_after=FUTURE).pk, "w1") is None  # not due
+    assert tasks._claim([t.pk], "w2") == []  # leased to w1
+    assert tasks._claim([Task.objects.create(name="x", run_after=FUTURE).pk], "w1") == []  # not due
     sql = tasks._claim_sql(connection.vendor)
     assert sql.split(" RETURNING ")[1].split(", ") == quoted(Task)
     names_only_model_columns(sql, Task)
 
-    with connection.cursor() as cur:
-        cur.execute(tasks._done_sql(connection.vendor), [1, connection.ops.adapt_datetimefield_value(PAST), t.pk])
+    tasks._mark_done([t.pk])
     other = Task.objects.create(name="core.send_email", payload={}, run_after=PAST, status=Task.Status.RUNNING, locked_until=FUTURE, last_error="e")
-    Task.objects.filter(pk=other.pk).update(attempts=1, status=Task.Status.DONE, locked_until=None, finished_at=PAST, last_error="")
-    same(Task.objects.get(pk=t.pk), Task.objects.get(pk=other.pk), skip=("id", "created_at", "locked_by"))
+    Task.objects.filter(pk=other.pk).update(attempts=1, status=Task.Status.DONE, locked_until=None, last_error="")
+    same(Task.objects.get(pk=t.pk), Task.objects.get(pk=other.pk), skip=("id", "created_at", "locked_by", "finished_at"))
+    assert Task.objects.get(pk=t.pk).finished_at is not None
     names_only_model_columns(tasks._done_sql(connection.vendor), Task)
+
+
+def test_a_batch_is_claimed_in_the_order_given_and_marked_done_together():
+    due = [Task.objects.create(name="core.send_email", payload={}, run_after=PAST) for _ in range(3)]
+    later = Task.objects.create(name="core.send_email", payload={}, run_after=FUTURE)
+    order = [due[2].pk, later.pk, due[0].pk, due[1].pk]
+    claimed = tasks._claim(order, "w1")
+    assert [row.pk for row in claimed] == [due[2].pk, due[0].pk, due[1].pk]  # the one not due is left out
+    assert tasks._claim(order, "w2") == []
+    tasks._mark_done([due[0].pk, due[2].pk])
+    statuses = dict(Task.objects.filter(pk__in=order).values_list("pk", "status"))
+    assert statuses == {due[0].pk: "done", due[2].pk: "done", due[1].pk: "running", later.pk: "pending"}
+    assert set(Task.objects.filter(pk__in=[due[0].pk, due[2].pk]).values_list("attempts", flat=True)) == {1}
 
 
 def test_due_task_ids_are_the_orm_query():
