@@ -30,24 +30,29 @@ def selected(model, fields: tuple[str, ...] | None = None) -> tuple:
 @functools.cache
 def _converters(model, vendor: str, fields: tuple[str, ...] | None = None):
     """Per selected column, the converters the ORM itself applies to values read from this
-    backend, and the attribute names ``Model.from_db`` takes."""
+    backend, and where each value goes among the model's concrete fields."""
     out = []
     for f in selected(model, fields):
         col = f.get_col(model._meta.db_table)
         out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-    return out, [f.attname for f in selected(model, fields)]
+    concrete = model._meta.concrete_fields
+    return out, [concrete.index(f) for f in selected(model, fields)], [f.attname for f in concrete]
 
 
 def from_row(model, values, fields: tuple[str, ...] | None = None):
     """A model instance from a row of ``columns(model, fields=fields)``, as the ORM would build
     it: with ``fields``, the rest deferred (loaded on first use), as ``.only(*fields)`` gives."""
-    convs_by_col, attnames = _converters(model, connection.vendor, fields)
-    converted = []
-    for (col, convs), value in zip(convs_by_col, values, strict=True):
+    from django.db.models import DEFERRED
+
+    convs_by_col, positions, attnames = _converters(model, connection.vendor, fields)
+    # Every concrete field in place, DEFERRED where not read: Model.from_db would otherwise
+    # place them itself with a list lookup per field (most of a wide row's cost).
+    row = [DEFERRED] * len(attnames) if fields is not None else [None] * len(attnames)
+    for (col, convs), at, value in zip(convs_by_col, positions, values, strict=True):
         for conv in convs:
             value = conv(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, attnames, converted)
+        row[at] = value
+    return model.from_db(connection.alias, attnames, row)
 
 
 def split(row, *models) -> list:
