@@ -47,10 +47,15 @@ def derive_seed(secret: str, inputs_digest: str) -> str:
     return hashlib.sha256(f"{secret}:{inputs_digest}".encode()).hexdigest()
 
 
+def hash_key(seed: str):
+    """The sort key of the draw's random order for an id (a string): SHA-256 of ``"<seed>:<id>"``."""
+    prefix = f"{seed}:".encode()
+    return lambda i: hashlib.sha256(prefix + i.encode()).digest()
+
+
 def order(seed: str, ids: Iterable) -> list[str]:
     """The ids (as strings) in the draw's random order."""
-    prefix = f"{seed}:".encode()
-    return sorted({str(i) for i in ids}, key=lambda i: hashlib.sha256(prefix + i.encode()).digest())
+    return sorted({str(i) for i in ids}, key=hash_key(seed))
 
 
 def sample(seed: str, ids: Iterable, k: int) -> list[str]:

@@ -25,9 +25,8 @@ from collections.abc import Iterable, Sequence
 
 # The verifiable-draw mechanism (commitment, seed derivation, hash order) is core's; this module
 # adds the lottery's own inputs and its 第1希望優先 assignment. Both run without Django.
-from madoguchi.core.draw import commitment, derive_seed
+from madoguchi.core.draw import commitment, derive_seed, hash_key
 from madoguchi.core.draw import digest as _digest
-from madoguchi.core.draw import order as draw_order
 
 __all__ = ["canonical_inputs", "commitment", "derive_seed", "draw", "inputs_digest", "verify"]
 
@@ -46,8 +45,8 @@ def draw(seed: str, applications: Iterable[tuple[str, Sequence[str]]], frames: I
     applications are given does not matter."""
     available = set(frames)
     apps = sorted((str(a), list(w)) for a, w in applications)
-    position = {applicant: i for i, applicant in enumerate(draw_order(seed, (a for a, _ in apps)))}
-    order = sorted(apps, key=lambda a: position[a[0]])
+    key = hash_key(seed)  # core.draw.order's order, without building it apart and looking it up
+    order = sorted(apps, key=lambda a: key(a[0]))
     wins: dict[str, str] = {}
     counts: dict[str, int] = {}
     max_rank = max((len(w) for _, w in order), default=0)
