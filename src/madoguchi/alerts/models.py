@@ -397,7 +397,11 @@ class SubscriptionTopic(CityOwned):
 
     class Meta:
         db_table = "alerts_subscription_topics"
-        constraints = [models.UniqueConstraint(fields=["municipality", "subscription", "topic"], name="alerts_subscriptiontopic_once")]
+        # Led by the subscription (which is in one city): its index is what the fan-out's join
+        # probes per subscription. Led by the city, the planner of a freshly filled table
+        # combined two single-column indexes, scanning every row of the topic per subscription
+        # (6.7 s for 20,000 subscribers, bench_alerts).
+        constraints = [models.UniqueConstraint(fields=["subscription", "topic"], name="alerts_subscription_topic_once")]
 
 
 class SubscriptionArea(CityOwned):
@@ -412,7 +416,7 @@ class SubscriptionArea(CityOwned):
 
     class Meta:
         db_table = "alerts_subscription_areas"
-        constraints = [models.UniqueConstraint(fields=["municipality", "subscription", "area"], name="alerts_subscriptionarea_once")]
+        constraints = [models.UniqueConstraint(fields=["subscription", "area"], name="alerts_subscription_area_once")]  # as the topics
 
 
 class NoticeArea(CityOwned):
