@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "madoguchi.core.csp.CSPMiddleware",  # django-csp's, with the header built once (core/csp.py)
     "madoguchi.core.middleware.RequestContextMiddleware",
     "madoguchi.core.tenancy.TenantMiddleware",
     # After the city is known (keys and counters are per city); process_view, so the URL pattern
