@@ -38,3 +38,30 @@ def test_signed_in_request_uses_it(client):
     user = User.objects.create_user(email="me@example.jp", password="pw-123456789", email_verified=True)
     client.force_login(user)
     assert client.get("/api/accounts/me").json()["email"] == "me@example.jp"
+
+
+def test_in_a_city_the_read_also_says_whether_the_account_holds_a_role_there():
+    from madoguchi.core import tenancy
+    from madoguchi.core.factories import MunicipalityFactory, SectionFactory, StaffFactory
+
+    here, elsewhere = MunicipalityFactory(name="ここ市"), MunicipalityFactory(name="よそ市")
+    with tenancy.using(here):
+        staff = StaffFactory(email="staff@example.lg.jp", section=SectionFactory(municipality=here, name="市民課"))
+    resident = get_user_model().objects.create_user(email="r@example.jp", password="pw-123456789")
+    for city, user, holds in ((here, staff, True), (here, resident, False), (elsewhere, staff, False)):
+        with tenancy.using(city):
+            got = ModelBackend().get_user(user.pk)
+            assert got.staff_role_here == (city.pk, holds) == (city.pk, got.staff_roles.exists())
+            assert _fields(got) == _fields(get_user_model().objects.get(pk=user.pk))
+    assert not hasattr(ModelBackend().get_user(staff.pk), "staff_role_here")  # no city: not asked
+
+
+def test_a_residents_first_request_asks_nothing_more_and_writes_no_session(client):
+    from madoguchi.core import twofactor
+    from madoguchi.core.factories import MunicipalityFactory
+
+    MunicipalityFactory(name="みどり野市", is_default=True)
+    resident = get_user_model().objects.create_user(email="first@example.jp", password="pw-123456789", email_verified=True)
+    client.force_login(resident)
+    response = client.get("/api/accounts/me")
+    assert response.status_code == 200 and twofactor._SESSION_KEY not in client.session
