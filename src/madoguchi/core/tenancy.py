@@ -604,7 +604,9 @@ ALL_CITIES = "*"
 
 def rls_statements(table: str, column: str = "municipality_id") -> list[str]:
     policy = f"madoguchi_city_{table}"[:63]
-    setting = f"current_setting('{GUC}', true)"
+    # In a sub-select PostgreSQL reads the setting once per statement (an InitPlan), not once
+    # per row: a read of 200,000 rows (the lottery's wishes and applications) evaluated it for each.
+    setting = f"(SELECT current_setting('{GUC}', true))"
     return [
         f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
         # FORCE: the table's owner (the app's own role) is bound by the policy too.
