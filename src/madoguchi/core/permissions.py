@@ -30,7 +30,21 @@ ACTION_ROLE = {
 def is_staff_member(user) -> bool:
     """Staff of the active city: a role in one of its sections (StaffRole is scoped to the
     active city), or its platform administrator."""
-    return bool(user and user.is_authenticated and (is_platform_admin(user) or user.staff_roles.exists()))
+    if not (user and user.is_authenticated):
+        return False
+    if is_platform_admin(user):
+        return True
+    known = role_here_known(user)
+    return known if known is not None else user.staff_roles.exists()
+
+
+def role_here_known(user) -> bool | None:
+    """Whether the account holds a role in the active city, as its per-request read already
+    said (``accounts.backends.read_user``: ``staff_role_here``); None when not read for this city."""
+    from . import tenancy
+
+    known = getattr(user, "staff_role_here", None)
+    return known[1] if known is not None and known[0] == tenancy.current_id() else None
 
 
 def is_platform_admin(user) -> bool:
@@ -43,7 +57,8 @@ def is_platform_admin(user) -> bool:
 
     if tenancy.current_id() is None:
         return True
-    if user.staff_roles.exists():  # scoped to the active city
+    known = role_here_known(user)
+    if known if known is not None else user.staff_roles.exists():  # scoped to the active city
         return True
     with tenancy.unscoped():
         has_roles_elsewhere = user.staff_roles.exists()

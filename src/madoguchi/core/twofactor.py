@@ -27,11 +27,10 @@ def needs_second_factor(request) -> bool:
     if user.is_staff or user.is_platform_admin:
         return True
     from . import tenancy
-    from .permissions import is_staff_member
+    from .permissions import is_staff_member, role_here_known
 
-    known = getattr(user, "staff_role_here", None)  # read with the account (accounts.backends)
-    if known is not None and known[0] == tenancy.current_id():
-        return known[1]  # what is_staff_member answers for a user neither staff nor platform admin
+    if role_here_known(user) is not None:  # read with the account: no query, nothing to remember
+        return is_staff_member(user)
     key = f"{user.pk}:{tenancy.current_id() or 0}"
     cached = request.session.get(_SESSION_KEY) or {}
     if key not in cached:

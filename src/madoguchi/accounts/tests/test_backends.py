@@ -56,6 +56,23 @@ def test_in_a_city_the_read_also_says_whether_the_account_holds_a_role_there():
     assert not hasattr(ModelBackend().get_user(staff.pk), "staff_role_here")  # no city: not asked
 
 
+def test_the_one_permission_check_uses_what_the_read_said(django_assert_num_queries):
+    from madoguchi.core import tenancy
+    from madoguchi.core.factories import MunicipalityFactory, SectionFactory, StaffFactory
+    from madoguchi.core.permissions import is_staff_member
+
+    here, elsewhere = MunicipalityFactory(name="ここ市"), MunicipalityFactory(name="よそ市")
+    with tenancy.using(here):
+        staff = StaffFactory(email="staff2@example.lg.jp", section=SectionFactory(municipality=here, name="市民課"))
+    resident = get_user_model().objects.create_user(email="r2@example.jp", password="pw-123456789")
+    with tenancy.using(here):
+        read = {u.pk: ModelBackend().get_user(u.pk) for u in (staff, resident)}
+        with django_assert_num_queries(0):
+            assert is_staff_member(read[staff.pk]) and not is_staff_member(read[resident.pk])
+    with tenancy.using(elsewhere), django_assert_num_queries(1):  # read for another city: asked again
+        assert not is_staff_member(read[staff.pk])
+
+
 def test_a_residents_first_request_asks_nothing_more_and_writes_no_session(client):
     from madoguchi.core import twofactor
     from madoguchi.core.factories import MunicipalityFactory
