@@ -219,7 +219,7 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
             # The INSERT comes first in its transaction, so a repeated idempotency key rolls
             # back nothing else and needs no savepoint.
             with transaction.atomic():
-                submission.save(force_insert=True)
+                rawsql.insert(submission)
                 _after_submit(submission, resubmission, actor, request, changed)
         except IntegrityError:
             existing = Submission.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
@@ -239,7 +239,7 @@ def submit(submission: Submission, *, actor=None, request=None, idempotency_key:
 
 def _after_submit(submission: Submission, resubmission: bool, actor, request, changed: list[str] = ()) -> None:
     """The event, audit and emails of a submission, inside its transaction."""
-    event = SubmissionEvent.objects.create(
+    event = SubmissionEvent(
         submission=submission,
         kind=SubmissionEvent.Kind.RESUBMITTED if resubmission else SubmissionEvent.Kind.SUBMITTED,
         body=("補正で変わった項目: " + "、".join(changed)) if changed else ("変わった項目はありません" if resubmission else ""),
@@ -248,6 +248,7 @@ def _after_submit(submission: Submission, resubmission: bool, actor, request, ch
         to_status=submission.status,
         section_pending=submission.channel != Submission.Channel.COUNTER,  # the section took it itself
     )
+    rawsql.insert(event)
     if submission.channel == Submission.Channel.COUNTER and actor is not None:
         audit.record(AuditLog.Action.CREATE, submission, request=request, actor=actor, detail={"channel": "counter"})
     if not resubmission:

@@ -99,3 +99,53 @@ def get_by_pk(model, pk):
         cur.execute(_by_pk_sql(model, connection.vendor), [pk])
         row = cur.fetchone()
     return None if row is None else from_row(model, row)
+
+
+@functools.cache
+def _insert_plan(model, vendor: str) -> tuple[tuple, str]:
+    """The fields an INSERT writes and its SQL, for a model ``insert`` can write as ``save``
+    would: one table (no parent model), an automatic primary key the database returns, no
+    other value the database fills in, no field with a placeholder of its own."""
+    meta = model._meta
+    pk = meta.pk
+    if meta.parents or not getattr(pk, "db_returning", False) or list(meta.db_returning_fields) != [pk]:
+        raise TypeError(f"rawsql.insert cannot write {meta.label}: use save()")
+    fields = tuple(f for f in meta.concrete_fields if f is not pk and not f.generated)
+    if any(hasattr(f, "get_placeholder") for f in fields):
+        raise TypeError(f"rawsql.insert cannot write {meta.label}: a field has its own placeholder")
+    quote = connection.ops.quote_name
+    sql = f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))})"
+    if connection.features.can_return_columns_from_insert:
+        sql += f" RETURNING {quote(pk.column)}"
+    return fields, sql
+
+
+def insert(row) -> None:
+    """``row.save(force_insert=True)`` for a new row, without the ORM's insert compiler: the same
+    city check (``CityOwned``), related-object check, ``pre_save`` of each field (``auto_now``
+    and the like), value preparation and ``pre_save``/``post_save`` signals, and the new primary
+    key set on ``row``. The compiler was a sixth of a submission's CPU (two rows a submit)."""
+    from django.db import transaction
+    from django.db.models import signals
+
+    from .models import CityOwned, fill_municipality
+
+    model = type(row)
+    if row.pk is not None:  # a chosen primary key: the ORM's path
+        row.save(force_insert=True)
+        return
+    if isinstance(row, CityOwned):
+        fill_municipality(row)
+    row._prepare_related_fields_for_save(operation_name="save")
+    using = connection.alias
+    if signals.pre_save.has_listeners(model):
+        signals.pre_save.send(sender=model, instance=row, raw=False, using=using, update_fields=None)
+    fields, sql = _insert_plan(model, connection.vendor)
+    params = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cur:
+        cur.execute(sql, params)
+        row.pk = cur.fetchone()[0] if connection.features.can_return_columns_from_insert else cur.lastrowid
+    row._state.adding = False
+    row._state.db = using
+    if signals.post_save.has_listeners(model):
+        signals.post_save.send(sender=model, instance=row, created=True, update_fields=None, raw=False, using=using)

@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from madoguchi.core import rawsql
+
 from .. import conf, queries
 from ..models import (
     ACTIVE_BOOKING_STATUSES,
@@ -119,7 +121,7 @@ def hold(user, request: HoldRequest, *, now=None, confirm: bool = False) -> Book
                     )
                 amount = fees[category]
                 fee = _fee_amount(unit, None if amount is None else Fee(amount=amount), frame.start, frame.end)
-                booking = Booking.objects.create(
+                booking = Booking(
                     municipality_id=unit.municipality_id,
                     unit=unit,
                     date=day,
@@ -137,6 +139,7 @@ def hold(user, request: HoldRequest, *, now=None, confirm: bool = False) -> Book
                     purpose=request.purpose,
                     attendees=request.attendees,
                 )
+                rawsql.insert(booking)  # the insert compiler's CPU, once per attempt of a rush
                 booking.__dict__["_payments"] = payments.BookingPayments()  # new: nothing asked for yet (no query)
                 if confirm:
                     _send_confirmation(booking)
