@@ -382,9 +382,16 @@ def work_forever(stop: threading.Event | None = None, poll: float = 2.0, periodi
 
 def popped_ids(client, timeout: int) -> list[int]:
     """The next announced task id (waiting up to ``timeout`` seconds for one) and up to
-    ``BATCH - 1`` more queued behind it, oldest first; [] when none came."""
+    ``BATCH - 1`` more queued behind it, oldest first; [] when none came. One round trip
+    (BLMPOP, Redis 7); an older Redis answers with a blocking pop and a counted one."""
     import redis
 
+    if not _old_redis:
+        try:
+            popped = client.blmpop(timeout, 1, REDIS_KEY, direction="RIGHT", count=BATCH)
+            return [int(x) for x in popped[1]] if popped else []
+        except redis.ResponseError:  # unknown command: Redis before 7.0
+            _old_redis.append(True)
     popped = client.brpop(REDIS_KEY, timeout=timeout)
     if not popped:
         return []
@@ -393,6 +400,9 @@ def popped_ids(client, timeout: int) -> list[int]:
     except redis.ResponseError:  # a Redis before 6.2 pops one at a time
         more = None
     return [int(popped[1]), *(int(x) for x in more or ())]
+
+
+_old_redis: list = []  # set once a Redis has refused BLMPOP (a fact of the server, not state to share)
 
 
 class EmbeddedWorker:

@@ -78,3 +78,24 @@ def test_a_worker_pops_an_announced_id_and_the_backlog_behind_it():
         assert tasks.popped_ids(client, timeout=1) == [tasks.BATCH + 1, tasks.BATCH + 2, tasks.BATCH + 3]
         client.lpush(tasks.REDIS_KEY, 99)
         assert tasks.popped_ids(client, timeout=1) == [99]  # one announced: one popped, no wait for more
+
+
+def test_a_redis_without_blmpop_pops_the_same_ids(monkeypatch):
+    """Redis before 7.0 has no BLMPOP: the worker falls back to BRPOP and a counted RPOP."""
+    import redis
+
+    from madoguchi.core import tasks
+    from madoguchi.devtools import servers
+
+    class OldRedis(redis.Redis):
+        def blmpop(self, *args, **kwargs):
+            raise redis.ResponseError("ERR unknown command 'BLMPOP'")
+
+    monkeypatch.setattr(tasks, "_old_redis", [])
+    with servers.redis_server() as url:
+        client = OldRedis.from_url(url)
+        for task_id in range(1, tasks.BATCH + 4):
+            client.lpush(tasks.REDIS_KEY, task_id)
+        assert tasks.popped_ids(client, timeout=1) == list(range(1, tasks.BATCH + 1))
+        assert tasks._old_redis == [True]
+        assert tasks.popped_ids(client, timeout=1) == [tasks.BATCH + 1, tasks.BATCH + 2, tasks.BATCH + 3]
