@@ -611,15 +611,10 @@ def _fan_out_insert(notice: Notice, channel: str, sub_sql: str) -> tuple[str, li
     unsaved Delivery as ``bulk_create`` would, so a field added to Delivery is written too.
     The municipality is the notice's (a constant of the statement, no per-row lookup)."""
     row = Delivery(municipality_id=notice.municipality_id, notice_id=notice.pk, channel=channel)
-    fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
+    fields = rawsql.written(Delivery)
     sub = Delivery._meta.get_field("subscription")
-    values, params = [], []
-    for f in fields:
-        if f is sub:
-            values.append("r.sid")
-        else:
-            values.append("%s")
-            params.append(f.get_db_prep_save(f.pre_save(row, add=True), connection))
+    values = ["r.sid" if f is sub else "%s" for f in fields]
+    params = rawsql.prepared(row, [f for f in fields if f is not sub])
     sql = (
         f"INSERT INTO {rawsql.table(Delivery)} ({', '.join(rawsql.column(Delivery, f.name) for f in fields)}) "
         f"SELECT {', '.join(values)} FROM ({sub_sql}) r WHERE true ON CONFLICT DO NOTHING"  # WHERE: SQLite's upsert parse

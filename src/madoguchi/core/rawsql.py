@@ -102,6 +102,19 @@ def get_by_pk(model, pk):
 
 
 @functools.cache
+def written(model) -> tuple:
+    """The fields an INSERT writes: every concrete one but the primary key (the database's)
+    and generated columns, in the model's order."""
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key and not f.generated)
+
+
+def prepared(row, fields) -> list:
+    """The values of ``fields`` of a new ``row`` as ``save`` writes them: each field's
+    ``pre_save`` (``auto_now_add`` and the like), then its preparation for this backend."""
+    return [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+
+
+@functools.cache
 def _insert_plan(model, vendor: str) -> tuple[tuple, str]:
     """The fields an INSERT writes and its SQL, for a model ``insert`` can write as ``save``
     would: one table (no parent model), an automatic primary key the database returns, no
@@ -110,7 +123,7 @@ def _insert_plan(model, vendor: str) -> tuple[tuple, str]:
     pk = meta.pk
     if meta.parents or not getattr(pk, "db_returning", False) or list(meta.db_returning_fields) != [pk]:
         raise TypeError(f"rawsql.insert cannot write {meta.label}: use save()")
-    fields = tuple(f for f in meta.concrete_fields if f is not pk and not f.generated)
+    fields = written(model)
     if any(hasattr(f, "get_placeholder") for f in fields):
         raise TypeError(f"rawsql.insert cannot write {meta.label}: a field has its own placeholder")
     quote = connection.ops.quote_name
@@ -141,7 +154,7 @@ def insert(row) -> None:
     if signals.pre_save.has_listeners(model):
         signals.pre_save.send(sender=model, instance=row, raw=False, using=using, update_fields=None)
     fields, sql = _insert_plan(model, connection.vendor)
-    params = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+    params = prepared(row, fields)
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cur:
         cur.execute(sql, params)
         row.pk = cur.fetchone()[0] if connection.features.can_return_columns_from_insert else cur.lastrowid

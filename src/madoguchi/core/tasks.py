@@ -138,7 +138,7 @@ def _insert_sql(vendor: str) -> str:
     from . import rawsql
     from .models import Task
 
-    fields = [f for f in Task._meta.concrete_fields if not f.primary_key]
+    fields = rawsql.written(Task)
     quote = connection.ops.quote_name
     return (
         f"INSERT INTO {rawsql.table(Task)} ({', '.join(quote(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))}) "
@@ -149,10 +149,10 @@ def _insert_sql(vendor: str) -> str:
 def _insert_unless_duplicate(row) -> int | None:
     """Insert ``row`` (values prepared by the fields themselves, as ``save`` would); its id, or
     None when a task with the same dedupe key exists."""
-    fields = [f for f in type(row)._meta.concrete_fields if not f.primary_key]
-    params = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+    from . import rawsql
+
     with connection.cursor() as cur:
-        cur.execute(_insert_sql(connection.vendor), params)
+        cur.execute(_insert_sql(connection.vendor), rawsql.prepared(row, rawsql.written(type(row))))
         found = cur.fetchone()
     return None if found is None else found[0]
 
