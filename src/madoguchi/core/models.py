@@ -116,13 +116,21 @@ class Municipality(models.Model):
         return tenancy.site_url_for_domain(self.primary_domain) if self.primary_domain else ""
 
 
+def city_key(*, db_index: bool = True):
+    """The ``municipality`` foreign key of a city-owned row (``CityOwned``'s own). A table
+    written per message, submission or booking whose unique constraints already lead with the
+    city passes ``db_index=False``: Django's own index on the column would only cost writes
+    (docs/engineering.md, "Cities"; ``core/tests/test_indexes.py``)."""
+    return models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("自治体"), db_index=db_index)
+
+
 class CityOwned(models.Model):
     """A row that belongs to one city (自治体が所有する行): it carries its municipality directly
     (the distribution column of a sharded layout, docs/scaling.md), and its default manager
     limits every query to the active city (core.tenancy). ``tenant_parent`` names the foreign
     key the municipality is copied from when a row is saved without one."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("自治体"))
+    municipality = city_key()
 
     tenant_parent: str = ""
 

@@ -383,22 +383,38 @@ def _wait_http(url: str, timeout: float = 30.0) -> None:
 
 
 @contextlib.contextmanager
-def worker(env: dict, nice: int = 0):
-    """A task worker process; ``nice`` > 0 lowers its CPU priority below the app's."""
+def worker(env: dict, nice: int = 0, ready_timeout: float = 120.0):
+    """A task worker process; ``nice`` > 0 lowers its CPU priority below the app's. Yields once
+    the worker has started (Django set up, checks run, its loop entered): a city's workers run
+    before anyone sends a notice, so start-up belongs neither to a benchmark's clock nor to its
+    CPU figures (with a fixed sleep, four workers' start-ups overlapped the alerts benchmark)."""
     with _log_file("worker") as log:
+        # stdout to the log too: runworker writes "worker started" there when it enters its loop
         proc = subprocess.Popen(
             ["nice", "-n", str(nice), PYTHON, str(PROJECT / "manage.py"), "runworker"],
-            env=env,
+            env={**env, "PYTHONUNBUFFERED": "1"},  # the line reaches the file when written
             cwd=PROJECT,
-            stdout=subprocess.DEVNULL,
+            stdout=log,
             stderr=log,
             start_new_session=True,
         )
+        path = Path(log.name)
     try:
-        time.sleep(0.5)
+        _wait_log(proc, path, "worker started", ready_timeout)
         yield proc
     finally:
         _stop(proc)
+
+
+def _wait_log(proc: subprocess.Popen, path: Path, line: str, timeout: float) -> None:
+    """Wait until ``line`` appears in a server's log file (or the process ends: its log says why)."""
+    deadline = time.monotonic() + timeout
+    while line not in path.read_text(errors="replace"):
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[3:]} exited with {proc.returncode}; see {path}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{proc.args[3:]} did not start within {timeout:.0f}s; see {path}")
+        time.sleep(0.05)
 
 
 def _stop(proc: subprocess.Popen) -> None:

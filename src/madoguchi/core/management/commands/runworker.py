@@ -25,6 +25,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         self.stdout.write("worker started")
+        self.stdout.flush()  # what a supervisor (and devtools.servers.worker) waits for
         # What start-up loaded (modules, models, URLconf, templates) stays for the process's
         # life: out of the collector's sight, a full collection during a large task (the
         # lottery draw's 150,000 wishes) no longer walks it each time (as wsgi.py does).
