@@ -52,7 +52,10 @@ def test_the_check_finds_a_redundant_index():
         class Meta:
             app_label = "core"
             managed = False
-            constraints = [models.UniqueConstraint(fields=["parent", "code"], name="probe_once"), models.UniqueConstraint(fields=["parent_plain", "code"], name="probe_plain")]
+            constraints = [
+                models.UniqueConstraint(fields=["parent", "code"], name="probe_once"),
+                models.UniqueConstraint(fields=["parent_plain", "code"], name="probe_plain"),
+            ]
 
     assert redundant_indexes(Probe) == ["parent"]
 
