@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import LazyObject, empty
+from django_otp.middleware import OTPMiddleware as _OTPMiddleware
 
 # URL names a half-signed-in staff member may reach (the OTP pages, login and logout).
 # The login page too: it shows nothing of the account, and signing in again (or as someone
@@ -37,6 +39,22 @@ def needs_second_factor(request) -> bool:
         cached = {key: is_staff_member(user)}
         request.session[_SESSION_KEY] = cached
     return bool(cached[key])
+
+
+class OTPMiddleware(_OTPMiddleware):
+    """django-otp's middleware, whose lazy ``request.user`` resolves to the user object itself
+    rather than to the authentication middleware's lazy wrapper around it: every read of
+    ``request.user.<attribute>`` then goes through one proxy, not two. A signed-in request reads
+    the user some sixty times (the 2FA gate, tenancy, no-store, the view), and the second layer
+    was most of what a signed-in request costs over 2f31279 (``bench_request_cost.py``, no-op).
+    What django-otp sets on the user (``otp_device``, ``is_verified``) is unchanged."""
+
+    def _verify_user_sync(self, request, user):
+        if isinstance(user, LazyObject):
+            if user._wrapped is empty:
+                user._setup()
+            user = user._wrapped
+        return super()._verify_user_sync(request, user)
 
 
 class SecondFactorGateMiddleware:

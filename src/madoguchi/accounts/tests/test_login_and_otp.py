@@ -175,3 +175,39 @@ def test_guessing_one_account_from_many_addresses_is_limited(client, resident, s
         _login(client, resident.email, "wrong-password", REMOTE_ADDR=f"198.51.100.{n}")
     response = _login(client, resident.email, REMOTE_ADDR="198.51.100.200")
     assert "一時的に受け付けを停止" in response.content.decode() and "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_otp_middleware_gives_the_user_behind_one_lazy_layer(rf, clerk, settings):
+    """core.twofactor.OTPMiddleware: ``request.user`` resolves to the user object itself (not to
+    the authentication middleware's lazy wrapper), with django-otp's fields on it."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.middleware import AuthenticationMiddleware
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import HttpResponse
+    from django.utils.functional import LazyObject
+
+    from madoguchi.core.twofactor import OTPMiddleware
+
+    session = SessionStore()
+    session.update({SESSION_KEY: str(clerk.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0], HASH_SESSION_KEY: clerk.get_session_auth_hash()})
+    seen = {}
+
+    def view(request):
+        seen["email"] = request.user.email
+        seen["inner"] = request.user._wrapped
+        seen["verified"] = request.user.is_verified()
+        seen["device"] = request.user.otp_device
+        return HttpResponse()
+
+    request = rf.get("/")
+    request.session = session
+    AuthenticationMiddleware(OTPMiddleware(view))(request)
+    assert seen["email"] == clerk.email
+    assert not isinstance(seen["inner"], LazyObject) and seen["inner"].pk == clerk.pk
+    assert seen["verified"] is False and seen["device"] is None  # password only: not verified
+
+    anonymous = rf.get("/")
+    anonymous.session = SessionStore()
+    AuthenticationMiddleware(OTPMiddleware(lambda r: HttpResponse(str(r.user.is_authenticated))))(anonymous)
+    assert anonymous.user.is_authenticated is False and anonymous.user.is_verified() is False
