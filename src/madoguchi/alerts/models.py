@@ -15,13 +15,6 @@ from madoguchi.core.models import CityOwned, Municipality, Section, TenantManage
 from madoguchi.core.validation import ResidentCharField, ResidentTextField
 
 
-def _city(db_index: bool = True):
-    """The municipality of a row that belongs to its parent's city (copied from ``tenant_parent``
-    on save; set explicitly by bulk writes). Declared here rather than inherited so that these
-    tables' migrations do not follow changes to ``CityOwned``'s own field."""
-    return city_key(db_index=db_index)
-
-
 class Language(models.TextChoices):
     JA = "ja", _("日本語")
     EASY = "ja-easy", _("やさしい日本語")
@@ -214,7 +207,7 @@ class TargetingConsent(CityOwned):
     """プッシュ型配信への同意と属性. Stored apart from the subscription so that withdrawing
     consent deletes exactly this row and nothing else. One per subscription (the constraint)."""
 
-    municipality = _city()
+    municipality = city_key()
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="targeting_consents")
     facts = models.JSONField(_("属性"), default=list)
     consented_at = models.DateTimeField(_("同意日時"), default=timezone.now)
@@ -355,7 +348,7 @@ class Delivery(CityOwned):
     # the city and ``alerts_delivery_work`` with the notice, and each row is written three times
     # (fan-out, claim, mark; the updates change ``state``, so none is HOT): two redundant
     # indexes were a third of the table's index writes and WAL (bench_alerts, docs/engineering.md).
-    municipality = _city(db_index=False)
+    municipality = city_key(db_index=False)
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -392,7 +385,7 @@ class Delivery(CityOwned):
 class SubscriptionTopic(CityOwned):
     """配信登録の分野."""
 
-    municipality = _city()
+    municipality = city_key()
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE)
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE)
 
@@ -411,7 +404,7 @@ class SubscriptionTopic(CityOwned):
 class SubscriptionArea(CityOwned):
     """配信登録の地域."""
 
-    municipality = _city()
+    municipality = city_key()
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE)
     area = models.ForeignKey(Area, on_delete=models.CASCADE)
 
@@ -426,7 +419,7 @@ class SubscriptionArea(CityOwned):
 class NoticeArea(CityOwned):
     """お知らせの対象地域."""
 
-    municipality = _city()
+    municipality = city_key()
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE)
     area = models.ForeignKey(Area, on_delete=models.CASCADE)
 
@@ -441,7 +434,7 @@ class NoticeArea(CityOwned):
 class NoticeShelter(CityOwned):
     """お知らせで開設する避難所."""
 
-    municipality = _city()
+    municipality = city_key()
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE)
     shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE)
 
